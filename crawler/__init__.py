@@ -1,0 +1,3 @@
+"""seedcrawl: grow a research corpus with documents like the seeds."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,96 @@
+"""The `seedcrawl` command: a thin layer over the library.
+
+Library errors (bad sources.toml, unusable storage) become one line on
+stderr and exit status 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .sources import SourcesError
+from .store import Store, StoreError
+
+console = Console()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """seedcrawl: grow a research corpus with documents like your seeds."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@click.option(
+    "--folder",
+    type=click.Path(path_type=Path),
+    default=Path("storage") / "demo",
+    show_default=True,
+    help="Where the demo keeps its seeds copy, database, queue and log (wiped first).",
+)
+def demo(folder: Path) -> None:
+    """Crawl the bundled sample web on 127.0.0.1 (no internet needed) and show the queue.
+
+    Example: seedcrawl demo
+    """
+    from .demo import run_demo
+
+    console.print("Starting the sample web on 127.0.0.1-127.0.0.4 and crawling it ...")
+    run = run_demo(folder)
+    if run.returncode != 0:
+        raise click.ClickException(f"the crawl failed (exit {run.returncode}); see {run.log_file}")
+    store = Store(run.storage)
+    try:
+        show_run_summary(store)
+        show_queue(store)
+    finally:
+        store.close()
+    console.print(f"\nQueue files: {run.queue}\nDatabase:    {run.storage / 'corpus.db'}\nCrawl log:   {run.log_file}")
+
+
+def show_run_summary(store: Store) -> None:
+    run = next(store.db.query("select * from runs order by id desc limit 1"))
+    outcomes = store.db.query("select outcome, count(*) as n from urls group by outcome order by n desc")
+    console.print(
+        f"Run {run['id']} {run['status']}: {run['pages']} pages, {run['new']} new candidates, "
+        f"{run['duplicates']} duplicates, {run['offtopic']} off topic, {run['errors']} errors"
+    )
+    console.print("Pages by outcome: " + ", ".join(f"{row['outcome']} {row['n']}" for row in outcomes))
+
+
+def show_queue(store: Store) -> None:
+    table = Table(title="Review queue (best first)")
+    for column in ("file", "score", "lang", "published", "site", "title"):
+        table.add_column(column)
+    for row in sorted(store.pending(), key=lambda r: -(r["score"] or 0)):
+        table.add_row(
+            row["queue_file"],
+            f"{row['score']:.3f}",
+            row["language"] or "",
+            row["published"] or "",
+            row["sitename"] or "",
+            row["title"],
+        )
+    console.print(table)
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv
+    try:
+        cli.main(standalone_mode=True)
+    except (SourcesError, StoreError, FileNotFoundError) as exc:
+        if debug:
+            raise
+        click.echo(f"seedcrawl: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

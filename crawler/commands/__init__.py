@@ -1,0 +1,1 @@
+"""Scrapy commands of the seedcrawl project (COMMANDS_MODULE)."""

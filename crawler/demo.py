@@ -1,0 +1,115 @@
+"""`seedcrawl demo`: a real crawl of the bundled sample web, offline.
+
+Starts the sample web (crawler.sampleweb) on loopback addresses, writes a
+sources.toml for it beside a copy of the seeds in a separate demo folder,
+runs the real `related` spider in a child process (the same command a user
+runs) and returns what landed in the queue.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .sampleweb import SampleWeb, SampleWebServer
+from .seedfile import seed_files
+from .store import DB_NAME, QUEUE_DIR, Store
+
+REPO_SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    folder: Path
+    web: SampleWeb
+    returncode: int
+    log_file: Path
+
+    @property
+    def storage(self) -> Path:
+        return self.folder / "storage"
+
+    @property
+    def queue(self) -> Path:
+        return self.storage / QUEUE_DIR
+
+
+def prepare_folder(folder: Path, seeds_from: Path, web: SampleWeb, max_pages: int = 100) -> Path:
+    """A fresh demo folder: seeds/ (copied) with a sources.toml for the sample web."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    seeds = folder / "seeds"
+    seeds.mkdir(parents=True)
+    for path in seed_files(seeds_from):
+        shutil.copy2(path, seeds / path.name)
+    lines = [
+        "# Written by `seedcrawl demo` for the sample web on 127.0.0.1-4.",
+        "[seeds]",
+        "urls = [" + ", ".join(f'"{u}"' for u in web.seed_urls) + "]",
+        "[feeds]",
+        "urls = [" + ", ".join(f'"{u}"' for u in web.feed_urls) + "]",
+        "[limits]",
+        f"max_pages = {max_pages}",
+        "max_depth = 2",
+        "per_domain_concurrency = 4",
+        "download_timeout = 10",
+    ]
+    sources = seeds / "sources.toml"
+    sources.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return sources
+
+
+def crawl_command(sources: Path, storage: Path, log_file: Path, *extra: str) -> list[str]:
+    """The `scrapy crawl related` command line, run with this Python."""
+    return [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "related",
+        "-a",
+        f"sources={sources}",
+        "-a",
+        f"storage={storage}",
+        "-s",
+        f"LOG_FILE={log_file}",
+        # Loopback answers in microseconds; a real site gets the default start delay.
+        "-s",
+        "AUTOTHROTTLE_START_DELAY=0.05",
+        *extra,
+    ]
+
+
+def run_crawl(sources: Path, storage: Path, log_file: Path, *extra: str, timeout: float = 300) -> int:
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    command = crawl_command(sources, storage, log_file, *extra)
+    return subprocess.run(command, env=env, timeout=timeout, check=False).returncode
+
+
+def run_demo(folder: Path, seeds_from: Path = REPO_SEEDS) -> DemoRun:
+    if not seed_files(seeds_from):
+        raise FileNotFoundError(f"{seeds_from}: no seed files; run the demo from a clone of the repository")
+    with SampleWebServer(seeds_from) as web:
+        sources = prepare_folder(folder, seeds_from, web)
+        storage = folder / "storage"
+        log_file = folder / "crawl.log"
+        code = run_crawl(sources, storage, log_file)
+    if code == 0 and last_run_status(storage) != "finished":
+        code = 1
+    return DemoRun(folder, web, code, log_file)
+
+
+def last_run_status(storage: Path) -> str | None:
+    """How the newest crawl in a storage folder ended ("finished" if it ran to the end)."""
+    if not (storage / DB_NAME).exists():
+        return None
+    store = Store(storage)
+    try:
+        rows = list(store.db.query("select status from runs order by id desc limit 1"))
+    finally:
+        store.close()
+    return rows[0]["status"] if rows else None

@@ -1,0 +1,69 @@
+"""RSS/Atom feeds: entries out of a fetched feed, feeds out of a page.
+
+feedparser never downloads here: Scrapy fetched the bytes and we pass its
+headers so feedparser can honour the declared encoding. A feed feedparser
+calls "bozo" (malformed) still yields what it could read; the caller counts
+the bozo exception rather than dropping the feed in silence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import feedparser
+
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    url: str
+    title: str
+    published: str | None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str
+    entries: list[FeedEntry]
+    bozo: str | None  # the parser's complaint about a malformed feed, if any
+
+    @property
+    def is_feed(self) -> bool:
+        """False when the body was not a feed at all (HTML, binary, empty)."""
+        return bool(self.entries) or bool(self.title)
+
+
+def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> ParsedFeed:
+    """Entries of a feed, with links resolved against the feed's URL."""
+    parsed = feedparser.parse(body, response_headers=headers or {}, resolve_relative_uris=True)
+    entries = []
+    for entry in parsed.entries:
+        link = entry.get("link") or next((lnk.get("href") for lnk in entry.get("links", []) if lnk.get("href")), None)
+        if not link:
+            continue
+        published = entry.get("published") or entry.get("updated")
+        entries.append(FeedEntry(urljoin(url, link.strip()), (entry.get("title") or "").strip(), published))
+    bozo = None
+    if parsed.get("bozo"):
+        exc = parsed.get("bozo_exception")
+        bozo = f"{type(exc).__name__}: {exc}" if exc else "malformed"
+    return ParsedFeed((parsed.feed.get("title") or "").strip(), entries, bozo)
+
+
+def bozo_kind(bozo: str) -> str:
+    """Short stats name for a bozo complaint (its exception class)."""
+    return bozo.split(":", 1)[0] or "malformed"
+
+
+def discover_feeds(links: list[tuple[str, str, str]], base_url: str) -> list[str]:
+    """Feed URLs a page advertises with <link rel="alternate" type="...rss+xml">.
+
+    ``links`` are (rel, type, href) triples from the page's <link> elements.
+    """
+    found = []
+    for rel, kind, href in links:
+        if "alternate" in rel.lower().split() and kind.lower().strip() in FEED_TYPES and href:
+            found.append(urljoin(base_url, href.strip()))
+    return found

@@ -1,0 +1,24 @@
+"""What the spider hands the pipeline: one extracted, scored page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .extract import Article
+from .relevance import Verdict
+
+
+@dataclass
+class PageItem:
+    """An article page on its way to dedup, storage and the queue.
+
+    ``found_via`` is how the crawl reached it (``seed``, ``feed``, ``link``)
+    and ``found_on`` the feed or page that pointed to it.
+    """
+
+    article: Article = field(repr=False)
+    verdict: Verdict = field(repr=False)
+    url: str
+    found_via: str
+    found_on: str | None
+    is_seed_page: bool = False

@@ -1,0 +1,97 @@
+"""StorePipeline: dedup, store, and emit each page the spider extracted.
+
+Order matters and is the same for every page: a copy of something already
+stored is recorded as a copy (whatever its topic); then language, then
+relevance; only what survives all three becomes a queued candidate.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.exceptions import DropItem
+
+from .dedup import canonical_url, shingle_sample
+from .items import PageItem
+from .store import Document
+
+logger = logging.getLogger(__name__)
+STATS = "seedcrawl"
+
+
+class StorePipeline:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StorePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        spider = self.crawler.spider
+        store, run_id = spider.store, spider.run_id
+        article, verdict = item.article, item.verdict
+        doc = Document(
+            hash=article.digest,
+            text=article.text,
+            title=article.title,
+            url=item.url,
+            canonical_url=canonical_url(article.canonical_url or item.url),
+            sitename=article.sitename,
+            published=article.published,
+            language=article.language,
+            score=verdict.score,
+            reason=verdict.reason,
+            found_via=item.found_via,
+            found_on=item.found_on,
+            shingles=frozenset(shingle_sample(article.text)),
+        )
+        page_url = canonical_url(item.url)
+
+        def record(outcome: str, detail: str | None = None) -> None:
+            store.record_url(
+                page_url,
+                outcome,
+                run_id,
+                requested_url=item.url,
+                hash=doc.hash,
+                detail=detail,
+                found_via=item.found_via,
+                found_on=item.found_on,
+                http_status=200,
+            )
+
+        if item.is_seed_page:
+            store.add_document(doc, "seed", run_id)
+            record("seed")
+            self.stats.inc_value(f"{STATS}/seed_pages")
+            raise DropItem(f"seed page {item.url}")
+
+        match = store.find_duplicate(doc.hash, doc.shingles)
+        if match is not None:
+            store.add_copy(match, doc, run_id)
+            record("duplicate", f"{match.kind} copy of {match.digest[:16]} ({match.similarity:.2f})")
+            self.stats.inc_value(f"{STATS}/dropped/duplicate")
+            self.stats.inc_value(f"{STATS}/dropped/duplicate/{match.kind}")
+            raise DropItem(f"{match.kind} duplicate of {match.digest[:16]}: {item.url}")
+
+        languages = spider.sources.languages
+        if languages and article.language not in languages:
+            store.add_document(doc, "language", run_id)
+            record("language", f"language {article.language}")
+            self.stats.inc_value(f"{STATS}/dropped/language")
+            raise DropItem(f"language {article.language} not kept: {item.url}")
+
+        if not verdict.relevant:
+            store.add_document(doc, "offtopic", run_id)
+            record("offtopic", f"score {verdict.score:.3f}")
+            self.stats.inc_value(f"{STATS}/dropped/offtopic")
+            raise DropItem(f"off topic ({verdict.score:.3f}): {item.url}")
+
+        path = store.add_candidate(doc, run_id)
+        record("queued", path.name)
+        self.stats.inc_value(f"{STATS}/queued")
+        logger.info("Queued %s (score %.3f): %s", path.name, verdict.score, article.title)
+        return item

@@ -1,0 +1,158 @@
+"""The seed format: the single source of truth for corpus files.
+
+A seed file is UTF-8 text: the title on the first line, then the article's
+paragraphs, one per line, separated by one blank line, with no trailing
+newline. Its name is ``NNN_<16 hex>.txt`` where the hex digits start the
+SHA-256 of the *normalised* text, so the same text always gets the same
+name, whatever whitespace or Unicode form it arrived in.
+
+Files are written atomically (temp file, fsync, rename) so a crash never
+leaves half a file where a reader could see it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+SEED_NAME = re.compile(r"^(?P<seq>\d{3,})_(?P<hash>[0-9a-f]{16})\.txt$")
+_WHITESPACE = re.compile(r"\s+")
+
+
+class SeedFormatError(ValueError):
+    """A file or text that does not follow the seed format."""
+
+
+def normalise_line(line: str) -> str:
+    """One line as it is hashed: NFC, every whitespace run (NBSP too) one space."""
+    return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", line)).strip()
+
+
+def normalise_text(text: str) -> str:
+    """The text as it is hashed: normalised lines, blank lines dropped.
+
+    Layout (blank lines, CRLF, indentation) and Unicode composition do not
+    change what a document *says*, so they must not change its identity.
+    """
+    lines = (normalise_line(line) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def content_hash(text: str) -> str:
+    """Full SHA-256 hex digest of the normalised text: a document's identity."""
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+def file_name(seq: int, digest: str) -> str:
+    """``NNN_<first 16 hex digits>.txt``; NNN has at least three digits."""
+    if seq < 0:
+        raise SeedFormatError(f"sequence number must be >= 0, got {seq}")
+    return f"{seq:03d}_{digest[:16]}.txt"
+
+
+def format_document(title: str, paragraphs: Iterable[str]) -> str:
+    """Render a title and paragraphs in the seed format.
+
+    Each paragraph is folded onto one line (it is one paragraph); empty ones
+    are dropped because a blank line is the separator.
+    """
+    parts = [unicodedata.normalize("NFC", " ".join(title.split()))]
+    for paragraph in paragraphs:
+        line = unicodedata.normalize("NFC", " ".join(paragraph.split()))
+        if line:
+            parts.append(line)
+    if not parts[0]:
+        raise SeedFormatError("a seed document needs a title on its first line")
+    return "\n\n".join(parts)
+
+
+@dataclass(frozen=True)
+class SeedFile:
+    """A seed-format document as it is on disk (text kept byte for byte)."""
+
+    text: str
+
+    @property
+    def title(self) -> str:
+        return self.text.split("\n", 1)[0].strip()
+
+    @property
+    def paragraphs(self) -> list[str]:
+        body = self.text.split("\n", 1)[1] if "\n" in self.text else ""
+        return [p.strip() for p in body.split("\n\n") if p.strip()]
+
+    @property
+    def digest(self) -> str:
+        return content_hash(self.text)
+
+
+def read_seed(path: Path) -> SeedFile:
+    """Read a seed file; its text is kept exactly as stored."""
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SeedFormatError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    return SeedFile(text)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes so that readers see the old file or the new one, never half.
+
+    The temp file lives in the target folder so the rename cannot cross
+    file systems; fsync before rename so a power cut cannot leave a renamed
+    but empty file; fsync the folder so the rename itself survives.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def write_seed(path: Path, seed: SeedFile | str) -> None:
+    """Write a seed-format text atomically, exactly as given."""
+    text = seed.text if isinstance(seed, SeedFile) else seed
+    if "\r" in text:
+        raise SeedFormatError(f"{path}: seed text must not contain carriage returns")
+    if text.endswith("\n"):
+        raise SeedFormatError(f"{path}: seed text must not end with a newline")
+    write_atomic(path, text.encode("utf-8"))
+
+
+def seed_files(folder: Path) -> list[Path]:
+    """The seed-format files in a folder, in sequence order."""
+    found = [p for p in Path(folder).glob("*.txt") if SEED_NAME.match(p.name)]
+    return sorted(found, key=lambda p: int(SEED_NAME.match(p.name)["seq"]))  # type: ignore[index]
+
+
+def next_sequence(folder: Path) -> int:
+    """The next free NNN in a folder: one past the highest, never reused."""
+    numbers = [int(SEED_NAME.match(p.name)["seq"]) for p in seed_files(folder)]  # type: ignore[index]
+    return max(numbers, default=-1) + 1
+
+
+def remove_stale_temp_files(folder: Path) -> int:
+    """Delete temp files a crash left behind mid-write; returns how many."""
+    removed = 0
+    for tmp in Path(folder).glob(".tmp-*.part"):
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    return removed

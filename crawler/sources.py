@@ -1,0 +1,170 @@
+"""Load and validate seeds/sources.toml: where a crawl starts and how far it goes.
+
+Every key is declared once in ``SCHEMA`` with its type, default and meaning;
+the loader, the error messages and the README's key table all come from it.
+A broken or unknown key stops the crawl with one line naming the file, the
+key and what is expected, because a typo silently ignored would mean a
+crawl that quietly does something else.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_SOURCES = Path("seeds") / "sources.toml"
+
+
+class SourcesError(ValueError):
+    """sources.toml cannot be used; the message is one line for a person."""
+
+
+@dataclass(frozen=True)
+class Key:
+    check: Callable[[Any], bool]
+    expected: str
+    default: Any
+    meaning: str
+
+
+def _is_url_list(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(u, str) and urlsplit(u).scheme in ("http", "https") and urlsplit(u).netloc for u in value
+    )
+
+
+def _is_positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _is_non_negative_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_fraction(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
+
+
+def _is_language_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and 2 <= len(v) <= 3 for v in value)
+
+
+URLS = "a list of http(s) URLs"
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "seeds": {
+        "urls": Key(
+            _is_url_list, URLS, [], "pages the seed documents came from; fetched every run and their links followed"
+        ),
+    },
+    "feeds": {
+        "urls": Key(_is_url_list, URLS, [], "RSS/Atom feeds whose entries are fetched as candidate articles"),
+    },
+    "limits": {
+        "max_pages": Key(
+            _is_positive_int, "a positive integer", 300, "article pages fetched per run at most (the page budget)"
+        ),
+        "max_depth": Key(
+            _is_non_negative_int, "an integer >= 0", 2, "link hops followed from a seed page or feed entry (0: none)"
+        ),
+        "per_domain_concurrency": Key(
+            _is_positive_int, "a positive integer", 2, "parallel requests to one site at most"
+        ),
+        "download_timeout": Key(
+            _is_positive_int, "a positive integer (seconds)", 30, "seconds before a request is given up"
+        ),
+        "max_body_bytes": Key(
+            _is_positive_int,
+            "a positive integer (bytes)",
+            5_000_000,
+            "responses larger than this are cut off and counted",
+        ),
+    },
+    "relevance": {
+        "threshold": Key(
+            _is_fraction,
+            "a number from 0 to 1",
+            0.28,
+            "score at or above which a page is on topic (queued, links followed)",
+        ),
+        "languages": Key(
+            _is_language_list,
+            'a list of language codes like ["en"]',
+            ["en"],
+            "languages kept; pages in others are recorded and dropped",
+        ),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Sources:
+    """A validated sources.toml; ``path`` and ``seeds_dir`` say where it lives."""
+
+    path: Path
+    seed_urls: list[str]
+    feed_urls: list[str]
+    max_pages: int
+    max_depth: int
+    per_domain_concurrency: int
+    download_timeout: int
+    max_body_bytes: int
+    threshold: float
+    languages: list[str]
+
+    @property
+    def seeds_dir(self) -> Path:
+        """The seed documents live beside their sources.toml."""
+        return self.path.parent
+
+    def with_overrides(self, **values: Any) -> Sources:
+        """A copy with some limits replaced (e.g. from ``-a max_pages=``)."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+_FIELD_OF = {
+    ("seeds", "urls"): "seed_urls",
+    ("feeds", "urls"): "feed_urls",
+}
+
+
+def field_name(section: str, key: str) -> str:
+    return _FIELD_OF.get((section, key), key)
+
+
+def load_sources(path: Path | str = DEFAULT_SOURCES) -> Sources:
+    """Read and validate a sources file; raise SourcesError with one clear line."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SourcesError(f"{path}: file not found (pass -a sources=PATH or create it)") from None
+    except UnicodeDecodeError:
+        raise SourcesError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SourcesError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise SourcesError(f"{path}: cannot read: {exc.strerror}") from None
+
+    # Defaults first so a partial file only overrides the keys it sets.
+    values: dict[str, Any] = {
+        field_name(section, key): spec.default for section, keys in SCHEMA.items() for key, spec in keys.items()
+    }
+    for section, body in raw.items():
+        if section not in SCHEMA:
+            raise SourcesError(f"{path}: unknown section [{section}] (expected one of: {', '.join(SCHEMA)})")
+        if not isinstance(body, dict):
+            raise SourcesError(f"{path}: '{section}' must be a table, written [{section}]")
+        for key, value in body.items():
+            spec = SCHEMA[section].get(key)
+            if spec is None:
+                known = ", ".join(SCHEMA[section])
+                raise SourcesError(f"{path}: unknown key '{section}.{key}' (expected one of: {known})")
+            if not spec.check(value):
+                raise SourcesError(f"{path}: '{section}.{key}' must be {spec.expected}, got {value!r}")
+            values[field_name(section, key)] = value
+    return Sources(path=path, **values)

@@ -1,0 +1,325 @@
+"""The `related` spider: from seed pages and feeds to related coverage.
+
+It decides only where to go next. Reading a page is crawler.extract,
+judging it crawler.relevance, and keeping it the StorePipeline.
+
+Arguments (``scrapy crawl related -a NAME=VALUE``):
+
+- ``sources``: path of the sources file (default seeds/sources.toml)
+- ``storage``: storage folder for corpus.db and queue/ (default storage)
+- ``max_pages``, ``max_depth``: override the limits in sources.toml
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from ..dedup import UrlError, canonical_url, shingle_sample
+from ..extract import ExtractionError, extract_article
+from ..feeds import bozo_kind, discover_feeds, parse_feed
+from ..items import PageItem
+from ..relevance import TopicModel
+from ..seedfile import read_seed, seed_files
+from ..sources import Sources, SourcesError, load_sources
+from ..store import Document, Store
+
+logger = logging.getLogger(__name__)
+
+STATS = "seedcrawl"
+
+
+def resolve_config(
+    settings: Any,
+    sources: str | None = None,
+    storage: str | None = None,
+    max_pages: str | None = None,
+    max_depth: str | None = None,
+) -> tuple[Sources, Path]:
+    """The run's sources and storage folder from -a arguments and settings."""
+    loaded = load_sources(sources or settings.get("SEEDCRAWL_SOURCES"))
+    loaded = loaded.with_overrides(
+        max_pages=_int_arg("max_pages", max_pages), max_depth=_int_arg("max_depth", max_depth)
+    )
+    return loaded, Path(storage or settings.get("SEEDCRAWL_STORAGE"))
+
+
+def _int_arg(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise SourcesError(f"-a {name}={value}: expected a whole number") from None
+    if number < 0:
+        raise SourcesError(f"-a {name}={value}: expected a number >= 0")
+    return number
+
+
+class RelatedSpider(scrapy.Spider):
+    name = "related"
+
+    def __init__(
+        self,
+        sources: str | None = None,
+        storage: str | None = None,
+        max_pages: str | None = None,
+        max_depth: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.config_args = {"sources": sources, "storage": storage, "max_pages": max_pages, "max_depth": max_depth}
+        self.pages_requested = 0
+        self.requested: set[str] = set()
+        self.feeds_requested: set[str] = set()
+        self.link_extractor = LinkExtractor(unique=True)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> RelatedSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.sources, spider.storage_dir = resolve_config(settings, **spider.config_args)
+        # sources.toml limits become Scrapy settings (allowed until the
+        # crawler freezes its settings, right after the spider is built).
+        limits = spider.sources
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", limits.per_domain_concurrency, priority="spider")
+        settings.set("DOWNLOAD_TIMEOUT", limits.download_timeout, priority="spider")
+        settings.set("DOWNLOAD_MAXSIZE", limits.max_body_bytes, priority="spider")
+        spider.store = Store(spider.storage_dir)
+        crawler.signals.connect(spider.on_spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider.on_spider_closed, signal=signals.spider_closed)
+        return spider
+
+    # -- lifecycle ------------------------------------------------------------
+
+    def on_spider_opened(self, spider: scrapy.Spider) -> None:
+        restored, removed = self.store.reconcile_queue()
+        if restored or removed:
+            logger.warning(
+                "Queue repaired after an interrupted run: %d file(s) rewritten, %d stray removed", restored, removed
+            )
+        self.run_id = self.store.start_run(self.sources.path)
+        self.model = TopicModel.from_seeds(self.sources.seeds_dir, self.sources.threshold)
+        self.register_seeds()
+        logger.info(
+            "Run %d: %d seed page(s), %d feed(s), budget %d pages, depth %d, storage %s",
+            self.run_id,
+            len(self.sources.seed_urls),
+            len(self.sources.feed_urls),
+            self.sources.max_pages,
+            self.sources.max_depth,
+            self.storage_dir,
+        )
+
+    def register_seeds(self) -> None:
+        """Put the seed texts in the database so no copy of them is queued."""
+        for path in seed_files(self.sources.seeds_dir):
+            seed = read_seed(path)
+            doc = Document(
+                hash=seed.digest,
+                text=seed.text,
+                title=seed.title,
+                url="",
+                canonical_url="",
+                sitename=None,
+                published=None,
+                language=None,
+                score=None,
+                reason="seed document",
+                found_via="seed",
+                found_on=str(path),
+                shingles=frozenset(shingle_sample(seed.text)),
+            )
+            if self.store.register_seed(doc, path.name):
+                self.crawler.stats.inc_value(f"{STATS}/seeds_registered")
+
+    def on_spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
+        if not hasattr(self, "run_id"):
+            self.store.close()
+            return
+        self.store.finish_run(self.run_id, reason, self.crawler.stats.get_stats())
+        self.store.close()
+
+    # -- navigation -------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.sources.seed_urls:
+            request = self.page_request(url, via="seed", on=None, hops=0, priority=1000, seed=True)
+            if request is not None:
+                yield request
+        for url in self.sources.feed_urls:
+            yield self.feed_request(url, on=None)
+
+    def feed_request(self, url: str, on: str | None) -> scrapy.Request:
+        self.feeds_requested.add(url)
+        return scrapy.Request(
+            url,
+            callback=self.parse_feed,
+            errback=self.on_error,
+            priority=900,
+            meta={"seedcrawl": {"via": "feed", "on": on, "kind": "feed"}},
+        )
+
+    def page_request(
+        self, url: str, via: str, on: str | None, hops: int, priority: int = 0, seed: bool = False
+    ) -> scrapy.Request | None:
+        """A request for an article page, or None if it is not worth one."""
+        stats = self.crawler.stats
+        try:
+            canonical = canonical_url(url)
+        except UrlError:
+            stats.inc_value(f"{STATS}/skipped/bad_url")
+            return None
+        if canonical in self.requested:
+            stats.inc_value(f"{STATS}/skipped/seen_this_run")
+            return None
+        if not seed and self.store.is_known_url(canonical):
+            stats.inc_value(f"{STATS}/skipped/known_url")
+            return None
+        if self.pages_requested >= self.sources.max_pages:
+            stats.inc_value(f"{STATS}/skipped/budget")
+            return None
+        self.pages_requested += 1
+        self.requested.add(canonical)
+        return scrapy.Request(
+            canonical,
+            callback=self.parse_page,
+            errback=self.on_error,
+            priority=priority,
+            meta={"seedcrawl": {"via": via, "on": on, "hops": hops, "seed": seed, "kind": "page"}},
+        )
+
+    def parse_feed(self, response: Response) -> Any:
+        stats = self.crawler.stats
+        headers = {k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v}
+        feed = parse_feed(response.body, response.url, headers)
+        if feed.bozo:
+            stats.inc_value(f"{STATS}/feed/bozo/{bozo_kind(feed.bozo)}")
+            logger.warning("Malformed feed %s: %s", response.url, feed.bozo)
+        if not feed.is_feed:
+            stats.inc_value(f"{STATS}/feed/not_a_feed")
+            self.store.record_feed(response.url, last_status=response.status, entries=0, bozo=feed.bozo or "not a feed")
+            return
+        stats.inc_value(f"{STATS}/feed/parsed")
+        stats.inc_value(f"{STATS}/feed/entries", len(feed.entries))
+        self.store.record_feed(
+            response.url,
+            last_status=response.status,
+            entries=len(feed.entries),
+            bozo=feed.bozo,
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+        )
+        for entry in feed.entries:
+            request = self.page_request(entry.url, via="feed", on=response.url, hops=0, priority=500)
+            if request is not None:
+                yield request
+
+    def parse_page(self, response: Response) -> Any:
+        stats = self.crawler.stats
+        meta = response.meta["seedcrawl"]
+        stats.inc_value(f"{STATS}/pages")
+        if not isinstance(response, TextResponse):
+            self.drop_page(response, "not_html", "response is not text")
+            return
+        try:
+            article = extract_article(response.text, response.url)
+        except ExtractionError as exc:
+            self.drop_page(response, exc.reason, str(exc))
+            return
+        verdict = self.model.judge(article.text)
+        yield PageItem(
+            article=article,
+            verdict=verdict,
+            url=response.url,
+            found_via=meta["via"],
+            found_on=meta["on"],
+            is_seed_page=meta["seed"],
+        )
+        if meta["seed"]:
+            for feed_url in discover_feeds(_link_elements(response), response.url):
+                if feed_url not in self.feeds_requested:
+                    stats.inc_value(f"{STATS}/feed/discovered")
+                    yield self.feed_request(feed_url, on=response.url)
+        if (meta["seed"] or verdict.relevant) and meta["hops"] < self.sources.max_depth:
+            yield from self.follow_links(response, verdict.score, meta["hops"] + 1)
+
+    def follow_links(self, response: TextResponse, parent_score: float, hops: int) -> Any:
+        """Links out of a page, best-first by the parent's score and the link's words."""
+        for link in self.link_extractor.extract_links(response):
+            priority = self.model.link_priority(parent_score, link.text or "", link.url)
+            request = self.page_request(link.url, via="link", on=response.url, hops=hops, priority=priority)
+            if request is not None:
+                yield request
+
+    # -- failures -------------------------------------------------------------
+
+    def drop_page(self, response: Response, reason: str, detail: str) -> None:
+        self.crawler.stats.inc_value(f"{STATS}/dropped/{reason}")
+        logger.info("Dropped %s (%s): %s", response.url, reason, detail)
+        self.store.record_url(
+            canonical_url(response.url),
+            reason,
+            self.run_id,
+            requested_url=response.request.url,
+            http_status=response.status,
+            detail=detail[:500],
+        )
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        meta = request.meta.get("seedcrawl", {})
+        # HttpError subclasses IgnoreRequest, so it is told apart first.
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):  # robots.txt or another rule
+            self.crawler.stats.inc_value(f"{STATS}/skipped/ignored")
+            self.store.record_url(
+                canonical_url(request.url),
+                "ignored",
+                self.run_id,
+                requested_url=request.url,
+                detail=str(failure.value) or "ignored",
+                found_via=meta.get("via"),
+                found_on=meta.get("on"),
+            )
+            return
+        response = getattr(failure.value, "response", None)
+        reason = f"http_{response.status}" if response is not None else type(failure.value).__name__
+        self.crawler.stats.inc_value(f"{STATS}/error/{reason}")
+        logger.warning("Failed %s: %s", request.url, reason)
+        if meta.get("kind") == "feed":
+            self.store.record_feed(
+                request.url, last_status=response.status if response is not None else None, bozo=reason
+            )
+        else:
+            self.store.record_url(
+                canonical_url(request.url),
+                "error",
+                self.run_id,
+                requested_url=request.url,
+                detail=reason,
+                http_status=response.status if response is not None else None,
+                found_via=meta.get("via"),
+                found_on=meta.get("on"),
+            )
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _link_elements(response: TextResponse) -> list[tuple[str, str, str]]:
+    return [
+        (link.attrib.get("rel", ""), link.attrib.get("type", ""), link.attrib.get("href", ""))
+        for link in response.css("link[rel]")
+    ]

@@ -1,0 +1,369 @@
+"""The corpus database (storage/corpus.db) and the review queue beside it.
+
+One SQLite file, opened through sqlite-utils, in WAL mode so a reviewer can
+read while a crawl writes. The schema lives here and only here, applied by
+``sqlite_utils.Migrations`` (each step is recorded, so applying is safe to
+repeat). Tables:
+
+- ``documents``: one row per distinct text (content hash is the key), with
+  where it was found, its score and reason, and its status: ``seed``,
+  ``pending`` (in the queue), ``offtopic``, ``language``, ``accepted``,
+  ``rejected``.
+- ``copies``: every other place a stored story was seen (exact or near
+  duplicate), so "why was this page not queued?" has an answer.
+- ``urls``: every URL fetched and what came of it; known URLs are not
+  fetched again.
+- ``feeds``: per-feed state (ETag, Last-Modified, last result).
+- ``runs``: one row per crawl with its counts.
+
+The queue invariant: a queue file and its row are committed together. The
+row is inserted and the file written (atomically) inside one transaction;
+if the write fails the row is rolled back. A crash between the file's
+rename and the commit leaves a file without a row, which ``reconcile_queue``
+removes at the next start; a pending row whose file is missing is rewritten
+from the text stored in the row.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from . import dedup
+from .seedfile import SEED_NAME, file_name, remove_stale_temp_files, write_seed
+
+DB_NAME = "corpus.db"
+QUEUE_DIR = "queue"
+BUSY_TIMEOUT_MS = 30_000
+
+migrations = Migrations("seedcrawl")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["runs"].create(
+        {
+            "id": int,
+            "started": str,
+            "finished": str,
+            "status": str,
+            "pages": int,
+            "new": int,
+            "duplicates": int,
+            "offtopic": int,
+            "errors": int,
+            "sources": str,
+            "storage": str,
+            "stats": str,
+        },
+        pk="id",
+    )
+    db["documents"].create(
+        {
+            "hash": str,
+            "status": str,
+            "title": str,
+            "url": str,
+            "canonical_url": str,
+            "sitename": str,
+            "published": str,
+            "language": str,
+            "score": float,
+            "reason": str,
+            "found_via": str,
+            "found_on": str,
+            "run_id": int,
+            "first_seen": str,
+            "queue_seq": int,
+            "queue_file": str,
+            "seed_file": str,
+            "shingles": int,
+            "text": str,
+        },
+        pk="hash",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["documents"].create_index(["status"])
+    db["documents"].create_index(["queue_seq"], unique=True)
+    # Near-duplicate index: sampled shingle hashes of every stored text.
+    # WITHOUT ROWID halves its size; sqlite-utils' create() has no option for it.
+    db.execute(
+        "create table shingles (shingle integer not null, hash text not null references documents(hash), "
+        "primary key (shingle, hash)) without rowid"
+    )
+    db["copies"].create(
+        {
+            "id": int,
+            "hash": str,
+            "copy_hash": str,
+            "url": str,
+            "kind": str,
+            "similarity": float,
+            "found_via": str,
+            "found_on": str,
+            "run_id": int,
+            "seen": str,
+        },
+        pk="id",
+        foreign_keys=[("hash", "documents", "hash"), ("run_id", "runs", "id")],
+    )
+    db["copies"].create_index(["hash"])
+    db["copies"].create_index(["url", "hash"], unique=True)
+    db["urls"].create(
+        {
+            "url": str,
+            "requested_url": str,
+            "outcome": str,
+            "detail": str,
+            "hash": str,
+            "http_status": int,
+            "found_via": str,
+            "found_on": str,
+            "run_id": int,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk="url",
+    )
+    db["feeds"].create(
+        {
+            "url": str,
+            "etag": str,
+            "last_modified": str,
+            "last_fetched": str,
+            "last_status": int,
+            "entries": int,
+            "bozo": str,
+        },
+        pk="url",
+    )
+    db.create_view(
+        "pending_queue",
+        "select queue_seq, queue_file, score, language, published, sitename, title, url, reason "
+        "from documents where status = 'pending' order by score desc",
+    )
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class StoreError(RuntimeError):
+    """The database or queue folder cannot be used; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the crawl learned about one page's text, ready to store."""
+
+    hash: str
+    text: str
+    title: str
+    url: str
+    canonical_url: str
+    sitename: str | None
+    published: str | None
+    language: str | None
+    score: float | None
+    reason: str | None
+    found_via: str
+    found_on: str | None
+    shingles: frozenset[int]
+
+
+class Store:
+    """The database and the queue folder of one storage directory."""
+
+    def __init__(self, storage_dir: Path | str) -> None:
+        self.storage_dir = Path(storage_dir)
+        self.queue_dir = self.storage_dir / QUEUE_DIR
+        try:
+            self.queue_dir.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.storage_dir / DB_NAME, timeout=BUSY_TIMEOUT_MS / 1000)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.enable_wal()
+            migrations.apply(self.db)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(
+                f"{self.storage_dir}: cannot open the corpus database ({exc}); "
+                "check that the folder exists and is writable"
+            ) from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- runs -------------------------------------------------------------
+
+    def start_run(self, sources: Path | str) -> int:
+        table = self.db.table("runs")
+        table.insert({"started": now(), "status": "running", "sources": str(sources), "storage": str(self.storage_dir)})
+        return int(table.last_pk)
+
+    def finish_run(self, run_id: int, status: str, stats: dict[str, Any]) -> None:
+        counts = {
+            "pages": stats.get("seedcrawl/pages", 0),
+            "new": stats.get("seedcrawl/queued", 0),
+            "duplicates": stats.get("seedcrawl/dropped/duplicate", 0),
+            "offtopic": stats.get("seedcrawl/dropped/offtopic", 0),
+            "errors": sum(v for k, v in stats.items() if k.startswith(("seedcrawl/error/", "log_count/ERROR"))),
+        }
+        self.db.table("runs").update(
+            run_id,
+            {"finished": now(), "status": status, "stats": json.dumps(stats, default=str, sort_keys=True), **counts},
+        )
+
+    # -- documents ----------------------------------------------------------
+
+    def _row(self, doc: Document, status: str, run_id: int | None) -> dict[str, Any]:
+        row = {
+            "hash": doc.hash,
+            "status": status,
+            "title": doc.title,
+            "url": doc.url,
+            "canonical_url": doc.canonical_url,
+            "sitename": doc.sitename,
+            "published": doc.published,
+            "language": doc.language,
+            "score": doc.score,
+            "reason": doc.reason,
+            "found_via": doc.found_via,
+            "found_on": doc.found_on,
+            "run_id": run_id,
+            "first_seen": now(),
+            "shingles": len(doc.shingles),
+            "text": doc.text,
+        }
+        return row
+
+    def _insert(self, row: dict[str, Any], doc: Document) -> None:
+        """A document row and its shingle sample, in one transaction."""
+        with self.db.atomic():
+            self.db.table("documents").insert(row)
+            self.db.table("shingles").insert_all(({"shingle": s, "hash": doc.hash} for s in doc.shingles), ignore=True)
+
+    def register_seed(self, doc: Document, seed_file: str) -> bool:
+        """Record a seed document so its copies are never queued; True if new."""
+        if self.db.table("documents").count_where("hash = ?", [doc.hash]):
+            return False
+        row = self._row(doc, "seed", None)
+        row["seed_file"] = seed_file
+        self._insert(row, doc)
+        return True
+
+    def find_duplicate(self, digest: str, shingles: frozenset[int]) -> dedup.Match | None:
+        """The stored document this text repeats, exactly or nearly, if any."""
+        if self.db.table("documents").count_where("hash = ?", [digest]):
+            return dedup.Match(digest, "exact", 1.0)
+        if len(shingles) < dedup.MIN_SAMPLES:
+            return None
+        marks = ",".join("?" * len(shingles))
+        rows = self.db.query(
+            f"select s.hash, count(*) as shared, d.shingles from shingles s join documents d on d.hash = s.hash "
+            f"where s.shingle in ({marks}) group by s.hash order by shared desc limit 10",
+            list(shingles),
+        )
+        best: dedup.Match | None = None
+        for row in rows:
+            score = dedup.containment(row["shared"], len(shingles), row["shingles"])
+            if score >= dedup.MIN_CONTAINMENT and (best is None or score > best.similarity):
+                best = dedup.Match(row["hash"], "near", round(score, 4))
+        return best
+
+    def add_document(self, doc: Document, status: str, run_id: int) -> None:
+        """Store a text that is not queued (off topic, other language, seed page)."""
+        if not self.db.table("documents").count_where("hash = ?", [doc.hash]):
+            self._insert(self._row(doc, status, run_id), doc)
+
+    def add_copy(self, match: dedup.Match, doc: Document, run_id: int) -> None:
+        """Record another place a stored story was published."""
+        self.db.table("copies").insert(
+            {
+                "hash": match.digest,
+                "copy_hash": doc.hash,
+                "url": doc.canonical_url,
+                "kind": match.kind,
+                "similarity": match.similarity,
+                "found_via": doc.found_via,
+                "found_on": doc.found_on,
+                "run_id": run_id,
+                "seen": now(),
+            },
+            ignore=True,
+        )
+
+    def add_candidate(self, doc: Document, run_id: int) -> Path:
+        """Store a new on-topic document and write its queue file, together."""
+        with self.db.atomic():
+            seq = self._next_queue_seq()
+            name = file_name(seq, doc.hash)
+            row = self._row(doc, "pending", run_id)
+            row.update({"queue_seq": seq, "queue_file": name})
+            self._insert(row, doc)
+            path = self.queue_dir / name
+            write_seed(path, doc.text)  # an exception here rolls the row back
+        return path
+
+    def _next_queue_seq(self) -> int:
+        row = self.db.execute("select coalesce(max(queue_seq), -1) + 1 from documents").fetchone()
+        return int(row[0])
+
+    def pending(self) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from documents where status = 'pending' order by queue_seq"))
+
+    def reconcile_queue(self) -> tuple[int, int]:
+        """Make queue files and pending rows agree after a crash.
+
+        Returns (files rewritten from their rows, stray files removed).
+        """
+        remove_stale_temp_files(self.queue_dir)
+        expected = {row["queue_file"]: row for row in self.pending()}
+        restored = removed = 0
+        for path in self.queue_dir.iterdir():
+            if SEED_NAME.match(path.name) and path.name not in expected:
+                path.unlink()
+                removed += 1
+        for name, row in expected.items():
+            if not (self.queue_dir / name).exists():
+                write_seed(self.queue_dir / name, row["text"])
+                restored += 1
+        return restored, removed
+
+    # -- urls and feeds -----------------------------------------------------
+
+    def is_known_url(self, url: str) -> bool:
+        return bool(self.db.table("urls").count_where("url = ?", [url]))
+
+    def record_url(self, url: str, outcome: str, run_id: int, **fields: Any) -> None:
+        table = self.db.table("urls")
+        stamp = now()
+        row = {"url": url, "outcome": outcome, "run_id": run_id, "last_seen": stamp, **fields}
+        if table.count_where("url = ?", [url]):
+            table.update(url, row)
+        else:
+            table.insert({**row, "first_seen": stamp})
+
+    def feed_state(self, url: str) -> dict[str, Any] | None:
+        rows = list(self.db.table("feeds").rows_where("url = ?", [url]))
+        return rows[0] if rows else None
+
+    def record_feed(self, url: str, **fields: Any) -> None:
+        self.db.table("feeds").upsert({"url": url, "last_fetched": now(), **fields}, pk="url")
+
+    # -- reading ------------------------------------------------------------
+
+    def documents(self, status: str | None = None) -> Iterator[dict[str, Any]]:
+        if status is None:
+            return self.db.table("documents").rows
+        return self.db.table("documents").rows_where("status = ?", [status])
+
+    def copies_of(self, digest: str) -> list[dict[str, Any]]:
+        return list(self.db.table("copies").rows_where("hash = ?", [digest], order_by="id"))

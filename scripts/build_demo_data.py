@@ -1,0 +1,80 @@
+"""Rebuild crawler/demo_site/articles.json from the shared real-data folder.
+
+Run once by a developer (needs ../shared/data); the demo itself only reads
+the JSON it writes. Every text is real: UK Huawei-ban coverage (CC0,
+LChiVu/uk_huawei_ban) as related articles, article bodies from the
+scrapinghub article-extraction-benchmark (MIT) as unrelated news.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+RELATED = ["ukban-000", "ukban-002", "ukban-006", "ukban-014", "ukban-022", "ukban-032", "ukban-040", "ukban-052"]
+# Real unrelated news in English, and one page in German (language filter).
+OFFTOPIC_AEB = {
+    "cbssports.com/nfl/news/browns-player": "en",
+    "nytimes.com/2019/11/19/opinion/republicans": "en",
+    "venturebeat.com/2019/11/18/new-york-state-attorney": "en",
+    "slashgear.com/the-vw-id-space-vizzion": "en",
+    "latimes.com/entertainment-arts/business/story": "en",
+    "blog.comwrap.com/die-elektronische-patientenakte": "de",
+}
+
+
+def main() -> int:
+    rows = {r["id"]: r for r in map(json.loads, (SHARED / "relevance" / "dev.jsonl").open())}
+    articles = []
+    for key in RELATED:
+        r = rows[key]
+        title = r["title"] if not r["title"].startswith("http") else _first_line(r["text"])
+        articles.append(
+            {
+                "id": key,
+                "label": "related",
+                "title": title,
+                "published": r["published"],
+                "source": r["source"].strip(),
+                "text": r["text"],
+                "licence": "CC0 (LChiVu/uk_huawei_ban)",
+            }
+        )
+    truth = json.loads((SHARED / "aeb" / "ground-truth.json").read_text())
+    for fragment, lang in OFFTOPIC_AEB.items():
+        key, entry = next((k, v) for k, v in truth.items() if fragment in v["url"])
+        body = entry["articleBody"].strip()
+        title = body.split("\n", 1)[0][:90] if lang != "en" else None
+        articles.append(
+            {
+                "id": f"aeb-{key[:8]}",
+                "label": "offtopic",
+                "title": title or _title_from_url(entry["url"]),
+                "published": "2019-11-19",
+                "source": entry["url"].split("/")[2],
+                "text": body,
+                "lang": lang,
+                "licence": "MIT (scrapinghub/article-extraction-benchmark)",
+            }
+        )
+    out = ROOT / "crawler" / "demo_site" / "articles.json"
+    out.write_text(json.dumps(articles, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {len(articles)} articles to {out}")
+    return 0
+
+
+def _first_line(text: str) -> str:
+    return next(line.strip() for line in text.splitlines() if len(line.strip()) > 20)
+
+
+def _title_from_url(url: str) -> str:
+    slug = [part for part in url.rstrip("/").split("/") if part][-1]
+    slug = slug.rsplit(".", 1)[0]
+    words = [w for w in slug.replace("_", "-").split("-") if w and not w.isdigit()]
+    return " ".join(words).capitalize()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

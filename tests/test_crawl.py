@@ -1,0 +1,128 @@
+"""Integration: the real spider crawls the sample web on 127.0.0.1-4."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from crawler.demo import crawl_command, prepare_folder, run_crawl
+from crawler.sampleweb import SampleWebServer
+from crawler.seedfile import SEED_NAME, content_hash, read_seed
+
+from .conftest import SEEDS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory):
+    """Crawl the sample web twice into one storage folder; keep what each run queued."""
+    folder = tmp_path_factory.mktemp("crawl")
+    with SampleWebServer(SEEDS) as web:
+        sources = prepare_folder(folder, SEEDS, web)
+        storage = folder / "storage"
+        first = run_crawl(sources, storage, folder / "first.log")
+        queue_after_first = sorted(p.name for p in (storage / "queue").iterdir())
+        requests_first = len(web.requests)
+        second = run_crawl(sources, storage, folder / "second.log")
+        requests_second = len(web.requests) - requests_first
+    return {
+        "web": web,
+        "storage": storage,
+        "codes": (first, second),
+        "queue_after_first": queue_after_first,
+        "requests": (requests_first, requests_second),
+        "db": sqlite_utils.Database(storage / "corpus.db"),
+    }
+
+
+def queue_files(storage: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in (storage / "queue").iterdir()}
+
+
+def test_crawls_finish_cleanly(crawled) -> None:
+    assert crawled["codes"] == (0, 0)
+    runs = list(crawled["db"].query("select status, pages, new from runs order by id"))
+    assert [r["status"] for r in runs] == ["finished", "finished"]
+    assert runs[0]["new"] == len(crawled["queue_after_first"])
+
+
+def test_each_related_story_reaches_the_queue_exactly_once(crawled) -> None:
+    web, files = crawled["web"], queue_files(crawled["storage"])
+    titles = [text.split("\n", 1)[0] for text in files.values()]
+    related = {web.titles[u] for u, what in web.expect.items() if what == "queued"}
+    assert len(related) == 8
+    for title in related:
+        assert titles.count(title) == 1, title
+    assert len(files) == len(related)  # nothing else: no off-topic page, no copy, no seed
+
+
+def test_off_topic_foreign_language_and_seed_pages_stay_out(crawled) -> None:
+    web, files = crawled["web"], queue_files(crawled["storage"])
+    titles = {text.split("\n", 1)[0] for text in files.values()}
+    for url, what in web.expect.items():
+        if what in ("offtopic", "language", "seed"):
+            assert web.titles[url] not in titles, (what, url)
+    db = crawled["db"]
+    outcome = {r["url"]: r["outcome"] for r in db.query("select url, outcome from urls")}
+    for url, what in web.expect.items():
+        if what in ("offtopic", "language", "seed"):
+            assert outcome[url] == what, url
+    assert outcome[[u for u, w in web.expect.items() if w == "dead"][0]] == "error"
+    assert outcome[[u for u, w in web.expect.items() if w == "robots"][0]] == "ignored"
+    assert outcome[[u for u, w in web.expect.items() if w == "broken"][0]] in ("too_short", "no_text", "unparsable")
+
+
+def test_syndicated_copies_are_recorded_as_copies_not_queued(crawled) -> None:
+    db = crawled["db"]
+    copies = list(db.query("select c.url, c.kind, d.status from copies c join documents d on d.hash = c.hash"))
+    seed_copies = [c for c in copies if c["status"] == "seed"]
+    assert len(seed_copies) == 2  # the wire story republished on two sites
+    assert {c["kind"] for c in seed_copies} == {"near"}
+    assert any(c["status"] == "pending" for c in copies)  # a related article republished elsewhere
+
+
+def test_queue_files_and_database_rows_agree(crawled) -> None:
+    db, files = crawled["db"], queue_files(crawled["storage"])
+    rows = {r["queue_file"]: r for r in db.query("select * from documents where status = 'pending'")}
+    assert set(rows) == set(files)
+    for name, text in files.items():
+        assert SEED_NAME.match(name)
+        assert name[4:20] == content_hash(text)[:16] == rows[name]["hash"][:16]
+        assert text == rows[name]["text"]
+        assert rows[name]["score"] >= 0.28 and rows[name]["reason"].startswith("seed words:")
+        assert rows[name]["found_via"] in ("feed", "link")
+        assert not text.endswith("\n")
+
+
+def test_seed_texts_are_never_queued(crawled) -> None:
+    seed_hashes = {read_seed(p).digest for p in SEEDS.glob("*.txt")}
+    queued = {content_hash(t) for t in queue_files(crawled["storage"]).values()}
+    assert not seed_hashes & queued
+    assert crawled["db"].table("documents").count_where("status = 'seed' and seed_file is not null") == 5
+
+
+def test_second_run_queues_nothing_new_and_refetches_no_article(crawled) -> None:
+    assert sorted(queue_files(crawled["storage"])) == crawled["queue_after_first"]
+    first, second = crawled["requests"]
+    assert second < first / 2  # seed pages, feeds and robots.txt only
+    second_run = list(crawled["db"].query("select new from runs order by id"))[1]
+    assert second_run["new"] == 0
+
+
+def test_bad_sources_file_stops_the_crawl_with_one_line(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text("[limits]\nmax_pages = 'lots'\n")
+    result = subprocess.run(
+        crawl_command(sources, tmp_path / "storage", tmp_path / "log"),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("seedcrawl:")]
+    assert errors == [f"seedcrawl: {sources}: 'limits.max_pages' must be a positive integer, got 'lots'"]
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "storage").exists()

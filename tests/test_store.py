@@ -1,0 +1,117 @@
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from crawler import store as store_module
+from crawler.dedup import shingle_sample
+from crawler.seedfile import content_hash, read_seed
+from crawler.store import Document, Store, StoreError
+
+from .conftest import SEEDS
+
+TEXT = "Huawei hearing\n\n" + "\n\n".join(
+    f"Paragraph {i}: lawmakers questioned the telecom equipment maker about network security and its ties."
+    for i in range(8)
+)
+
+
+def make_doc(text: str = TEXT, url: str = "http://127.0.0.1/a") -> Document:
+    return Document(
+        hash=content_hash(text),
+        text=text,
+        title=text.split("\n", 1)[0],
+        url=url,
+        canonical_url=url,
+        sitename="Site",
+        published="2020-01-01",
+        language="en",
+        score=0.5,
+        reason="seed words: huawei 20%",
+        found_via="feed",
+        found_on="http://127.0.0.1/feed",
+        shingles=frozenset(shingle_sample(text)),
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    opened = Store(tmp_path / "storage")
+    yield opened
+    opened.close()
+
+
+def test_database_is_in_wal_mode_and_schema_is_repeatable(tmp_path: Path) -> None:
+    first = Store(tmp_path)
+    assert first.db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    first.close()
+    again = Store(tmp_path)  # applying migrations twice is harmless
+    assert {"documents", "urls", "feeds", "runs", "copies", "shingles"} <= set(again.db.table_names())
+    again.close()
+
+
+def test_candidate_row_and_queue_file_are_written_together(store: Store) -> None:
+    run = store.start_run("sources.toml")
+    path = store.add_candidate(make_doc(), run)
+    assert path.name == f"000_{content_hash(TEXT)[:16]}.txt"
+    assert path.read_text(encoding="utf-8") == TEXT
+    [row] = store.pending()
+    assert row["queue_file"] == path.name and row["text"] == TEXT
+    second = store.add_candidate(make_doc(TEXT.replace("Huawei", "ZTE").replace("lawmakers", "senators")), run)
+    assert second.name.startswith("001_")
+
+
+def test_failed_queue_write_rolls_the_row_back(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = store.start_run("sources.toml")
+
+    def disk_full(path: Path, text: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store_module, "write_seed", disk_full)
+    with pytest.raises(OSError):
+        store.add_candidate(make_doc(), run)
+    assert store.pending() == []
+    assert store.db.table("shingles").count == 0
+    assert list(store.queue_dir.iterdir()) == []
+
+
+def test_reconcile_removes_stray_files_and_restores_missing_ones(store: Store) -> None:
+    run = store.start_run("sources.toml")
+    kept = store.add_candidate(make_doc(), run)
+    kept.unlink()  # as if the rename never reached the disk
+    stray = store.queue_dir / "005_abcdefabcdefabcd.txt"
+    stray.write_text("orphan")  # as if a crash came before the commit
+    (store.queue_dir / ".tmp-x.part").write_text("half")
+    assert store.reconcile_queue() == (1, 1)
+    assert kept.read_text(encoding="utf-8") == TEXT
+    assert sorted(p.name for p in store.queue_dir.iterdir()) == [kept.name]
+
+
+def test_exact_and_near_copies_are_found_distinct_stories_are_not(store: Store) -> None:
+    run = store.start_run("sources.toml")
+    store.add_candidate(make_doc(), run)
+    exact = store.find_duplicate(content_hash(TEXT), frozenset(shingle_sample(TEXT)))
+    assert exact is not None and exact.kind == "exact"
+    copy = "Republished\n\n" + TEXT.split("\n\n", 1)[1] + "\n\nSubscribe to our newsletter for more."
+    near = store.find_duplicate(content_hash(copy), frozenset(shingle_sample(copy)))
+    assert near is not None and near.kind == "near" and near.digest == content_hash(TEXT)
+    other = read_seed(sorted(SEEDS.glob("*.txt"))[1]).text
+    assert store.find_duplicate(content_hash(other), frozenset(shingle_sample(other))) is None
+
+
+def test_unusable_storage_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot open the corpus database") as info:
+        Store(blocker / "storage")
+    assert "\n" not in str(info.value)
+
+
+def test_a_reader_sees_committed_rows_while_a_writer_holds_the_database(store: Store, tmp_path: Path) -> None:
+    run = store.start_run("sources.toml")
+    store.add_candidate(make_doc(), run)
+    store.db.execute("begin immediate")  # a crawl in the middle of a write
+    reader = sqlite3.connect(tmp_path / "storage" / "corpus.db")
+    assert reader.execute("select count(*) from documents where status = 'pending'").fetchone()[0] == 1
+    reader.close()
+    store.db.execute("rollback")
