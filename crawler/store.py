@@ -340,7 +340,17 @@ class Store:
     # -- urls and feeds -----------------------------------------------------
 
     def is_known_url(self, url: str) -> bool:
-        return bool(self.db.table("urls").count_where("url = ?", [url]))
+        """Fetched before with a final outcome; transient failures are tried again.
+
+        A timeout, a refused connection, a 5xx or a 429 may be gone tomorrow;
+        a 404 or a page we read is not worth another request.
+        """
+        return bool(
+            self.db.table("urls").count_where(
+                "url = ? and (outcome != 'error' or (http_status between 400 and 499 and http_status != 429))",
+                [url],
+            )
+        )
 
     def record_url(self, url: str, outcome: str, run_id: int, **fields: Any) -> None:
         table = self.db.table("urls")

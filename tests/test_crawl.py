@@ -126,3 +126,45 @@ def test_bad_sources_file_stops_the_crawl_with_one_line(tmp_path: Path) -> None:
     assert errors == [f"seedcrawl: {sources}: 'limits.max_pages' must be a positive integer, got 'lots'"]
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "storage").exists()
+
+
+def _crawl_with(tmp_path: Path, *args: str) -> tuple[SampleWebServer, sqlite_utils.Database]:
+    with SampleWebServer(SEEDS) as web:
+        sources = prepare_folder(tmp_path, SEEDS, web)
+        code = run_crawl(sources, tmp_path / "storage", tmp_path / "log", *args)
+    assert code == 0
+    return web, sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
+
+
+def _article_requests(web) -> list[str]:
+    return [path for _, path in web.requests if path not in ("/robots.txt", "/feed.xml", "/atom.xml")]
+
+
+def test_page_budget_caps_the_article_pages_fetched(tmp_path: Path) -> None:
+    web, db = _crawl_with(tmp_path, "-a", "max_pages=7")
+    assert len(_article_requests(web)) == 7
+    stats = next(db.query("select stats from runs"))["stats"]
+    assert '"seedcrawl/skipped/budget"' in stats
+
+
+def test_depth_zero_follows_no_links(tmp_path: Path) -> None:
+    web, db = _crawl_with(tmp_path, "-a", "max_depth=0")
+    found = {r["found_via"] for r in db.query("select found_via from urls where found_via is not null")}
+    assert found == {"seed", "feed"}  # seed pages and feed entries, no links
+    # This article is reachable by a link only.
+    assert all(not path.startswith("/world/2020-07/15/") for path in _article_requests(web))
+
+
+def test_empty_seed_folder_is_one_line(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text("[limits]\nmax_pages = 3\n")
+    result = subprocess.run(
+        crawl_command(sources, tmp_path / "storage", tmp_path / "log"),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert f"seedcrawl: {sources}: no seed documents" in result.stderr
+    assert "Traceback" not in result.stderr

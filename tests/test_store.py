@@ -115,3 +115,16 @@ def test_a_reader_sees_committed_rows_while_a_writer_holds_the_database(store: S
     assert reader.execute("select count(*) from documents where status = 'pending'").fetchone()[0] == 1
     reader.close()
     store.db.execute("rollback")
+
+
+def test_transient_failures_are_retried_final_ones_are_not(store: Store) -> None:
+    run = store.start_run("sources.toml")
+    store.record_url("http://127.0.0.1/read", "offtopic", run, http_status=200)
+    store.record_url("http://127.0.0.1/gone", "error", run, http_status=404, detail="http_404")
+    store.record_url("http://127.0.0.1/busy", "error", run, http_status=503, detail="http_503")
+    store.record_url("http://127.0.0.1/slow", "error", run, detail="TimeoutError")
+    assert store.is_known_url("http://127.0.0.1/read")
+    assert store.is_known_url("http://127.0.0.1/gone")
+    assert not store.is_known_url("http://127.0.0.1/busy")
+    assert not store.is_known_url("http://127.0.0.1/slow")
+    assert not store.is_known_url("http://127.0.0.1/never")

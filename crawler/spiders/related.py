@@ -51,6 +51,11 @@ def resolve_config(
     loaded = loaded.with_overrides(
         max_pages=_int_arg("max_pages", max_pages), max_depth=_int_arg("max_depth", max_depth)
     )
+    if not seed_files(loaded.seeds_dir):
+        raise SourcesError(
+            f"{loaded.path}: no seed documents (NNN_<hex>.txt files) beside it in {loaded.seeds_dir}; "
+            "the relevance model is learned from them"
+        )
     return loaded, Path(storage or settings.get("SEEDCRAWL_STORAGE"))
 
 
