@@ -55,6 +55,31 @@ def demo(folder: Path) -> None:
     console.print(f"\nQueue files: {run.queue}\nDatabase:    {run.storage / 'corpus.db'}\nCrawl log:   {run.log_file}")
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def dups(paths: tuple[Path, ...]) -> None:
+    """Print groups of near-duplicate texts among PATHS, one group per line.
+
+    Paths in a group are separated by tabs; files with no copy are not
+    printed. Uses the crawl's own fingerprint and threshold.
+
+    Example: seedcrawl dups storage/queue/*.txt seeds/*.txt
+    """
+    from .dedup import group_copies
+
+    texts = {str(path): read_text_file(path) for path in paths}
+    for group in group_copies(texts):
+        click.echo("\t".join(group))
+
+
+def read_text_file(path: Path) -> str:
+    """A UTF-8 text file, or a one-line error naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path}: not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
+
+
 def show_run_summary(store: Store) -> None:
     run = next(store.db.query("select * from runs order by id desc limit 1"))
     outcomes = store.db.query("select outcome, count(*) as n from urls group by outcome order by n desc")

@@ -22,3 +22,4 @@ class PageItem:
     found_via: str
     found_on: str | None
     is_seed_page: bool = False
+    redirected_from: list[str] = field(default_factory=list)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urljoin
 
 from scrapy.exceptions import DropItem
 
-from .dedup import canonical_url, shingle_sample
+from .dedup import UrlError, canonical_url, shingle_sample
 from .items import PageItem
 from .store import Document
 
@@ -33,12 +34,17 @@ class StorePipeline:
         spider = self.crawler.spider
         store, run_id = spider.store, spider.run_id
         article, verdict = item.article, item.verdict
+        page_url = canonical_url(item.url)
+        try:  # the page's own rel=canonical / og:url, which may be relative or junk
+            page_canonical = canonical_url(urljoin(item.url, article.canonical_url or item.url))
+        except UrlError:
+            page_canonical = page_url
         doc = Document(
             hash=article.digest,
             text=article.text,
             title=article.title,
             url=item.url,
-            canonical_url=canonical_url(article.canonical_url or item.url),
+            canonical_url=page_canonical,
             sitename=article.sitename,
             published=article.published,
             language=article.language,
@@ -48,7 +54,6 @@ class StorePipeline:
             found_on=item.found_on,
             shingles=frozenset(shingle_sample(article.text)),
         )
-        page_url = canonical_url(item.url)
 
         def record(outcome: str, detail: str | None = None) -> None:
             store.record_url(
@@ -62,6 +67,14 @@ class StorePipeline:
                 found_on=item.found_on,
                 http_status=200,
             )
+
+        for how, other in [("redirect", u) for u in item.redirected_from] + [("canonical", doc.canonical_url)]:
+            try:
+                alias = canonical_url(other)
+            except UrlError:
+                continue
+            if alias != page_url:
+                store.record_alias(alias, page_url, run_id, how)
 
         if item.is_seed_page:
             store.add_document(doc, "seed", run_id)

@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .seedfile import read_seed, seed_files
 
@@ -76,6 +77,7 @@ class Page:
     body: bytes
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
+    location: str | None = None
 
 
 @dataclass
@@ -169,11 +171,17 @@ def build_site(bases: list[str], seeds_dir: Path) -> SampleWeb:
     dead = web.url(A, "/2013/05/gone.html")
     private = web.url(A, "/private/drafts.html")
     copy_c = web.url(C, COPIES[0][1]) + "?utm_source=wire&utm_medium=rss"
+    # A click-tracking wrapper (never fetched: the URL inside is) and a short
+    # link that answers with a permanent redirect.
+    wrapped_copy = web.url(A, "/out?url=" + quote(copy_c, safe=""))
+    short = web.url(A, "/go/huawei-5g-ban")
+    add(A, "/go/huawei-5g-ban", Page(b"", status=301, location=url_of["ukban-006"]))
+    web.expect[short] = "alias"
     seed_links = [
         (url_of["ukban-000"], "As US pushes to ban Huawei, UK weighs its options"),
         (url_of["ukban-002"], "Britain does not support a total Huawei ban"),
-        (url_of["ukban-006"], "U.S. officials push Britain on Huawei"),
-        (copy_c, "ZTE, Huawei address U.S. IT security concerns (Business Daily Asia)"),
+        (short, "U.S. officials push Britain on Huawei"),
+        (wrapped_copy, "ZTE, Huawei address U.S. IT security concerns (Business Daily Asia)"),
         (url_of["aeb-08f79376"], "Browns player speaks on fight"),
         (dead, "Archive: telecom security hearings"),
         (private, "Drafts"),
@@ -321,6 +329,8 @@ class _Handler(BaseHTTPRequestHandler):
         page = web.pages.get((site, path)) or Page(b"<html><body><h1>404 Not Found</h1></body></html>", status=404)
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
+        if page.location:
+            self.send_header("Location", page.location)
         self.send_header("Content-Length", str(len(page.body)))
         self.end_headers()
         self.wfile.write(page.body)

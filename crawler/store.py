@@ -43,6 +43,7 @@ from .seedfile import SEED_NAME, file_name, remove_stale_temp_files, write_seed
 DB_NAME = "corpus.db"
 QUEUE_DIR = "queue"
 BUSY_TIMEOUT_MS = 30_000
+MMAP_BYTES = 1 << 30
 
 migrations = Migrations("seedcrawl")
 
@@ -152,6 +153,35 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m002_shingles_by_document_id(db: sqlite_utils.Database) -> None:
+    """Index shingles by a small integer id instead of the 64-hex hash.
+
+    A quarter of the size per row, which is what keeps lookups flat at a
+    million documents. The id is a real column (an implicit rowid may be
+    renumbered by VACUUM).
+    """
+    db["documents"].add_column("id", int)
+    db.execute("update documents set id = rowid")
+    db["documents"].create_index(["id"], unique=True)
+    db.execute("drop table shingles")
+    db.execute(
+        "create table shingles (shingle integer not null, doc integer not null, "
+        "primary key (shingle, doc)) without rowid"
+    )
+    for row in list(db.query("select id, text from documents")):
+        db.conn.executemany(
+            "insert or ignore into shingles values (?, ?)",
+            [(value, row["id"]) for value in dedup.shingle_sample(row["text"])],
+        )
+    db.create_view(
+        "story_places",
+        "select d.hash, d.status, d.title, d.url as first_seen_at, count(c.id) as other_places, "
+        "group_concat(c.url, ' ') as other_urls from documents d join copies c on c.hash = d.hash "
+        "group by d.hash order by other_places desc",
+    )
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -190,6 +220,8 @@ class Store:
             conn = sqlite3.connect(self.storage_dir / DB_NAME, timeout=BUSY_TIMEOUT_MS / 1000)
             self.db = sqlite_utils.Database(conn)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # Memory-mapped reads keep index lookups cheap when the file is large.
+            self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             self.db.enable_wal()
             migrations.apply(self.db)
         except (OSError, sqlite3.Error) as exc:
@@ -247,8 +279,11 @@ class Store:
     def _insert(self, row: dict[str, Any], doc: Document) -> None:
         """A document row and its shingle sample, in one transaction."""
         with self.db.atomic():
-            self.db.table("documents").insert(row)
-            self.db.table("shingles").insert_all(({"shingle": s, "hash": doc.hash} for s in doc.shingles), ignore=True)
+            doc_id = self.db.execute("select coalesce(max(id), 0) + 1 from documents").fetchone()[0]
+            self.db.table("documents").insert({**row, "id": doc_id})
+            self.db.conn.executemany(
+                "insert or ignore into shingles (shingle, doc) values (?, ?)", [(s, doc_id) for s in doc.shingles]
+            )
 
     def register_seed(self, doc: Document, seed_file: str) -> bool:
         """Record a seed document so its copies are never queued; True if new."""
@@ -264,17 +299,19 @@ class Store:
         if self.db.table("documents").count_where("hash = ?", [digest]):
             return dedup.Match(digest, "exact", 1.0)
         if len(shingles) < dedup.MIN_SAMPLES:
-            return None
+            return None  # too short to judge by containment; exact copies were caught above
         marks = ",".join("?" * len(shingles))
         rows = self.db.query(
-            f"select s.hash, count(*) as shared, d.shingles from shingles s join documents d on d.hash = s.hash "
-            f"where s.shingle in ({marks}) group by s.hash order by shared desc limit 10",
+            "select d.hash, c.shared, d.shingles from ("
+            f"  select doc, count(*) as shared from shingles where shingle in ({marks})"
+            "   group by doc order by shared desc limit 10"
+            ") c join documents d on d.id = c.doc",
             list(shingles),
         )
         best: dedup.Match | None = None
         for row in rows:
-            score = dedup.containment(row["shared"], len(shingles), row["shingles"])
-            if score >= dedup.MIN_CONTAINMENT and (best is None or score > best.similarity):
+            score = dedup.near_match(row["shared"], len(shingles), row["shingles"])
+            if score is not None and (best is None or score > best.similarity):
                 best = dedup.Match(row["hash"], "near", round(score, 4))
         return best
 
@@ -360,6 +397,22 @@ class Store:
             table.update(url, row)
         else:
             table.insert({**row, "first_seen": stamp})
+
+    def record_alias(self, url: str, page_url: str, run_id: int, how: str) -> None:
+        """Another spelling of a page read under ``page_url`` (a redirect or its
+        rel=canonical): known from now on, so never fetched for itself."""
+        stamp = now()
+        self.db.table("urls").insert(
+            {
+                "url": url,
+                "outcome": "alias",
+                "detail": f"{how} of {page_url}",
+                "run_id": run_id,
+                "first_seen": stamp,
+                "last_seen": stamp,
+            },
+            ignore=True,
+        )
 
     def feed_state(self, url: str) -> dict[str, Any] | None:
         rows = list(self.db.table("feeds").rows_where("url = ?", [url]))

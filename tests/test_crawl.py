@@ -81,6 +81,11 @@ def test_syndicated_copies_are_recorded_as_copies_not_queued(crawled) -> None:
     assert len(seed_copies) == 2  # the wire story republished on two sites
     assert {c["kind"] for c in seed_copies} == {"near"}
     assert any(c["status"] == "pending" for c in copies)  # a related article republished elsewhere
+    # The first-seen copy's record lists where else the story was published.
+    places = {r["hash"]: r for r in db.query("select * from story_places")}
+    wire = next(r for r in places.values() if r["status"] == "seed")
+    assert wire["other_places"] == 2
+    assert "127.0.0.3" in wire["other_urls"] and "127.0.0.4" in wire["other_urls"]
 
 
 def test_queue_files_and_database_rows_agree(crawled) -> None:
@@ -161,3 +166,12 @@ def test_depth_zero_follows_no_links(tmp_path: Path) -> None:
     assert found == {"seed", "feed"}  # seed pages and feed entries, no links
     # This article is reachable by a link only.
     assert all(not path.startswith("/world/2020-07/15/") for path in _article_requests(web))
+
+
+def test_wrappers_are_unwrapped_and_redirects_recorded(crawled) -> None:
+    web, db = crawled["web"], crawled["db"]
+    assert not any(path.startswith("/out?") for _, path in web.requests)  # the wrapper itself is never fetched
+    short = next(u for u, what in web.expect.items() if what == "alias")
+    [row] = list(db.query("select outcome, detail from urls where url = ?", [short]))
+    assert row["outcome"] == "alias" and row["detail"].startswith("redirect of http://127.0.0.2:")
+    assert sum(1 for _, path in web.requests if path == "/go/huawei-5g-ban") == 1  # not again in run two

@@ -72,6 +72,7 @@ def test_failed_queue_write_rolls_the_row_back(store: Store, monkeypatch: pytest
         store.add_candidate(make_doc(), run)
     assert store.pending() == []
     assert store.db.table("shingles").count == 0
+    assert store.db.table("documents").count == 0
     assert list(store.queue_dir.iterdir()) == []
 
 

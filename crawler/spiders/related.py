@@ -250,6 +250,7 @@ class RelatedSpider(scrapy.Spider):
             found_via=meta["via"],
             found_on=meta["on"],
             is_seed_page=meta["seed"],
+            redirected_from=list(response.meta.get("redirect_urls", [])),
         )
         if meta["seed"]:
             for feed_url in discover_feeds(_link_elements(response), response.url):
