@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .sources import SourcesError
+from .sources import DEFAULT_SOURCES, SourcesError
 from .store import Store, StoreError
 
 console = Console()
@@ -78,6 +78,70 @@ def read_text_file(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise click.ClickException(f"{path}: not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--sources", type=click.Path(path_type=Path), default=DEFAULT_SOURCES, show_default=True)
+@click.option("--storage", type=click.Path(path_type=Path), default=Path("storage"), show_default=True)
+@click.option("--once", is_flag=True, help="Run one crawl now and exit with its status.")
+@click.pass_context
+def schedule(ctx: click.Context, sources: Path, storage: Path, once: bool) -> None:
+    """Run the crawl every night at schedule.time (blocking; same as scheduler.py).
+
+    Example: seedcrawl schedule --once
+    """
+    from .nightly import main as nightly_main
+
+    argv = ["--sources", str(sources), "--storage", str(storage), *(["--once"] if once else []), *ctx.args]
+    if ctx.obj["debug"]:
+        argv.append("--debug")
+    sys.exit(nightly_main(argv))
+
+
+@cli.command()
+@click.option("--sources", type=click.Path(path_type=Path), default=DEFAULT_SOURCES, show_default=True)
+@click.option("--storage", type=click.Path(path_type=Path), default=Path("storage"), show_default=True)
+@click.option("--runs", "limit", default=10, show_default=True, help="How many recent runs to list.")
+def status(sources: Path, storage: Path, limit: int) -> None:
+    """Show the last runs, the next scheduled run and the queue size.
+
+    Example: seedcrawl status --runs 5
+    """
+    from .lock import CrawlLock
+    from .nightly import NightlyConfig, next_run_time
+
+    config = NightlyConfig.load(sources, storage)
+    store = Store(storage)
+    try:
+        runs = store.last_runs(limit)
+        queued = store.db.table("documents").count_where("status = 'pending'")
+    finally:
+        store.close()
+    table = Table(title="Recent crawls")
+    for column in ("run", "started", "duration", "trigger", "status", "pages", "new", "duplicates", "errors"):
+        table.add_column(column)
+    for run in runs:
+        started = (run["started"] or "")[:16].replace("T", " ")
+        state = run["status"] + (f" (exit {run['exit_status']})" if run["exit_status"] else "")
+        counts = (str(run[k] if run[k] is not None else "") for k in ("pages", "new", "duplicates", "errors"))
+        table.add_row(
+            str(run["id"]), started, _duration(run["started"], run["finished"]), run["trigger"] or "", state, *counts
+        )
+    console.print(table)
+    holder = CrawlLock.for_storage(storage).holder()
+    if holder:
+        console.print(f"Running now: pid {holder.get('pid')} since {holder.get('started')}")
+    console.print(f"Next scheduled run: {next_run_time(config)} ({config.sources.time} {config.timezone})")
+    console.print(f"Queue: {queued} candidate(s) waiting for review in {storage / 'queue'}")
+
+
+def _duration(started: str | None, finished: str | None) -> str:
+    from datetime import datetime
+
+    if not started or not finished:
+        return ""
+    seconds = (datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds()
+    return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
 
 
 def show_run_summary(store: Store) -> None:

@@ -9,12 +9,14 @@ crawl that quietly does something else.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_SOURCES = Path("seeds") / "sources.toml"
 
@@ -51,6 +53,25 @@ def _is_fraction(value: Any) -> bool:
 
 def _is_language_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and 2 <= len(v) <= 3 for v in value)
+
+
+def _is_clock_time(value: Any) -> bool:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        return False
+    hour, minute = map(int, value.split(":"))
+    return hour < 24 and minute < 60
+
+
+def _is_timezone(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    if value == "":
+        return True  # the machine's own zone
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 URLS = "a list of http(s) URLs"
@@ -98,6 +119,21 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "languages kept; pages in others are recorded and dropped",
         ),
     },
+    "schedule": {
+        "time": Key(_is_clock_time, 'a time of day "HH:MM"', "02:30", "when the nightly crawl starts"),
+        "timezone": Key(
+            _is_timezone,
+            'an IANA zone like "Europe/London", or "" for the machine\'s',
+            "",
+            "time zone of schedule.time",
+        ),
+        "shutdown_timeout": Key(
+            _is_positive_int,
+            "a positive integer (seconds)",
+            120,
+            "on SIGTERM, seconds a running crawl gets to close before it is killed",
+        ),
+    },
 }
 
 
@@ -115,6 +151,9 @@ class Sources:
     max_body_bytes: int
     threshold: float
     languages: list[str]
+    time: str
+    timezone: str
+    shutdown_timeout: int
 
     @property
     def seeds_dir(self) -> Path:

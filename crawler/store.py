@@ -27,6 +27,7 @@ from the text stored in the row.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -182,6 +183,13 @@ def m002_shingles_by_document_id(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m003_run_process(db: sqlite_utils.Database) -> None:
+    """What the scheduler needs to know of each run's child process."""
+    for column, kind in (("trigger", str), ("pid", int), ("exit_status", int), ("log_file", str)):
+        db["runs"].add_column(column, kind)
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -235,10 +243,50 @@ class Store:
 
     # -- runs -------------------------------------------------------------
 
-    def start_run(self, sources: Path | str) -> int:
+    def start_run(
+        self, sources: Path | str, trigger: str = "manual", log_file: Path | None = None, status: str = "running"
+    ) -> int:
         table = self.db.table("runs")
-        table.insert({"started": now(), "status": "running", "sources": str(sources), "storage": str(self.storage_dir)})
+        table.insert(
+            {
+                "started": now(),
+                "status": status,
+                "sources": str(sources),
+                "storage": str(self.storage_dir),
+                "trigger": trigger,
+                "log_file": str(log_file) if log_file else None,
+                "pid": os.getpid(),
+            }
+        )
         return int(table.last_pk)
+
+    def adopt_run(self, run_id: int) -> int:
+        """Take over a run row the scheduler created for this process."""
+        if not self.db.table("runs").count_where("id = ?", [run_id]):
+            raise StoreError(f"{self.storage_dir}: no run {run_id} to continue; leave out -a run_id")
+        self.db.table("runs").update(run_id, {"status": "running", "pid": os.getpid()})
+        return run_id
+
+    def record_exit(self, run_id: int, exit_status: int) -> str:
+        """The child's exit status; a run that never reached its end is failed."""
+        row = self.db.table("runs").get(run_id)
+        status = row["status"]
+        if status in ("starting", "running"):
+            status = "failed"
+        self.db.table("runs").update(
+            run_id, {"exit_status": exit_status, "status": status, "finished": row["finished"] or now()}
+        )
+        return status
+
+    def last_runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from runs order by id desc limit ?", [limit]))
+
+    def last_success(self) -> str | None:
+        """Start time of the newest crawl that ran to its end."""
+        row = self.db.execute(
+            "select max(started) from runs where status = 'finished' and coalesce(exit_status, 0) = 0"
+        ).fetchone()
+        return row[0]
 
     def finish_run(self, run_id: int, status: str, stats: dict[str, Any]) -> None:
         counts = {

@@ -42,3 +42,25 @@ def test_dups_refuses_non_utf8_in_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["dups", str(bad)])
     assert result.exit_code != 0
     assert result.output.strip().splitlines() == [f"Error: {bad}: not UTF-8 text (byte 3); convert it to UTF-8"]
+
+
+def test_status_shows_runs_next_run_and_queue_size(tmp_path: Path) -> None:
+    from crawler.store import Store
+
+    from .test_store import make_doc
+
+    (tmp_path / "seeds").mkdir()
+    sources = tmp_path / "seeds" / "sources.toml"
+    sources.write_text('[schedule]\ntime = "03:15"\ntimezone = "Europe/Paris"\n')
+    store = Store(tmp_path / "storage")
+    run = store.start_run(sources, trigger="schedule")
+    store.add_candidate(make_doc(), run)
+    store.finish_run(run, "finished", {"seedcrawl/pages": 12, "seedcrawl/queued": 1})
+    store.close()
+    result = CliRunner().invoke(
+        cli, ["status", "--sources", str(sources), "--storage", str(tmp_path / "storage")], catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    assert "schedule" in result.output and "finished" in result.output and "12" in result.output
+    assert "Next scheduled run: " in result.output and "03:15 Europe/Paris" in result.output
+    assert "Queue: 1 candidate(s) waiting" in result.output

@@ -8,6 +8,7 @@ Arguments (``scrapy crawl related -a NAME=VALUE``):
 - ``sources``: path of the sources file (default seeds/sources.toml)
 - ``storage``: storage folder for corpus.db and queue/ (default storage)
 - ``max_pages``, ``max_depth``: override the limits in sources.toml
+- ``run_id``: continue a run row the scheduler created (scheduler.py)
 """
 
 from __future__ import annotations
@@ -80,9 +81,11 @@ class RelatedSpider(scrapy.Spider):
         storage: str | None = None,
         max_pages: str | None = None,
         max_depth: str | None = None,
+        run_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.adopt_run_id = _int_arg("run_id", run_id)
         self.config_args = {"sources": sources, "storage": storage, "max_pages": max_pages, "max_depth": max_depth}
         self.pages_requested = 0
         self.requested: set[str] = set()
@@ -113,7 +116,10 @@ class RelatedSpider(scrapy.Spider):
             logger.warning(
                 "Queue repaired after an interrupted run: %d file(s) rewritten, %d stray removed", restored, removed
             )
-        self.run_id = self.store.start_run(self.sources.path)
+        if self.adopt_run_id is not None:
+            self.run_id = self.store.adopt_run(self.adopt_run_id)
+        else:
+            self.run_id = self.store.start_run(self.sources.path)
         self.model = TopicModel.from_seeds(self.sources.seeds_dir, self.sources.threshold)
         self.register_seeds()
         logger.info(

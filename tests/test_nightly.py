@@ -1,0 +1,202 @@
+"""The nightly scheduler: lock, catch-up rule, child-process runs, shutdown."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlite_utils
+
+from crawler.demo import crawl_command, prepare_folder
+from crawler.lock import CrawlLock, CrawlLocked
+from crawler.nightly import JOB_ID, CrawlRunner, NightlyConfig, build_scheduler, needs_catch_up, previous_fire_time
+from crawler.sampleweb import SampleWebServer
+
+from .conftest import SEEDS
+
+ROOT = Path(__file__).resolve().parents[1]
+UTC = ZoneInfo("UTC")
+HOLD_LOCK = (
+    "import sys, time; from pathlib import Path; from crawler.lock import CrawlLock; "
+    "CrawlLock.for_storage(Path(sys.argv[1])).acquire('holder for a test'); print('held', flush=True); time.sleep(60)"
+)
+
+
+def hold_lock(storage: Path) -> subprocess.Popen:
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(storage)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def config_for(tmp_path: Path, schedule: str = "") -> NightlyConfig:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir(exist_ok=True)
+    for path in SEEDS.glob("*.txt"):
+        (seeds / path.name).write_bytes(path.read_bytes())
+    (seeds / "sources.toml").write_text(schedule or '[schedule]\ntime = "02:30"\ntimezone = "Europe/London"\n')
+    return NightlyConfig.load(seeds / "sources.toml", tmp_path / "storage")
+
+
+# -- the lock -----------------------------------------------------------------
+
+
+def test_second_crawl_is_refused_naming_the_running_one(tmp_path: Path) -> None:
+    holder = hold_lock(tmp_path)
+    try:
+        with pytest.raises(CrawlLocked) as info:
+            CrawlLock.for_storage(tmp_path).acquire()
+        message = str(info.value)
+        assert f"pid {holder.pid}" in message and "holder for a test" in message
+        assert CrawlLock.for_storage(tmp_path).holder()["pid"] == holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_lock_left_by_a_killed_crawl_is_detected_and_cleared(tmp_path: Path) -> None:
+    holder = hold_lock(tmp_path)
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    assert (tmp_path / "crawl.lock").read_text()  # the dead crawl's record is still there
+    assert CrawlLock.for_storage(tmp_path).holder() is None
+    lock = CrawlLock.for_storage(tmp_path).acquire()
+    assert lock.stale["pid"] == holder.pid
+    lock.release()
+    again = CrawlLock.for_storage(tmp_path).acquire()
+    assert again.stale is None  # a clean release leaves nothing stale
+    again.release()
+
+
+def test_scrapy_crawl_by_hand_refuses_while_another_crawl_runs(tmp_path: Path) -> None:
+    config = config_for(tmp_path)
+    holder = hold_lock(config.storage)
+    try:
+        result = subprocess.run(
+            crawl_command(config.sources_path, config.storage, tmp_path / "log"),
+            capture_output=True, text=True, cwd=ROOT, timeout=120,
+        )  # fmt: skip
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 2
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("seedcrawl:")]
+    assert f"another crawl is running on {config.storage} (pid {holder.pid}" in error
+
+
+# -- the schedule and the catch-up rule ---------------------------------------------
+
+
+def test_scheduler_has_one_cron_job_never_run_twice_at_once(tmp_path: Path) -> None:
+    config = config_for(tmp_path)
+    scheduler = build_scheduler(config, CrawlRunner(config))
+    [job] = scheduler.get_jobs()
+    assert job.id == JOB_ID and job.max_instances == 1 and job.coalesce
+    fields = {f.name: str(f) for f in job.trigger.fields}
+    assert fields["hour"] == "2" and fields["minute"] == "30"
+    assert str(job.trigger.timezone) == "Europe/London"
+
+
+def test_default_schedule_is_0230_in_the_machines_zone(tmp_path: Path) -> None:
+    config = config_for(tmp_path, "[limits]\nmax_pages = 5\n")
+    assert config.sources.time == "02:30"
+    from tzlocal import get_localzone
+
+    assert str(config.timezone) == str(get_localzone())
+
+
+@pytest.mark.parametrize(
+    "last_success, now, expected",
+    [
+        (None, "2026-11-22 09:00", True),  # never ran
+        ("2026-11-22 02:31", "2026-11-22 09:00", False),  # ran last night
+        ("2026-11-21 02:31", "2026-11-22 09:00", True),  # machine was off at 02:30 today
+        ("2026-11-12 02:31", "2026-11-22 09:00", True),  # off for ten nights: still one run
+        ("2026-11-21 02:31", "2026-11-22 02:00", False),  # tonight's run is still ahead
+    ],
+)
+def test_catch_up_once_only_when_a_scheduled_run_was_missed(last_success, now, expected, tmp_path: Path) -> None:
+    trigger = config_for(tmp_path, '[schedule]\ntime = "02:30"\ntimezone = "UTC"\n').trigger()
+    parse = lambda text: datetime.fromisoformat(text).replace(tzinfo=UTC)  # noqa: E731
+    assert needs_catch_up(parse(last_success) if last_success else None, trigger, parse(now)) is expected
+
+
+def test_previous_fire_time_is_the_last_0230(tmp_path: Path) -> None:
+    trigger = config_for(tmp_path, '[schedule]\ntime = "02:30"\ntimezone = "UTC"\n').trigger()
+    now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    assert previous_fire_time(trigger, now) == datetime(2026, 11, 22, 2, 30, tzinfo=UTC)
+    assert previous_fire_time(trigger, now - timedelta(hours=7)) == datetime(2026, 11, 21, 2, 30, tzinfo=UTC)
+
+
+# -- runs in a child process ----------------------------------------------------------
+
+
+def test_once_runs_a_crawl_in_a_child_and_records_it(tmp_path: Path) -> None:
+    with SampleWebServer(SEEDS) as web:
+        sources = prepare_folder(tmp_path / "site", SEEDS, web, max_pages=6)
+        storage = tmp_path / "storage"
+        result = subprocess.run(
+            [sys.executable, "scheduler.py", "--once", "--sources", str(sources), "--storage", str(storage),
+             "-s", "AUTOTHROTTLE_START_DELAY=0.05"],
+            cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    [run] = list(sqlite_utils.Database(storage / "corpus.db").query("select * from runs"))
+    assert run["status"] == "finished" and run["exit_status"] == 0 and run["trigger"] == "once"
+    assert run["pid"] != os.getpid() and run["pages"] > 0
+    log = Path(run["log_file"])
+    assert log.parent == storage / "logs" and "Spider closed (finished)" in log.read_text()
+    assert not (storage / "crawl.lock").read_text()  # released
+
+
+def test_a_failing_crawl_is_recorded_with_its_exit_status(tmp_path: Path) -> None:
+    config = config_for(tmp_path)
+    # The child's own check refuses a seeds folder emptied after the scheduler started.
+    for path in config.sources.seeds_dir.glob("*.txt"):
+        path.unlink()
+    code = CrawlRunner(config).run()
+    assert code == 2
+    [run] = sqlite_utils.Database(config.storage / "corpus.db")["runs"].rows
+    assert run["status"] == "failed" and run["exit_status"] == 2
+    assert CrawlRunner(config).run() == 2  # and the next run goes ahead as usual (and fails the same way)
+
+
+def test_a_run_while_another_crawl_holds_the_lock_is_skipped_and_recorded(tmp_path: Path) -> None:
+    config = config_for(tmp_path)
+    holder = hold_lock(config.storage)
+    try:
+        assert CrawlRunner(config).run() == 2
+    finally:
+        holder.kill()
+        holder.wait()
+    [run] = sqlite_utils.Database(config.storage / "corpus.db")["runs"].rows
+    assert run["status"] == "skipped"
+
+
+def test_sigterm_stops_the_scheduler_and_lets_the_crawl_close(tmp_path: Path) -> None:
+    with SampleWebServer(SEEDS) as web:
+        sources = prepare_folder(tmp_path / "site", SEEDS, web, max_pages=50)
+        storage = tmp_path / "storage"
+        # Never ran, so the scheduler catches up at once; a slow throttle keeps the crawl busy.
+        scheduler = subprocess.Popen(
+            [sys.executable, "scheduler.py", "--sources", str(sources), "--storage", str(storage),
+             "-s", "AUTOTHROTTLE_START_DELAY=2", "-s", "DOWNLOAD_DELAY=2"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        deadline = time.time() + 60
+        while time.time() < deadline and not CrawlLock.for_storage(storage).holder():
+            time.sleep(0.2)
+        assert CrawlLock.for_storage(storage).holder(), "the catch-up crawl did not start"
+        time.sleep(2)
+        scheduler.send_signal(signal.SIGTERM)
+        output, _ = scheduler.communicate(timeout=120)
+    assert scheduler.returncode == 0, output
+    assert "Received SIGTERM: shutting down" in output
+    [run] = list(sqlite_utils.Database(storage / "corpus.db").query("select * from runs"))
+    assert run["trigger"] == "catch-up"
+    assert run["status"] == "shutdown"  # Scrapy closed the spider gracefully
+    assert CrawlLock.for_storage(storage).holder() is None
