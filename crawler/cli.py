@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -117,8 +118,10 @@ def status(sources: Path, storage: Path, limit: int) -> None:
         queued = store.db.table("documents").count_where("status = 'pending'")
     finally:
         store.close()
-    table = Table(title="Recent crawls")
-    for column in ("run", "started", "duration", "trigger", "status", "pages", "new", "duplicates", "errors"):
+    table = Table(title="Recent crawls", box=box.SIMPLE_HEAD)
+    table.add_column("run")
+    table.add_column("started", no_wrap=True)
+    for column in ("took", "trigger", "status", "pages", "new", "dups", "errors"):
         table.add_column(column)
     for run in runs:
         started = (run["started"] or "")[:16].replace("T", " ")
@@ -155,7 +158,7 @@ def show_run_summary(store: Store) -> None:
 
 
 def show_queue(store: Store) -> None:
-    table = Table(title="Review queue (best first)")
+    table = Table(title="Review queue (best first)", box=box.SIMPLE_HEAD)
     for column in ("file", "score", "lang", "published", "site", "title"):
         table.add_column(column)
     for row in sorted(store.pending(), key=lambda r: -(r["score"] or 0)):
