@@ -118,7 +118,7 @@ def status(sources: Path, storage: Path, limit: int) -> None:
         queued = store.db.table("documents").count_where("status = 'pending'")
     finally:
         store.close()
-    table = Table(title="Recent crawls", box=box.SIMPLE_HEAD)
+    table = Table(title="Recent crawls", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("run")
     table.add_column("started", no_wrap=True)
     for column in ("took", "trigger", "status", "pages", "new", "dups", "errors"):
