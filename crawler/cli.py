@@ -6,21 +6,42 @@ stderr and exit status 2; ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import csv
+import json
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
+from .review import Review, ReviewError
 from .sources import DEFAULT_SOURCES, SourcesError
 from .store import Store, StoreError
 
 console = Console()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+DOMAIN_ERRORS = (SourcesError, StoreError, ReviewError, FileNotFoundError)
+
+
+class SeedcrawlGroup(click.Group):
+    """Turns the library's errors into one-line messages (tracebacks with --debug)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DOMAIN_ERRORS as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=SeedcrawlGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
@@ -147,6 +168,300 @@ def _duration(started: str | None, finished: str | None) -> str:
     return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
 
 
+# -- review -------------------------------------------------------------------------
+
+
+def storage_option(command):
+    return click.option(
+        "--storage", type=click.Path(path_type=Path), default=Path("storage"), show_default=True,
+        help="Storage folder (corpus.db and queue/).",
+    )(command)  # fmt: skip
+
+
+def seeds_option(command):
+    return click.option(
+        "--seeds", "seeds_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("seeds"),
+        show_default=True, help="The seeds folder accepted candidates are copied into.",
+    )(command)  # fmt: skip
+
+
+def open_review(storage: Path, seeds_dir: Path) -> Review:
+    if not storage.exists():
+        raise click.ClickException(f"{storage}: no storage folder here; run a crawl first or pass --storage")
+    return Review(Store(storage), seeds_dir)
+
+
+@cli.command()
+@storage_option
+@click.option("--min-score", type=float, help="Only candidates scoring at least this.")
+@click.option("--since", help="Published on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="Published on or before this date (YYYY-MM-DD).")
+@click.option("--site", help="Only sites whose name or URL contains this.")
+@click.option("--lang", help="Only this language code.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, for scripts.")
+def queue(storage: Path, min_score, since, until, site, lang, as_json: bool) -> None:
+    """List pending candidates, best score first.
+
+    Example: seedcrawl queue --min-score 0.35 --since 2020-01-01
+    """
+    review = open_review(storage, Path("seeds"))
+    rows = pending_candidates(review.store, min_score, since, until, site, lang)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps({k: row[k] for k in QUEUE_FIELDS}, ensure_ascii=False))
+        return
+    console.print(queue_table(rows))
+
+
+def queue_table(rows: list[dict]) -> Table:
+    """The pending candidates as a table that fits an 80-column terminal."""
+    table = Table(title=f"Review queue: {len(rows)} candidate(s), best first", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("id", "score", "lang", "published", "site"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("title")
+    for row in rows:
+        table.add_row(
+            str(row["queue_seq"]), f"{row['score']:.3f}", row["language"] or "", row["published"] or "",
+            Text(site_name(row)), Text(row["title"]),
+        )  # fmt: skip
+    return table
+
+
+QUEUE_FIELDS = ("queue_seq", "queue_file", "hash", "score", "language", "published", "sitename", "title", "url")
+
+
+def pending_candidates(store: Store, min_score=None, since=None, until=None, site=None, lang=None) -> list[dict]:
+    where, args = ["status = 'pending'"], []
+    if min_score is not None:
+        where.append("score >= ?")
+        args.append(min_score)
+    if since:
+        where.append("published >= ?")
+        args.append(since)
+    if until:
+        where.append("published <= ?")
+        args.append(until + "~")  # dates with a time part still count as that day
+    if site:
+        where.append("(sitename like ? or url like ?)")
+        args += [f"%{site}%", f"%{site}%"]
+    if lang:
+        where.append("language = ?")
+        args.append(lang)
+    sql = f"select * from documents where {' and '.join(where)} order by score desc, queue_seq"
+    return list(store.db.query(sql, args))
+
+
+def site_name(row: dict) -> str:
+    return row.get("sitename") or urlsplit(row.get("url") or "").hostname or ""
+
+
+@cli.command()
+@storage_option
+@click.argument("ident")
+def show(storage: Path, ident: str) -> None:
+    """Print a candidate's text with its metadata, score, reason and other places.
+
+    Example: seedcrawl show 12
+    """
+    review = open_review(storage, Path("seeds"))
+    row = review.resolve(ident)
+    found = {"seed": "seed page", "feed": "feed", "link": "link on page"}.get(row["found_via"], row["found_via"] or "")
+    lines = [
+        ("id", f"{row['queue_seq']}  ({row['queue_file'] or row['seed_file'] or row['hash'][:16]})"),
+        ("status", row["status"] + (f" on {row['decided_at']}" if row["decided_at"] else "")),
+        ("title", row["title"]),
+        ("url", row["url"]),
+        ("canonical", row["canonical_url"]),
+        ("site", site_name(row)),
+        ("published", row["published"] or "unknown"),
+        ("language", row["language"] or "unknown"),
+        ("found", f"{found} {row['found_on'] or ''}".strip() + f", {row['first_seen']}"),
+        ("score", f"{row['score']:.3f}" if row["score"] is not None else ""),
+        ("reason", row["reason"] or ""),
+    ]
+    if row["decision_reason"]:
+        lines.append(("decision", row["decision_reason"]))
+    for place in review.store.copies_of(row["hash"]):
+        lines.append(("also at", f"{place['url']} ({place['kind']} copy, {place['similarity']:.2f})"))
+    for label, value in lines:
+        console.print(f"[bold]{label:>10}[/bold]  {escape(str(value or ''))}", highlight=False)
+    console.rule()
+    click.echo(row["text"])
+
+
+@cli.command()
+@storage_option
+@seeds_option
+@click.argument("idents", nargs=-1, required=True)
+def accept(storage: Path, seeds_dir: Path, idents: tuple[str, ...]) -> None:
+    """Copy candidates into the seeds folder under the next free numbers.
+
+    Example: seedcrawl accept 3 7 12
+    """
+    review = open_review(storage, seeds_dir)
+    for ident in idents:
+        decision = review.accept(ident)
+        click.echo(f"accepted {ident}: {seeds_dir / decision.seed_file}")
+
+
+@cli.command()
+@storage_option
+@click.argument("idents", nargs=-1, required=True)
+@click.option("--reason", help="Why (kept with the decision).")
+def reject(storage: Path, idents: tuple[str, ...], reason: str | None) -> None:
+    """Reject candidates; their text stays in the database as negative examples.
+
+    Example: seedcrawl reject 4 --reason "phone review"
+    """
+    review = open_review(storage, Path("seeds"))
+    for ident in idents:
+        review.reject(ident, reason)
+        click.echo(f"rejected {ident}")
+
+
+@cli.command()
+@storage_option
+@seeds_option
+@click.argument("ident")
+def undo(storage: Path, seeds_dir: Path, ident: str) -> None:
+    """Reverse the last decision on a candidate (an accepted file leaves seeds/ only
+    if it is still the newest seed and unchanged).
+
+    Example: seedcrawl undo 12
+    """
+    decision = open_review(storage, seeds_dir).undo(ident)
+    click.echo(f"undone: {ident} is back in the queue as {decision.queue_file}")
+
+
+@cli.command()
+@storage_option
+@click.argument("words", nargs=-1, required=True)
+@click.option("--limit", default=20, show_default=True)
+def search(storage: Path, words: tuple[str, ...], limit: int) -> None:
+    """Full-text search (SQLite FTS5) over every stored document and its status.
+
+    Example: seedcrawl search huawei 5g ban
+    """
+    store = open_review(storage, Path("seeds")).store
+    rows = search_documents(store, " ".join(words), limit)
+    table = Table(title=f"{len(rows)} match(es)", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("id", "status", "score", "title", "snippet"):
+        table.add_column(column, no_wrap=column in ("id", "status", "score"))
+    for row in rows:
+        ident = str(row["queue_seq"]) if row["queue_seq"] is not None else row["hash"][:8]
+        score = f"{row['score']:.3f}" if row["score"] is not None else ""
+        snippet = " ".join(row["snippet"].split())
+        table.add_row(ident, row["status"], score, Text(row["title"]), Text(snippet))
+    console.print(table)
+
+
+def search_documents(store: Store, query: str, limit: int = 20) -> list[dict]:
+    # Quote each word: user text is words to find, not FTS5 syntax to parse.
+    match = " ".join('"' + word.replace('"', '""') + '"' for word in query.split())
+    return list(
+        store.db.query(
+            "select d.hash, d.queue_seq, d.status, d.score, d.title, "
+            "snippet(documents_fts, 1, '[', ']', ' … ', 12) as snippet "
+            "from documents_fts join documents d on d.rowid = documents_fts.rowid "
+            "where documents_fts match ? order by rank limit ?",
+            [match, limit],
+        )
+    )
+
+
+EXPORT_FIELDS = (
+    "hash", "status", "title", "url", "canonical_url", "sitename", "published", "language", "score", "reason",
+    "found_via", "found_on", "first_seen", "queue_file", "seed_file", "decided_at", "decision_reason", "text",
+)  # fmt: skip
+
+
+@cli.command()
+@storage_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--status", help="Only documents with this status (pending, accepted, rejected, offtopic, ...).")
+@click.option(
+    "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)."
+)
+def export(storage: Path, fmt: str, status: str | None, output) -> None:
+    """Write documents with their metadata as JSON lines or CSV.
+
+    Example: seedcrawl export --format csv --status accepted -o accepted.csv
+    """
+    store = open_review(storage, Path("seeds")).store
+    rows = store.documents(status)
+    if fmt == "jsonl":
+        for row in rows:
+            output.write(json.dumps({k: row.get(k) for k in EXPORT_FIELDS}, ensure_ascii=False) + "\n")
+    else:
+        writer = csv.DictWriter(output, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@cli.command("review")
+@storage_option
+@seeds_option
+def review_command(storage: Path, seeds_dir: Path) -> None:
+    """Walk the queue, best first: read each text, then a(ccept), r(eject), s(kip) or q(uit).
+
+    Example: seedcrawl review
+    """
+    review = open_review(storage, seeds_dir)
+    rows = pending_candidates(review.store)
+    counts = {"accepted": 0, "rejected": 0, "skipped": 0}
+    for position, row in enumerate(rows, 1):
+        header = (
+            f"[{position}/{len(rows)}] #{row['queue_seq']}  score {row['score']:.3f}  "
+            f"{site_name(row)}  {row['published'] or ''}"
+        )
+        page = f"{header}\n{row['url']}\n{row['reason']}\n\n{row['text']}\n"
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            click.echo_via_pager(page)
+        else:
+            click.echo(page)
+        key = ask_key()
+        if key == "q":
+            break
+        if key == "a":
+            decision = review.accept(str(row["queue_seq"]))
+            click.echo(f"accepted -> {seeds_dir / decision.seed_file}")
+            counts["accepted"] += 1
+        elif key == "r":
+            reason = click.prompt("reason (optional)", default="", show_default=False) if sys.stdin.isatty() else ""
+            review.reject(str(row["queue_seq"]), reason or None)
+            click.echo("rejected")
+            counts["rejected"] += 1
+        else:
+            counts["skipped"] += 1
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+def ask_key() -> str:
+    """One of a / r / s / q: a single key press on a terminal, a line otherwise."""
+    while True:
+        click.echo("a accept · r reject · s skip · q quit > ", nl=False)
+        key = click.getchar().lower() if sys.stdin.isatty() else (sys.stdin.readline().strip().lower()[:1] or "q")
+        click.echo(key)
+        if key in ("a", "r", "s", "q"):
+            return key
+
+
+@cli.command()
+@storage_option
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="HTML file to write (default STORAGE/report.html).")  # fmt: skip
+def report(storage: Path, output: Path | None) -> None:
+    """Write a static HTML report of the queue and the corpus.
+
+    Example: seedcrawl report -o report.html
+    """
+    from .report import write_report
+
+    store = open_review(storage, Path("seeds")).store
+    path = write_report(store, output or storage / "report.html")
+    click.echo(f"report written: {path}")
+
+
 def show_run_summary(store: Store) -> None:
     run = next(store.db.query("select * from runs order by id desc limit 1"))
     outcomes = store.db.query("select outcome, count(*) as n from urls group by outcome order by n desc")
@@ -158,30 +473,11 @@ def show_run_summary(store: Store) -> None:
 
 
 def show_queue(store: Store) -> None:
-    table = Table(title="Review queue (best first)", box=box.SIMPLE_HEAD)
-    for column in ("file", "score", "lang", "published", "site", "title"):
-        table.add_column(column)
-    for row in sorted(store.pending(), key=lambda r: -(r["score"] or 0)):
-        table.add_row(
-            row["queue_file"],
-            f"{row['score']:.3f}",
-            row["language"] or "",
-            row["published"] or "",
-            row["sitename"] or "",
-            row["title"],
-        )
-    console.print(table)
+    console.print(queue_table(pending_candidates(store)))
 
 
 def main() -> None:
-    debug = "--debug" in sys.argv
-    try:
-        cli.main(standalone_mode=True)
-    except (SourcesError, StoreError, FileNotFoundError) as exc:
-        if debug:
-            raise
-        click.echo(f"seedcrawl: {exc}", err=True)
-        sys.exit(2)
+    cli.main(prog_name="seedcrawl")
 
 
 if __name__ == "__main__":

@@ -190,6 +190,40 @@ def m003_run_process(db: sqlite_utils.Database) -> None:
         db["runs"].add_column(column, kind)
 
 
+@migrations()
+def m004_review(db: sqlite_utils.Database) -> None:
+    """Review decisions, full-text search, and views for Datasette / sqlite-utils."""
+    db["documents"].add_column("decided_at", str)
+    db["documents"].add_column("decision_reason", str)
+    db["decisions"].create(
+        {
+            "id": int,
+            "hash": str,
+            "action": str,
+            "reason": str,
+            "seed_file": str,
+            "queue_file": str,
+            "reviewer": str,
+            "decided_at": str,
+            "undone": int,
+        },
+        pk="id",
+        foreign_keys=[("hash", "documents", "hash")],
+    )
+    db["decisions"].create_index(["hash"])
+    db["documents"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+    db.create_view(
+        "decision_log",
+        "select x.id, x.decided_at, x.action, x.undone, x.reviewer, x.reason, x.seed_file, d.title, d.url, d.score "
+        "from decisions x join documents d on d.hash = x.hash order by x.id desc",
+    )
+    db.create_view(
+        "run_summary",
+        "select id, started, finished, trigger, status, exit_status, pages, new, duplicates, offtopic, errors, "
+        "log_file from runs order by id desc",
+    )
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
@@ -64,3 +65,109 @@ def test_status_shows_runs_next_run_and_queue_size(tmp_path: Path) -> None:
     assert "schedule" in result.output and "finished" in result.output and "12" in result.output
     assert "Next scheduled run: " in result.output and "03:15 Europe/Paris" in result.output
     assert "Queue: 1 candidate(s) waiting" in result.output
+
+
+# -- review commands ---------------------------------------------------------------
+
+
+def invoke(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def reviewed(tmp_path: Path) -> dict:
+    from .test_review import make_storage
+
+    make_storage(tmp_path)
+    return {"storage": str(tmp_path / "storage"), "seeds": str(tmp_path / "seeds"), "folder": tmp_path}
+
+
+def test_queue_lists_best_first_with_filters_and_json(reviewed) -> None:
+    import json
+
+    result = invoke("queue", "--storage", reviewed["storage"], "--json")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["queue_seq"] for r in rows] == [0, 1, 2]  # equal scores: queue order
+    assert set(rows[0]) >= {"score", "language", "published", "sitename", "title", "url"}
+    none = invoke("queue", "--storage", reviewed["storage"], "--json", "--since", "2021-01-01")
+    assert none.output == ""
+    table = invoke("queue", "--storage", reviewed["storage"], "--site", "Site", "--lang", "en")
+    assert "3 candidate(s)" in table.output and "Huawei hearing" in table.output
+
+
+def test_show_prints_text_metadata_reason_and_other_places(reviewed) -> None:
+    from crawler.dedup import Match
+    from crawler.store import Store
+
+    from .test_store import make_doc
+
+    store = Store(reviewed["storage"])
+    row = next(store.db.query("select hash from documents where queue_seq = 0"))
+    store.add_copy(Match(row["hash"], "near", 0.93), make_doc(url="http://127.0.0.9/copy"), 1)
+    store.close()
+    result = invoke("show", "0", "--storage", reviewed["storage"])
+    for expected in ("http://127.0.0.1/0", "feed http://127.0.0.1/feed", "0.500", "seed words: huawei 20%",
+                     "also at", "http://127.0.0.9/copy (near copy, 0.93)", "Paragraph 7: lawmakers"):  # fmt: skip
+        assert expected in result.output
+
+
+def test_accept_reject_undo_from_the_command_line(reviewed) -> None:
+    assert (
+        "accepted 0: " in invoke("accept", "0", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"]).output
+    )
+    assert (reviewed["folder"] / "seeds").joinpath(next(p.name for p in (reviewed["folder"] / "seeds").glob("005_*")))
+    assert invoke("reject", "2", "--reason", "phone review", "--storage", reviewed["storage"]).output == "rejected 2\n"
+    again = CliRunner().invoke(cli, ["reject", "2", "--storage", reviewed["storage"]])
+    assert again.exit_code == 1
+    assert again.output.startswith("Error: candidate 2 is already rejected on ")
+    assert len(again.output.strip().splitlines()) == 1
+    undone = invoke("undo", "2", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"])
+    assert "back in the queue" in undone.output
+
+
+def test_search_finds_documents_of_every_status(reviewed) -> None:
+    invoke("reject", "2", "--storage", reviewed["storage"])
+    result = invoke("search", "camera", "battery", "--storage", reviewed["storage"])
+    assert "1 match(es)" in result.output and "rejected" in result.output
+    assert "[camera]" in result.output
+    assert "0 match(es)" in invoke("search", 'quote"s AND (', "--storage", reviewed["storage"]).output
+
+
+def test_export_jsonl_and_csv(reviewed) -> None:
+    import csv
+    import io
+    import json
+
+    lines = invoke("export", "--storage", reviewed["storage"]).output.splitlines()
+    assert len(lines) == 3 and json.loads(lines[0])["text"].startswith("Huawei hearing")
+    rows = list(
+        csv.DictReader(io.StringIO(invoke("export", "--format", "csv", "--storage", reviewed["storage"]).output))
+    )
+    assert len(rows) == 3 and rows[0]["status"] == "pending" and rows[0]["score"] == "0.5"
+
+
+def test_review_walks_the_queue_with_keys(reviewed) -> None:
+    result = invoke("review", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"], input="a\nr\ns\n")
+    assert "1 accepted, 1 rejected, 1 skipped" in result.output
+    assert "Paragraph 0: lawmakers" in result.output  # the text is shown before the question
+    statuses = [r["status"] for r in __import__("sqlite_utils").Database(Path(reviewed["storage"]) / "corpus.db")
+                .query("select status from documents order by queue_seq")]  # fmt: skip
+    assert statuses == ["accepted", "rejected", "pending"]
+
+
+def test_report_is_one_html_page_with_counts_and_a_date_plot(reviewed) -> None:
+    invoke("reject", "2", "--storage", reviewed["storage"])
+    out = reviewed["folder"] / "report.html"
+    invoke("report", "--storage", reviewed["storage"], "-o", str(out))
+    page = out.read_text(encoding="utf-8")
+    assert "<svg" in page and "2020-01: 3" in page  # three candidates published in January 2020
+    assert "<b>2</b>waiting for review" in page and "<b>1</b>rejected" in page
+    assert "Huawei hearing" in page
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for name in cli.commands:
+        result = invoke(name, "--help")
+        assert result.exit_code == 0 and "Example:" in result.output, name
+        assert f"seedcrawl {name}" in readme, f"`seedcrawl {name}` is not in README.md"

@@ -1,0 +1,125 @@
+"""`seedcrawl report`: one static HTML page about the queue and the corpus.
+
+Counts per run, per site, per language and status, the queue best first,
+and a bar chart of candidates over publication month. The chart is inline
+SVG written here: a dozen rectangles do not justify a plotting library
+(matplotlib would add ~40 MB to every install), and the page stays one
+file that opens anywhere.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .store import Store, now
+
+CANDIDATE_STATUSES = "('pending', 'accepted', 'rejected')"
+CSS = """
+body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222;padding:0 1em}
+h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5em 0}td,th{padding:.2em .7em;text-align:left;border-bottom:1px solid #eee}
+th{background:#f5f5f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.cards{display:flex;gap:1em;flex-wrap:wrap}.card{background:#f5f7fa;border-radius:6px;padding:.7em 1.2em}
+.card b{display:block;font-size:1.6em}small{color:#777}
+"""
+
+
+def _table(headers: list[str], rows: list[list[object]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(
+            f'<td class="n">{v}</td>' if isinstance(v, (int, float)) else f"<td>{html.escape(str(v or ''))}</td>"
+            for v in row
+        ) + "</tr>"
+        for row in rows
+    )  # fmt: skip
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def month_histogram_svg(months: Counter[str], width: int = 900, height: int = 220) -> str:
+    """Bars of candidates per publication month (YYYY-MM), every month shown."""
+    if not months:
+        return "<p><small>No candidates with a publication date yet.</small></p>"
+    first, last = min(months), max(months)
+    axis = []
+    year, month = map(int, first.split("-"))
+    while f"{year:04d}-{month:02d}" <= last:
+        axis.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    top = max(months.values())
+    left, bottom, plot_h = 40, 30, height - 50
+    bar_w = (width - left - 10) / len(axis)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+             f'aria-label="Candidates per publication month">']  # fmt: skip
+    for i, key in enumerate(axis):
+        count = months.get(key, 0)
+        bar_h = plot_h * count / top
+        x = left + i * bar_w
+        y = height - bottom - bar_h
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(bar_w - 2, 1):.1f}" height="{bar_h:.1f}" fill="#3b6ea8">'
+            f"<title>{key}: {count}</title></rect>"
+        )
+        if len(axis) <= 24 or key.endswith("-01"):
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - 12}" font-size="10">{key if len(axis) <= 24 else key[:4]}</text>'
+            )
+    parts.append(f'<text x="4" y="{height - bottom - plot_h + 10}" font-size="10">{top}</text>')
+    parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#999"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def write_report(store: Store, path: Path) -> Path:
+    db = store.db
+    status_counts = list(db.query("select status, count(*) as n from documents group by status order by n desc"))
+    pending = list(db.query("select * from documents where status = 'pending' order by score desc"))
+    candidates = list(
+        db.query(f"select published, url, sitename, language from documents where status in {CANDIDATE_STATUSES}")
+    )
+    runs = list(db.query("select * from run_summary limit 30"))
+    months: Counter[str] = Counter(r["published"][:7] for r in candidates if r["published"])
+    sites = Counter(r["sitename"] or urlsplit(r["url"] or "").hostname or "?" for r in candidates)
+    languages = Counter(r["language"] or "unknown" for r in candidates)
+    total = {r["status"]: r["n"] for r in status_counts}
+    cards = "".join(
+        f'<div class="card"><b>{total.get(k, 0)}</b>{label}</div>'
+        for k, label in (("pending", "waiting for review"), ("accepted", "accepted"), ("rejected", "rejected"),
+                         ("seed", "seed texts"), ("offtopic", "off topic seen"))
+    )  # fmt: skip
+    queue_table = _table(
+        ["id", "score", "lang", "published", "site", "title"],
+        [
+            [r["queue_seq"], round(r["score"], 3), r["language"], r["published"],
+             r["sitename"] or urlsplit(r["url"]).hostname, r["title"]]
+            for r in pending
+        ],
+    )  # fmt: skip
+    runs_table = _table(
+        ["run", "started", "trigger", "status", "pages", "new", "duplicates", "off topic", "errors"],
+        [
+            [r["id"], (r["started"] or "")[:16], r["trigger"], r["status"], r["pages"], r["new"], r["duplicates"],
+             r["offtopic"], r["errors"]]
+            for r in runs
+        ],
+    )  # fmt: skip
+    page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>seedcrawl report</title><style>{CSS}</style></head><body>
+<h1>seedcrawl report</h1><small>{html.escape(str(store.storage_dir))} · written {now()}</small>
+<div class="cards">{cards}</div>
+<h2>Candidates over publication date</h2>{month_histogram_svg(months)}
+<h2>Review queue ({len(pending)})</h2>
+{queue_table}
+<h2>Runs</h2>
+{runs_table}
+<h2>Candidates per site</h2>{_table(["site", "candidates"], [[k, v] for k, v in sites.most_common(30)])}
+<h2>Candidates per language</h2>{_table(["language", "candidates"], [[k, v] for k, v in languages.most_common()])}
+<h2>All documents by status</h2>{_table(["status", "documents"], [[r["status"], r["n"]] for r in status_counts])}
+</body></html>"""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path

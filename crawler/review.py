@@ -1,0 +1,230 @@
+"""Review decisions: a person turns queued candidates into seeds, or rejects them.
+
+Every decision is one SQLite write transaction begun with BEGIN IMMEDIATE,
+so two reviewers (or a reviewer and a running crawl) take turns instead of
+interleaving: a seed number is chosen and its file written while the lock
+is held, and no two accepts can pick the same number.
+
+Crash safety, in the order things happen on accept: the row is updated and
+the decision logged, the seed file is written atomically, the transaction
+commits, the queue file is removed. A crash before the commit can leave a
+seed file whose row is still pending: ``reconcile`` (run before every
+review command) finds it by its content hash and completes the accept, so
+no decision is lost and seeds/ never holds a file the database does not
+know. A crash after the commit can leave a stale queue file, which is
+removed.
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .seedfile import (
+    SEED_NAME,
+    content_hash,
+    file_name,
+    next_sequence,
+    read_seed,
+    remove_stale_temp_files,
+    seed_files,
+    write_seed,
+)
+from .store import Store, now
+
+PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be made; the message is one line saying why."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    doc_hash: str
+    action: str
+    queue_file: str | None
+    seed_file: str | None
+
+
+class Review:
+    """Decisions on the candidates of one storage folder, into one seeds folder."""
+
+    def __init__(self, store: Store, seeds_dir: Path) -> None:
+        self.store = store
+        self.db = store.db
+        self.seeds_dir = Path(seeds_dir)
+
+    # -- finding candidates -------------------------------------------------------
+
+    def resolve(self, ident: str) -> dict[str, Any]:
+        """A document by queue number (12 or 012), queue file name, or hash prefix."""
+        ident = ident.strip()
+        name = SEED_NAME.match(Path(ident).name)
+        if name:
+            rows = list(self.db.query("select * from documents where queue_file = ?", [Path(ident).name]))
+        elif ident.isdigit():
+            rows = list(self.db.query("select * from documents where queue_seq = ?", [int(ident)]))
+        elif re.fullmatch(r"[0-9a-f]{6,64}", ident):
+            rows = list(self.db.query("select * from documents where hash like ?", [ident + "%"]))
+        else:
+            raise ReviewError(f"{ident!r} is not a candidate id (use the queue number, file name or hash)")
+        if not rows:
+            raise ReviewError(f"no candidate {ident} (see `seedcrawl queue`)")
+        if len(rows) > 1:
+            raise ReviewError(f"{ident} matches {len(rows)} documents; give more of the hash")
+        return rows[0]
+
+    @contextmanager
+    def _decision(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE: take the write lock now, so reads inside are current."""
+        conn = self.db.conn
+        conn.execute("begin immediate")
+        try:
+            yield
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        else:
+            conn.execute("commit")
+
+    def _pending(self, ident: str) -> dict[str, Any]:
+        row = self.resolve(ident)
+        if row["status"] != PENDING:
+            when = f" on {row['decided_at']}" if row.get("decided_at") else ""
+            raise ReviewError(f"candidate {ident} is already {row['status']}{when}; `seedcrawl undo {ident}` first")
+        return row
+
+    def _log(self, row: dict[str, Any], action: str, reason: str | None, seed_file: str | None) -> None:
+        self.db.table("decisions").insert(
+            {
+                "hash": row["hash"],
+                "action": action,
+                "reason": reason,
+                "seed_file": seed_file,
+                "queue_file": row["queue_file"],
+                "reviewer": _reviewer(),
+                "decided_at": now(),
+                "undone": 0,
+            }
+        )
+
+    # -- decisions -------------------------------------------------------------------
+
+    def accept(self, ident: str) -> Decision:
+        """Copy the candidate into seeds/ under the next free number."""
+        self.reconcile()
+        written: Path | None = None
+        with self._decision():
+            row = self._pending(ident)
+            queue_path = self.store.queue_dir / row["queue_file"]
+            text = self._queue_text(ident, row, queue_path)
+            name = file_name(next_sequence(self.seeds_dir), row["hash"])
+            self.db.table("documents").update(row["hash"], {"status": ACCEPTED, "seed_file": name, "decided_at": now()})
+            self._log(row, "accept", None, name)
+            written = self.seeds_dir / name
+            try:
+                write_seed(written, text)
+            except BaseException:
+                written.unlink(missing_ok=True)
+                raise
+        queue_path.unlink(missing_ok=True)
+        return Decision(row["hash"], "accept", row["queue_file"], name)
+
+    def reject(self, ident: str, reason: str | None = None) -> Decision:
+        """Mark the candidate rejected (its text stays as a negative example)."""
+        self.reconcile()
+        with self._decision():
+            row = self._pending(ident)
+            self.db.table("documents").update(
+                row["hash"], {"status": REJECTED, "decided_at": now(), "decision_reason": reason}
+            )
+            self._log(row, "reject", reason, None)
+        (self.store.queue_dir / row["queue_file"]).unlink(missing_ok=True)
+        return Decision(row["hash"], "reject", row["queue_file"], None)
+
+    def undo(self, ident: str) -> Decision:
+        """Reverse the last decision on a candidate, if that is still safe."""
+        self.reconcile()
+        with self._decision():
+            row = self.resolve(ident)
+            last = next(
+                self.db.query(
+                    "select * from decisions where hash = ? and undone = 0 order by id desc limit 1", [row["hash"]]
+                ),
+                None,
+            )
+            if last is None or row["status"] not in (ACCEPTED, REJECTED):
+                raise ReviewError(f"candidate {ident} has no decision to undo (it is {row['status']})")
+            if last["action"] == "accept":
+                self._check_removable(ident, row)
+            self.db.table("documents").update(
+                row["hash"], {"status": PENDING, "decided_at": None, "decision_reason": None, "seed_file": None}
+            )
+            self.db.table("decisions").update(last["id"], {"undone": 1})
+            self._log(row, "undo", f"undid {last['action']}", last["seed_file"])
+            write_seed(self.store.queue_dir / row["queue_file"], row["text"])
+            if last["action"] == "accept":
+                (self.seeds_dir / row["seed_file"]).unlink()
+        return Decision(row["hash"], "undo", row["queue_file"], last["seed_file"])
+
+    def _check_removable(self, ident: str, row: dict[str, Any]) -> None:
+        path = self.seeds_dir / (row["seed_file"] or "")
+        if not row["seed_file"] or not path.exists():
+            raise ReviewError(f"candidate {ident}: its seed file {path} is gone; nothing to take back")
+        newest = seed_files(self.seeds_dir)[-1]
+        if newest.name != path.name:
+            raise ReviewError(
+                f"{path} is no longer the newest seed ({newest.name} came after); "
+                "undo would leave a gap in the numbering, so it is left in place"
+            )
+        if read_seed(path).text != row["text"]:
+            raise ReviewError(f"{path} was edited by hand since it was accepted; it is left in place")
+
+    def _queue_text(self, ident: str, row: dict[str, Any], queue_path: Path) -> str:
+        """The queue file's text, which must still be the stored text."""
+        if not queue_path.exists():
+            return row["text"]  # the database has it; the file is only a copy
+        text = queue_path.read_bytes().decode("utf-8", "replace")
+        if text != row["text"]:
+            raise ReviewError(
+                f"{queue_path} was edited by hand; restore it (or remove it: the database keeps the text) and retry"
+            )
+        return text
+
+    # -- recovery ------------------------------------------------------------------
+
+    def reconcile(self) -> list[str]:
+        """Finish accepts a crash interrupted; drop queue files of decided rows."""
+        fixed = []
+        remove_stale_temp_files(self.seeds_dir)
+        known = {r["seed_file"] for r in self.db.query("select seed_file from documents where seed_file is not null")}
+        for path in seed_files(self.seeds_dir):
+            if path.name in known:
+                continue
+            digest = content_hash(read_seed(path).text)
+            rows = list(self.db.query("select * from documents where hash = ? and status = ?", [digest, PENDING]))
+            if rows and path.name.split("_", 1)[1].startswith(digest[:16]):
+                with self._decision():
+                    self.db.table("documents").update(
+                        digest, {"status": ACCEPTED, "seed_file": path.name, "decided_at": now()}
+                    )
+                    self._log(rows[0], "accept", "completed after an interrupted accept", path.name)
+                (self.store.queue_dir / rows[0]["queue_file"]).unlink(missing_ok=True)
+                fixed.append(path.name)
+        for row in self.db.query("select queue_file from documents where status in ('accepted', 'rejected')"):
+            if row["queue_file"]:
+                (self.store.queue_dir / row["queue_file"]).unlink(missing_ok=True)
+        return fixed
+
+
+def _reviewer() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
