@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .review import Review, ReviewError
-from .sources import DEFAULT_SOURCES, SourcesError
+from .sources import DEFAULT_SOURCES, SourcesError, load_sources
 from .store import Store, StoreError
 
 console = Console()
@@ -166,6 +166,32 @@ def _duration(started: str | None, finished: str | None) -> str:
         return ""
     seconds = (datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds()
     return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sources", type=click.Path(path_type=Path), default=DEFAULT_SOURCES, show_default=True,
+              help="Its threshold and seeds (beside it) are the crawl's.")  # fmt: skip
+@click.option("--storage", type=click.Path(path_type=Path), default=Path("storage"), show_default=True,
+              help="Accepted and rejected candidates here train the model too.")  # fmt: skip
+@click.option("--explain", is_flag=True, help="Add the words that earned each score.")
+def score(paths: tuple[Path, ...], sources: Path, storage: Path, explain: bool) -> None:
+    """Score plain-text files with the crawl's relevance model, one line each:
+    score, verdict (relevant / offtopic) and path, tab-separated.
+
+    Example: seedcrawl score --explain storage/queue/*.txt
+    """
+    from .relevance import TopicModel
+
+    config = load_sources(sources)
+    store = Store(storage) if (storage / "corpus.db").exists() else None
+    model = TopicModel.from_corpus(config.seeds_dir, store.db if store else None, config.threshold)
+    if store:
+        store.close()
+    for path in paths:
+        verdict = model.judge(read_text_file(path))
+        line = f"{verdict.score:.3f}\t{'relevant' if verdict.relevant else 'offtopic'}\t{path}"
+        click.echo(line + (f"\t{verdict.reason}" if explain else ""))
 
 
 # -- review -------------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """Is a page on the seeds' topic? A score in [0, 1] and the words that earned it.
 
+Learned from the review too: accepted candidates join the positives, and a
+page that looks more like the rejected candidates than like the positives
+loses score, so the next crawl scores that kind of page lower.
+
 The model is learned from the seed texts, never from a hand-made word
 list: each word is weighted by how surprising it is in the language at
 large (its information content, -log of its frequency in wordfreq's
@@ -18,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wordfreq import word_frequency
 
@@ -28,6 +33,10 @@ _WORD = re.compile(r"[^\W\d_][\w'’.-]*[^\W_]|[^\W\d_]")
 # Frequency floor for words wordfreq has never seen (names, typos).
 _UNSEEN_FREQUENCY = 1e-8
 REASON_TERMS = 8
+REASON_MIN_INFORMATION = -math.log(5e-4)  # rarer than about 1 word in 2,000
+# A page closer to the rejected pages than to the positives loses this many
+# times the difference in similarity.
+NEGATIVE_WEIGHT = 1.0
 
 
 def tokenize(text: str) -> list[str]:
@@ -50,44 +59,91 @@ def weigh(text: str, language: str = "en") -> dict[str, float]:
     return {w: x / norm for w, x in vector.items()} if norm else {}
 
 
+def _unit(vector: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(x * x for x in vector.values()))
+    return {w: x / norm for w, x in vector.items()} if norm else {}
+
+
+def _mean_vector(vectors: Iterable[dict[str, float]]) -> dict[str, float]:
+    total: Counter[str] = Counter()
+    count = 0
+    for vector in vectors:
+        if vector:
+            total.update(vector)
+            count += 1
+    return {w: x / count for w, x in total.items()} if count else {}
+
+
 @dataclass(frozen=True)
 class Verdict:
     score: float
     relevant: bool
     terms: tuple[tuple[str, float], ...]  # (word, share of the score), best first
+    penalty: float = 0.0  # taken off for looking like rejected pages
+    like_rejected: tuple[tuple[str, float], ...] = ()
 
     @property
     def reason(self) -> str:
         """One line a person can read: the words that earned the score."""
         if not self.terms:
-            return "shares no distinctive words with the seeds"
-        words = ", ".join(f"{w} {share:.0%}" for w, share in self.terms)
-        return f"seed words: {words}"
+            text = "shares no distinctive words with the seeds"
+        else:
+            text = "seed words: " + ", ".join(f"{w} {share:.0%}" for w, share in self.terms)
+        if self.penalty:
+            words = ", ".join(w for w, _ in self.like_rejected)
+            text += f"; -{self.penalty:.3f} for looking like rejected pages ({words})"
+        return text
 
 
 class TopicModel:
-    """Cosine similarity to the centroid of the positive examples."""
+    """Cosine similarity to the positives' centroid, less a penalty for pages
+    closer to the rejected ones than to the positives."""
 
-    def __init__(self, centroid: dict[str, float], threshold: float, language: str = "en") -> None:
+    def __init__(
+        self, centroid: dict[str, float], threshold: float, language: str = "en",
+        rejected: dict[str, float] | None = None,
+    ) -> None:  # fmt: skip
         self.centroid = centroid
+        self.rejected = rejected or {}
         self.threshold = threshold
         self.language = language
 
     @classmethod
-    def fit(cls, positives: Iterable[str], threshold: float, language: str = "en") -> TopicModel:
-        vectors = [weigh(text, language) for text in positives]
-        vectors = [v for v in vectors if v]
-        if not vectors:
+    def fit(
+        cls,
+        positives: Iterable[str],
+        threshold: float,
+        negatives: Iterable[str] = (),
+        language: str = "en",
+    ) -> TopicModel:
+        """Centroids of the positive and the negative (rejected) texts.
+
+        Subtracting the negatives from the positives (Rocchio) was tried
+        first: rejecting phone reviews that name the vendor took weight off
+        the vendor's name itself and pushed real coverage under the
+        threshold. Two centroids keep what the seeds are about intact and
+        penalise only pages that look more like what was rejected.
+        """
+        centroid = _unit(_mean_vector(weigh(text, language) for text in positives))
+        if not centroid:
             raise ValueError("the relevance model needs at least one non-empty seed text")
-        centroid: Counter[str] = Counter()
-        for vector in vectors:
-            centroid.update(vector)
-        norm = math.sqrt(sum(x * x for x in centroid.values()))
-        return cls({w: x / norm for w, x in centroid.items()}, threshold, language)
+        rejected = _unit(_mean_vector(weigh(text, language) for text in negatives))
+        return cls(centroid, threshold, language, rejected)
 
     @classmethod
     def from_seeds(cls, seeds_dir: Path, threshold: float, language: str = "en") -> TopicModel:
-        return cls.fit((read_seed(p).text for p in seed_files(seeds_dir)), threshold, language)
+        return cls.fit((read_seed(p).text for p in seed_files(seeds_dir)), threshold, language=language)
+
+    @classmethod
+    def from_corpus(cls, seeds_dir: Path, db: Any, threshold: float, language: str = "en") -> TopicModel:
+        """The model the crawl uses: the seeds (accepted candidates are among
+        them) as positives, every rejected candidate as a negative."""
+        positives = [read_seed(p).text for p in seed_files(seeds_dir)]
+        negatives: list[str] = []
+        if db is not None and "documents" in db.table_names():
+            positives += [r["text"] for r in db.query("select text from documents where status = 'accepted'")]
+            negatives = [r["text"] for r in db.query("select text from documents where status = 'rejected'")]
+        return cls.fit(dict.fromkeys(positives), threshold, negatives=negatives, language=language)
 
     def similarity(self, text: str) -> tuple[float, dict[str, float]]:
         vector = weigh(text, self.language)
@@ -95,10 +151,25 @@ class TopicModel:
         return min(1.0, sum(parts.values())), parts
 
     def judge(self, text: str) -> Verdict:
-        score, parts = self.similarity(text)
-        best = sorted(parts.items(), key=lambda item: item[1], reverse=True)[:REASON_TERMS]
-        terms = tuple((w, x / score) for w, x in best) if score else ()
-        return Verdict(round(score, 4), score >= self.threshold, terms)
+        vector = weigh(text, self.language)
+        parts = {w: x * self.centroid[w] for w, x in vector.items() if w in self.centroid}
+        positive = min(1.0, sum(parts.values()))
+        penalty, like_rejected = 0.0, ()
+        if self.rejected:
+            negative_parts = {w: x * self.rejected[w] for w, x in vector.items() if w in self.rejected}
+            penalty = NEGATIVE_WEIGHT * max(0.0, sum(negative_parts.values()) - positive)
+            if penalty:
+                like_rejected = self._telling(negative_parts, sum(negative_parts.values()))[:4]
+        score = max(0.0, positive - penalty)
+        terms = self._telling(parts, positive) if positive else ()
+        return Verdict(round(score, 4), score >= self.threshold, terms, round(penalty, 4), like_rejected)
+
+    def _telling(self, parts: dict[str, float], total: float) -> tuple[tuple[str, float], ...]:
+        # The reason names the telling words; "its" and "said" add a little to
+        # every score and would only crowd the explanation.
+        telling = ((w, x) for w, x in parts.items() if information(w, self.language) >= REASON_MIN_INFORMATION)
+        best = sorted(telling, key=lambda item: item[1], reverse=True)[:REASON_TERMS]
+        return tuple((w, x / total) for w, x in best)
 
     def link_priority(self, parent_score: float, anchor: str, url: str) -> int:
         """Best-first order for a link: its page's score plus its own words'.

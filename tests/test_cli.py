@@ -171,3 +171,22 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         result = invoke(name, "--help")
         assert result.exit_code == 0 and "Example:" in result.output, name
         assert f"seedcrawl {name}" in readme, f"`seedcrawl {name}` is not in README.md"
+
+
+def test_score_prints_score_verdict_and_path_per_file(tmp_path: Path, labelled: list[dict]) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for path in SEEDS.glob("*.txt"):
+        (seeds / path.name).write_bytes(path.read_bytes())
+    (seeds / "sources.toml").write_text("[relevance]\nthreshold = 0.28\n")
+    related = tmp_path / "related.txt"
+    related.write_text(next(r for r in labelled if r["label"] == "relevant")["text"], encoding="utf-8")
+    unrelated = tmp_path / "unrelated.txt"
+    unrelated.write_text("Bake the bread for forty minutes, then let it cool on a rack.", encoding="utf-8")
+    args = ["score", "--sources", str(seeds / "sources.toml"), "--storage", str(tmp_path / "none")]
+    result = invoke(*args, str(related), str(unrelated))
+    first, second = [line.split("\t") for line in result.output.splitlines()]
+    assert first[1:] == ["relevant", str(related)] and float(first[0]) >= 0.28 and len(first[0]) == 5
+    assert second[1:] == ["offtopic", str(unrelated)] and float(second[0]) < 0.28
+    explained = invoke(*args, "--explain", str(related)).output.split("\t")
+    assert explained[3].startswith("seed words: huawei")

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from crawler.relevance import TopicModel, tokenize
 
-from .conftest import SEEDS
+from .conftest import DATA, SEEDS
 
 THRESHOLD = 0.28
 
@@ -48,3 +48,61 @@ def test_links_that_look_on_topic_come_first() -> None:
 
 def test_tokenize_keeps_inner_punctuation() -> None:
     assert tokenize("U.S. officials: ZTE's 5G gear") == ["u.s", "officials", "zte's", "gear"]
+
+
+# Two reviews of the same kind (a vendor's phone, not its network gear): the
+# kind of page a Google Alert for "Huawei" floods a researcher with.
+PHONE_REVIEWS = [
+    "Huawei P30 Pro review\n\nThe Huawei P30 Pro camera is superb in low light, the battery lasts two days and the "
+    "screen is bright. Huawei's phone also brings fast charging and a zoom lens; the Chinese maker's handset is a "
+    "rival to Samsung and Apple. Security updates arrive monthly.",
+    "Huawei Mate 20 review\n\nHuawei's Mate 20 handset has a big battery, a triple camera and a fast chip. The "
+    "Chinese phone maker's software skin is busy, but the screen and battery life impress. Security patches and "
+    "Android updates are promised for two years.",
+]
+NEW_PHONE_REVIEW = (
+    "Huawei Mate 30 review\n\nThe Mate 30 from Huawei is a phone with a great camera, a huge battery and a curved "
+    "screen. The Chinese maker's handset charges fast; security updates are promised."
+)
+
+
+def test_a_rejected_kind_of_article_scores_lower_afterwards(tmp_path: Path) -> None:
+    from crawler.store import Store
+
+    from .test_store import make_doc
+
+    store = Store(tmp_path / "storage")
+    before = TopicModel.from_corpus(SEEDS, store.db, THRESHOLD).judge(NEW_PHONE_REVIEW).score
+    run = store.start_run("sources.toml")
+    for text in PHONE_REVIEWS:
+        store.add_candidate(make_doc(text, url=f"http://127.0.0.1/{len(text)}"), run)
+    store.db.execute("update documents set status = 'rejected'")
+    after = TopicModel.from_corpus(SEEDS, store.db, THRESHOLD)
+    store.close()
+    assert after.judge(NEW_PHONE_REVIEW).score < before * 0.8
+    # while real coverage of the topic keeps its standing
+    seeds_only = TopicModel.from_seeds(SEEDS, THRESHOLD)
+    related = (DATA / "relevance" / "sample.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    text = __import__("json").loads(related)["text"]
+    assert after.judge(text).relevant and after.judge(text).score >= seeds_only.judge(text).score * 0.95
+
+
+def test_accepted_candidates_count_as_positives(tmp_path: Path, labelled: list[dict]) -> None:
+    from crawler.store import Store
+
+    from .test_store import make_doc
+
+    row = next(r for r in labelled if r["id"] == "ukban-018")  # relevant, the weakest of the sample
+    store = Store(tmp_path / "storage")
+    before = TopicModel.from_corpus(SEEDS, store.db, THRESHOLD).judge(row["text"]).score
+    other = next(r for r in labelled if r["id"] == "ukban-068")
+    store.add_candidate(make_doc(other["text"]), store.start_run("x"))
+    store.db.execute("update documents set status = 'accepted'")
+    assert TopicModel.from_corpus(SEEDS, store.db, THRESHOLD).judge(row["text"]).score > before
+    store.close()
+
+
+def test_reason_leaves_out_common_words() -> None:
+    verdict = model().judge("Huawei said its network equipment is safe, and the government agreed.")
+    words = [w for w, _ in verdict.terms]
+    assert "huawei" in words and "its" not in words and "the" not in words

@@ -120,7 +120,8 @@ class RelatedSpider(scrapy.Spider):
             self.run_id = self.store.adopt_run(self.adopt_run_id)
         else:
             self.run_id = self.store.start_run(self.sources.path)
-        self.model = TopicModel.from_seeds(self.sources.seeds_dir, self.sources.threshold)
+        self.model = TopicModel.from_corpus(self.sources.seeds_dir, self.store.db, self.sources.threshold)
+        self.crawler.stats.set_value(f"{STATS}/model/terms", len(self.model.centroid))
         self.register_seeds()
         logger.info(
             "Run %d: %d seed page(s), %d feed(s), budget %d pages, depth %d, storage %s",
