@@ -118,9 +118,9 @@ class Review:
 
     def accept(self, ident: str) -> Decision:
         """Copy the candidate into seeds/ under the next free number."""
-        self.reconcile()
         written: Path | None = None
         with self._decision():
+            self._reconcile()
             row = self._pending(ident)
             queue_path = self.store.queue_dir / row["queue_file"]
             text = self._queue_text(ident, row, queue_path)
@@ -138,8 +138,8 @@ class Review:
 
     def reject(self, ident: str, reason: str | None = None) -> Decision:
         """Mark the candidate rejected (its text stays as a negative example)."""
-        self.reconcile()
         with self._decision():
+            self._reconcile()
             row = self._pending(ident)
             self.db.table("documents").update(
                 row["hash"], {"status": REJECTED, "decided_at": now(), "decision_reason": reason}
@@ -150,8 +150,8 @@ class Review:
 
     def undo(self, ident: str) -> Decision:
         """Reverse the last decision on a candidate, if that is still safe."""
-        self.reconcile()
         with self._decision():
+            self._reconcile()
             row = self.resolve(ident)
             last = next(
                 self.db.query(
@@ -201,6 +201,12 @@ class Review:
 
     def reconcile(self) -> list[str]:
         """Finish accepts a crash interrupted; drop queue files of decided rows."""
+        with self._decision():
+            return self._reconcile()
+
+    def _reconcile(self) -> list[str]:
+        """reconcile() inside the write lock: no other decision is in flight, so
+        a temp file or an unknown seed file can only be a crashed one's."""
         fixed = []
         remove_stale_temp_files(self.seeds_dir)
         known = {r["seed_file"] for r in self.db.query("select seed_file from documents where seed_file is not null")}
@@ -210,11 +216,10 @@ class Review:
             digest = content_hash(read_seed(path).text)
             rows = list(self.db.query("select * from documents where hash = ? and status = ?", [digest, PENDING]))
             if rows and path.name.split("_", 1)[1].startswith(digest[:16]):
-                with self._decision():
-                    self.db.table("documents").update(
-                        digest, {"status": ACCEPTED, "seed_file": path.name, "decided_at": now()}
-                    )
-                    self._log(rows[0], "accept", "completed after an interrupted accept", path.name)
+                self.db.table("documents").update(
+                    digest, {"status": ACCEPTED, "seed_file": path.name, "decided_at": now()}
+                )
+                self._log(rows[0], "accept", "completed after an interrupted accept", path.name)
                 (self.store.queue_dir / rows[0]["queue_file"]).unlink(missing_ok=True)
                 fixed.append(path.name)
         for row in self.db.query("select queue_file from documents where status in ('accepted', 'rejected')"):

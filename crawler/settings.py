@@ -35,6 +35,8 @@ DEPTH_LIMIT = 0
 DEPTH_STATS_VERBOSE = False
 
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+# After robots.txt (100): a page robots forbids does not spend the budget.
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.PageBudgetMiddleware": 120}
 # Every drop is counted in stats with its reason; one log line each at INFO
 # would drown the log on a real crawl.
 DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"
@@ -44,4 +46,7 @@ LOG_LEVEL = "INFO"
 # seedcrawl's own settings (overridden by -a sources=... / -a storage=...).
 SEEDCRAWL_SOURCES = "seeds/sources.toml"
 SEEDCRAWL_STORAGE = "storage"
+# Order links by relevance (their page's score, anchor and URL words). Off,
+# links keep Scrapy's default order; bench/harvest.py compares the two.
+SEEDCRAWL_BEST_FIRST = True
 COMMANDS_MODULE = "crawler.commands"

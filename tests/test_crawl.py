@@ -175,3 +175,17 @@ def test_wrappers_are_unwrapped_and_redirects_recorded(crawled) -> None:
     [row] = list(db.query("select outcome, detail from urls where url = ?", [short]))
     assert row["outcome"] == "alias" and row["detail"].startswith("redirect of http://127.0.0.2:")
     assert sum(1 for _, path in web.requests if path == "/go/huawei-5g-ban") == 1  # not again in run two
+
+
+def test_a_front_page_listed_as_seed_is_explored(tmp_path: Path) -> None:
+    """A seed URL with no article (a site's front page) still has its links followed."""
+    with SampleWebServer(SEEDS) as web:
+        sources = prepare_folder(tmp_path, SEEDS, web)
+        front = web.bases[1] + "/"
+        sources.write_text(f'[seeds]\nurls = ["{front}"]\n[limits]\nmax_depth = 1\n')
+        assert run_crawl(sources, tmp_path / "storage", tmp_path / "log") == 0
+    db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
+    outcome = {r["url"]: r["outcome"] for r in db.query("select url, outcome from urls")}
+    assert outcome[front] == "too_short"
+    queued = [u for u, o in outcome.items() if o == "queued"]
+    assert len(queued) >= 4 and all(u.startswith(web.bases[1]) for u in queued)

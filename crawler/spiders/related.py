@@ -30,6 +30,7 @@ from ..dedup import UrlError, canonical_url, shingle_sample
 from ..extract import ExtractionError, extract_article
 from ..feeds import bozo_kind, discover_feeds, parse_feed
 from ..items import PageItem
+from ..middlewares import BudgetExhausted
 from ..relevance import TopicModel
 from ..seedfile import read_seed, seed_files
 from ..sources import Sources, SourcesError, load_sources
@@ -38,6 +39,10 @@ from ..store import Document, Store
 logger = logging.getLogger(__name__)
 
 STATS = "seedcrawl"
+# Links scheduled per page of budget: enough candidates for best-first to
+# choose from (the budget itself is spent at fetch time, PageBudgetMiddleware),
+# bounded so a link-heavy site cannot fill memory.
+SCHEDULE_FACTOR = 10
 
 
 def resolve_config(
@@ -104,6 +109,7 @@ class RelatedSpider(scrapy.Spider):
         settings.set("DOWNLOAD_TIMEOUT", limits.download_timeout, priority="spider")
         settings.set("DOWNLOAD_MAXSIZE", limits.max_body_bytes, priority="spider")
         spider.store = Store(spider.storage_dir)
+        spider.best_first = settings.getbool("SEEDCRAWL_BEST_FIRST")
         crawler.signals.connect(spider.on_spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider.on_spider_closed, signal=signals.spider_closed)
         return spider
@@ -198,7 +204,7 @@ class RelatedSpider(scrapy.Spider):
         if not seed and self.store.is_known_url(canonical):
             stats.inc_value(f"{STATS}/skipped/known_url")
             return None
-        if self.pages_requested >= self.sources.max_pages:
+        if self.pages_requested >= self.sources.max_pages * SCHEDULE_FACTOR:
             stats.inc_value(f"{STATS}/skipped/budget")
             return None
         self.pages_requested += 1
@@ -208,7 +214,10 @@ class RelatedSpider(scrapy.Spider):
             callback=self.parse_page,
             errback=self.on_error,
             priority=priority,
-            meta={"seedcrawl": {"via": via, "on": on, "hops": hops, "seed": seed, "kind": "page"}},
+            meta={
+                "seedcrawl": {"via": via, "on": on, "hops": hops, "seed": seed, "kind": "page"},
+                "seedcrawl_budget": self.sources.max_pages,
+            },
         )
 
     def parse_feed(self, response: Response) -> Any:
@@ -248,6 +257,10 @@ class RelatedSpider(scrapy.Spider):
             article = extract_article(response.text, response.url)
         except ExtractionError as exc:
             self.drop_page(response, exc.reason, str(exc))
+            # A seed URL may be a front or section page: no article, but the
+            # links are why it was listed. Their own words set their priority.
+            if meta["seed"] and meta["hops"] < self.sources.max_depth:
+                yield from self.follow_links(response, 0.0, meta["hops"] + 1)
             return
         verdict = self.model.judge(article.text)
         yield PageItem(
@@ -270,7 +283,7 @@ class RelatedSpider(scrapy.Spider):
     def follow_links(self, response: TextResponse, parent_score: float, hops: int) -> Any:
         """Links out of a page, best-first by the parent's score and the link's words."""
         for link in self.link_extractor.extract_links(response):
-            priority = self.model.link_priority(parent_score, link.text or "", link.url)
+            priority = self.model.link_priority(parent_score, link.text or "", link.url) if self.best_first else 0
             request = self.page_request(link.url, via="link", on=response.url, hops=hops, priority=priority)
             if request is not None:
                 yield request
@@ -292,6 +305,8 @@ class RelatedSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         meta = request.meta.get("seedcrawl", {})
+        if failure.check(BudgetExhausted):
+            return  # not fetched, not recorded: a later run may fetch it
         # HttpError subclasses IgnoreRequest, so it is told apart first.
         if failure.check(IgnoreRequest) and not failure.check(HttpError):  # robots.txt or another rule
             self.crawler.stats.inc_value(f"{STATS}/skipped/ignored")
