@@ -104,7 +104,10 @@ def harvest(base: str, relevant: dict[str, bool], budget: int, extra: list[str])
         for path in (ROOT / "tests" / "data" / "seeds").glob("*.txt"):
             (seeds / path.name).write_bytes(path.read_bytes())
         sources = seeds / "sources.toml"
-        sources.write_text(f'[seeds]\nurls = ["{base}/"]\n[limits]\nmax_pages = {budget}\nmax_depth = 2\n')
+        sources.write_text(
+            f'[seeds]\nurls = ["{base}/"]\n[network]\nallow_hosts = ["127.0.0.1"]\n'
+            f"[limits]\nmax_pages = {budget}\nmax_depth = 2\n"
+        )
         command = crawl_command(sources, Path(tmp) / "storage", Path(tmp) / "log", *extra)
         subprocess.run(command, check=True, cwd=ROOT, env={"SCRAPY_SETTINGS_MODULE": "crawler.settings", "PATH": ""})
         db = sqlite_utils.Database(Path(tmp) / "storage" / "corpus.db")

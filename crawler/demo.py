@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .sampleweb import SampleWeb, SampleWebServer
+from .sampleweb import ADDRESSES, SampleWeb, SampleWebServer
 from .seedfile import seed_files
 from .store import DB_NAME, QUEUE_DIR, Store
 
@@ -52,6 +52,9 @@ def prepare_folder(folder: Path, seeds_from: Path, web: SampleWeb, max_pages: in
         "urls = [" + ", ".join(f'"{u}"' for u in web.seed_urls) + "]",
         "[feeds]",
         "urls = [" + ", ".join(f'"{u}"' for u in web.feed_urls) + "]",
+        "[network]",
+        "# The sample web lives on loopback addresses, which the crawler refuses by default.",
+        "allow_hosts = [" + ", ".join(f'"{a}"' for a in ADDRESSES) + "]",
         "[limits]",
         f"max_pages = {max_pages}",
         "max_depth = 2",

@@ -35,8 +35,19 @@ DEPTH_LIMIT = 0
 DEPTH_STATS_VERBOSE = False
 
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
-# After robots.txt (100): a page robots forbids does not spend the budget.
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.PageBudgetMiddleware": 120}
+DOWNLOADER_MIDDLEWARES = {
+    # First of all: no request to a private or local address (robots.txt
+    # requests pass through it too).
+    "crawler.guard.AddressGuardMiddleware": 50,
+    # After robots.txt (100): a page robots forbids does not spend the budget.
+    "crawler.middlewares.PageBudgetMiddleware": 120,
+}
+# Host names are checked on the address they resolve to.
+TWISTED_DNS_RESOLVER = "crawler.guard.GuardedResolver"
+# Hosts let through the address guard (sources.toml network.allow_hosts adds to it).
+SEEDCRAWL_ALLOW_HOSTS: list[str] = []
+# Only the web: no file://, data:, s3:// or ftp:// however a link is written.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 # Every drop is counted in stats with its reason; one log line each at INFO
 # would drown the log on a real crawl.
 DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"

@@ -55,6 +55,10 @@ def _is_language_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and 2 <= len(v) <= 3 for v in value)
 
 
+def _is_host_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+
+
 def _is_clock_time(value: Any) -> bool:
     if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
         return False
@@ -119,6 +123,14 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "languages kept; pages in others are recorded and dropped",
         ),
     },
+    "network": {
+        "allow_hosts": Key(
+            _is_host_list,
+            "a list of host names or IP addresses",
+            [],
+            "hosts let through although they are private or local addresses (the demo lists 127.0.0.1-4)",
+        ),
+    },
     "schedule": {
         "time": Key(_is_clock_time, 'a time of day "HH:MM"', "02:30", "when the nightly crawl starts"),
         "timezone": Key(
@@ -151,6 +163,7 @@ class Sources:
     max_body_bytes: int
     threshold: float
     languages: list[str]
+    allow_hosts: list[str]
     time: str
     timezone: str
     shutdown_timeout: int
@@ -167,6 +180,7 @@ class Sources:
 
 _FIELD_OF = {
     ("seeds", "urls"): "seed_urls",
+    ("network", "allow_hosts"): "allow_hosts",
     ("feeds", "urls"): "feed_urls",
 }
 

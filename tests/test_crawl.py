@@ -7,7 +7,7 @@ import pytest
 import sqlite_utils
 
 from crawler.demo import crawl_command, prepare_folder, run_crawl
-from crawler.sampleweb import SampleWebServer
+from crawler.sampleweb import ADDRESSES, SampleWebServer
 from crawler.seedfile import SEED_NAME, content_hash, read_seed
 
 from .conftest import SEEDS
@@ -182,7 +182,10 @@ def test_a_front_page_listed_as_seed_is_explored(tmp_path: Path) -> None:
     with SampleWebServer(SEEDS) as web:
         sources = prepare_folder(tmp_path, SEEDS, web)
         front = web.bases[1] + "/"
-        sources.write_text(f'[seeds]\nurls = ["{front}"]\n[limits]\nmax_depth = 1\n')
+        allow = ", ".join(f'"{a}"' for a in ADDRESSES)
+        sources.write_text(
+            f'[seeds]\nurls = ["{front}"]\n[network]\nallow_hosts = [{allow}]\n[limits]\nmax_depth = 1\n'
+        )
         assert run_crawl(sources, tmp_path / "storage", tmp_path / "log") == 0
     db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
     outcome = {r["url"]: r["outcome"] for r in db.query("select url, outcome from urls")}

@@ -17,18 +17,21 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from ..dedup import UrlError, canonical_url, shingle_sample
 from ..extract import ExtractionError, extract_article
 from ..feeds import bozo_kind, discover_feeds, parse_feed
+from ..guard import AddressRefused, GuardedResolver
 from ..items import PageItem
 from ..middlewares import BudgetExhausted
 from ..relevance import TopicModel
@@ -307,6 +310,18 @@ class RelatedSpider(scrapy.Spider):
         meta = request.meta.get("seedcrawl", {})
         if failure.check(BudgetExhausted):
             return  # not fetched, not recorded: a later run may fetch it
+        refused = failure.value if failure.check(AddressRefused) else None
+        if failure.check(DNSLookupError, CannotResolveHostError):
+            refused = GuardedResolver.refusals.get((urlsplit(request.url).hostname or "").lower())
+            if refused is not None:
+                self.crawler.stats.inc_value(f"{STATS}/refused/{refused.reason}")
+        if refused is not None:
+            logger.info("Refused %s: %s", request.url, refused.detail)
+            self.store.record_url(
+                canonical_url(request.url), "refused", self.run_id, requested_url=request.url,
+                detail=refused.detail, found_via=meta.get("via"), found_on=meta.get("on"),
+            )  # fmt: skip
+            return
         # HttpError subclasses IgnoreRequest, so it is told apart first.
         if failure.check(IgnoreRequest) and not failure.check(HttpError):  # robots.txt or another rule
             self.crawler.stats.inc_value(f"{STATS}/skipped/ignored")
