@@ -14,6 +14,7 @@ Nothing here reaches beyond 127.0.0.0/8.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import threading
@@ -91,6 +92,7 @@ class SampleWeb:
     expect: dict[str, str] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    not_modified: list[tuple[str, str]] = field(default_factory=list)  # answered 304
 
     def url(self, site: int, path: str) -> str:
         return self.bases[site] + path
@@ -327,7 +329,19 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         web.requests.append((web.bases[site], self.path))
         page = web.pages.get((site, path)) or Page(b"<html><body><h1>404 Not Found</h1></body></html>", status=404)
-        self.send_response(page.status)
+        if "xml" in page.content_type:  # feeds answer conditional requests, as real ones do
+            etag = f'"{hashlib.sha1(page.body).hexdigest()[:16]}"'
+            if self.headers.get("If-None-Match") == etag:
+                web.not_modified.append((web.bases[site], self.path))
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            self.send_response(page.status)
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", "Mon, 01 Jan 2024 00:00:00 GMT")
+        else:
+            self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
         if page.location:
             self.send_header("Location", page.location)

@@ -27,6 +27,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):
         requests_first = len(web.requests)
         second = run_crawl(sources, storage, folder / "second.log")
         requests_second = len(web.requests) - requests_first
+        second_run_paths = [path for _, path in web.requests[requests_first:]]
     return {
         "web": web,
         "storage": storage,
@@ -34,6 +35,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):
         "queue_after_first": queue_after_first,
         "requests": (requests_first, requests_second),
         "db": sqlite_utils.Database(storage / "corpus.db"),
+        "second_run_paths": second_run_paths,
     }
 
 
@@ -106,6 +108,20 @@ def test_seed_texts_are_never_queued(crawled) -> None:
     queued = {content_hash(t) for t in queue_files(crawled["storage"]).values()}
     assert not seed_hashes & queued
     assert crawled["db"].table("documents").count_where("status = 'seed' and seed_file is not null") == 5
+
+
+def test_second_run_fetches_feeds_conditionally_and_no_article_again(crawled) -> None:
+    web, db = crawled["web"], crawled["db"]
+    # Both feeds answered 304 on the second run, and nothing was parsed for them.
+    assert sorted(path for _, path in web.not_modified) == ["/atom.xml", "/feed.xml"]
+    stats = list(db.query("select stats from runs order by id"))[1]["stats"]
+    assert '"seedcrawl/feed/not_modified": 2' in stats and "seedcrawl/feed/parsed" not in stats
+    seed_paths = {u.split("/", 3)[3] for u, what in web.expect.items() if what == "seed"}
+    articles_again = [
+        p for p in crawled["second_run_paths"] if p not in ("/robots.txt", "/atom.xml", "/feed.xml")
+        and p.lstrip("/") not in seed_paths
+    ]  # fmt: skip
+    assert articles_again == []
 
 
 def test_second_run_queues_nothing_new_and_refetches_no_article(crawled) -> None:

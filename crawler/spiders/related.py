@@ -182,14 +182,19 @@ class RelatedSpider(scrapy.Spider):
             yield self.feed_request(url, on=None)
 
     def feed_request(self, url: str, on: str | None) -> scrapy.Request:
+        """A conditional request: the feed's stored ETag / Last-Modified go along,
+        so an unchanged feed answers 304 and costs no parsing."""
         self.feeds_requested.add(url)
+        state = self.store.feed_state(url) or {}
+        headers = {}
+        if state.get("etag"):
+            headers["If-None-Match"] = state["etag"]
+        if state.get("last_modified"):
+            headers["If-Modified-Since"] = state["last_modified"]
         return scrapy.Request(
-            url,
-            callback=self.parse_feed,
-            errback=self.on_error,
-            priority=900,
-            meta={"seedcrawl": {"via": "feed", "on": on, "kind": "feed"}},
-        )
+            url, callback=self.parse_feed, errback=self.on_error, priority=900, headers=headers,
+            meta={"seedcrawl": {"via": "feed", "on": on, "kind": "feed"}, "handle_httpstatus_list": [304]},
+        )  # fmt: skip
 
     def page_request(
         self, url: str, via: str, on: str | None, hops: int, priority: int = 0, seed: bool = False
@@ -225,6 +230,10 @@ class RelatedSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Any:
         stats = self.crawler.stats
+        if response.status == 304:
+            stats.inc_value(f"{STATS}/feed/not_modified")
+            self.store.record_feed(response.url, last_status=304)
+            return
         headers = {k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v}
         feed = parse_feed(response.body, response.url, headers)
         if feed.bozo:
