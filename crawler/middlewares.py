@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
 
 
 class BudgetExhausted(IgnoreRequest):
@@ -12,7 +16,8 @@ class BudgetExhausted(IgnoreRequest):
 
 
 class PageBudgetMiddleware:
-    """Spend the page budget (``limits.max_pages``) when a page is fetched.
+    """Spend the page budgets (``limits.max_pages`` for the run,
+    ``limits.max_pages_per_site`` for each site) when a page is fetched.
 
     Counting when links are scheduled would spend it in the order links
     appear on pages; counting here, as the scheduler hands requests out by
@@ -24,6 +29,7 @@ class PageBudgetMiddleware:
     def __init__(self, stats: Any) -> None:
         self.stats = stats
         self.fetched = 0
+        self.per_site: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> PageBudgetMiddleware:
@@ -37,5 +43,88 @@ class PageBudgetMiddleware:
         if budget is not None and self.fetched >= budget:
             self.stats.inc_value("seedcrawl/skipped/budget")
             raise BudgetExhausted(f"page budget of {budget} spent")
+        site = urlparse_cached(request).hostname or ""
+        site_budget = request.meta.get("seedcrawl_site_budget")
+        if site_budget is not None and self.per_site.get(site, 0) >= site_budget:
+            self.stats.inc_value("seedcrawl/skipped/site_budget")
+            raise BudgetExhausted(f"budget of {site_budget} pages for {site} spent")
         self.fetched += 1
+        self.per_site[site] = self.per_site.get(site, 0) + 1
         return None
+
+
+class PolitenessMiddleware:
+    """What AutoThrottle does not do: robots.txt Crawl-delay and Retry-After.
+
+    A site's Crawl-delay (read when Scrapy parses its robots.txt) and a
+    Retry-After sent with 429 or 503 become a floor under the site's
+    download delay; AutoThrottle may adapt above it, never below. It sits
+    after RetryMiddleware on the way in (priority above 550), so the floor is
+    set before the retry is scheduled. Retry-After is capped by
+    SEEDCRAWL_MAX_RETRY_AFTER seconds.
+    """
+
+    def __init__(self, crawler: Any, max_retry_after: float) -> None:
+        self.crawler = crawler
+        self.max_retry_after = max_retry_after
+        self.floor: dict[str, float] = {}  # slot key (host) -> minimum delay, seconds
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> PolitenessMiddleware:
+        middleware = cls(crawler, crawler.settings.getfloat("SEEDCRAWL_MAX_RETRY_AFTER"))
+        crawler.signals.connect(middleware.robots_parsed, signal=signals.robots_parsed)
+        # AutoThrottle adapts the delay on this signal; connected after it, we restore the floor.
+        crawler.signals.connect(middleware.response_downloaded, signal=signals.response_downloaded)
+        return middleware
+
+    def response_downloaded(self, response: Any, request: Any, spider: Any = None) -> None:
+        self.apply(request)
+
+    def robots_parsed(self, robotparser: Any, request: Any) -> None:
+        agent = self.crawler.settings.get("USER_AGENT")
+        delay = robotparser.crawl_delay(agent)
+        if delay:
+            self.raise_floor(request, float(delay), "seedcrawl/politeness/crawl_delay")
+
+    def raise_floor(self, request: Any, delay: float, stat: str) -> None:
+        key = self.crawler.engine.downloader.get_slot_key(request)
+        if delay > self.floor.get(key, 0.0):
+            self.floor[key] = delay
+            self.crawler.stats.inc_value(stat)
+        self.apply(request)
+
+    def apply(self, request: Any) -> None:
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        if slot is not None and key in self.floor:
+            slot.delay = max(slot.delay, self.floor[key])
+            # Scrapy's jitter would wait as little as half the delay; a floor is a floor.
+            slot.jitter = 0.0
+
+    def process_request(self, request: Any, spider: Any = None) -> None:
+        self.apply(request)  # AutoThrottle may have lowered it since
+        return None
+
+    def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+        if response.status in (429, 503):
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if wait is not None:
+                self.raise_floor(request, min(wait, self.max_retry_after), "seedcrawl/politeness/retry_after")
+        return response
+
+
+def retry_after_seconds(value: bytes | None) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date (RFC 9110)."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -29,6 +29,7 @@ DOWNLOAD_MAXSIZE = 5_000_000
 DOWNLOAD_WARNSIZE = 2_000_000
 REDIRECT_MAX_TIMES = 5
 RETRY_TIMES = 2
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 
 # Our own depth and budget rules decide what to follow (see the spider).
 DEPTH_LIMIT = 0
@@ -41,7 +42,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.guard.AddressGuardMiddleware": 50,
     # After robots.txt (100): a page robots forbids does not spend the budget.
     "crawler.middlewares.PageBudgetMiddleware": 120,
+    # After RetryMiddleware (550) on the way in: sees a 429/503 before its retry.
+    "crawler.middlewares.PolitenessMiddleware": 560,
 }
+# A Retry-After longer than this (seconds) is capped, not obeyed to the letter.
+SEEDCRAWL_MAX_RETRY_AFTER = 300.0
 # Host names are checked on the address they resolve to.
 TWISTED_DNS_RESOLVER = "crawler.guard.GuardedResolver"
 # Hosts let through the address guard (sources.toml network.allow_hosts adds to it).

@@ -93,6 +93,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "max_pages": Key(
             _is_positive_int, "a positive integer", 300, "article pages fetched per run at most (the page budget)"
         ),
+        "max_pages_per_site": Key(
+            _is_positive_int, "a positive integer", 100, "pages fetched from one site per run at most"
+        ),
         "max_depth": Key(
             _is_non_negative_int, "an integer >= 0", 2, "link hops followed from a seed page or feed entry (0: none)"
         ),
@@ -157,6 +160,7 @@ class Sources:
     seed_urls: list[str]
     feed_urls: list[str]
     max_pages: int
+    max_pages_per_site: int
     max_depth: int
     per_domain_concurrency: int
     download_timeout: int

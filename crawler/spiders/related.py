@@ -225,6 +225,7 @@ class RelatedSpider(scrapy.Spider):
             meta={
                 "seedcrawl": {"via": via, "on": on, "hops": hops, "seed": seed, "kind": "page"},
                 "seedcrawl_budget": self.sources.max_pages,
+                "seedcrawl_site_budget": self.sources.max_pages_per_site,
             },
         )
 

@@ -1,0 +1,76 @@
+"""A programmable HTTP server on 127.0.0.1 for crawl tests, with a request log."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from .conftest import SEEDS
+
+Route = tuple[int, dict[str, str], bytes] | Callable[[BaseHTTPRequestHandler, int], tuple[int, dict[str, str], bytes]]
+
+
+def seed_page(links: list[str], seed: str = "000") -> bytes:
+    """A seed article's page (so links out of it are followed) with these links."""
+    text = next(SEEDS.glob(f"{seed}_*.txt")).read_text(encoding="utf-8")
+    paragraphs = "".join(f"<p>{line}</p>" for line in text.splitlines() if line.strip())
+    anchors = "".join(f'<li><a href="{u}">Huawei security story {i}</a></li>' for i, u in enumerate(links))
+    return f"<html><body><article><h1>Seed</h1>{paragraphs}</article><ul>{anchors}</ul></body></html>".encode()
+
+
+def article_page(number: int) -> bytes:
+    words = " ".join(f"Huawei network security review {number} paragraph {i}." for i in range(30))
+    return f"<html><body><article><h1>Story {number}</h1><p>{words}</p></article></body></html>".encode()
+
+
+class MockServer:
+    def __init__(self, routes: dict[str, Route]) -> None:
+        self.routes = routes
+        self.log: list[tuple[float, str, int]] = []  # (time, path, nth request to that path)
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                count = sum(1 for _, p, _ in server.log if p == self.path) + 1
+                server.log.append((time.monotonic(), self.path, count))
+                route = server.routes.get(self.path, (404, {}, b"not found"))
+                status, headers, body = route(self, count) if callable(route) else route
+                self.send_response(status)
+                headers = {"Content-Type": "text/html; charset=utf-8", **headers}
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self) -> MockServer:
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def times(self, path: str) -> list[float]:
+        return [t for t, p, _ in self.log if p == path]
+
+
+def sources_for(folder: Path, seed_urls: list[str], extra: str = "") -> Path:
+    """A seeds folder (the five seeds) with a sources.toml for a mock server."""
+    seeds = folder / "seeds"
+    seeds.mkdir(parents=True, exist_ok=True)
+    for path in SEEDS.glob("*.txt"):
+        (seeds / path.name).write_bytes(path.read_bytes())
+    urls = ", ".join(f'"{u}"' for u in seed_urls)
+    sources = seeds / "sources.toml"
+    sources.write_text(f'[seeds]\nurls = [{urls}]\n[network]\nallow_hosts = ["127.0.0.1"]\n{extra}')
+    return sources
