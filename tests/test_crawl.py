@@ -72,7 +72,7 @@ def test_off_topic_foreign_language_and_seed_pages_stay_out(crawled) -> None:
         if what in ("offtopic", "language", "seed"):
             assert outcome[url] == what, url
     assert outcome[[u for u, w in web.expect.items() if w == "dead"][0]] == "error"
-    assert outcome[[u for u, w in web.expect.items() if w == "robots"][0]] == "ignored"
+    assert outcome[[u for u, w in web.expect.items() if w == "robots"][0]] == "robots"
     assert outcome[[u for u, w in web.expect.items() if w == "broken"][0]] in ("too_short", "no_text", "unparsable")
 
 

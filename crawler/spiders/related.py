@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest, StopDownload
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -38,6 +38,7 @@ from ..relevance import TopicModel
 from ..seedfile import read_seed, seed_files
 from ..sources import Sources, SourcesError, load_sources
 from ..store import Document, Store
+from ..traps import TrapDetector
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class RelatedSpider(scrapy.Spider):
         self.requested: set[str] = set()
         self.feeds_requested: set[str] = set()
         self.link_extractor = LinkExtractor(unique=True)
+        self.traps = TrapDetector()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> RelatedSpider:
@@ -113,6 +115,8 @@ class RelatedSpider(scrapy.Spider):
         settings.set("DOWNLOAD_MAXSIZE", limits.max_body_bytes, priority="spider")
         spider.store = Store(spider.storage_dir)
         spider.best_first = settings.getbool("SEEDCRAWL_BEST_FIRST")
+        spider.content_types = tuple(settings.getlist("SEEDCRAWL_CONTENT_TYPES"))
+        crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
         crawler.signals.connect(spider.on_spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider.on_spider_closed, signal=signals.spider_closed)
         return spider
@@ -164,6 +168,15 @@ class RelatedSpider(scrapy.Spider):
             if self.store.register_seed(doc, path.name):
                 self.crawler.stats.inc_value(f"{STATS}/seeds_registered")
 
+    def on_headers(self, headers: Any, body_length: int, request: scrapy.Request, spider: Any) -> None:
+        """Stop downloading a page that is not HTML before its body arrives."""
+        meta = request.meta.get("seedcrawl", {})
+        if meta.get("kind") != "page":
+            return
+        kind = (headers.get(b"Content-Type") or b"").decode("latin-1").split(";")[0].strip().lower()
+        if kind and not kind.startswith(self.content_types):
+            raise StopDownload(fail=True)
+
     def on_spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if not hasattr(self, "run_id"):
             self.store.close()
@@ -209,6 +222,10 @@ class RelatedSpider(scrapy.Spider):
         if canonical in self.requested:
             stats.inc_value(f"{STATS}/skipped/seen_this_run")
             return None
+        trap = None if seed else self.traps.check(canonical)
+        if trap:
+            stats.inc_value(f"{STATS}/trap/{trap}")
+            return None
         if not seed and self.store.is_known_url(canonical):
             stats.inc_value(f"{STATS}/skipped/known_url")
             return None
@@ -217,8 +234,11 @@ class RelatedSpider(scrapy.Spider):
             return None
         self.pages_requested += 1
         self.requested.add(canonical)
+        # dont_filter: this spider keeps its own seen set (above); Scrapy's
+        # dupefilter would also swallow a redirect loop without a trace.
         return scrapy.Request(
             canonical,
+            dont_filter=True,
             callback=self.parse_page,
             errback=self.on_error,
             priority=priority,
@@ -295,6 +315,10 @@ class RelatedSpider(scrapy.Spider):
 
     def follow_links(self, response: TextResponse, parent_score: float, hops: int) -> Any:
         """Links out of a page, best-first by the parent's score and the link's words."""
+        for href in response.css("a::attr(href)").getall():
+            scheme = href.strip().split(":", 1)[0].lower() if ":" in href[:12] else ""
+            if scheme in ("javascript", "mailto", "data", "tel", "file", "ftp"):
+                self.crawler.stats.inc_value(f"{STATS}/skipped/scheme/{scheme}")
         for link in self.link_extractor.extract_links(response):
             priority = self.model.link_priority(parent_score, link.text or "", link.url) if self.best_first else 0
             request = self.page_request(link.url, via="link", on=response.url, hops=hops, priority=priority)
@@ -303,23 +327,33 @@ class RelatedSpider(scrapy.Spider):
 
     # -- failures -------------------------------------------------------------
 
-    def drop_page(self, response: Response, reason: str, detail: str) -> None:
+    def drop_page(self, response: Response | scrapy.Request, reason: str, detail: str) -> None:
+        """Count and record a page that yields no article (a response, or the
+        request whose download was cut off)."""
         self.crawler.stats.inc_value(f"{STATS}/dropped/{reason}")
         logger.info("Dropped %s (%s): %s", response.url, reason, detail)
+        request = getattr(response, "request", None) or response
         self.store.record_url(
             canonical_url(response.url),
             reason,
             self.run_id,
-            requested_url=response.request.url,
-            http_status=response.status,
+            requested_url=request.url,
+            http_status=getattr(response, "status", None),
             detail=detail[:500],
         )
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         meta = request.meta.get("seedcrawl", {})
+        # Record the URL that was asked for, not where its redirects ended.
+        asked = (request.meta.get("redirect_urls") or [request.url])[0]
         if failure.check(BudgetExhausted):
             return  # not fetched, not recorded: a later run may fetch it
+        if failure.check(StopDownload):
+            response = failure.value.response
+            kind = (response.headers.get(b"Content-Type") or b"?").decode("latin-1") if response else "?"
+            self.drop_page(response or request, "content_type", f"not HTML: {kind}")
+            return
         refused = failure.value if failure.check(AddressRefused) else None
         if failure.check(DNSLookupError, CannotResolveHostError):
             refused = GuardedResolver.refusals.get((urlsplit(request.url).hostname or "").lower())
@@ -328,22 +362,18 @@ class RelatedSpider(scrapy.Spider):
         if refused is not None:
             logger.info("Refused %s: %s", request.url, refused.detail)
             self.store.record_url(
-                canonical_url(request.url), "refused", self.run_id, requested_url=request.url,
+                canonical_url(asked), "refused", self.run_id, requested_url=asked,
                 detail=refused.detail, found_via=meta.get("via"), found_on=meta.get("on"),
             )  # fmt: skip
             return
         # HttpError subclasses IgnoreRequest, so it is told apart first.
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):  # robots.txt or another rule
-            self.crawler.stats.inc_value(f"{STATS}/skipped/ignored")
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            outcome = ignored_reason(str(failure.value))
+            self.crawler.stats.inc_value(f"{STATS}/skipped/{outcome}")
             self.store.record_url(
-                canonical_url(request.url),
-                "ignored",
-                self.run_id,
-                requested_url=request.url,
-                detail=str(failure.value) or "ignored",
-                found_via=meta.get("via"),
-                found_on=meta.get("on"),
-            )
+                canonical_url(asked), outcome, self.run_id, requested_url=asked,
+                detail=str(failure.value)[:500] or outcome, found_via=meta.get("via"), found_on=meta.get("on"),
+            )  # fmt: skip
             return
         response = getattr(failure.value, "response", None)
         reason = f"http_{response.status}" if response is not None else type(failure.value).__name__
@@ -355,15 +385,27 @@ class RelatedSpider(scrapy.Spider):
             )
         else:
             self.store.record_url(
-                canonical_url(request.url),
+                canonical_url(asked),
                 "error",
                 self.run_id,
-                requested_url=request.url,
+                requested_url=asked,
                 detail=reason,
                 http_status=response.status if response is not None else None,
                 found_via=meta.get("via"),
                 found_on=meta.get("on"),
             )
+
+
+def ignored_reason(message: str) -> str:
+    """A name for why a middleware dropped a request (Scrapy says it in words)."""
+    lowered = message.lower()
+    for needle, name in (
+        ("robots.txt", "robots"), ("max redirections", "too_many_redirects"), ("decompressed", "too_large"),
+        ("max allowed size", "too_large"),
+    ):  # fmt: skip
+        if needle in lowered:
+            return name
+    return "ignored"
 
 
 def _header(response: Response, name: str) -> str | None:
