@@ -87,10 +87,14 @@ def crawl_command(sources: Path, storage: Path, log_file: Path, *extra: str) -> 
     ]
 
 
-def run_crawl(sources: Path, storage: Path, log_file: Path, *extra: str, timeout: float = 300) -> int:
+def start_crawl(sources: Path, storage: Path, log_file: Path, *extra: str) -> subprocess.Popen[bytes]:
+    """The crawl as a child process (the caller waits, or kills it)."""
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    command = crawl_command(sources, storage, log_file, *extra)
-    return subprocess.run(command, env=env, timeout=timeout, check=False).returncode
+    return subprocess.Popen(crawl_command(sources, storage, log_file, *extra), env=env)
+
+
+def run_crawl(sources: Path, storage: Path, log_file: Path, *extra: str, timeout: float = 300) -> int:
+    return start_crawl(sources, storage, log_file, *extra).wait(timeout)
 
 
 def run_demo(folder: Path, seeds_from: Path = REPO_SEEDS) -> DemoRun:

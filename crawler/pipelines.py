@@ -31,6 +31,15 @@ class StorePipeline:
         return cls(crawler)
 
     def process_item(self, item: PageItem) -> PageItem:
+        """Everything a page leaves in the database, in one transaction: its
+        document, the record of its URL, and its removal from the frontier."""
+        with self.crawler.spider.store.db.atomic():
+            dropped = self._process(item)
+        if dropped is not None:
+            raise dropped  # after the commit: a drop is an outcome, not a failure
+        return item
+
+    def _process(self, item: PageItem) -> DropItem | None:
         spider = self.crawler.spider
         store, run_id = spider.store, spider.run_id
         article, verdict = item.article, item.verdict
@@ -80,7 +89,7 @@ class StorePipeline:
             store.add_document(doc, "seed", run_id)
             record("seed")
             self.stats.inc_value(f"{STATS}/seed_pages")
-            raise DropItem(f"seed page {item.url}")
+            return DropItem(f"seed page {item.url}")
 
         match = store.find_duplicate(doc.hash, doc.shingles)
         if match is not None:
@@ -88,23 +97,23 @@ class StorePipeline:
             record("duplicate", f"{match.kind} copy of {match.digest[:16]} ({match.similarity:.2f})")
             self.stats.inc_value(f"{STATS}/dropped/duplicate")
             self.stats.inc_value(f"{STATS}/dropped/duplicate/{match.kind}")
-            raise DropItem(f"{match.kind} duplicate of {match.digest[:16]}: {item.url}")
+            return DropItem(f"{match.kind} duplicate of {match.digest[:16]}: {item.url}")
 
         languages = spider.sources.languages
         if languages and article.language not in languages:
             store.add_document(doc, "language", run_id)
             record("language", f"language {article.language}")
             self.stats.inc_value(f"{STATS}/dropped/language")
-            raise DropItem(f"language {article.language} not kept: {item.url}")
+            return DropItem(f"language {article.language} not kept: {item.url}")
 
         if not verdict.relevant:
             store.add_document(doc, "offtopic", run_id)
             record("offtopic", f"score {verdict.score:.3f}")
             self.stats.inc_value(f"{STATS}/dropped/offtopic")
-            raise DropItem(f"off topic ({verdict.score:.3f}): {item.url}")
+            return DropItem(f"off topic ({verdict.score:.3f}): {item.url}")
 
         path = store.add_candidate(doc, run_id)
         record("queued", path.name)
         self.stats.inc_value(f"{STATS}/queued")
         logger.info("Queued %s (score %.3f): %s", path.name, verdict.score, article.title)
-        return item
+        return None

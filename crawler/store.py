@@ -224,8 +224,29 @@ def m004_review(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m005_frontier(db: sqlite_utils.Database) -> None:
+    """Links scheduled but not yet resolved: what a killed crawl resumes."""
+    db["frontier"].create(
+        {"url": str, "via": str, "found_on": str, "hops": int, "priority": int, "added": str}, pk="url"
+    )
+    db["frontier"].create_index(["priority"])
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class StoreError(RuntimeError):
@@ -472,13 +493,41 @@ class Store:
         )
 
     def record_url(self, url: str, outcome: str, run_id: int, **fields: Any) -> None:
+        """What came of a URL; it leaves the frontier in the same transaction."""
         table = self.db.table("urls")
         stamp = now()
         row = {"url": url, "outcome": outcome, "run_id": run_id, "last_seen": stamp, **fields}
-        if table.count_where("url = ?", [url]):
-            table.update(url, row)
-        else:
-            table.insert({**row, "first_seen": stamp})
+        with self.db.atomic():
+            if table.count_where("url = ?", [url]):
+                table.update(url, row)
+            else:
+                table.insert({**row, "first_seen": stamp})
+            self.db.execute("delete from frontier where url = ?", [url])
+
+    def add_to_frontier(self, url: str, via: str, found_on: str | None, hops: int, priority: int) -> None:
+        self.db.table("frontier").insert(
+            {"url": url, "via": via, "found_on": found_on, "hops": hops, "priority": priority, "added": now()},
+            ignore=True,
+        )
+
+    def frontier(self, limit: int) -> list[dict[str, Any]]:
+        """Unresolved links, best first, that no record says are done."""
+        return list(
+            self.db.query(
+                "select * from frontier where url not in (select url from urls) order by priority desc limit ?",
+                [limit],
+            )
+        )
+
+    def mark_dead_runs(self) -> list[int]:
+        """Runs still 'running' whose process is gone (killed): say so."""
+        dead = []
+        for row in self.db.query("select id, pid from runs where status in ('running', 'starting')"):
+            if row["pid"] and not _alive(row["pid"]):
+                dead.append(row["id"])
+        for run_id in dead:
+            self.db.table("runs").update(run_id, {"status": "killed"})
+        return dead
 
     def record_alias(self, url: str, page_url: str, run_id: int, how: str) -> None:
         """Another spelling of a page read under ``page_url`` (a redirect or its

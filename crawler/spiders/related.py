@@ -129,6 +129,9 @@ class RelatedSpider(scrapy.Spider):
             logger.warning(
                 "Queue repaired after an interrupted run: %d file(s) rewritten, %d stray removed", restored, removed
             )
+        dead = self.store.mark_dead_runs()
+        if dead:
+            logger.warning("Marked %d run(s) whose process is gone as killed: %s", len(dead), dead)
         if self.adopt_run_id is not None:
             self.run_id = self.store.adopt_run(self.adopt_run_id)
         else:
@@ -193,6 +196,13 @@ class RelatedSpider(scrapy.Spider):
                 yield request
         for url in self.sources.feed_urls:
             yield self.feed_request(url, on=None)
+        # Links an earlier run found but did not get to (killed, or out of budget).
+        for row in self.store.frontier(limit=self.sources.max_pages * SCHEDULE_FACTOR):
+            request = self.page_request(row["url"], via=row["via"], on=row["found_on"], hops=row["hops"],
+                                        priority=row["priority"])  # fmt: skip
+            if request is not None:
+                self.crawler.stats.inc_value(f"{STATS}/frontier/resumed")
+                yield request
 
     def feed_request(self, url: str, on: str | None) -> scrapy.Request:
         """A conditional request: the feed's stored ETag / Last-Modified go along,
@@ -234,6 +244,8 @@ class RelatedSpider(scrapy.Spider):
             return None
         self.pages_requested += 1
         self.requested.add(canonical)
+        if not seed:
+            self.store.add_to_frontier(canonical, via, on, hops, priority)
         # dont_filter: this spider keeps its own seen set (above); Scrapy's
         # dupefilter would also swallow a redirect loop without a trace.
         return scrapy.Request(
@@ -289,13 +301,20 @@ class RelatedSpider(scrapy.Spider):
         try:
             article = extract_article(response.text, response.url)
         except ExtractionError as exc:
-            self.drop_page(response, exc.reason, str(exc))
             # A seed URL may be a front or section page: no article, but the
             # links are why it was listed. Their own words set their priority.
+            follow = []
             if meta["seed"] and meta["hops"] < self.sources.max_depth:
-                yield from self.follow_links(response, 0.0, meta["hops"] + 1)
+                follow = list(self.follow_links(response, 0.0, meta["hops"] + 1))
+            self.drop_page(response, exc.reason, str(exc))
+            yield from follow
             return
         verdict = self.model.judge(article.text)
+        # The links go into the frontier before the page is recorded as read:
+        # a crawl killed in between finds them there when it starts again.
+        follow = []
+        if (meta["seed"] or verdict.relevant) and meta["hops"] < self.sources.max_depth:
+            follow = list(self.follow_links(response, verdict.score, meta["hops"] + 1))
         yield PageItem(
             article=article,
             verdict=verdict,
@@ -310,8 +329,7 @@ class RelatedSpider(scrapy.Spider):
                 if feed_url not in self.feeds_requested:
                     stats.inc_value(f"{STATS}/feed/discovered")
                     yield self.feed_request(feed_url, on=response.url)
-        if (meta["seed"] or verdict.relevant) and meta["hops"] < self.sources.max_depth:
-            yield from self.follow_links(response, verdict.score, meta["hops"] + 1)
+        yield from follow
 
     def follow_links(self, response: TextResponse, parent_score: float, hops: int) -> Any:
         """Links out of a page, best-first by the parent's score and the link's words."""

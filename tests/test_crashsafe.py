@@ -1,0 +1,57 @@
+"""A crawl killed with SIGKILL at any moment and started again loses and duplicates nothing."""
+
+import sqlite3
+import time
+from pathlib import Path
+
+from crawler.demo import prepare_folder, run_crawl, start_crawl
+from crawler.sampleweb import SampleWebServer
+from crawler.seedfile import content_hash
+
+from .conftest import SEEDS
+
+KILL_AFTER = (1.6, 2.0, 2.4, 2.8, 3.3, 3.9)  # seconds after start: start-up, seeds, feeds, links, late
+
+
+def state(storage: Path) -> tuple[set[str], set[str], str]:
+    db = sqlite3.connect(storage / "corpus.db")
+    integrity = db.execute("pragma integrity_check").fetchone()[0]
+    rows = {r[0] for r in db.execute("select queue_file from documents where status = 'pending'")}
+    db.close()
+    files = {p.name for p in (storage / "queue").iterdir()}
+    return rows, files, integrity
+
+
+def test_killed_crawls_resume_and_finish_the_same_work(tmp_path: Path) -> None:
+    with SampleWebServer(SEEDS) as web:
+        sources = prepare_folder(tmp_path / "site", SEEDS, web)
+        storage = tmp_path / "storage"
+        kills = 0
+        for delay in KILL_AFTER:
+            crawl = start_crawl(sources, storage, tmp_path / f"killed-{delay}.log", "-s", "DOWNLOAD_DELAY=0.1")
+            time.sleep(delay)
+            if crawl.poll() is None:
+                crawl.kill()  # SIGKILL: no handler, no cleanup
+                kills += 1
+            crawl.wait()
+            if (storage / "corpus.db").exists():
+                assert state(storage)[2] == "ok"  # SQLite itself is never damaged
+        assert kills >= 4
+        assert run_crawl(sources, storage, tmp_path / "final.log") == 0
+    rows, files, integrity = state(storage)
+    assert integrity == "ok"
+    assert rows == files  # every queued row has its file and every file its row
+    assert not list(storage.rglob("*.part")) and not list(storage.rglob(".tmp-*"))
+    texts = [(storage / "queue" / name).read_text(encoding="utf-8") for name in files]
+    titles = sorted(text.split("\n", 1)[0] for text in texts)
+    expected = sorted(web.titles[u] for u, what in web.expect.items() if what == "queued")
+    assert titles == expected  # the same eight stories an uninterrupted crawl queues, each once
+    assert all(
+        name[4:20] == content_hash(text)[:16]
+        for name, text in zip(
+            sorted(files), [(storage / "queue" / n).read_text(encoding="utf-8") for n in sorted(files)], strict=True
+        )
+    )
+    db = sqlite3.connect(storage / "corpus.db")
+    statuses = [r[0] for r in db.execute("select status from runs order by id")]
+    assert statuses[-1] == "finished" and "killed" in statuses
