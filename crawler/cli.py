@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,7 +22,7 @@ from rich.text import Text
 
 from .review import Review, ReviewError
 from .sources import DEFAULT_SOURCES, SourcesError, load_sources
-from .store import Store, StoreError
+from .store import Store, StoreError, explain_storage_error
 
 console = Console()
 
@@ -39,6 +40,11 @@ class SeedcrawlGroup(click.Group):
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             raise click.ClickException(str(exc)) from exc
+        except (sqlite3.Error, OSError) as exc:
+            message = explain_storage_error(exc)
+            if message is None or (ctx.obj and ctx.obj.get("debug")):
+                raise
+            raise click.ClickException(message) from exc
 
 
 @click.group(cls=SeedcrawlGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,14 +8,16 @@ relevance; only what survives all three becomes a queued candidate.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 from urllib.parse import urljoin
 
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from .dedup import UrlError, canonical_url, shingle_sample
 from .items import PageItem
-from .store import Document
+from .store import Document, explain_storage_error
 
 logger = logging.getLogger(__name__)
 STATS = "seedcrawl"
@@ -33,8 +35,18 @@ class StorePipeline:
     def process_item(self, item: PageItem) -> PageItem:
         """Everything a page leaves in the database, in one transaction: its
         document, the record of its URL, and its removal from the frontier."""
-        with self.crawler.spider.store.db.atomic():
-            dropped = self._process(item)
+        try:
+            with self.crawler.spider.store.db.atomic():
+                dropped = self._process(item)
+        except (sqlite3.Error, OSError) as exc:
+            message = explain_storage_error(exc)
+            if message is None:
+                raise
+            # Nothing more can be stored: stop cleanly rather than fail page after page.
+            logger.error("Stopping the crawl: %s", message)
+            self.stats.set_value(f"{STATS}/storage_error", message)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage_error"))
+            raise DropItem(message) from None
         if dropped is not None:
             raise dropped  # after the commit: a drop is an outcome, not a failure
         return item

@@ -26,6 +26,7 @@ from the text stored in the row.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
@@ -43,7 +44,8 @@ from .seedfile import SEED_NAME, file_name, remove_stale_temp_files, write_seed
 
 DB_NAME = "corpus.db"
 QUEUE_DIR = "queue"
-BUSY_TIMEOUT_MS = 30_000
+# How long a writer waits for another process's transaction before giving up.
+BUSY_TIMEOUT_MS = int(float(os.environ.get("SEEDCRAWL_BUSY_TIMEOUT", "30")) * 1000)
 MMAP_BYTES = 1 << 30
 
 migrations = Migrations("seedcrawl")
@@ -253,6 +255,21 @@ class StoreError(RuntimeError):
     """The database or queue folder cannot be used; the message says what to do."""
 
 
+def explain_storage_error(exc: BaseException) -> str | None:
+    """One line a person can act on for a storage failure, or None if unknown."""
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return (
+            f"{DB_NAME} is locked by another process (a crawl or a reviewer) for more than "
+            f"{BUSY_TIMEOUT_MS // 1000} s; try again when it has finished"
+        )
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "database or disk is full" in str(exc):
+        where = f" writing {exc.filename}" if getattr(exc, "filename", None) else ""
+        return f"the disk is full{where}; free some space and run the command again (nothing was changed)"
+    if isinstance(exc, PermissionError):
+        return f"permission denied on {exc.filename}; make it writable for this user"
+    return None
+
+
 @dataclass(frozen=True)
 class Document:
     """What the crawl learned about one page's text, ready to store."""
@@ -295,6 +312,12 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def check_writable(self) -> None:
+        """Take and release the write lock: fails now, not mid-crawl, if another
+        process holds the database."""
+        self.db.execute("begin immediate")
+        self.db.execute("rollback")
 
     # -- runs -------------------------------------------------------------
 

@@ -190,3 +190,49 @@ def test_score_prints_score_verdict_and_path_per_file(tmp_path: Path, labelled: 
     assert second[1:] == ["offtopic", str(unrelated)] and float(second[0]) < 0.28
     explained = invoke(*args, "--explain", str(related)).output.split("\t")
     assert explained[3].startswith("seed words: huawei")
+
+
+def test_a_locked_database_is_one_line_and_changes_nothing(reviewed, monkeypatch) -> None:
+    import sqlite3
+
+    from crawler import store as store_module
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 300)
+    holder = sqlite3.connect(Path(reviewed["storage"]) / "corpus.db")
+    holder.execute("begin exclusive")  # another process in the middle of a long write
+    try:
+        result = CliRunner().invoke(
+            cli, ["accept", "0", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"]]
+        )
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Error: corpus.db is locked by another process (a crawl or a reviewer) for more than 0 s; "
+        "try again when it has finished"
+    ]
+    assert not list((reviewed["folder"] / "seeds").glob("005_*"))
+
+
+def test_a_full_disk_is_one_line_and_changes_nothing(reviewed, monkeypatch) -> None:
+    import errno
+
+    from crawler import review as review_module
+
+    def disk_full(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(review_module, "write_seed", disk_full)
+    result = CliRunner().invoke(cli, ["accept", "0", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"]])
+    assert result.exit_code == 1
+    [line] = result.output.splitlines()
+    assert line.startswith("Error: the disk is full writing ") and line.endswith(
+        "free some space and run the command again (nothing was changed)"
+    )
+    assert invoke("queue", "--storage", reviewed["storage"], "--json").output.count("\n") == 3  # all still pending
+    assert not list((reviewed["folder"] / "seeds").glob("005_*"))
+    debug = CliRunner().invoke(
+        cli, ["--debug", "accept", "0", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"]]
+    )
+    assert isinstance(debug.exception, OSError)  # --debug lets the traceback through

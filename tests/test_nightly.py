@@ -200,3 +200,26 @@ def test_sigterm_stops_the_scheduler_and_lets_the_crawl_close(tmp_path: Path) ->
     assert run["trigger"] == "catch-up"
     assert run["status"] == "shutdown"  # Scrapy closed the spider gracefully
     assert CrawlLock.for_storage(storage).holder() is None
+
+
+def test_a_crawl_refuses_with_one_line_when_the_database_stays_locked(tmp_path: Path) -> None:
+    import sqlite3
+
+    from crawler.store import Store
+
+    config = config_for(tmp_path)
+    Store(config.storage).close()
+    holder = sqlite3.connect(config.storage / "corpus.db")
+    holder.execute("begin exclusive")
+    try:
+        result = subprocess.run(
+            crawl_command(config.sources_path, config.storage, tmp_path / "log"),
+            capture_output=True, text=True, cwd=ROOT, timeout=120, env={**os.environ, "SEEDCRAWL_BUSY_TIMEOUT": "0.5"},
+        )  # fmt: skip
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.returncode == 2
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("seedcrawl:")]
+    assert error.startswith("seedcrawl: corpus.db is locked by another process")
+    assert "Traceback" not in result.stderr

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -18,7 +19,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from ..lock import CrawlLock, CrawlLocked, describe_stale
 from ..sources import SourcesError
 from ..spiders.related import RelatedSpider, resolve_config
-from ..store import Store, StoreError
+from ..store import Store, StoreError, explain_storage_error
 
 
 class Command(ScrapyCrawlCommand):
@@ -28,18 +29,38 @@ class Command(ScrapyCrawlCommand):
             return
         try:
             _, storage = resolve_config(self.settings, **_config_args(opts.spargs))
-            Store(storage).close()
+            store = Store(storage)  # creates the folder and schema, or says why it cannot
+            try:
+                store.check_writable()
+            finally:
+                store.close()
             lock = CrawlLock.for_storage(storage).acquire()
         except (SourcesError, StoreError, CrawlLocked) as exc:
-            print(f"seedcrawl: {exc}", file=sys.stderr)
-            self.exitcode = 2
-            return
+            return self._refuse(str(exc))
+        except (sqlite3.Error, OSError) as exc:
+            message = explain_storage_error(exc)
+            if message is None:
+                raise
+            return self._refuse(message)
         if lock.stale:
             logger.warning("%s", describe_stale(lock.stale))
         try:
-            super().run(args, opts)
+            crawler = self._create_crawler(args[0])
+            assert self.crawler_process
+            self.crawler_process.crawl(crawler, **opts.spargs)
+            self.crawler_process.start()
+            if self.crawler_process.bootstrap_failed:
+                self.exitcode = 1
         finally:
             lock.release()
+        problem = crawler.stats.get_value("seedcrawl/storage_error")
+        if problem:
+            self._refuse(problem)
+
+    def _refuse(self, message: str) -> None:
+        """One line on stderr and exit status 2: a problem the user can fix."""
+        print(f"seedcrawl: {message}", file=sys.stderr)
+        self.exitcode = 2
 
 
 logger = logging.getLogger(__name__)
