@@ -1,0 +1,47 @@
+"""StorePipeline on its own: a full disk mid-crawl stops the crawl with one line."""
+
+import asyncio
+import errno
+from types import SimpleNamespace
+
+import pytest
+from scrapy import Spider
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from crawler import pipelines
+from crawler.items import PageItem
+from crawler.pipelines import StorePipeline
+from crawler.relevance import Verdict
+
+from .test_store import make_doc
+
+
+class FullDiskStore:
+    """A store whose every write fails as a full disk does."""
+
+    class db:  # noqa: N801 - stands in for sqlite_utils.Database
+        @staticmethod
+        def atomic():
+            raise OSError(errno.ENOSPC, "No space left on device", "storage/queue/000_x.txt")
+
+
+def test_full_disk_closes_the_spider_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    crawler = get_crawler(Spider, {})
+    crawler.spider = SimpleNamespace(store=FullDiskStore(), run_id=1, sources=SimpleNamespace(languages=["en"]))
+    closed = []
+
+    async def close_spider_async(reason: str) -> None:
+        closed.append(reason)
+
+    crawler.engine = SimpleNamespace(close_spider_async=close_spider_async)
+    # No reactor runs in this test: run the close coroutine where Scrapy would schedule it.
+    monkeypatch.setattr(pipelines, "deferred_from_coro", asyncio.run)
+    doc = make_doc()
+    article = SimpleNamespace(digest=doc.hash, text=doc.text, title=doc.title, canonical_url=doc.url, sitename=None,
+                              published=None, language="en")  # fmt: skip
+    item = PageItem(article=article, verdict=Verdict(0.5, True, ()), url=doc.url, found_via="feed", found_on=None)
+    with pytest.raises(DropItem, match="the disk is full writing storage/queue/000_x.txt"):
+        StorePipeline.from_crawler(crawler).process_item(item)
+    assert closed == ["storage_error"]
+    assert "free some space" in crawler.stats.get_value("seedcrawl/storage_error")
