@@ -9,6 +9,7 @@ this module only reads.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import trafilatura
@@ -17,6 +18,12 @@ from .seedfile import content_hash, format_document
 
 # Fewer characters than this is a teaser, a cookie wall or an index page.
 MIN_TEXT_CHARS = 250
+
+# Agreement with the second opinion (see confirmed_paragraphs).
+MIN_OPINION_CHARS = 200
+MIN_SHARED_WORDS = 0.5
+MIN_KEPT_SHARE = 0.3
+_WORDS = re.compile(r"\w+")
 
 # htmldate: prefer the original publication date over "last modified".
 _DATE_PARAMS = {"extensive_search": True, "original_date": True}
@@ -67,6 +74,42 @@ def detect_language(text: str) -> str | None:
     return code if probability >= 0.5 else None
 
 
+def second_opinion(html: str | bytes) -> str:
+    """The article text by readability-lxml, an extractor built on other rules."""
+    import lxml.html
+    from readability import Document
+
+    try:
+        summary = Document(html).summary(html_partial=True)
+        return lxml.html.fromstring(summary).text_content()
+    except Exception:  # readability raises on empty or odd documents; no opinion then
+        return ""
+
+
+def confirmed_paragraphs(paragraphs: list[str], html: str | bytes) -> list[str]:
+    """Keep the paragraphs a second extractor also sees as article text.
+
+    trafilatura in recall mode finds nearly all of the body and some chrome
+    (captions, teasers, newsletter boxes); readability-lxml misses other
+    things but rarely the same chrome. A paragraph stays when most of its
+    words are in readability's text. When readability has no useful opinion
+    (too little text) or would throw most of the text away, trafilatura's
+    answer stands. Measured on the extraction benchmark (bench/extraction.py).
+    """
+    other = second_opinion(html)
+    if len(other) < MIN_OPINION_CHARS:
+        return paragraphs
+    known = set(_WORDS.findall(other.lower()))
+    kept = []
+    for paragraph in paragraphs:
+        words = _WORDS.findall(paragraph.lower())
+        if words and sum(word in known for word in words) / len(words) >= MIN_SHARED_WORDS:
+            kept.append(paragraph)
+    if sum(map(len, kept)) < MIN_KEPT_SHARE * sum(map(len, paragraphs)):
+        return paragraphs
+    return kept
+
+
 def extract_article(html: str | bytes, url: str) -> Article:
     """Extract the article from a page, or raise ExtractionError saying why not."""
     if not html or not html.strip():
@@ -77,7 +120,7 @@ def extract_article(html: str | bytes, url: str) -> Article:
             url=url,
             with_metadata=True,
             include_comments=False,
-            include_tables=False,
+            favor_recall=True,
             date_extraction_params=_DATE_PARAMS,
         )
     except Exception as exc:  # lxml and trafilatura raise many kinds on broken input
@@ -88,7 +131,7 @@ def extract_article(html: str | bytes, url: str) -> Article:
     if len(text) < MIN_TEXT_CHARS:
         raise ExtractionError("too_short", f"{len(text)} characters of text")
 
-    paragraphs = [p for p in text.split("\n") if p.strip()]
+    paragraphs = confirmed_paragraphs([p for p in text.split("\n") if p.strip()], html)
     title = (doc.title or "").strip() or paragraphs[0]
     if paragraphs and " ".join(paragraphs[0].split()) == " ".join(title.split()):
         paragraphs = paragraphs[1:]  # trafilatura sometimes repeats the headline
