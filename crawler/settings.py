@@ -65,6 +65,9 @@ SEEDCRAWL_STORAGE = "storage"
 # Order links by relevance (their page's score, anchor and URL words). Off,
 # links keep Scrapy's default order; bench/harvest.py compares the two.
 SEEDCRAWL_BEST_FIRST = True
+# Worker processes for extraction and scoring (crawler/analysis.py); None:
+# one per CPU core, 0: in the crawl's own process.
+SEEDCRAWL_WORKERS = None
 # Content types read as articles; anything else is cut off when its headers
 # arrive (PDF, images, video, archives...). Prefixes of the MIME type.
 SEEDCRAWL_CONTENT_TYPES = ["text/html", "application/xhtml+xml"]

@@ -10,7 +10,7 @@ from crawler.seedfile import content_hash
 
 from .conftest import SEEDS
 
-KILL_AFTER = (1.6, 2.0, 2.4, 2.8, 3.3, 3.9)  # seconds after start: start-up, seeds, feeds, links, late
+KILL_AFTER = (2.0, 2.6, 3.2, 3.8, 4.5, 5.3)  # seconds after start: start-up, seeds, feeds, links, late
 
 
 def state(storage: Path) -> tuple[set[str], set[str], str]:
@@ -28,7 +28,7 @@ def test_killed_crawls_resume_and_finish_the_same_work(tmp_path: Path) -> None:
         storage = tmp_path / "storage"
         kills = 0
         for delay in KILL_AFTER:
-            crawl = start_crawl(sources, storage, tmp_path / f"killed-{delay}.log", "-s", "DOWNLOAD_DELAY=0.1")
+            crawl = start_crawl(sources, storage, tmp_path / f"killed-{delay}.log", "-s", "DOWNLOAD_DELAY=0.5")
             time.sleep(delay)
             if crawl.poll() is None:
                 crawl.kill()  # SIGKILL: no handler, no cleanup

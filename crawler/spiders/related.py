@@ -28,8 +28,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
+from ..analysis import PageAnalyser
 from ..dedup import UrlError, canonical_url, shingle_sample
-from ..extract import ExtractionError, extract_article
 from ..feeds import bozo_kind, discover_feeds, parse_feed
 from ..guard import AddressRefused, GuardedResolver
 from ..items import PageItem
@@ -137,6 +137,8 @@ class RelatedSpider(scrapy.Spider):
         else:
             self.run_id = self.store.start_run(self.sources.path)
         self.model = TopicModel.from_corpus(self.sources.seeds_dir, self.store.db, self.sources.threshold)
+        workers = self.crawler.settings.get("SEEDCRAWL_WORKERS")
+        self.analyser = PageAnalyser(self.model, None if workers in (None, "", "None") else int(workers))
         self.crawler.stats.set_value(f"{STATS}/model/terms", len(self.model.centroid))
         self.register_seeds()
         logger.info(
@@ -181,6 +183,8 @@ class RelatedSpider(scrapy.Spider):
             raise StopDownload(fail=True)
 
     def on_spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
+        if hasattr(self, "analyser"):
+            self.analyser.close()
         if not hasattr(self, "run_id"):
             self.store.close()
             return
@@ -291,25 +295,26 @@ class RelatedSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def parse_page(self, response: Response) -> Any:
+    async def parse_page(self, response: Response) -> Any:
         stats = self.crawler.stats
         meta = response.meta["seedcrawl"]
         stats.inc_value(f"{STATS}/pages")
         if not isinstance(response, TextResponse):
             self.drop_page(response, "not_html", "response is not text")
             return
-        try:
-            article = extract_article(response.text, response.url)
-        except ExtractionError as exc:
+        # Extraction and scoring run in a worker process; the reactor keeps fetching.
+        analysis = await self.analyser(response.text, response.url)
+        if analysis.article is None:
             # A seed URL may be a front or section page: no article, but the
             # links are why it was listed. Their own words set their priority.
             follow = []
             if meta["seed"] and meta["hops"] < self.sources.max_depth:
                 follow = list(self.follow_links(response, 0.0, meta["hops"] + 1))
-            self.drop_page(response, exc.reason, str(exc))
-            yield from follow
+            self.drop_page(response, analysis.error_reason or "no_text", analysis.error_detail or "")
+            for request in follow:
+                yield request
             return
-        verdict = self.model.judge(article.text)
+        article, verdict = analysis.article, analysis.verdict
         # The links go into the frontier before the page is recorded as read:
         # a crawl killed in between finds them there when it starts again.
         follow = []
@@ -329,7 +334,8 @@ class RelatedSpider(scrapy.Spider):
                 if feed_url not in self.feeds_requested:
                     stats.inc_value(f"{STATS}/feed/discovered")
                     yield self.feed_request(feed_url, on=response.url)
-        yield from follow
+        for request in follow:
+            yield request
 
     def follow_links(self, response: TextResponse, parent_score: float, hops: int) -> Any:
         """Links out of a page, best-first by the parent's score and the link's words."""
