@@ -1,0 +1,220 @@
+"""Crawl throughput against the tools a user would pick instead, on one local site.
+
+Usage: .venv/bin/python bench/throughput.py [--pages 2000] [--runs 3] [--scale 20000]
+
+Builds a local web of N article pages from the real HTML of the extraction
+benchmark (each page gets a unique paragraph, links to a front page and an
+RSS feed), serves it from 127.0.0.1 with a static server started here, and
+runs, one after another on the same site:
+
+  (a) seedcrawl: `scrapy crawl related` (extract, score, dedup, store, emit);
+  (b) a bare Scrapy spider that fetches the same pages and does nothing;
+  (c) trafilatura's own CLI, fetching and extracting the same pages
+      (--input-file with the page URLs; its SSRF protection is switched off
+      for loopback and its 5 s per-host sleep set to 0 through --config-file,
+      or it would refuse the site and wait hours).
+
+For each: pages/s, CPU seconds per page (the run's whole process tree),
+and peak RSS (the sum over the process tree, sampled every 0.1 s); the
+median of --runs repetitions; the ratios a/b and a/c. --scale also runs (a)
+once on a site of that many pages and compares its CPU per page with the
+small site's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import html
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LOCAL_FAST = [
+    "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS=32",
+    "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32", "-s", "LOG_LEVEL=WARNING",
+]  # fmt: skip
+
+BARE_SPIDER = '''
+import scrapy
+class BareSpider(scrapy.Spider):
+    name = "bare"
+    def __init__(self, start=None, **kw):
+        super().__init__(**kw)
+        self.start_url = start
+    async def start(self):
+        yield scrapy.Request(self.start_url, callback=self.front)
+    def front(self, response):
+        for href in response.css("a::attr(href)").getall():
+            yield response.follow(href, callback=self.page)
+    def page(self, response):
+        pass
+'''
+
+
+def build_site(shared: Path, count: int) -> dict[str, bytes]:
+    truth = json.loads((shared / "aeb" / "ground-truth.json").read_text(encoding="utf-8"))
+    originals = [gzip.decompress((shared / "aeb" / "html" / f"{k}.html.gz").read_bytes()) for k in sorted(truth)]
+    pages: dict[str, bytes] = {}
+    paths = [f"/a/{i:06d}.html" for i in range(count)]
+    for i, path in enumerate(paths):
+        page = originals[i % len(originals)]
+        unique = f'<p>Edition {i}: reader report number {i} from the local newsroom.</p><a href="/">Home</a>'.encode()
+        marker = page.lower().rfind(b"</body>")
+        pages[path] = page[:marker] + unique + page[marker:] if marker > 0 else page + unique
+    links = "".join(f'<li><a href="{p}">Story {i}</a></li>' for i, p in enumerate(paths))
+    pages["/"] = f"<html><body><h1>Front page</h1><ul>{links}</ul></body></html>".encode()
+    items = "".join(f"<item><title>Story {i}</title><link>{p}</link></item>" for i, p in enumerate(paths[:200]))
+    pages["/feed.xml"] = f'<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>{items}</channel></rss>'.encode()
+    pages["/robots.txt"] = b"User-agent: *\nAllow: /\n"
+    return pages
+
+
+def serve(pages: dict[str, bytes]) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802
+            body = pages.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            kind = "application/rss+xml" if self.path.endswith(".xml") else "text/html; charset=utf-8"
+            self.send_header("Content-Type", "text/plain" if self.path.endswith(".txt") else kind)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                total += next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                stack += [int(c) for c in children.read().split()]
+        except (OSError, StopIteration):
+            continue
+    return total
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of the process tree, peak tree RSS bytes)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        time.sleep(0.1)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if process.returncode != 0:
+        raise RuntimeError(f"{command[:4]} exited {process.returncode}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, peak
+
+
+def seedcrawl_run(base: str, count: int, work: Path) -> list[str]:
+    seeds = work / "seeds"
+    seeds.mkdir(parents=True, exist_ok=True)
+    for path in (ROOT / "tests" / "data" / "seeds").glob("*.txt"):
+        (seeds / path.name).write_bytes(path.read_bytes())
+    (seeds / "sources.toml").write_text(
+        f'[seeds]\nurls = ["{base}/"]\n[feeds]\nurls = ["{base}/feed.xml"]\n[network]\nallow_hosts = ["127.0.0.1"]\n'
+        f"[limits]\nmax_pages = {count + 10}\nmax_pages_per_site = {count + 10}\nmax_depth = 1\n"
+        "per_domain_concurrency = 32\n"
+    )
+    return [sys.executable, "-m", "scrapy", "crawl", "related", "-a", f"sources={seeds / 'sources.toml'}",
+            "-a", f"storage={work / 'storage'}", *LOCAL_FAST]  # fmt: skip
+
+
+def bare_run(base: str, work: Path) -> list[str]:
+    spider = work / "bare.py"
+    spider.write_text(BARE_SPIDER)
+    return [sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"start={base}/", *LOCAL_FAST,
+            "-s", "ROBOTSTXT_OBEY=True"]  # fmt: skip
+
+
+def trafilatura_run(base: str, count: int, work: Path) -> list[str]:
+    urls = work / "urls.txt"
+    urls.write_text("\n".join(f"{base}/a/{i:06d}.html" for i in range(count)) + "\n")
+    config = work / "trafilatura.cfg"
+    defaults = (Path(sys.executable).parent.parent / "lib").glob("python3*/site-packages/trafilatura/settings.cfg")
+    text = next(defaults).read_text()
+    text = text.replace("SLEEP_TIME = 5.0", "SLEEP_TIME = 0").replace("SSRF_PROTECTION = on", "SSRF_PROTECTION = off")
+    config.write_text(text)
+    trafilatura = Path(sys.executable).parent / "trafilatura"
+    return [str(trafilatura), "--input-file", str(urls), "--output-dir", str(work / "out"), "--config-file",
+            str(config), "--parallel", str(os.cpu_count() or 2)]  # fmt: skip
+
+
+def run_all(shared: Path, count: int, runs: int) -> dict[str, dict[str, float]]:
+    server = serve(build_site(shared, count))
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    results: dict[str, list[tuple[float, float, int]]] = {"a": [], "b": [], "c": []}
+    for _ in range(runs):
+        for key in ("a", "b", "c"):
+            with tempfile.TemporaryDirectory() as tmp:
+                work = Path(tmp)
+                command = {"a": lambda: seedcrawl_run(base, count, work), "b": lambda: bare_run(base, work),
+                           "c": lambda: trafilatura_run(base, count, work)}[key]()  # fmt: skip
+                results[key].append(measure(command, ROOT, env))
+    server.shutdown()
+    summary = {}
+    for key, values in results.items():
+        summary[key] = {
+            "pages_per_s": statistics.median(count / wall for wall, _, _ in values),
+            "cpu_per_page": statistics.median(cpu / count for _, cpu, _ in values),
+            "peak_rss_mb": statistics.median(peak / 1e6 for _, _, peak in values),
+        }
+    return summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scale", type=int, default=0, help="also crawl a site this large once (e.g. 20000)")
+    args = parser.parse_args()
+    names = {"a": "(a) seedcrawl full crawl", "b": "(b) bare Scrapy spider", "c": "(c) trafilatura CLI"}
+    summary = run_all(args.shared, args.pages, args.runs)
+    print(f"{args.pages} pages on 127.0.0.1, median of {args.runs} runs, {os.cpu_count()} cores")
+    print(f"{'run':<28}{'pages/s':>9}{'CPU s/page':>12}{'peak RSS MB':>13}")
+    for key, name in names.items():
+        m = summary[key]
+        print(f"{name:<28}{m['pages_per_s']:>9.1f}{m['cpu_per_page']:>12.4f}{m['peak_rss_mb']:>13.0f}")
+    a, b, c = (summary[k]["pages_per_s"] for k in "abc")
+    print(f"a/b = {a / b:.2f} (target >= 0.5)   a/c = {a / c:.2f} (target >= 2)   peak RSS (a) target < 500 MB")
+    if args.scale:
+        big = run_all(args.shared, args.scale, 1)["a"]
+        ratio = big["cpu_per_page"] / summary["a"]["cpu_per_page"]
+        print(f"scale: CPU s/page {summary['a']['cpu_per_page']:.4f} at {args.pages} pages, "
+              f"{big['cpu_per_page']:.4f} at {args.scale} pages: {ratio:.2f}x (target <= 1.5x)")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
