@@ -369,8 +369,6 @@ class RelatedSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         meta = request.meta.get("seedcrawl", {})
-        # Record the URL that was asked for, not where its redirects ended.
-        asked = (request.meta.get("redirect_urls") or [request.url])[0]
         if failure.check(BudgetExhausted):
             return  # not fetched, not recorded: a later run may fetch it
         if failure.check(StopDownload):
@@ -385,19 +383,13 @@ class RelatedSpider(scrapy.Spider):
                 self.crawler.stats.inc_value(f"{STATS}/refused/{refused.reason}")
         if refused is not None:
             logger.info("Refused %s: %s", request.url, refused.detail)
-            self.store.record_url(
-                canonical_url(asked), "refused", self.run_id, requested_url=asked,
-                detail=refused.detail, found_via=meta.get("via"), found_on=meta.get("on"),
-            )  # fmt: skip
+            self.record_failure(request, "refused", refused.detail)
             return
         # HttpError subclasses IgnoreRequest, so it is told apart first.
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             outcome = ignored_reason(str(failure.value))
             self.crawler.stats.inc_value(f"{STATS}/skipped/{outcome}")
-            self.store.record_url(
-                canonical_url(asked), outcome, self.run_id, requested_url=asked,
-                detail=str(failure.value)[:500] or outcome, found_via=meta.get("via"), found_on=meta.get("on"),
-            )  # fmt: skip
+            self.record_failure(request, outcome, str(failure.value)[:500] or outcome)
             return
         response = getattr(failure.value, "response", None)
         reason = f"http_{response.status}" if response is not None else type(failure.value).__name__
@@ -408,16 +400,19 @@ class RelatedSpider(scrapy.Spider):
                 request.url, last_status=response.status if response is not None else None, bozo=reason
             )
         else:
-            self.store.record_url(
-                canonical_url(asked),
-                "error",
-                self.run_id,
-                requested_url=asked,
-                detail=reason,
-                http_status=response.status if response is not None else None,
-                found_via=meta.get("via"),
-                found_on=meta.get("on"),
-            )
+            self.record_failure(request, "error", reason, response.status if response is not None else None)
+
+    def record_failure(
+        self, request: scrapy.Request, outcome: str, detail: str, http_status: int | None = None
+    ) -> None:
+        """Record what came of a request that produced no page, under the URL
+        that was asked for (not where its redirects ended)."""
+        meta = request.meta.get("seedcrawl", {})
+        asked = (request.meta.get("redirect_urls") or [request.url])[0]
+        self.store.record_url(
+            canonical_url(asked), outcome, self.run_id, requested_url=asked, detail=detail,
+            http_status=http_status, found_via=meta.get("via"), found_on=meta.get("on"),
+        )  # fmt: skip
 
 
 def ignored_reason(message: str) -> str:
