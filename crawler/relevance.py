@@ -59,6 +59,11 @@ def weigh(text: str, language: str = "en") -> dict[str, float]:
     return {w: x / norm for w, x in vector.items()} if norm else {}
 
 
+def _contributions(vector: dict[str, float], centroid: dict[str, float]) -> dict[str, float]:
+    """Each shared word's part of the cosine between a unit vector and a centroid."""
+    return {w: x * centroid[w] for w, x in vector.items() if w in centroid}
+
+
 def _unit(vector: dict[str, float]) -> dict[str, float]:
     norm = math.sqrt(sum(x * x for x in vector.values()))
     return {w: x / norm for w, x in vector.items()} if norm else {}
@@ -146,17 +151,16 @@ class TopicModel:
         return cls.fit(dict.fromkeys(positives), threshold, negatives=negatives, language=language)
 
     def similarity(self, text: str) -> tuple[float, dict[str, float]]:
-        vector = weigh(text, self.language)
-        parts = {w: x * self.centroid[w] for w, x in vector.items() if w in self.centroid}
+        parts = _contributions(weigh(text, self.language), self.centroid)
         return min(1.0, sum(parts.values())), parts
 
     def judge(self, text: str) -> Verdict:
         vector = weigh(text, self.language)
-        parts = {w: x * self.centroid[w] for w, x in vector.items() if w in self.centroid}
+        parts = _contributions(vector, self.centroid)
         positive = min(1.0, sum(parts.values()))
         penalty, like_rejected = 0.0, ()
         if self.rejected:
-            negative_parts = {w: x * self.rejected[w] for w, x in vector.items() if w in self.rejected}
+            negative_parts = _contributions(vector, self.rejected)
             penalty = NEGATIVE_WEIGHT * max(0.0, sum(negative_parts.values()) - positive)
             if penalty:
                 like_rejected = self._telling(negative_parts, sum(negative_parts.values()))[:4]
