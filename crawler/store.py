@@ -534,13 +534,8 @@ class Store:
         )
 
     def frontier(self, limit: int) -> list[dict[str, Any]]:
-        """Unresolved links, best first, that no record says are done."""
-        return list(
-            self.db.query(
-                "select * from frontier where url not in (select url from urls) order by priority desc limit ?",
-                [limit],
-            )
-        )
+        """Unresolved links, best first (a URL leaves the frontier when it is recorded)."""
+        return list(self.db.query("select * from frontier order by priority desc limit ?", [limit]))
 
     def mark_dead_runs(self) -> list[int]:
         """Runs still 'running' whose process is gone (killed): say so."""
@@ -556,17 +551,19 @@ class Store:
         """Another spelling of a page read under ``page_url`` (a redirect or its
         rel=canonical): known from now on, so never fetched for itself."""
         stamp = now()
-        self.db.table("urls").insert(
-            {
-                "url": url,
-                "outcome": "alias",
-                "detail": f"{how} of {page_url}",
-                "run_id": run_id,
-                "first_seen": stamp,
-                "last_seen": stamp,
-            },
-            ignore=True,
-        )
+        with self.db.atomic():
+            self.db.table("urls").insert(
+                {
+                    "url": url,
+                    "outcome": "alias",
+                    "detail": f"{how} of {page_url}",
+                    "run_id": run_id,
+                    "first_seen": stamp,
+                    "last_seen": stamp,
+                },
+                ignore=True,
+            )
+            self.db.execute("delete from frontier where url = ?", [url])
 
     def feed_state(self, url: str) -> dict[str, Any] | None:
         rows = list(self.db.table("feeds").rows_where("url = ?", [url]))
