@@ -11,7 +11,6 @@ import json
 import sqlite3
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import click
 from rich import box
@@ -22,7 +21,7 @@ from rich.text import Text
 
 from .review import Review, ReviewError
 from .sources import DEFAULT_SOURCES, SourcesError, load_sources
-from .store import Store, StoreError, explain_storage_error
+from .store import Store, StoreError, explain_storage_error, site_name
 
 console = Console()
 
@@ -83,6 +82,20 @@ def demo(folder: Path) -> None:
     console.print(f"\nQueue files: {run.queue}\nDatabase:    {run.storage / 'corpus.db'}\nCrawl log:   {run.log_file}")
 
 
+def storage_option(command):
+    return click.option(
+        "--storage", type=click.Path(path_type=Path), default=Path("storage"), show_default=True,
+        help="Storage folder (corpus.db and queue/).",
+    )(command)  # fmt: skip
+
+
+def seeds_option(command):
+    return click.option(
+        "--seeds", "seeds_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("seeds"),
+        show_default=True, help="The seeds folder accepted candidates are copied into.",
+    )(command)  # fmt: skip
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def dups(paths: tuple[Path, ...]) -> None:
@@ -110,7 +123,7 @@ def read_text_file(path: Path) -> str:
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option("--sources", type=click.Path(path_type=Path), default=DEFAULT_SOURCES, show_default=True)
-@click.option("--storage", type=click.Path(path_type=Path), default=Path("storage"), show_default=True)
+@storage_option
 @click.option("--once", is_flag=True, help="Run one crawl now and exit with its status.")
 @click.pass_context
 def schedule(ctx: click.Context, sources: Path, storage: Path, once: bool) -> None:
@@ -128,7 +141,7 @@ def schedule(ctx: click.Context, sources: Path, storage: Path, once: bool) -> No
 
 @cli.command()
 @click.option("--sources", type=click.Path(path_type=Path), default=DEFAULT_SOURCES, show_default=True)
-@click.option("--storage", type=click.Path(path_type=Path), default=Path("storage"), show_default=True)
+@storage_option
 @click.option("--runs", "limit", default=10, show_default=True, help="How many recent runs to list.")
 def status(sources: Path, storage: Path, limit: int) -> None:
     """Show the last runs, the next scheduled run and the queue size.
@@ -203,24 +216,14 @@ def score(paths: tuple[Path, ...], sources: Path, storage: Path, explain: bool) 
 # -- review -------------------------------------------------------------------------
 
 
-def storage_option(command):
-    return click.option(
-        "--storage", type=click.Path(path_type=Path), default=Path("storage"), show_default=True,
-        help="Storage folder (corpus.db and queue/).",
-    )(command)  # fmt: skip
-
-
-def seeds_option(command):
-    return click.option(
-        "--seeds", "seeds_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("seeds"),
-        show_default=True, help="The seeds folder accepted candidates are copied into.",
-    )(command)  # fmt: skip
+def open_store(storage: Path) -> Store:
+    if not storage.exists():
+        raise click.ClickException(f"{storage}: no storage folder here; run a crawl first or pass --storage")
+    return Store(storage)
 
 
 def open_review(storage: Path, seeds_dir: Path) -> Review:
-    if not storage.exists():
-        raise click.ClickException(f"{storage}: no storage folder here; run a crawl first or pass --storage")
-    return Review(Store(storage), seeds_dir)
+    return Review(open_store(storage), seeds_dir)
 
 
 @cli.command()
@@ -236,8 +239,7 @@ def queue(storage: Path, min_score, since, until, site, lang, as_json: bool) -> 
 
     Example: seedcrawl queue --min-score 0.35 --since 2020-01-01
     """
-    review = open_review(storage, Path("seeds"))
-    rows = pending_candidates(review.store, min_score, since, until, site, lang)
+    rows = pending_candidates(open_store(storage), min_score, since, until, site, lang)
     if as_json:
         for row in rows:
             click.echo(json.dumps({k: row[k] for k in QUEUE_FIELDS}, ensure_ascii=False))
@@ -281,10 +283,6 @@ def pending_candidates(store: Store, min_score=None, since=None, until=None, sit
         args.append(lang)
     sql = f"select * from documents where {' and '.join(where)} order by score desc, queue_seq"
     return list(store.db.query(sql, args))
-
-
-def site_name(row: dict) -> str:
-    return row.get("sitename") or urlsplit(row.get("url") or "").hostname or ""
 
 
 @cli.command()
@@ -338,14 +336,15 @@ def accept(storage: Path, seeds_dir: Path, idents: tuple[str, ...]) -> None:
 
 @cli.command()
 @storage_option
+@seeds_option
 @click.argument("idents", nargs=-1, required=True)
 @click.option("--reason", help="Why (kept with the decision).")
-def reject(storage: Path, idents: tuple[str, ...], reason: str | None) -> None:
+def reject(storage: Path, seeds_dir: Path, idents: tuple[str, ...], reason: str | None) -> None:
     """Reject candidates; their text stays in the database as negative examples.
 
     Example: seedcrawl reject 4 --reason "phone review"
     """
-    review = open_review(storage, Path("seeds"))
+    review = open_review(storage, seeds_dir)
     for ident in idents:
         review.reject(ident, reason)
         click.echo(f"rejected {ident}")
@@ -374,7 +373,7 @@ def search(storage: Path, words: tuple[str, ...], limit: int) -> None:
 
     Example: seedcrawl search huawei 5g ban
     """
-    store = open_review(storage, Path("seeds")).store
+    store = open_store(storage)
     rows = search_documents(store, " ".join(words), limit)
     table = Table(title=f"{len(rows)} match(es)", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("id", "status", "score", "title", "snippet"):
@@ -419,7 +418,7 @@ def export(storage: Path, fmt: str, status: str | None, output) -> None:
 
     Example: seedcrawl export --format csv --status accepted -o accepted.csv
     """
-    store = open_review(storage, Path("seeds")).store
+    store = open_store(storage)
     rows = store.documents(status)
     if fmt == "jsonl":
         for row in rows:
@@ -489,7 +488,7 @@ def report(storage: Path, output: Path | None) -> None:
     """
     from .report import write_report
 
-    store = open_review(storage, Path("seeds")).store
+    store = open_store(storage)
     path = write_report(store, output or storage / "report.html")
     click.echo(f"report written: {path}")
 

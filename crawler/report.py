@@ -12,9 +12,8 @@ from __future__ import annotations
 import html
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from .store import Store, now
+from .store import Store, now, site_name
 
 CANDIDATE_STATUSES = "('pending', 'accepted', 'rejected')"
 CSS = """
@@ -81,7 +80,7 @@ def write_report(store: Store, path: Path) -> Path:
     )
     runs = list(db.query("select * from run_summary limit 30"))
     months: Counter[str] = Counter(r["published"][:7] for r in candidates if r["published"])
-    sites = Counter(r["sitename"] or urlsplit(r["url"] or "").hostname or "?" for r in candidates)
+    sites = Counter(site_name(r) or "?" for r in candidates)
     languages = Counter(r["language"] or "unknown" for r in candidates)
     total = {r["status"]: r["n"] for r in status_counts}
     cards = "".join(
@@ -93,7 +92,7 @@ def write_report(store: Store, path: Path) -> Path:
         ["id", "score", "lang", "published", "site", "title"],
         [
             [r["queue_seq"], round(r["score"], 3), r["language"], r["published"],
-             r["sitename"] or urlsplit(r["url"]).hostname, r["title"]]
+             site_name(r), r["title"]]
             for r in pending
         ],
     )  # fmt: skip

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -237,6 +238,11 @@ def m005_frontier(db: sqlite_utils.Database) -> None:
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def site_name(row: dict[str, Any]) -> str:
+    """A document's site: its own name for itself, else its URL's host."""
+    return row.get("sitename") or urlsplit(row.get("url") or "").hostname or ""
 
 
 def _alive(pid: int) -> bool:
