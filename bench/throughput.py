@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import html
 import json
 import os
 import resource
@@ -46,7 +45,7 @@ LOCAL_FAST = [
     "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32", "-s", "LOG_LEVEL=WARNING",
 ]  # fmt: skip
 
-BARE_SPIDER = '''
+BARE_SPIDER = """
 import scrapy
 class BareSpider(scrapy.Spider):
     name = "bare"
@@ -60,7 +59,7 @@ class BareSpider(scrapy.Spider):
             yield response.follow(href, callback=self.page)
     def page(self, response):
         pass
-'''
+"""
 
 
 def build_site(shared: Path, count: int) -> dict[str, bytes]:
@@ -76,7 +75,8 @@ def build_site(shared: Path, count: int) -> dict[str, bytes]:
     links = "".join(f'<li><a href="{p}">Story {i}</a></li>' for i, p in enumerate(paths))
     pages["/"] = f"<html><body><h1>Front page</h1><ul>{links}</ul></body></html>".encode()
     items = "".join(f"<item><title>Story {i}</title><link>{p}</link></item>" for i, p in enumerate(paths[:200]))
-    pages["/feed.xml"] = f'<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>{items}</channel></rss>'.encode()
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>{items}</channel></rss>'
+    pages["/feed.xml"] = feed.encode()
     pages["/robots.txt"] = b"User-agent: *\nAllow: /\n"
     return pages
 
@@ -169,6 +169,14 @@ def trafilatura_run(base: str, count: int, work: Path) -> list[str]:
             str(config), "--parallel", str(os.cpu_count() or 2)]  # fmt: skip
 
 
+def command_for(key: str, base: str, count: int, work: Path) -> list[str]:
+    if key == "a":
+        return seedcrawl_run(base, count, work)
+    if key == "b":
+        return bare_run(base, work)
+    return trafilatura_run(base, count, work)
+
+
 def run_all(shared: Path, count: int, runs: int) -> dict[str, dict[str, float]]:
     server = serve(build_site(shared, count))
     base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -178,9 +186,7 @@ def run_all(shared: Path, count: int, runs: int) -> dict[str, dict[str, float]]:
         for key in ("a", "b", "c"):
             with tempfile.TemporaryDirectory() as tmp:
                 work = Path(tmp)
-                command = {"a": lambda: seedcrawl_run(base, count, work), "b": lambda: bare_run(base, work),
-                           "c": lambda: trafilatura_run(base, count, work)}[key]()  # fmt: skip
-                results[key].append(measure(command, ROOT, env))
+                results[key].append(measure(command_for(key, base, count, work), ROOT, env))
     server.shutdown()
     summary = {}
     for key, values in results.items():
