@@ -244,7 +244,7 @@ class RelatedSpider(scrapy.Spider):
             stats.inc_value(f"{STATS}/skipped/known_url")
             return None
         if self.pages_requested >= self.sources.max_pages * SCHEDULE_FACTOR:
-            stats.inc_value(f"{STATS}/skipped/budget")
+            stats.inc_value(f"{STATS}/skipped/schedule_cap")
             return None
         self.pages_requested += 1
         self.requested.add(canonical)
