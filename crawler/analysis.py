@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -20,6 +22,7 @@ from .extract import Article, ExtractionError, extract_article
 from .relevance import TopicModel, Verdict
 
 _worker_model: TopicModel | None = None  # set in each worker by _start_worker
+PARENT_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,24 @@ def analyse(html: str, url: str, model: TopicModel) -> Analysis:
     return Analysis(article, model.judge(article.text))
 
 
-def _start_worker(model: TopicModel) -> None:
+def _start_worker(model: TopicModel, crawl_pid: int) -> None:
     global _worker_model
     _worker_model = model
+    threading.Thread(target=_exit_with_parent, args=(crawl_pid,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the crawl that started it is gone.
+
+    A crawl killed with SIGKILL cannot shut its pool down, and a spawned
+    worker holds both ends of its task queue, so it would wait for work
+    forever: each orphan kept ~180 MB until the machine ran out of memory.
+    The crawl's pid comes from the crawl itself: a worker still importing
+    when the crawl died would otherwise take its new parent for the crawl.
+    """
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _analyse_in_worker(html: str, url: str) -> Analysis:
@@ -62,7 +80,9 @@ class PageAnalyser:
         # leave a lock held forever in the child.
         context = multiprocessing.get_context("spawn")
         self.pool = (
-            ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker, initargs=(model,))
+            ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_start_worker, initargs=(model, os.getpid())
+            )
             if self.workers
             else None
         )

@@ -13,6 +13,19 @@ from .conftest import SEEDS
 KILL_AFTER = (2.0, 2.6, 3.2, 3.8, 4.5, 5.3)  # seconds after start: start-up, seeds, feeds, links, late
 
 
+def children(pid: int) -> set[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as listing:
+        return {int(child) for child in listing.read().split()}
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
 def state(storage: Path) -> tuple[set[str], set[str], str]:
     db = sqlite3.connect(storage / "corpus.db")
     integrity = db.execute("pragma integrity_check").fetchone()[0]
@@ -27,16 +40,23 @@ def test_killed_crawls_resume_and_finish_the_same_work(tmp_path: Path) -> None:
         sources = prepare_folder(tmp_path / "site", SEEDS, web)
         storage = tmp_path / "storage"
         kills = 0
+        orphans: set[int] = set()
         for delay in KILL_AFTER:
             crawl = start_crawl(sources, storage, tmp_path / f"killed-{delay}.log", "-s", "DOWNLOAD_DELAY=0.5")
             time.sleep(delay)
             if crawl.poll() is None:
+                orphans |= children(crawl.pid)  # its extraction workers
                 crawl.kill()  # SIGKILL: no handler, no cleanup
                 kills += 1
             crawl.wait()
             if (storage / "corpus.db").exists():
                 assert state(storage)[2] == "ok"  # SQLite itself is never damaged
         assert kills >= 4
+        assert orphans, "the killed crawls had worker processes"
+        deadline = time.time() + 10
+        while time.time() < deadline and any(alive(pid) for pid in orphans):
+            time.sleep(0.2)
+        assert not [pid for pid in orphans if alive(pid)], "workers outlived their killed crawl"
         assert run_crawl(sources, storage, tmp_path / "final.log") == 0
     rows, files, integrity = state(storage)
     assert integrity == "ok"
