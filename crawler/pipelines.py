@@ -73,7 +73,7 @@ class StorePipeline:
             reason=verdict.reason,
             found_via=item.found_via,
             found_on=item.found_on,
-            shingles=frozenset(shingle_sample(article.text)),
+            shingles=item.shingles or frozenset(shingle_sample(article.text)),
         )
 
         def record(outcome: str, detail: str | None = None) -> None:

@@ -1,5 +1,6 @@
 """Integration: the real spider crawls the sample web on 127.0.0.1-4."""
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -208,3 +209,16 @@ def test_a_front_page_listed_as_seed_is_explored(tmp_path: Path) -> None:
     assert outcome[front] == "too_short"
     queued = [u for u, o in outcome.items() if o == "queued"]
     assert len(queued) >= 4 and all(u.startswith(web.bases[1]) for u in queued)
+
+
+def test_off_topic_pages_are_judged_on_a_preview_before_extraction(crawled) -> None:
+    db = crawled["db"]
+    offtopic = list(db.query("select url, detail, hash from urls where outcome = 'offtopic'"))
+    previewed = [r for r in offtopic if r["detail"].startswith("first pass")]
+    assert previewed, "the first pass dropped no page"
+    for row in previewed:
+        assert row["hash"] is None  # never extracted, so no text and no document
+        assert "seed words:" in row["detail"] or "shares no distinctive words" in row["detail"]
+    runs = [json.loads(r["stats"]) for r in db.query("select stats from runs")]
+    assert sum(r.get("seedcrawl/first_pass/dropped", 0) for r in runs) >= len(previewed)
+    assert sum(r.get("seedcrawl/dropped/offtopic", 0) for r in runs) == len(offtopic)

@@ -115,6 +115,7 @@ class RelatedSpider(scrapy.Spider):
         settings.set("DOWNLOAD_MAXSIZE", limits.max_body_bytes, priority="spider")
         spider.store = Store(spider.storage_dir)
         spider.best_first = settings.getbool("SEEDCRAWL_BEST_FIRST")
+        spider.first_pass = settings.getbool("SEEDCRAWL_FIRST_PASS")
         spider.content_types = tuple(settings.getlist("SEEDCRAWL_CONTENT_TYPES"))
         crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
         crawler.signals.connect(spider.on_spider_opened, signal=signals.spider_opened)
@@ -138,7 +139,9 @@ class RelatedSpider(scrapy.Spider):
             self.run_id = self.store.start_run(self.sources.path)
         self.model = TopicModel.from_corpus(self.sources.seeds_dir, self.store.db, self.sources.threshold)
         workers = self.crawler.settings.get("SEEDCRAWL_WORKERS")
-        self.analyser = PageAnalyser(self.model, None if workers in (None, "", "None") else int(workers))
+        self.analyser = PageAnalyser(
+            self.model, None if workers in (None, "", "None") else int(workers), tuple(self.sources.languages)
+        )
         self.crawler.stats.set_value(f"{STATS}/model/terms", len(self.model.centroid))
         self.register_seeds()
         logger.info(
@@ -303,7 +306,9 @@ class RelatedSpider(scrapy.Spider):
             self.drop_page(response, "not_html", "response is not text")
             return
         # Extraction and scoring run in a worker process; the reactor keeps fetching.
-        analysis = await self.analyser(response.text, response.url)
+        analysis = await self.analyser(response.text, response.url, first_pass=self.first_pass and not meta["seed"])
+        if analysis.first_pass:
+            stats.inc_value(f"{STATS}/first_pass/dropped")
         if analysis.article is None:
             # A seed URL may be a front or section page: no article, but the
             # links are why it was listed. Their own words set their priority.
@@ -323,6 +328,7 @@ class RelatedSpider(scrapy.Spider):
         yield PageItem(
             article=article,
             verdict=verdict,
+            shingles=analysis.shingles,
             url=response.url,
             found_via=meta["via"],
             found_on=meta["on"],
