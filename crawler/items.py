@@ -21,6 +21,6 @@ class PageItem:
     url: str
     found_via: str
     found_on: str | None
-    shingles: frozenset[int] = field(default_factory=frozenset, repr=False)  # computed by the worker
+    shingles: frozenset[int] = field(repr=False)  # near-duplicate sample, computed by the worker
     is_seed_page: bool = False
     redirected_from: list[str] = field(default_factory=list)

@@ -1,8 +1,10 @@
 """StorePipeline: dedup, store, and emit each page the spider extracted.
 
-Order matters and is the same for every page: a copy of something already
-stored is recorded as a copy (whatever its topic); then language, then
-relevance; only what survives all three becomes a queued candidate.
+Order matters and is the same for every page that reaches it: a copy of
+something already stored is recorded as a copy (whatever its topic); then
+language, then relevance; only what survives all three becomes a queued
+candidate. Pages the first pass dropped (crawler/analysis.py) never get
+here: they are recorded by the spider, without a document.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from urllib.parse import urljoin
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
-from .dedup import UrlError, canonical_url, shingle_sample
+from .dedup import UrlError, canonical_url
 from .items import PageItem
 from .store import Document, explain_storage_error
 
@@ -73,7 +75,7 @@ class StorePipeline:
             reason=verdict.reason,
             found_via=item.found_via,
             found_on=item.found_on,
-            shingles=item.shingles or frozenset(shingle_sample(article.text)),
+            shingles=item.shingles,
         )
 
         def record(outcome: str, detail: str | None = None) -> None:

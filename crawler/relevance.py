@@ -182,7 +182,7 @@ class TopicModel:
     def first_pass(self, preview: str) -> Verdict:
         """Is a page worth reading in full? Judged on a cheap preview.
 
-        The preview (extract.prose_text) still holds navigation, teasers and
+        A preview (extract.previews) still holds navigation, teasers and
         footers, which dilute the cosine of a relevant article below the
         threshold. The part of the score earned by rare words (the ones a
         reason names) is what separates topics, so it alone is compared

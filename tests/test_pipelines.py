@@ -40,7 +40,10 @@ def test_full_disk_closes_the_spider_with_one_line(monkeypatch: pytest.MonkeyPat
     doc = make_doc()
     article = SimpleNamespace(digest=doc.hash, text=doc.text, title=doc.title, canonical_url=doc.url, sitename=None,
                               published=None, language="en")  # fmt: skip
-    item = PageItem(article=article, verdict=Verdict(0.5, True, ()), url=doc.url, found_via="feed", found_on=None)
+    item = PageItem(
+        article=article, verdict=Verdict(0.5, True, ()), url=doc.url, found_via="feed", found_on=None,
+        shingles=doc.shingles,
+    )  # fmt: skip
     with pytest.raises(DropItem, match="the disk is full writing storage/queue/000_x.txt"):
         StorePipeline.from_crawler(crawler).process_item(item)
     assert closed == ["storage_error"]
