@@ -23,6 +23,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from w3lib.encoding import html_to_unicode
+
 from .dedup import shingle_sample
 from .extract import MIN_TEXT_CHARS, Article, ExtractionError, confirm, detect_language, draft_article, previews
 from .relevance import TopicModel, Verdict
@@ -110,9 +112,20 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _analyse_in_worker(html: str, url: str, languages: tuple[str, ...], first_pass: bool) -> Analysis:
+def _analyse_in_worker(body: bytes, encoding: str, url: str, languages: tuple[str, ...], first_pass: bool) -> Analysis:
     assert _worker_model is not None, "worker started without a model"
-    return analyse(html, url, _worker_model, languages, first_pass)
+    return analyse(decode(body, encoding), url, _worker_model, languages, first_pass)
+
+
+def decode(body: bytes, encoding: str) -> str:
+    """A page's text as Scrapy's ``TextResponse.text`` decodes it.
+
+    The crawl sends the raw body and the encoding Scrapy found for it, and
+    the worker decodes: a page the first pass drops is then never decoded
+    in the crawl's process (~2 ms and twice the body's size, for each page
+    in flight), and bytes cross to the worker without re-encoding.
+    """
+    return html_to_unicode(f"charset={encoding}", body)[1]
 
 
 class PageAnalyser:
@@ -133,11 +146,13 @@ class PageAnalyser:
             else None
         )
 
-    async def __call__(self, html: str, url: str, first_pass: bool = False) -> Analysis:
+    async def __call__(self, body: bytes, encoding: str, url: str, first_pass: bool = False) -> Analysis:
         if self.pool is None:
-            return analyse(html, url, self.model, self.languages, first_pass)
+            return analyse(decode(body, encoding), url, self.model, self.languages, first_pass)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.pool, _analyse_in_worker, html, url, self.languages, first_pass)
+        return await loop.run_in_executor(
+            self.pool, _analyse_in_worker, body, encoding, url, self.languages, first_pass
+        )
 
     def close(self) -> None:
         if self.pool is not None:

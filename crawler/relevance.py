@@ -7,8 +7,8 @@ loses score, so the next crawl scores that kind of page lower.
 The model is learned from the seed texts, never from a hand-made word
 list: each word is weighted by how surprising it is in the language at
 large (its information content, -log of its frequency in wordfreq's
-background data), so "the" and "said" count for little and "Huawei",
-"telecom", "espionage" for much. A page's score is the cosine similarity of
+background data, looked up through crawler.frequencies), so "the" and
+"said" count for little and "Huawei", "telecom", "espionage" for much. A page's score is the cosine similarity of
 its weighted word vector with the centroid of the seed vectors. Pointing
 seeds/ at another topic changes the centroid and nothing else.
 """
@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wordfreq import word_frequency
-
+from .frequencies import word_frequency
 from .seedfile import read_seed, seed_files
 
 # Words: letters first, inner apostrophes, dots and hyphens kept (u.s, zte's).

@@ -123,3 +123,22 @@ def test_only_pages_near_the_threshold_get_the_second_opinion(labelled: list[dic
     assert confirmed == ["http://127.0.0.1/positive"]
     seed = analyse(negative, "http://127.0.0.1/seed", model, ("en",), first_pass=False)
     assert seed.article is not None and confirmed[-1] == "http://127.0.0.1/seed"  # seed pages: always
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("<p>Caf\u00e9 \u201cquoted\u201d</p>".encode("cp1252"), "text/html"),  # no charset: Scrapy infers one
+        ("<p>Caf\u00e9</p>".encode(), "text/html; charset=iso-8859-1"),  # declared wrong
+        ("<p>Caf\u00e9</p>".encode("utf-16"), "text/html"),  # a BOM says it
+        ("<meta charset='gbk'><p>\u534e\u4e3a</p>".encode("gbk"), "text/html"),  # the page says it
+        (b"<p>caf\xc3\xa9 caf\xe9</p>", "text/html; charset=utf-8"),  # mixed bytes
+        (b"<p>bogus</p>", "text/html; charset=x-no-such-charset"),
+    ],
+)
+def test_workers_decode_a_page_as_scrapy_would(body: bytes, content_type: str):
+    """Workers get the raw body and Scrapy's encoding, and must read the same text."""
+    from scrapy.http import HtmlResponse
+
+    response = HtmlResponse("http://127.0.0.1/page", body=body, headers={"Content-Type": content_type})
+    assert analysis.decode(response.body, response.encoding) == response.text

@@ -306,7 +306,9 @@ class RelatedSpider(scrapy.Spider):
             self.drop_page(response, "not_html", "response is not text")
             return
         # Extraction and scoring run in a worker process; the reactor keeps fetching.
-        analysis = await self.analyser(response.text, response.url, first_pass=self.first_pass and not meta["seed"])
+        analysis = await self.analyser(
+            response.body, response.encoding, response.url, first_pass=self.first_pass and not meta["seed"]
+        )
         if analysis.first_pass:
             stats.inc_value(f"{STATS}/first_pass/dropped")
         if analysis.article is None:
