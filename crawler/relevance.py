@@ -27,8 +27,9 @@ from typing import Any
 from .frequencies import word_frequency
 from .seedfile import read_seed, seed_files
 
-# Words: letters first, inner apostrophes, dots and hyphens kept (u.s, zte's).
-_WORD = re.compile(r"[^\W\d_][\w'’.-]*[^\W_]|[^\W\d_]")
+# Words of two characters or more: a letter first, a letter or digit last,
+# inner apostrophes, dots and hyphens kept (u.s, zte's, covid-19).
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*[^\W_]")
 # Frequency floor for words wordfreq has never seen (names, typos).
 _UNSEEN_FREQUENCY = 1e-8
 REASON_TERMS = 8
@@ -46,9 +47,8 @@ FIRST_PASS_SHARE = 0.3
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased words of two letters or more."""
-    words = (w.strip(".'’-") for w in _WORD.findall(text.lower()))
-    return [w for w in words if len(w) > 1]
+    """Lower-cased words of two characters or more."""
+    return _WORD.findall(text.lower())
 
 
 @functools.lru_cache(maxsize=200_000)
