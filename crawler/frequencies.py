@@ -14,7 +14,6 @@ Japanese) are passed to wordfreq itself.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import gzip
 import math
@@ -78,8 +77,12 @@ def _buckets(path: str) -> Iterator[tuple[str, tuple[int]]]:
 
 def _return_freed_memory() -> None:
     """Building the trie frees ~10 MB in small pieces, which glibc keeps
-    unless asked; elsewhere (musl, macOS) there is nothing to ask."""
-    name = ctypes.util.find_library("c")
-    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    unless asked; elsewhere (musl, macOS) there is nothing to ask. The C
+    library is looked up in the running program, not with
+    ctypes.util.find_library, which forks a child to run ldconfig."""
+    try:
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    except OSError:
+        return
     if trim is not None:
         trim(0)
