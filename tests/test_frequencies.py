@@ -43,3 +43,19 @@ def test_other_languages_too_and_wordfreq_itself_for_codes_it_has_to_match():
                             "en-GB": ["colour", "huawei"]}.items():  # fmt: skip
         for word in words:
             assert frequencies.word_frequency(word, language) == wordfreq.word_frequency(word, language), word
+
+
+def test_plain_lower_case_words_read_as_wordfreq_reads_them_in_languages_it_normalises_differently():
+    """The shortcut past wordfreq's tokenizer must not change an answer."""
+    rng = random.Random(11)
+    # Languages wordfreq normalises in different ways: Turkish dotless i,
+    # Romanian comma-below, Serbo-Croatian transliterated to Cyrillic, marks
+    # removed in Arabic, Vietnamese diacritics.
+    assert frequencies._table("sh") is not None
+    for language in ("en", "de", "fr", "tr", "ro", "sh", "ar", "vi", "pl", "ru"):
+        plain = [w for w in wordfreq.iter_wordlist(language) if w.isascii() and w.isalpha() and w.islower()]
+        for word in rng.sample(plain, min(300, len(plain))) + ["qzxv", "huawei"]:
+            assert frequencies.word_frequency(word, language) == wordfreq.word_frequency(word, language), (
+                language,
+                word,
+            )
