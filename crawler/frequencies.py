@@ -1,4 +1,4 @@
-"""wordfreq's word frequencies, held in a trie: ~3 MB a process instead of ~33.
+"""wordfreq's word frequencies, held in a trie: ~2 MB a process instead of ~33.
 
 relevance.information() asks wordfreq how common each word is. wordfreq
 answers from a Python dict of its whole list (321,000 str keys for
@@ -8,7 +8,7 @@ extraction worker's, a fifth of a crawl's memory. A MARISA trie
 own: its tokenizer, number smashing, combination of multi-token words and
 rounding are used as they are, and tests/test_frequencies.py compares the
 two word by word. Languages wordfreq segments with a dictionary (Chinese,
-Japanese) are passed to wordfreq itself.
+Japanese, Korean) are passed to wordfreq itself.
 """
 
 from __future__ import annotations

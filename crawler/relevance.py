@@ -8,9 +8,10 @@ The model is learned from the seed texts, never from a hand-made word
 list: each word is weighted by how surprising it is in the language at
 large (its information content, -log of its frequency in wordfreq's
 background data, looked up through crawler.frequencies), so "the" and
-"said" count for little and "Huawei", "telecom", "espionage" for much. A page's score is the cosine similarity of
-its weighted word vector with the centroid of the seed vectors. Pointing
-seeds/ at another topic changes the centroid and nothing else.
+"said" count for little and "Huawei", "telecom", "espionage" for much. A
+page's score is the cosine similarity of its weighted word vector with the
+centroid of the seed vectors. Pointing seeds/ at another topic changes the
+centroid and nothing else.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def tokenize(text: str) -> list[str]:
 
 
 # Recently used words: ~220 bytes each in every crawl process (at 200,000 a
-# long crawl's processes grew by 45 MB each); a miss costs ~2 us.
+# long crawl's processes grew by 45 MB each); a miss costs ~3 us.
 @functools.lru_cache(maxsize=50_000)
 def information(word: str, language: str = "en") -> float:
     """-log(frequency in general language): how much a word tells."""
