@@ -1,15 +1,21 @@
 """The `seedcrawl` command: a thin layer over the library.
 
-Library errors (bad sources.toml, unusable storage) become one line on
-stderr and exit status 2; ``--debug`` shows the traceback instead.
+Library errors become one line on stderr: exit status 2 for what the user
+must fix (sources.toml, a seed file, the storage folder or its database),
+1 for a decision that cannot be made; ``--debug`` shows the traceback
+instead. Every command that opens a storage folder first finishes what an
+interrupted decision left (crawler.review), whatever the command is.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 import sqlite3
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -20,30 +26,48 @@ from rich.table import Table
 from rich.text import Text
 
 from .review import Review, ReviewError
+from .seedfile import SeedFormatError, read_regular_file
 from .sources import DEFAULT_SOURCES, SourcesError, load_sources
 from .store import Store, StoreError, explain_storage_error, site_name
 
 console = Console()
 
+# Errors the user fixes (exit 2) and decisions that cannot be made (exit 1).
+SETUP_ERRORS = (SourcesError, StoreError, SeedFormatError)
+DECISION_ERRORS = (ReviewError, FileNotFoundError)
+# Texts given to `score` and `dups` larger than this are refused (an article
+# is tens of kilobytes; /dev/zero is endless).
+MAX_TEXT_BYTES = 10_000_000
 
-DOMAIN_ERRORS = (SourcesError, StoreError, ReviewError, FileNotFoundError)
+
+class SetupProblem(click.ClickException):
+    """A problem with the configuration or the storage: exit status 2."""
+
+    exit_code = 2
 
 
 class SeedcrawlGroup(click.Group):
     """Turns the library's errors into one-line messages (tracebacks with --debug)."""
 
     def invoke(self, ctx: click.Context):
+        def debug() -> bool:  # set by the group's callback, inside super().invoke
+            return bool(ctx.obj and ctx.obj.get("debug"))
+
         try:
             return super().invoke(ctx)
-        except DOMAIN_ERRORS as exc:
-            if ctx.obj and ctx.obj.get("debug"):
+        except SETUP_ERRORS as exc:
+            if debug():
+                raise
+            raise SetupProblem(str(exc)) from exc
+        except DECISION_ERRORS as exc:
+            if debug():
                 raise
             raise click.ClickException(str(exc)) from exc
         except (sqlite3.Error, OSError) as exc:
             message = explain_storage_error(exc)
-            if message is None or (ctx.obj and ctx.obj.get("debug")):
+            if message is None or debug():
                 raise
-            raise click.ClickException(message) from exc
+            raise SetupProblem(message) from exc
 
 
 @click.group(cls=SeedcrawlGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,14 +115,92 @@ def storage_option(command):
 
 def seeds_option(command):
     return click.option(
-        "--seeds", "seeds_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("seeds"),
-        show_default=True, help="The seeds folder accepted candidates are copied into.",
+        "--seeds", "seeds_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+        help="The seeds folder accepted candidates are copied into (default: the one the storage "
+        "folder was made for, else ./seeds).",
     )(command)  # fmt: skip
+
+
+def open_store(storage: Path) -> Store:
+    """An existing storage folder (never creates one: a typo in --storage is
+    an error, not a new empty corpus)."""
+    return Store(storage, create=False)
+
+
+def open_review(storage: Path, seeds_dir: Path | None = None, claim: bool = False) -> Review:
+    """The storage folder with its seeds folder, after finishing any decision
+    a crash interrupted. ``claim``: record the seeds folder (decisions do)."""
+    store = open_store(storage)
+    recorded = store.corpus().get("seeds")
+    folder = seeds_dir or (recorded if recorded is not None and recorded.exists() else Path("seeds"))
+    store.check_corpus(folder)
+    if claim and recorded != Path(os.path.normpath(folder.absolute())):
+        store.record_corpus(folder)
+    review = Review(store, folder)
+    if folder.is_dir():
+        review.reconcile()
+    return review
+
+
+def recorded_sources(storage: Path, given: Path | None) -> Path:
+    """The sources file given, else the one the storage folder recorded, else seeds/sources.toml."""
+    if given is not None:
+        return given
+    if (storage / "corpus.db").exists():
+        store = open_store(storage)
+        try:
+            recorded = store.corpus().get("sources")
+        finally:
+            store.close()
+        if recorded is not None and recorded.exists():
+            return recorded
+    return DEFAULT_SOURCES
+
+
+def max_bytes_option(command):
+    return click.option(
+        "--max-bytes", type=click.IntRange(1, 2**40), default=MAX_TEXT_BYTES, show_default=True,
+        envvar="SEEDCRAWL_MAX_TEXT_BYTES", help="Refuse text files larger than this (env SEEDCRAWL_MAX_TEXT_BYTES).",
+    )(command)  # fmt: skip
+
+
+def read_text_file(path: Path, limit: int = MAX_TEXT_BYTES) -> str:
+    """A UTF-8 text file of at most ``limit`` bytes, or a one-line error naming it."""
+    try:
+        data = read_regular_file(path, limit, click.ClickException)
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path}: not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
+
+
+def sources_option(command):
+    return click.option(
+        "--sources", type=click.Path(path_type=Path), default=None,
+        help="Sources file (default: the one the storage folder was made with, else seeds/sources.toml).",
+    )(command)  # fmt: skip
+
+
+class IsoDate(click.ParamType):
+    """YYYY-MM-DD (or YYYY-MM, YYYY): publication dates are stored that way."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+            parts = [int(x) for x in text.split("-")] + [1, 1]
+            try:
+                date(*parts[:3])
+                return text
+            except ValueError:
+                pass
+        self.fail(f"{value!r} is not a date like 2020-07-01 (YYYY-MM-DD, YYYY-MM or YYYY)", param, ctx)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def dups(paths: tuple[Path, ...]) -> None:
+@max_bytes_option
+def dups(paths: tuple[Path, ...], max_bytes: int) -> None:
     """Print groups of near-duplicate texts among PATHS, one group per line.
 
     Paths in a group are separated by tabs; files with no copy are not
@@ -108,17 +210,9 @@ def dups(paths: tuple[Path, ...]) -> None:
     """
     from .dedup import group_copies
 
-    texts = {str(path): read_text_file(path) for path in paths}
+    texts = {str(path): read_text_file(path, max_bytes) for path in paths}
     for group in group_copies(texts):
         click.echo("\t".join(group))
-
-
-def read_text_file(path: Path) -> str:
-    """A UTF-8 text file, or a one-line error naming it."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise click.ClickException(f"{path}: not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -140,10 +234,37 @@ def schedule(ctx: click.Context, sources: Path, storage: Path, once: bool) -> No
 
 
 @cli.command()
-@click.option("--sources", type=click.Path(path_type=Path), default=DEFAULT_SOURCES, show_default=True)
+@click.option("--system", is_flag=True, help="A system service (default: a user service).")
+@click.option("--user", "account", help="With --system: the account it runs as (default: you).")
+@sources_option
 @storage_option
-@click.option("--runs", "limit", default=10, show_default=True, help="How many recent runs to list.")
-def status(sources: Path, storage: Path, limit: int) -> None:
+def service(system: bool, account: str | None, sources: Path | None, storage: Path) -> None:
+    """Print a systemd unit that runs the nightly scheduler for this clone.
+
+    Example: seedcrawl service > ~/.config/systemd/user/seedcrawl.service
+    """
+    import getpass
+
+    from .service import for_checkout, render_unit
+
+    sources_path = recorded_sources(storage, sources)
+    config = load_sources(sources_path)
+    project = Path(__file__).resolve().parents[1]
+    arguments = ()
+    if sources_path.resolve() != (project / DEFAULT_SOURCES).resolve() or storage.resolve() != project / "storage":
+        arguments = ("--sources", str(sources_path.resolve()), "--storage", str(storage.resolve()))
+    install = for_checkout(
+        project, Path(sys.executable), system, account or getpass.getuser(), config.shutdown_timeout, arguments
+    )
+    click.echo(render_unit(install), nl=False)
+
+
+@cli.command()
+@sources_option
+@storage_option
+@click.option("--runs", "limit", type=click.IntRange(1, 10_000), default=10, show_default=True,
+              help="How many recent runs to list.")  # fmt: skip
+def status(sources: Path | None, storage: Path, limit: int) -> None:
     """Show the last runs, the next scheduled run and the queue size.
 
     Example: seedcrawl status --runs 5
@@ -151,13 +272,17 @@ def status(sources: Path, storage: Path, limit: int) -> None:
     from .lock import CrawlLock
     from .nightly import NightlyConfig, next_run_time
 
-    config = NightlyConfig.load(sources, storage)
-    store = Store(storage)
+    config = NightlyConfig.load(recorded_sources(storage, sources), storage)
+    if not (storage / "corpus.db").exists():
+        console.print(f"No crawl has run with the storage folder {storage} yet.")
+        console.print(f"Next scheduled run: {next_run_time(config)} ({config.sources.time} {config.timezone})")
+        return
+    review = open_review(storage)
     try:
-        runs = store.last_runs(limit)
-        queued = store.db.table("documents").count_where("status = 'pending'")
+        runs = review.store.last_runs(limit)
+        queued = review.store.db.table("documents").count_where("status = 'pending'")
     finally:
-        store.close()
+        review.store.close()
     table = Table(title="Recent crawls", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("run")
     table.add_column("started", no_wrap=True)
@@ -189,12 +314,13 @@ def _duration(started: str | None, finished: str | None) -> str:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--sources", type=click.Path(path_type=Path), default=DEFAULT_SOURCES, show_default=True,
-              help="Its threshold and seeds (beside it) are the crawl's.")  # fmt: skip
+@click.option("--sources", type=click.Path(path_type=Path), default=None,
+              help="Its threshold and seeds (beside it) are the crawl's (default: the storage folder's).")  # fmt: skip
 @click.option("--storage", type=click.Path(path_type=Path), default=Path("storage"), show_default=True,
               help="Accepted and rejected candidates here train the model too.")  # fmt: skip
 @click.option("--explain", is_flag=True, help="Add the words that earned each score.")
-def score(paths: tuple[Path, ...], sources: Path, storage: Path, explain: bool) -> None:
+@max_bytes_option
+def score(paths: tuple[Path, ...], sources: Path | None, storage: Path, explain: bool, max_bytes: int) -> None:
     """Score plain-text files with the crawl's relevance model, one line each:
     score, verdict (relevant / offtopic) and path, tab-separated.
 
@@ -202,13 +328,14 @@ def score(paths: tuple[Path, ...], sources: Path, storage: Path, explain: bool) 
     """
     from .relevance import TopicModel
 
-    config = load_sources(sources)
-    store = Store(storage) if (storage / "corpus.db").exists() else None
+    texts = {path: read_text_file(path, max_bytes) for path in paths}  # every file checked before the model is fitted
+    config = load_sources(recorded_sources(storage, sources))
+    store = open_store(storage) if (storage / "corpus.db").exists() else None
     model = TopicModel.from_corpus(config.seeds_dir, store.db if store else None, config.threshold)
     if store:
         store.close()
-    for path in paths:
-        verdict = model.judge(read_text_file(path))
+    for path, text in texts.items():
+        verdict = model.judge(text)
         line = f"{verdict.score:.3f}\t{'relevant' if verdict.relevant else 'offtopic'}\t{path}"
         click.echo(line + (f"\t{verdict.reason}" if explain else ""))
 
@@ -216,21 +343,11 @@ def score(paths: tuple[Path, ...], sources: Path, storage: Path, explain: bool) 
 # -- review -------------------------------------------------------------------------
 
 
-def open_store(storage: Path) -> Store:
-    if not storage.exists():
-        raise click.ClickException(f"{storage}: no storage folder here; run a crawl first or pass --storage")
-    return Store(storage)
-
-
-def open_review(storage: Path, seeds_dir: Path) -> Review:
-    return Review(open_store(storage), seeds_dir)
-
-
 @cli.command()
 @storage_option
 @click.option("--min-score", type=float, help="Only candidates scoring at least this.")
-@click.option("--since", help="Published on or after this date (YYYY-MM-DD).")
-@click.option("--until", help="Published on or before this date (YYYY-MM-DD).")
+@click.option("--since", type=IsoDate(), help="Published on or after this date (YYYY-MM-DD).")
+@click.option("--until", type=IsoDate(), help="Published on or before this date (YYYY-MM-DD).")
 @click.option("--site", help="Only sites whose name or URL contains this.")
 @click.option("--lang", help="Only this language code.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, for scripts.")
@@ -239,7 +356,7 @@ def queue(storage: Path, min_score, since, until, site, lang, as_json: bool) -> 
 
     Example: seedcrawl queue --min-score 0.35 --since 2020-01-01
     """
-    rows = pending_candidates(open_store(storage), min_score, since, until, site, lang)
+    rows = pending_candidates(open_review(storage).store, min_score, since, until, site, lang)
     if as_json:
         for row in rows:
             click.echo(json.dumps({k: row[k] for k in QUEUE_FIELDS}, ensure_ascii=False))
@@ -293,7 +410,7 @@ def show(storage: Path, ident: str) -> None:
 
     Example: seedcrawl show 12
     """
-    review = open_review(storage, Path("seeds"))
+    review = open_review(storage)
     row = review.resolve(ident)
     found = {"seed": "seed page", "feed": "feed", "link": "link on page"}.get(row["found_via"], row["found_via"] or "")
     lines = [
@@ -323,15 +440,15 @@ def show(storage: Path, ident: str) -> None:
 @storage_option
 @seeds_option
 @click.argument("idents", nargs=-1, required=True)
-def accept(storage: Path, seeds_dir: Path, idents: tuple[str, ...]) -> None:
+def accept(storage: Path, seeds_dir: Path | None, idents: tuple[str, ...]) -> None:
     """Copy candidates into the seeds folder under the next free numbers.
 
     Example: seedcrawl accept 3 7 12
     """
-    review = open_review(storage, seeds_dir)
+    review = open_review(storage, seeds_dir, claim=True)
     for ident in idents:
         decision = review.accept(ident)
-        click.echo(f"accepted {ident}: {seeds_dir / decision.seed_file}")
+        click.echo(f"accepted {ident}: {review.seeds_dir / decision.seed_file}")
 
 
 @cli.command()
@@ -339,12 +456,12 @@ def accept(storage: Path, seeds_dir: Path, idents: tuple[str, ...]) -> None:
 @seeds_option
 @click.argument("idents", nargs=-1, required=True)
 @click.option("--reason", help="Why (kept with the decision).")
-def reject(storage: Path, seeds_dir: Path, idents: tuple[str, ...], reason: str | None) -> None:
+def reject(storage: Path, seeds_dir: Path | None, idents: tuple[str, ...], reason: str | None) -> None:
     """Reject candidates; their text stays in the database as negative examples.
 
     Example: seedcrawl reject 4 --reason "phone review"
     """
-    review = open_review(storage, seeds_dir)
+    review = open_review(storage, seeds_dir, claim=True)
     for ident in idents:
         review.reject(ident, reason)
         click.echo(f"rejected {ident}")
@@ -354,13 +471,13 @@ def reject(storage: Path, seeds_dir: Path, idents: tuple[str, ...], reason: str 
 @storage_option
 @seeds_option
 @click.argument("ident")
-def undo(storage: Path, seeds_dir: Path, ident: str) -> None:
+def undo(storage: Path, seeds_dir: Path | None, ident: str) -> None:
     """Reverse the last decision on a candidate (an accepted file leaves seeds/ only
     if it is still the newest seed and unchanged).
 
     Example: seedcrawl undo 12
     """
-    decision = open_review(storage, seeds_dir).undo(ident)
+    decision = open_review(storage, seeds_dir, claim=True).undo(ident)
     click.echo(f"undone: {ident} is back in the queue as {decision.queue_file}")
 
 
@@ -373,7 +490,7 @@ def search(storage: Path, words: tuple[str, ...], limit: int) -> None:
 
     Example: seedcrawl search huawei 5g ban
     """
-    store = open_store(storage)
+    store = open_review(storage).store
     rows = search_documents(store, " ".join(words), limit)
     table = Table(title=f"{len(rows)} match(es)", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("id", "status", "score", "title", "snippet"):
@@ -409,7 +526,8 @@ EXPORT_FIELDS = (
 @cli.command()
 @storage_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("--status", help="Only documents with this status (pending, accepted, rejected, offtopic, ...).")
+@click.option("--status", type=click.Choice(["seed", "pending", "accepted", "rejected", "offtopic", "language"]),
+              help="Only documents with this status.")  # fmt: skip
 @click.option(
     "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)."
 )
@@ -418,7 +536,7 @@ def export(storage: Path, fmt: str, status: str | None, output) -> None:
 
     Example: seedcrawl export --format csv --status accepted -o accepted.csv
     """
-    store = open_store(storage)
+    store = open_review(storage).store
     rows = store.documents(status)
     if fmt == "jsonl":
         for row in rows:
@@ -432,12 +550,12 @@ def export(storage: Path, fmt: str, status: str | None, output) -> None:
 @cli.command("review")
 @storage_option
 @seeds_option
-def review_command(storage: Path, seeds_dir: Path) -> None:
+def review_command(storage: Path, seeds_dir: Path | None) -> None:
     """Walk the queue, best first: read each text, then a(ccept), r(eject), s(kip) or q(uit).
 
     Example: seedcrawl review
     """
-    review = open_review(storage, seeds_dir)
+    review = open_review(storage, seeds_dir, claim=True)
     rows = pending_candidates(review.store)
     counts = {"accepted": 0, "rejected": 0, "skipped": 0}
     for position, row in enumerate(rows, 1):
@@ -455,7 +573,7 @@ def review_command(storage: Path, seeds_dir: Path) -> None:
             break
         if key == "a":
             decision = review.accept(str(row["queue_seq"]))
-            click.echo(f"accepted -> {seeds_dir / decision.seed_file}")
+            click.echo(f"accepted -> {review.seeds_dir / decision.seed_file}")
             counts["accepted"] += 1
         elif key == "r":
             reason = click.prompt("reason (optional)", default="", show_default=False) if sys.stdin.isatty() else ""
@@ -488,7 +606,7 @@ def report(storage: Path, output: Path | None) -> None:
     """
     from .report import write_report
 
-    store = open_store(storage)
+    store = open_review(storage).store
     path = write_report(store, output or storage / "report.html")
     click.echo(f"report written: {path}")
 

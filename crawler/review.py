@@ -9,10 +9,13 @@ Crash safety, in the order things happen on accept: the row is updated and
 the decision logged, the seed file is written atomically, the transaction
 commits, the queue file is removed. A crash before the commit can leave a
 seed file whose row is still pending: ``reconcile`` (run before every
-review command) finds it by its content hash and completes the accept, so
-no decision is lost and seeds/ never holds a file the database does not
-know. A crash after the commit can leave a stale queue file, which is
-removed.
+command, in a transaction of its own, so a decision that then fails cannot
+roll the repair back) finds it by its content hash and completes the
+accept, so no decision is lost and seeds/ never holds a file the database
+does not know. A crash after the commit can leave a stale queue file, which
+is removed (only if it still holds the stored text). Undo commits first and
+removes the seed file after; a crash in between leaves a seed file whose
+last decision is that undo, and ``reconcile`` finishes it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from .seedfile import (
 from .store import Store, now
 
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
+MAX_ID = 2**63 - 1  # SQLite's largest integer
 
 
 class ReviewError(ValueError):
@@ -68,6 +72,8 @@ class Review:
         name = SEED_NAME.match(Path(ident).name)
         if name:
             rows = list(self.db.query("select * from documents where queue_file = ?", [Path(ident).name]))
+        elif ident.isdigit() and int(ident) > MAX_ID:
+            rows = []  # larger than any SQLite integer: no such candidate
         elif ident.isdigit():
             rows = list(self.db.query("select * from documents where queue_seq = ?", [int(ident)]))
         elif re.fullmatch(r"[0-9a-f]{6,64}", ident):
@@ -118,9 +124,9 @@ class Review:
 
     def accept(self, ident: str) -> Decision:
         """Copy the candidate into seeds/ under the next free number."""
+        self.reconcile()
         written: Path | None = None
         with self._decision():
-            self._reconcile()
             row = self._pending(ident)
             queue_path = self.store.queue_dir / row["queue_file"]
             text = self._queue_text(ident, row, queue_path)
@@ -138,27 +144,24 @@ class Review:
 
     def reject(self, ident: str, reason: str | None = None) -> Decision:
         """Mark the candidate rejected (its text stays as a negative example)."""
+        self.reconcile()
         with self._decision():
-            self._reconcile()
             row = self._pending(ident)
+            queue_path = self.store.queue_dir / row["queue_file"]
+            self._queue_text(ident, row, queue_path)  # a hand edit is refused, never deleted
             self.db.table("documents").update(
                 row["hash"], {"status": REJECTED, "decided_at": now(), "decision_reason": reason}
             )
             self._log(row, "reject", reason, None)
-        (self.store.queue_dir / row["queue_file"]).unlink(missing_ok=True)
+        queue_path.unlink(missing_ok=True)
         return Decision(row["hash"], "reject", row["queue_file"], None)
 
     def undo(self, ident: str) -> Decision:
         """Reverse the last decision on a candidate, if that is still safe."""
+        self.reconcile()
         with self._decision():
-            self._reconcile()
             row = self.resolve(ident)
-            last = next(
-                self.db.query(
-                    "select * from decisions where hash = ? and undone = 0 order by id desc limit 1", [row["hash"]]
-                ),
-                None,
-            )
+            last = self._last_decision(row["hash"])
             if last is None or row["status"] not in (ACCEPTED, REJECTED):
                 raise ReviewError(f"candidate {ident} has no decision to undo (it is {row['status']})")
             if last["action"] == "accept":
@@ -169,9 +172,17 @@ class Review:
             self.db.table("decisions").update(last["id"], {"undone": 1})
             self._log(row, "undo", f"undid {last['action']}", last["seed_file"])
             write_seed(self.store.queue_dir / row["queue_file"], row["text"])
-            if last["action"] == "accept":
-                (self.seeds_dir / row["seed_file"]).unlink()
+        # After the commit: a crash before this line leaves a seed file whose
+        # last decision is this undo, which reconcile() removes.
+        if last["action"] == "accept":
+            (self.seeds_dir / row["seed_file"]).unlink(missing_ok=True)
         return Decision(row["hash"], "undo", row["queue_file"], last["seed_file"])
+
+    def _last_decision(self, digest: str) -> dict[str, Any] | None:
+        return next(
+            self.db.query("select * from decisions where hash = ? and undone = 0 order by id desc limit 1", [digest]),
+            None,
+        )
 
     def _check_removable(self, ident: str, row: dict[str, Any]) -> None:
         path = self.seeds_dir / (row["seed_file"] or "")
@@ -200,31 +211,72 @@ class Review:
     # -- recovery ------------------------------------------------------------------
 
     def reconcile(self) -> list[str]:
-        """Finish accepts a crash interrupted; drop queue files of decided rows."""
+        """Finish what a crash interrupted (accepts and undos), and drop the
+        queue files of decided candidates, in a transaction of its own.
+        Reads first and takes the write lock only when there is work."""
+        if not self._needs_reconcile():
+            return []
         with self._decision():
             return self._reconcile()
+
+    def _needs_reconcile(self) -> bool:
+        if any(self.seeds_dir.glob(".tmp-*.part")) or any(self.store.queue_dir.glob(".tmp-*.part")):
+            return True
+        if any(self._unknown_seed_files()):
+            return True
+        return any(self._leftover_queue_files())
+
+    def _unknown_seed_files(self) -> Iterator[Path]:
+        """Seed files the database does not know whose name carries a pending
+        candidate's hash: what an interrupted accept or undo leaves. Other
+        files (seeds added by hand, even unreadable ones) are not read here."""
+        known = self._known_seed_files()
+        for path in seed_files(self.seeds_dir):
+            if path.name in known:
+                continue
+            prefix = SEED_NAME.match(path.name)["hash"]  # type: ignore[index]
+            if self.db.execute(
+                "select 1 from documents where status = ? and substr(hash, 1, 16) = ?", [PENDING, prefix]
+            ).fetchone():
+                yield path
+
+    def _known_seed_files(self) -> set[str]:
+        return {r["seed_file"] for r in self.db.query("select seed_file from documents where seed_file is not null")}
+
+    def _leftover_queue_files(self) -> Iterator[tuple[Path, dict[str, Any]]]:
+        """Queue files of decided candidates that still hold the stored text
+        (a file edited by hand is somebody's work, and stays)."""
+        for row in self.db.query(
+            "select queue_file, hash from documents where status in ('accepted', 'rejected') and queue_file is not null"
+        ):
+            path = self.store.queue_dir / row["queue_file"]
+            if path.exists() and content_hash(path.read_bytes().decode("utf-8", "replace")) == row["hash"]:
+                yield path, row
 
     def _reconcile(self) -> list[str]:
         """reconcile() inside the write lock: no other decision is in flight, so
         a temp file or an unknown seed file can only be a crashed one's."""
         fixed = []
         remove_stale_temp_files(self.seeds_dir)
-        known = {r["seed_file"] for r in self.db.query("select seed_file from documents where seed_file is not null")}
-        for path in seed_files(self.seeds_dir):
-            if path.name in known:
-                continue
+        # A crawl writes its queue files holding the same lock: none is in flight.
+        remove_stale_temp_files(self.store.queue_dir)
+        for path in list(self._unknown_seed_files()):
             digest = content_hash(read_seed(path).text)
             rows = list(self.db.query("select * from documents where hash = ? and status = ?", [digest, PENDING]))
-            if rows and path.name.split("_", 1)[1].startswith(digest[:16]):
+            if not rows or not path.name.split("_", 1)[1].startswith(digest[:16]):
+                continue  # a seed added by hand: not ours to judge
+            last = self._last_decision(digest)
+            if last is not None and last["action"] == "undo" and last["seed_file"] == path.name:
+                path.unlink()  # an undo committed before its seed file was removed
+            else:
                 self.db.table("documents").update(
                     digest, {"status": ACCEPTED, "seed_file": path.name, "decided_at": now()}
                 )
                 self._log(rows[0], "accept", "completed after an interrupted accept", path.name)
                 (self.store.queue_dir / rows[0]["queue_file"]).unlink(missing_ok=True)
-                fixed.append(path.name)
-        for row in self.db.query("select queue_file from documents where status in ('accepted', 'rejected')"):
-            if row["queue_file"]:
-                (self.store.queue_dir / row["queue_file"]).unlink(missing_ok=True)
+            fixed.append(path.name)
+        for path, _row in list(self._leftover_queue_files()):
+            path.unlink(missing_ok=True)
         return fixed
 
 

@@ -12,9 +12,11 @@ leaves half a file where a reader could see it.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+import stat
 import tempfile
 import unicodedata
 from collections.abc import Iterable
@@ -23,6 +25,9 @@ from pathlib import Path
 
 SEED_NAME = re.compile(r"^(?P<seq>\d{3,})_(?P<hash>[0-9a-f]{16})\.txt$")
 _WHITESPACE = re.compile(r"\s+")
+# A news article is tens of kilobytes; a seed of more is a mistake (a log, a
+# dump, /dev/zero behind a link) and is refused before it fills memory.
+MAX_SEED_BYTES = 10_000_000
 
 
 class SeedFormatError(ValueError):
@@ -93,13 +98,41 @@ class SeedFile:
 
 
 def read_seed(path: Path) -> SeedFile:
-    """Read a seed file; its text is kept exactly as stored."""
-    data = Path(path).read_bytes()
+    """Read a seed file; its text is kept exactly as stored.
+
+    A seed must be a regular file in its folder: a symbolic link (to
+    /etc/passwd, say) or a device is refused, not followed.
+    """
+    data = read_regular_file(path, MAX_SEED_BYTES, SeedFormatError)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SeedFormatError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+        raise SeedFormatError(
+            f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}); convert it to UTF-8 or move it out of the folder"
+        ) from exc
     return SeedFile(text)
+
+
+def read_regular_file(path: Path, limit: int, error: type[Exception] = ValueError) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, or ``error``
+    with one line saying what the path is instead (link, device, too big).
+
+    O_NOFOLLOW refuses a link without reading what it points to, and the
+    check is made on the opened file, so nothing can be swapped in between.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise error(f"{path}: is a symbolic link; put a copy of the file there instead") from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise error(f"{path}: not a regular file (a device, pipe or socket); give a text file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise error(f"{path}: larger than {limit:,} bytes; this is not one article (raise the limit if it is)")
+    return data
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -31,6 +31,10 @@ class Key:
     expected: str
     default: Any
     meaning: str
+    # The largest value accepted: TOML reads a 20-digit number happily, and a
+    # limit no crawl could reach is a typo that would otherwise fail deep
+    # inside one.
+    most: int | None = None
 
 
 def _is_url_list(value: Any) -> bool:
@@ -79,6 +83,8 @@ def _is_timezone(value: Any) -> bool:
 
 
 URLS = "a list of http(s) URLs"
+# Ten million pages is months of polite crawling; more is a typo.
+MAX_PAGES = 10_000_000
 
 SCHEMA: dict[str, dict[str, Key]] = {
     "seeds": {
@@ -91,25 +97,34 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "limits": {
         "max_pages": Key(
-            _is_positive_int, "a positive integer", 300, "article pages fetched per run at most (the page budget)"
+            _is_positive_int,
+            "a positive integer",
+            300,
+            "article pages fetched per run at most (the page budget)",
+            most=MAX_PAGES,
         ),
         "max_pages_per_site": Key(
-            _is_positive_int, "a positive integer", 100, "pages fetched from one site per run at most"
+            _is_positive_int, "a positive integer", 100, "pages fetched from one site per run at most", most=MAX_PAGES
         ),
         "max_depth": Key(
-            _is_non_negative_int, "an integer >= 0", 2, "link hops followed from a seed page or feed entry (0: none)"
+            _is_non_negative_int,
+            "an integer >= 0",
+            2,
+            "link hops followed from a seed page or feed entry (0: none)",
+            most=100,
         ),
         "per_domain_concurrency": Key(
-            _is_positive_int, "a positive integer", 2, "parallel requests to one site at most"
+            _is_positive_int, "a positive integer", 2, "parallel requests to one site at most", most=100
         ),
         "download_timeout": Key(
-            _is_positive_int, "a positive integer (seconds)", 30, "seconds before a request is given up"
+            _is_positive_int, "a positive integer (seconds)", 30, "seconds before a request is given up", most=3600
         ),
         "max_body_bytes": Key(
             _is_positive_int,
             "a positive integer (bytes)",
             5_000_000,
             "responses larger than this are cut off and counted",
+            most=1_000_000_000,
         ),
     },
     "relevance": {
@@ -147,6 +162,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "a positive integer (seconds)",
             120,
             "on SIGTERM, seconds a running crawl gets to close before it is killed",
+            most=86_400,
         ),
     },
 }
@@ -223,5 +239,18 @@ def load_sources(path: Path | str = DEFAULT_SOURCES) -> Sources:
                 raise SourcesError(f"{path}: unknown key '{section}.{key}' (expected one of: {known})")
             if not spec.check(value):
                 raise SourcesError(f"{path}: '{section}.{key}' must be {spec.expected}, got {value!r}")
+            if spec.most is not None and value > spec.most:
+                raise SourcesError(f"{path}: '{section}.{key}' must be at most {spec.most:_}, got {value}")
             values[field_name(section, key)] = value
     return Sources(path=path, **values)
+
+
+def whole_number(name: str, value: str, low: int = 0, high: int = MAX_PAGES) -> int:
+    """A whole number given on a command line (``-a max_pages=``), range-checked."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise SourcesError(f"{name}={value}: expected a whole number") from None
+    if not low <= number <= high:
+        raise SourcesError(f"{name}={value}: expected a whole number from {low} to {high:_}")
+    return number

@@ -20,8 +20,16 @@ The queue invariant: a queue file and its row are committed together. The
 row is inserted and the file written (atomically) inside one transaction;
 if the write fails the row is rolled back. A crash between the file's
 rename and the commit leaves a file without a row, which ``reconcile_queue``
-removes at the next start; a pending row whose file is missing is rewritten
-from the text stored in the row.
+moves to ``orphans/`` at the next start (a queue file is never deleted
+unless the database holds its text); a pending row whose file is missing is
+rewritten from the text stored in the row. A missing or empty database
+beside queue files is an error, never a repair: it would see every file as
+a stray.
+
+Every write transaction that reads first begins with BEGIN IMMEDIATE
+(``Store.write``): in WAL mode a deferred transaction that read before a
+reviewer's commit cannot write at all (SQLITE_BUSY at once, which no busy
+timeout retries); taking the write lock first makes it wait its turn.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,10 +50,17 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from . import dedup
-from .seedfile import SEED_NAME, file_name, remove_stale_temp_files, write_seed
+from .seedfile import SEED_NAME, content_hash, file_name, remove_stale_temp_files, write_seed
 
 DB_NAME = "corpus.db"
 QUEUE_DIR = "queue"
+# Queue files whose document the database does not hold (a crash between a
+# file's rename and its row's commit) are moved here, never deleted.
+ORPHANS_DIR = "orphans"
+# Space set aside while a crawl runs (a ballast file), given back when the
+# disk fills up so the run's last row can still be written.
+RESERVE_NAME = ".space-reserve"
+RESERVE_BYTES = 256 * 1024
 # How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_MS = int(float(os.environ.get("SEEDCRAWL_BUSY_TIMEOUT", "30")) * 1000)
 MMAP_BYTES = 1 << 30
@@ -236,6 +252,13 @@ def m005_frontier(db: sqlite_utils.Database) -> None:
     db["frontier"].create_index(["priority"])
 
 
+@migrations()
+def m006_corpus(db: sqlite_utils.Database) -> None:
+    """Which seeds folder and sources file this storage belongs to, so every
+    command finds them from --storage alone."""
+    db["corpus"].create({"key": str, "value": str}, pk="key")
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -263,17 +286,44 @@ class StoreError(RuntimeError):
 
 def explain_storage_error(exc: BaseException) -> str | None:
     """One line a person can act on for a storage failure, or None if unknown."""
-    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+    text = str(exc)
+    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
         return (
             f"{DB_NAME} is locked by another process (a crawl or a reviewer) for more than "
             f"{BUSY_TIMEOUT_MS // 1000} s; try again when it has finished"
         )
-    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "database or disk is full" in str(exc):
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "database or disk is full" in text:
         where = f" writing {exc.filename}" if getattr(exc, "filename", None) else ""
         return f"the disk is full{where}; free some space and run the command again (nothing was changed)"
+    if "readonly database" in text or (isinstance(exc, OSError) and exc.errno == errno.EROFS):
+        return (
+            f"the storage is read-only{where}: {DB_NAME}, its folder and queue/ must be writable "
+            "for this user (nothing was changed)"
+        )
+    if "file is not a database" in text or "malformed" in text:
+        return (
+            f"{DB_NAME} is damaged or not a seedcrawl database ({text}); restore it from a backup "
+            "or move it away (the queue files were left as they are)"
+        )
     if isinstance(exc, PermissionError):
         return f"permission denied on {exc.filename}; make it writable for this user"
+    if isinstance(exc, sqlite3.OperationalError) and "unable to open database file" in text:
+        return f"cannot open {DB_NAME}: its folder is missing or not writable for this user"
     return None
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(a).absolute() == Path(b).absolute()
+
+
+def _queue_files(queue_dir: Path) -> list[Path]:
+    if not queue_dir.is_dir():
+        return []
+    return [path for path in queue_dir.iterdir() if SEED_NAME.match(path.name)]
 
 
 @dataclass(frozen=True)
@@ -298,13 +348,19 @@ class Document:
 class Store:
     """The database and the queue folder of one storage directory."""
 
-    def __init__(self, storage_dir: Path | str) -> None:
+    def __init__(self, storage_dir: Path | str, create: bool = True) -> None:
+        """Open the storage folder's database; ``create=False`` (read-only
+        commands) refuses a folder with no database instead of making one."""
         self.storage_dir = Path(storage_dir)
         self.queue_dir = self.storage_dir / QUEUE_DIR
         self._tables: dict[str, Any] = {}
+        db_path = self.storage_dir / DB_NAME
+        fresh = not db_path.exists() or db_path.stat().st_size == 0
+        if fresh:
+            self._refuse_fresh(db_path, create)
         try:
             self.queue_dir.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.storage_dir / DB_NAME, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_MS / 1000)
             self.db = sqlite_utils.Database(conn)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # Memory-mapped reads keep index lookups cheap when the file is large.
@@ -318,10 +374,65 @@ class Store:
             self.db.execute("PRAGMA synchronous = NORMAL")
             migrations.apply(self.db)
         except (OSError, sqlite3.Error) as exc:
+            explained = explain_storage_error(exc)
             raise StoreError(
-                f"{self.storage_dir}: cannot open the corpus database ({exc}); "
+                f"{self.storage_dir}: {explained}"
+                if explained
+                else f"{self.storage_dir}: cannot open the corpus database ({exc}); "
                 "check that the folder exists and is writable"
             ) from exc
+        if not fresh:
+            self._refuse_emptied()
+
+    def _refuse_fresh(self, db_path: Path, create: bool) -> None:
+        """No database (or a zero-byte one): fine for a first crawl, not beside
+        queue files, whose rows it would have held; never made by a reader."""
+        state = "empty" if db_path.exists() else "missing"
+        files = _queue_files(self.queue_dir)
+        if files:
+            raise StoreError(
+                f"{db_path} is {state} but {self.queue_dir} holds {len(files)} candidate file(s); "
+                f"restore {DB_NAME} from a backup, or move the queue files away to start a new corpus "
+                "(nothing was changed)"
+            )
+        if not create:
+            raise StoreError(
+                f"{self.storage_dir}: no corpus database here ({DB_NAME} is {state}); "
+                "run a crawl first, or pass --storage with the right folder"
+            )
+
+    def _refuse_emptied(self) -> None:
+        """A database with no document at all beside queue files was emptied
+        or replaced: an error, so nothing treats those files as strays."""
+        if self.db.execute("select exists(select 1 from documents)").fetchone()[0]:
+            return
+        files = _queue_files(self.queue_dir)
+        if files:
+            self.db.close()
+            raise StoreError(
+                f"{self.storage_dir / DB_NAME} holds no documents but {self.queue_dir} holds "
+                f"{len(files)} candidate file(s); restore {DB_NAME} from a backup, or move the queue "
+                "files away to start a new corpus (nothing was changed)"
+            )
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """A write transaction that takes the write lock first (BEGIN
+        IMMEDIATE), so its reads stay current until it commits; nested
+        calls are savepoints of the outer one."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("begin immediate")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("rollback")
+            raise
+        conn.execute("commit")
 
     def table(self, name: str) -> Any:
         """A sqlite-utils Table, made once: db.table() queries the list of
@@ -334,10 +445,64 @@ class Store:
         self.db.close()
 
     def check_writable(self) -> None:
-        """Take and release the write lock: fails now, not mid-crawl, if another
-        process holds the database."""
+        """Write and roll back: fails now, not mid-crawl, if another process
+        holds the database, or the database or queue folder cannot be written
+        (taking the lock alone succeeds on a read-only file)."""
         self.db.execute("begin immediate")
-        self.db.execute("rollback")
+        try:
+            self.db.execute("create table seedcrawl_write_probe (x)")
+        finally:
+            self.db.execute("rollback")
+        probe = self.queue_dir / ".write-probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+
+    # -- the corpus this storage belongs to ----------------------------------
+
+    def corpus(self) -> dict[str, Path]:
+        """The recorded ``seeds`` folder and ``sources`` file (absolute), if any."""
+        rows = self.db.execute("select key, value from corpus").fetchall()
+        return {key: Path(os.path.normpath(self.storage_dir.absolute() / value)) for key, value in rows}
+
+    def record_corpus(self, seeds_dir: Path, sources: Path | None = None) -> None:
+        """Remember the seeds folder (and sources file) of this storage, as
+        paths relative to it: moving the project moves both together."""
+        base = self.storage_dir.absolute()
+        values = {"seeds": seeds_dir, **({"sources": sources} if sources else {})}
+        with self.write():
+            for key, path in values.items():
+                relative = os.path.relpath(Path(path).absolute(), base)
+                self.db.execute("insert or replace into corpus (key, value) values (?, ?)", [key, relative])
+
+    def check_corpus(self, seeds_dir: Path) -> None:
+        """Refuse a seeds folder other than the recorded one (its accepts would
+        land in the wrong folder, its undo look in it). A recorded folder that
+        no longer exists (moved) gives way to the one given."""
+        recorded = self.corpus().get("seeds")
+        if recorded is not None and recorded.exists() and not _same_folder(recorded, seeds_dir):
+            raise StoreError(
+                f"{self.storage_dir} belongs to the seeds folder {recorded}, not {seeds_dir}; "
+                "use that folder, or another storage folder for this corpus"
+            )
+
+    def claim_corpus(self, seeds_dir: Path, sources: Path | None = None) -> None:
+        """check_corpus, then record the folder (first use, or after a move)."""
+        self.check_corpus(seeds_dir)
+        self.record_corpus(seeds_dir, sources)
+
+    # -- space for the last word ----------------------------------------------
+
+    def reserve_space(self) -> None:
+        """Set aside RESERVE_BYTES of disk while a crawl runs: when the disk
+        fills up, release_space() gives them back so the run's outcome can be
+        recorded (without it the run row would stay 'running')."""
+        with open(self.storage_dir / RESERVE_NAME, "wb") as handle:
+            handle.write(bytes(RESERVE_BYTES))
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def release_space(self) -> None:
+        (self.storage_dir / RESERVE_NAME).unlink(missing_ok=True)
 
     # -- runs -------------------------------------------------------------
 
@@ -365,12 +530,14 @@ class Store:
         self.table("runs").update(run_id, {"status": "running", "pid": os.getpid()})
         return run_id
 
-    def record_exit(self, run_id: int, exit_status: int) -> str:
-        """The child's exit status; a run that never reached its end is failed."""
+    def record_exit(self, run_id: int, exit_status: int, stopped: bool = False) -> str:
+        """The child's exit status; a run that never reached its end is failed,
+        or ``shutdown`` when it was asked to stop (a stop that came while the
+        crawl was still starting ends it before it can say so itself)."""
         row = self.table("runs").get(run_id)
         status = row["status"]
         if status in ("starting", "running"):
-            status = "failed"
+            status = "shutdown" if stopped else "failed"
         self.table("runs").update(
             run_id, {"exit_status": exit_status, "status": status, "finished": row["finished"] or now()}
         )
@@ -424,7 +591,7 @@ class Store:
 
     def _insert(self, row: dict[str, Any], doc: Document) -> None:
         """A document row and its shingle sample, in one transaction."""
-        with self.db.atomic():
+        with self.write():
             doc_id = self.db.execute("select coalesce(max(id), 0) + 1 from documents").fetchone()[0]
             self.table("documents").insert({**row, "id": doc_id})
             self.db.conn.executemany(
@@ -433,11 +600,12 @@ class Store:
 
     def register_seed(self, doc: Document, seed_file: str) -> bool:
         """Record a seed document so its copies are never queued; True if new."""
-        if self.table("documents").count_where("hash = ?", [doc.hash]):
-            return False
-        row = self._row(doc, "seed", None)
-        row["seed_file"] = seed_file
-        self._insert(row, doc)
+        with self.write():
+            if self.table("documents").count_where("hash = ?", [doc.hash]):
+                return False
+            row = self._row(doc, "seed", None)
+            row["seed_file"] = seed_file
+            self._insert(row, doc)
         return True
 
     def find_duplicate(self, digest: str, shingles: frozenset[int]) -> dedup.Match | None:
@@ -463,8 +631,9 @@ class Store:
 
     def add_document(self, doc: Document, status: str, run_id: int) -> None:
         """Store a text that is not queued (off topic, other language, seed page)."""
-        if not self.table("documents").count_where("hash = ?", [doc.hash]):
-            self._insert(self._row(doc, status, run_id), doc)
+        with self.write():
+            if not self.table("documents").count_where("hash = ?", [doc.hash]):
+                self._insert(self._row(doc, status, run_id), doc)
 
     def add_copy(self, match: dedup.Match, doc: Document, run_id: int) -> None:
         """Record another place a stored story was published."""
@@ -485,7 +654,7 @@ class Store:
 
     def add_candidate(self, doc: Document, run_id: int) -> Path:
         """Store a new on-topic document and write its queue file, together."""
-        with self.db.atomic():
+        with self.write():
             seq = self._next_queue_seq()
             name = file_name(seq, doc.hash)
             row = self._row(doc, "pending", run_id)
@@ -502,23 +671,44 @@ class Store:
     def pending(self) -> list[dict[str, Any]]:
         return list(self.db.query("select * from documents where status = 'pending' order by queue_seq"))
 
-    def reconcile_queue(self) -> tuple[int, int]:
+    def reconcile_queue(self) -> tuple[int, int, int]:
         """Make queue files and pending rows agree after a crash.
 
-        Returns (files rewritten from their rows, stray files removed).
+        A pending row whose file is missing gets it back from the stored
+        text. A file with no pending row is removed only if the database
+        holds its text (a decided candidate's leftover); any other file is
+        moved to orphans/, never deleted. Returns (files rewritten,
+        leftovers removed, files moved to orphans/).
         """
-        remove_stale_temp_files(self.queue_dir)
-        expected = {row["queue_file"]: row for row in self.pending()}
-        restored = removed = 0
-        for path in self.queue_dir.iterdir():
-            if SEED_NAME.match(path.name) and path.name not in expected:
-                path.unlink()
-                removed += 1
-        for name, row in expected.items():
-            if not (self.queue_dir / name).exists():
-                write_seed(self.queue_dir / name, row["text"])
-                restored += 1
-        return restored, removed
+        restored = removed = orphaned = 0
+        with self.write():
+            # Queue files are written holding the write lock (here and by
+            # review's undo): a temp file seen while holding it is stale.
+            remove_stale_temp_files(self.queue_dir)
+            expected = {row["queue_file"]: row for row in self.pending()}
+            for path in _queue_files(self.queue_dir):
+                if path.name in expected:
+                    continue
+                if self._holds_text_of(path):
+                    path.unlink()
+                    removed += 1
+                else:
+                    orphans = self.storage_dir / ORPHANS_DIR
+                    orphans.mkdir(exist_ok=True)
+                    os.replace(path, orphans / path.name)
+                    orphaned += 1
+            for name, row in expected.items():
+                if not (self.queue_dir / name).exists():
+                    write_seed(self.queue_dir / name, row["text"])
+                    restored += 1
+        return restored, removed, orphaned
+
+    def _holds_text_of(self, path: Path) -> bool:
+        try:
+            digest = content_hash(path.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError):
+            return False
+        return bool(self.table("documents").count_where("hash = ?", [digest]))
 
     # -- urls and feeds -----------------------------------------------------
 
@@ -540,7 +730,7 @@ class Store:
         table = self.table("urls")
         stamp = now()
         row = {"url": url, "outcome": outcome, "run_id": run_id, "last_seen": stamp, **fields}
-        with self.db.atomic():
+        with self.write():
             if table.count_where("url = ?", [url]):
                 table.update(url, row)
             else:
@@ -571,7 +761,7 @@ class Store:
         """Another spelling of a page read under ``page_url`` (a redirect or its
         rel=canonical): known from now on, so never fetched for itself."""
         stamp = now()
-        with self.db.atomic():
+        with self.write():
             self.table("urls").insert(
                 {
                     "url": url,

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from click.testing import CliRunner
 
 from crawler.cli import cli
@@ -207,7 +208,7 @@ def test_a_locked_database_is_one_line_and_changes_nothing(reviewed, monkeypatch
     finally:
         holder.rollback()
         holder.close()
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a storage problem: the user's to fix (issue 18)
     assert result.output.splitlines() == [
         "Error: corpus.db is locked by another process (a crawl or a reviewer) for more than 0 s; "
         "try again when it has finished"
@@ -225,7 +226,7 @@ def test_a_full_disk_is_one_line_and_changes_nothing(reviewed, monkeypatch) -> N
 
     monkeypatch.setattr(review_module, "write_seed", disk_full)
     result = CliRunner().invoke(cli, ["accept", "0", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"]])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a storage problem: the user's to fix (issue 18)
     [line] = result.output.splitlines()
     assert line.startswith("Error: the disk is full writing ") and line.endswith(
         "free some space and run the command again (nothing was changed)"
@@ -236,3 +237,111 @@ def test_a_full_disk_is_one_line_and_changes_nothing(reviewed, monkeypatch) -> N
         cli, ["--debug", "accept", "0", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"]]
     )
     assert isinstance(debug.exception, OSError)  # --debug lets the traceback through
+
+
+# -- bad input: one line, a non-zero exit, nothing changed (issue 18) ---------------------------
+
+
+@pytest.mark.parametrize("command", ["show", "accept", "reject", "undo"])
+def test_an_id_beyond_any_integer_is_one_line(reviewed, command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "99999999999999999999999", "--storage", reviewed["storage"]])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == ["Error: no candidate 99999999999999999999999 (see `seedcrawl queue`)"]
+
+
+@pytest.mark.parametrize("command", ["score", "dups"])
+def test_endless_or_huge_input_files_are_refused_not_read(tmp_path: Path, command: str) -> None:
+    small = tmp_path / "small.txt"
+    small.write_text("Huawei and ZTE\n\nA short text.", encoding="utf-8")
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"word " * 300)
+    for path, expected in (
+        ("/dev/zero", "/dev/zero: not a regular file"),
+        (str(big), f"{big}: larger than 1,000 bytes"),
+    ):
+        result = CliRunner().invoke(cli, [command, "--max-bytes", "1000", path, str(small)])
+        assert result.exit_code == 1, result.output
+        [line] = result.output.splitlines()
+        assert line.startswith(f"Error: {expected}"), line
+    default = CliRunner().invoke(cli, [command, "/dev/zero", str(small)])  # the default limit: no read without end
+    assert default.exit_code == 1 and "not a regular file" in default.output
+
+
+def test_a_date_that_is_not_a_date_is_a_usage_error(reviewed) -> None:
+    for bad in ("notadate", "07/01/2020", "2020-13-01"):
+        result = CliRunner().invoke(cli, ["queue", "--since", bad, "--storage", reviewed["storage"]])
+        assert result.exit_code == 2 and f"'{bad}' is not a date like 2020-07-01" in result.output
+    assert invoke("queue", "--since", "2019", "--json", "--storage", reviewed["storage"]).output.count("\n") == 3
+
+
+@pytest.mark.parametrize("command", [["show", "1"], ["queue"], ["search", "huawei"], ["export"], ["report"]])
+def test_read_only_commands_never_create_a_database(tmp_path: Path, command: list[str]) -> None:
+    empty = tmp_path / "not-my-storage"
+    empty.mkdir()
+    result = CliRunner().invoke(cli, [*command, "--storage", str(empty)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"Error: {empty}: no corpus database here (corpus.db is missing); run a crawl first, "
+        "or pass --storage with the right folder"
+    ]
+    assert list(empty.iterdir()) == []
+
+
+def test_a_zero_byte_database_beside_queue_files_is_refused_not_reinitialised(reviewed) -> None:
+    storage = Path(reviewed["storage"])
+    for name in ("corpus.db-wal", "corpus.db-shm"):
+        (storage / name).unlink(missing_ok=True)
+    (storage / "corpus.db").write_bytes(b"")
+    result = CliRunner().invoke(cli, ["queue", "--storage", str(storage)])
+    assert result.exit_code == 2
+    assert "corpus.db is empty but" in result.output and "holds 3 candidate file(s)" in result.output
+    assert (storage / "corpus.db").stat().st_size == 0 and len(list((storage / "queue").iterdir())) == 3
+
+
+@pytest.mark.parametrize("bad", ["symlink", "not utf-8"])
+def test_a_bad_file_in_the_seeds_folder_does_not_stop_the_reviewer(reviewed, bad: str) -> None:
+    """Review commands do not read seeds they did not write (the crawl refuses
+    them, with one line); one that looks like an interrupted accept is read,
+    and refused in one line (issue 18: a 38-line traceback before)."""
+    seeds = Path(reviewed["seeds"])
+    planted = seeds / "005_0000000000000000.txt"
+    if bad == "symlink":
+        planted.symlink_to("/etc/passwd")
+    else:
+        planted.write_bytes(b"Title\n\n\xff\xfe")
+    accepted = invoke("accept", "0", "--storage", reviewed["storage"], "--seeds", str(seeds))
+    assert accepted.exit_code == 0 and "006_" in accepted.output
+    row = next(sqlite_utils.Database(Path(reviewed["storage"]) / "corpus.db").query(
+        "select hash from documents where queue_seq = 1"))  # fmt: skip
+    lookalike = seeds / f"007_{row['hash'][:16]}.txt"  # named like candidate 1's interrupted accept
+    if bad == "symlink":
+        lookalike.symlink_to("/etc/passwd")
+    else:
+        lookalike.write_bytes(b"Title\n\n\xff\xfe")
+    result = CliRunner().invoke(cli, ["queue", "--storage", reviewed["storage"]])
+    assert result.exit_code == 2
+    [line] = result.output.splitlines()
+    assert line.startswith(f"Error: {lookalike}: ")
+    assert "symbolic link" in line if bad == "symlink" else "not UTF-8" in line
+
+
+def test_export_refuses_an_unknown_status(reviewed) -> None:
+    result = CliRunner().invoke(cli, ["export", "--status", "bogus", "--storage", reviewed["storage"]])
+    assert result.exit_code == 2 and "'bogus' is not one of" in result.output
+
+
+def test_a_storage_folder_remembers_its_seeds_folder(reviewed, tmp_path: Path) -> None:
+    """The first decision records the seeds folder; later commands find it
+    from --storage alone, and another seeds folder is refused (issue 15.1)."""
+    storage, seeds = reviewed["storage"], reviewed["seeds"]
+    first = invoke("accept", "0", "--storage", storage, "--seeds", seeds)
+    assert first.exit_code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    again = CliRunner().invoke(cli, ["accept", "1", "--storage", storage], catch_exceptions=False)
+    assert again.exit_code == 0 and f"{Path(seeds) / '006_'}" in again.output  # found from --storage alone
+    undone = invoke("undo", "1", "--storage", storage)
+    assert undone.exit_code == 0 and not list(Path(seeds).glob("006_*"))
+    wrong = CliRunner().invoke(cli, ["accept", "1", "--storage", storage, "--seeds", str(elsewhere)])
+    assert wrong.exit_code == 2 and "belongs to the seeds folder" in wrong.output
+    assert list(elsewhere.iterdir()) == []

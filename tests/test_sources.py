@@ -35,6 +35,10 @@ def test_a_partial_file_keeps_the_defaults(tmp_path: Path) -> None:
         ("[relevance]\nthreshold = 2\n", "'relevance.threshold' must be a number from 0 to 1"),
         ("[feeds]\nurls = ['ftp://x.org/feed']\n", "'feeds.urls' must be a list of http(s) URLs"),
         ("[seeds]\nurls = [\n", "invalid TOML"),
+        # A limit no crawl could reach is a typo (issue 18), said before the crawl starts.
+        ("[limits]\nmax_pages = 99999999999999999999\n", "'limits.max_pages' must be at most 10_000_000"),
+        ("[limits]\nmax_body_bytes = 99999999999999\n", "'limits.max_body_bytes' must be at most 1_000_000_000"),
+        ("[schedule]\nshutdown_timeout = 9999999\n", "'schedule.shutdown_timeout' must be at most 86_400"),
     ],
 )
 def test_a_broken_or_unknown_key_is_one_line_naming_file_and_key(tmp_path: Path, content: str, expected: str) -> None:

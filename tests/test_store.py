@@ -76,16 +76,20 @@ def test_failed_queue_write_rolls_the_row_back(store: Store, monkeypatch: pytest
     assert list(store.queue_dir.iterdir()) == []
 
 
-def test_reconcile_removes_stray_files_and_restores_missing_ones(store: Store) -> None:
+def test_reconcile_moves_stray_files_aside_and_restores_missing_ones(store: Store) -> None:
     run = store.start_run("sources.toml")
     kept = store.add_candidate(make_doc(), run)
     kept.unlink()  # as if the rename never reached the disk
     stray = store.queue_dir / "005_abcdefabcdefabcd.txt"
     stray.write_text("orphan")  # as if a crash came before the commit
+    leftover = store.queue_dir / "006_0123456701234567.txt"
+    leftover.write_text(TEXT)  # a second copy of a text the database holds
     (store.queue_dir / ".tmp-x.part").write_text("half")
-    assert store.reconcile_queue() == (1, 1)
+    assert store.reconcile_queue() == (1, 1, 1)
     assert kept.read_text(encoding="utf-8") == TEXT
     assert sorted(p.name for p in store.queue_dir.iterdir()) == [kept.name]
+    # A file whose text the database does not hold is never deleted (issue 18).
+    assert (store.storage_dir / "orphans" / stray.name).read_text() == "orphan"
 
 
 def test_exact_and_near_copies_are_found_distinct_stories_are_not(store: Store) -> None:
