@@ -11,16 +11,29 @@ pages that may be on topic are extracted in full. Seed pages are always
 read in full.
 
 ``workers = 0`` runs everything in the calling process (tests, debugging).
+
+Stopping: the workers never see the terminal's Ctrl-C or a SIGTERM sent to
+the crawl's process group (systemd's default): they are started with those
+signals blocked and ignore them, finish the pages in hand, and exit when
+the crawl closes the pool (or when the crawl itself is gone). A worker that
+dies anyway (the kernel's OOM killer) breaks the pool: it is replaced and
+the pages it held are read again, up to ``restarts`` times per crawl; after
+that ``AnalysisFailed`` says what happened and the crawl stops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from w3lib.encoding import html_to_unicode
@@ -29,8 +42,16 @@ from .dedup import shingle_sample
 from .extract import MIN_TEXT_CHARS, Article, ExtractionError, confirm, detect_language, draft_article, previews
 from .relevance import TopicModel, Verdict
 
+logger = logging.getLogger(__name__)
+
 _worker_model: TopicModel | None = None  # set in each worker by _start_worker
 PARENT_CHECK_SECONDS = 1.0
+# The signals a terminal or a service manager sends to stop a crawl: the
+# crawl's own process handles them, the workers must not.
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+# Worker processes replaced per crawl before the crawl gives up (setting
+# SEEDCRAWL_WORKER_RESTARTS).
+DEFAULT_RESTARTS = 3
 # A page past the first pass whose unconfirmed text (trafilatura alone)
 # scores under this share of the threshold is recorded as read, without the
 # second extractor's opinion: it is off topic however that trims it. On
@@ -92,8 +113,14 @@ def screen(html: str, model: TopicModel, languages: tuple[str, ...]) -> Analysis
     return Analysis(None, verdict, "offtopic", detail, first_pass=True)
 
 
+class AnalysisFailed(RuntimeError):
+    """Worker processes keep dying; the message is one line saying how."""
+
+
 def _start_worker(model: TopicModel, crawl_pid: int) -> None:
     global _worker_model
+    for number in STOP_SIGNALS:  # blocked since the spawn; ignored for good
+        signal.signal(number, signal.SIG_IGN)
     _worker_model = model
     threading.Thread(target=_exit_with_parent, args=(crawl_pid,), daemon=True).start()
 
@@ -129,32 +156,111 @@ def decode(body: bytes, encoding: str) -> str:
     return html_to_unicode(f"charset={encoding}", body)[1]
 
 
+@contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """Processes started inside inherit a mask that blocks SIGINT and SIGTERM
+    from their first instruction (an ignore set in the initializer would
+    leave the import time open to a KeyboardInterrupt traceback)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 class PageAnalyser:
     """Runs ``analyse`` in a process pool (or inline with no workers)."""
 
-    def __init__(self, model: TopicModel, workers: int | None = None, languages: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, model: TopicModel, workers: int | None = None, languages: tuple[str, ...] = (),
+        restarts: int = DEFAULT_RESTARTS,
+    ) -> None:  # fmt: skip
         self.model = model
         self.languages = languages
         self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self.restarts_left = restarts
+        self.restarted = 0
+        self.failed: AnalysisFailed | None = None  # once set, every page gets it
+        self.pool = self._new_pool() if self.workers else None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
         # spawn, not fork: forking a process with reactor and resolver threads can
         # leave a lock held forever in the child.
-        context = multiprocessing.get_context("spawn")
-        self.pool = (
-            ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_start_worker, initargs=(model, os.getpid())
-            )
-            if self.workers
-            else None
-        )
+        pool = ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+            initargs=(self.model, os.getpid()),
+        )  # fmt: skip
+        with _stop_signals_blocked():
+            # The pool starts a worker per task while none is idle: start them
+            # all now, inside the mask (their first task is nothing).
+            for _ in range(self.workers):
+                pool.submit(os.getpid)
+        # The pool's own table (private) is read once, now: the pool drops a
+        # dead worker from it, and then nothing would say how it died.
+        self.processes = list((getattr(pool, "_processes", None) or {}).values())
+        return pool
 
     async def __call__(self, body: bytes, encoding: str, url: str, first_pass: bool = False) -> Analysis:
-        if self.pool is None:
+        if not self.workers:
             return analyse(decode(body, encoding), url, self.model, self.languages, first_pass)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self.pool, _analyse_in_worker, body, encoding, url, self.languages, first_pass
-        )
+        for _attempt in (1, 2):
+            pool = self.pool
+            if self.failed is not None or pool is None:
+                raise self.failed or AnalysisFailed("the analysis workers were stopped")
+            try:
+                return await loop.run_in_executor(
+                    pool, _analyse_in_worker, body, encoding, url, self.languages, first_pass
+                )
+            except BrokenProcessPool:
+                self._replace(pool)
+        detail = "its analysis stopped a worker process twice"
+        return Analysis(None, None, "analysis_failed", detail)
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """A new pool for one whose worker died (once, however many pages saw it)."""
+        if self.pool is not broken:
+            return
+        how = _how_workers_died(self.processes)
+        # The pool stops its other workers with SIGTERM, which they ignore (see
+        # the module's docstring), and then waits for them: end them for it.
+        for process in self.processes:
+            if process.exitcode is None:
+                process.kill()
+        broken.shutdown(wait=True, cancel_futures=True)
+        if self.restarts_left <= 0:
+            self.pool = None
+            self.failed = AnalysisFailed(
+                f"an analysis worker process died ({how}) after {self.restarted} replacement(s); "
+                "the crawl stopped (out of memory? see SEEDCRAWL_WORKERS and the system log)"
+            )
+            raise self.failed
+        self.restarts_left -= 1
+        self.restarted += 1
+        logger.warning("An analysis worker process died (%s); starting new workers, pages in hand are read again", how)
+        self.pool = self._new_pool()
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _how_workers_died(processes: list[multiprocessing.process.BaseProcess], patience: float = 1.0) -> str:
+    """ "pid 123 killed by SIGKILL", for people. The pool's own thread may be
+    reaping the dead worker at this very moment (its exit code shows a little
+    later), so this looks again for up to ``patience`` seconds."""
+    deadline = time.monotonic() + patience
+    while True:
+        for process in processes:
+            code = process.exitcode
+            if code is not None and code < 0:
+                try:
+                    return f"pid {process.pid} killed by {signal.Signals(-code).name}"
+                except ValueError:
+                    return f"pid {process.pid} killed by signal {-code}"
+            if code not in (None, 0):
+                return f"pid {process.pid} exited with status {code}"
+        if time.monotonic() >= deadline:
+            return "killed"
+        time.sleep(0.02)

@@ -6,9 +6,15 @@ on or the network around it (router admin pages, cloud metadata at
 loopback, private, link-local, multicast, reserved or unspecified address
 are refused before any connection is made:
 
-- IP literals are checked by AddressGuardMiddleware before the download;
-- host names are checked by GuardedResolver on the resolved address, the
-  same answer Twisted then connects to (no second lookup to rebind).
+- host names are normalised first (case, trailing dot, IDNA), so
+  ``127.0.0.5.`` or ``LOCALHOST.`` reached by a redirect is the address it
+  names;
+- IP literals and the reserved name ``localhost`` (RFC 6761) are refused by
+  AddressGuardMiddleware before the download, without a lookup;
+- other host names are resolved by the same middleware before anything is
+  sent for them (robots.txt included) and refused on the answer, which
+  Scrapy's caching resolver then connects to (no second lookup to rebind);
+  GuardedResolver checks the address again at connection time.
 
 Hosts listed in ``network.allow_hosts`` (sources.toml) or the
 SEEDCRAWL_ALLOW_HOSTS setting are let through: the demo and the tests list
@@ -18,10 +24,12 @@ their loopback addresses there.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 
@@ -42,6 +50,28 @@ def refusal(address: str) -> str | None:
     return None
 
 
+def normalise_host(host: str) -> str:
+    """A host name as the guard compares it: lower case, no brackets, no
+    trailing dot (``example.org.`` is ``example.org``), IDNA for non-ASCII."""
+    host = host.strip().strip("[]").rstrip(".").lower()
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass  # not a valid IDNA name: the lookup will fail and say so
+    return host
+
+
+def name_refusal(host: str) -> str | None:
+    """Why a normalised host is off limits without a lookup, or None: an IP
+    literal's own class, or loopback for ``localhost`` and ``*.localhost``."""
+    if is_ip_literal(host):
+        return refusal(host)
+    if host == "localhost" or host.endswith(".localhost"):
+        return "loopback"
+    return None
+
+
 def is_ip_literal(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
@@ -53,8 +83,8 @@ def is_ip_literal(host: str) -> bool:
 class AddressRefused(IgnoreRequest):
     """The URL's host is a private or local address; no connection was made."""
 
-    def __init__(self, host: str, reason: str) -> None:
-        self.detail = f"refused {host}: {reason.replace('_', '-')} address (see network.allow_hosts)"
+    def __init__(self, host: str, reason: str, detail: str | None = None) -> None:
+        self.detail = detail or f"refused {host}: {reason.replace('_', '-')} address (see network.allow_hosts)"
         super().__init__(self.detail)
         self.reason = reason
 
@@ -87,7 +117,7 @@ class GuardedResolver(CachingThreadedResolver):
 
     def getHostByName(self, name: str, timeout: Any = ()) -> Any:  # noqa: N802 - Twisted's name
         deferred = super().getHostByName(name, timeout)
-        if name.lower() in self.allowed:
+        if normalise_host(name) in self.allowed:
             return deferred
         return deferred.addCallback(self._check, name)
 
@@ -98,17 +128,22 @@ class GuardedResolver(CachingThreadedResolver):
             error = ResolvedToPrivate(
                 f"refused {name}: resolves to {address}, a {reason.replace('_', '-')} address", reason
             )
-            GuardedResolver.refusals[name.lower()] = error
+            GuardedResolver.refusals[normalise_host(name)] = error
             raise error
         return address
 
 
 class AddressGuardMiddleware:
-    """Refuse requests to private or local IP literals before they are sent."""
+    """Refuse requests to private or local addresses before anything is sent.
 
-    def __init__(self, allowed: frozenset[str], stats: Any) -> None:
+    It runs first among the downloader middlewares, so a refused host's
+    robots.txt is never asked for either.
+    """
+
+    def __init__(self, allowed: frozenset[str], stats: Any, resolve: Callable[[str], Any] | None = None) -> None:
         self.allowed = allowed
         self.stats = stats
+        self.resolve = resolve  # host -> Deferred of its address; the reactor's resolver by default
         GuardedResolver.allowed = allowed
 
     @classmethod
@@ -116,14 +151,34 @@ class AddressGuardMiddleware:
         allowed = set(crawler.settings.getlist("SEEDCRAWL_ALLOW_HOSTS"))
         sources = getattr(crawler.spider, "sources", None)
         allowed |= set(getattr(sources, "allow_hosts", ()))
-        return cls(frozenset(h.lower().strip("[]") for h in allowed), crawler.stats)
+        return cls(frozenset(normalise_host(h) for h in allowed), crawler.stats)
 
-    def process_request(self, request: Any, spider: Any = None) -> None:
-        host = (urlparse_cached(request).hostname or "").lower()
-        if host in self.allowed or not is_ip_literal(host):
-            return None  # names are checked when resolved (GuardedResolver)
-        reason = refusal(host)
+    def process_request(self, request: Any, spider: Any = None) -> Coroutine[Any, Any, None] | None:
+        """None when the request may go; AddressRefused when its host is
+        refused by name; a coroutine (awaited by Scrapy) when a host name
+        must be looked up first."""
+        host = normalise_host(urlparse_cached(request).hostname or "")
+        if host in self.allowed:
+            return None
+        reason = name_refusal(host)
         if reason:
-            self.stats.inc_value(f"seedcrawl/refused/{reason}")
-            raise AddressRefused(host, reason)
-        return None
+            self.refuse(host, reason)
+        if is_ip_literal(host):
+            return None
+        return self._check_lookup(host)
+
+    async def _check_lookup(self, host: str) -> None:
+        if self.resolve is None:
+            from twisted.internet import reactor
+
+            self.resolve = reactor.resolve
+        try:
+            await maybe_deferred_to_future(self.resolve(host))
+        except ResolvedToPrivate as exc:
+            self.refuse(host, exc.reason, exc.detail)
+        except DNSLookupError:
+            return None  # the download fails the same way and is recorded as such
+
+    def refuse(self, host: str, reason: str, detail: str | None = None) -> None:
+        self.stats.inc_value(f"seedcrawl/refused/{reason}")
+        raise AddressRefused(host, reason, detail)

@@ -9,7 +9,10 @@ folder's crawl lock (crawler.lock), shared with crawls started by hand.
 A machine that was off at 02:30 catches up once when the scheduler starts
 (not once per missed night). SIGTERM or Ctrl-C stops the scheduler and
 passes SIGTERM to a running crawl, which Scrapy closes gracefully; after
-``schedule.shutdown_timeout`` seconds it is killed.
+``schedule.shutdown_timeout`` seconds it is killed. The crawl runs in a
+session of its own, so a terminal's Ctrl-C reaches only the scheduler, and
+the crawl hears of it once, from the scheduler (a signal sent to the whole
+group by systemd is absorbed by the crawl when it comes twice).
 """
 
 from __future__ import annotations
@@ -120,19 +123,21 @@ class CrawlRunner:
             store.close()
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
         logger.info("Crawl %d starting, log %s", run_id, log_file)
-        self.child = subprocess.Popen(self.command(run_id, log_file), env=env)  # noqa: S603
+        self.child = subprocess.Popen(self.command(run_id, log_file), env=env, start_new_session=True)  # noqa: S603
         code = self.child.wait()
         self.child = None
         store = Store(storage)
         try:
-            status = store.record_exit(run_id, code)
+            status = store.record_exit(run_id, code, stopped=self.stopping.is_set())
             row = store.db.table("runs").get(run_id)
         finally:
             store.close()
-        log = logger.info if code == 0 and status == "finished" else logger.error
-        log(
+        # A stop asked for (shutdown) is not a failure: said, not shouted.
+        level = {"finished": logging.INFO, "shutdown": logging.WARNING}.get(status, logging.ERROR)
+        logger.log(
+            level if code == 0 or status != "finished" else logging.ERROR,
             "Crawl %d %s (exit %d): %s pages, %s new, %s duplicates, %s errors",
-            run_id, status, code, row["pages"], row["new"], row["duplicates"], row["errors"],
+            run_id, status, code, *(row[k] or 0 for k in ("pages", "new", "duplicates", "errors")),
         )  # fmt: skip
         return code
 

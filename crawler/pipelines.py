@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import urljoin
 
 from scrapy.exceptions import DropItem
-from scrapy.utils.defer import deferred_from_coro
 
 from .dedup import UrlError, canonical_url
 from .items import PageItem
+from .run import stop_crawl
 from .store import Document, explain_storage_error
 
 logger = logging.getLogger(__name__)
@@ -38,16 +38,14 @@ class StorePipeline:
         """Everything a page leaves in the database, in one transaction: its
         document, the record of its URL, and its removal from the frontier."""
         try:
-            with self.crawler.spider.store.db.atomic():
+            with self.crawler.spider.store.write():
                 dropped = self._process(item)
         except (sqlite3.Error, OSError) as exc:
             message = explain_storage_error(exc)
             if message is None:
                 raise
             # Nothing more can be stored: stop cleanly rather than fail page after page.
-            logger.error("Stopping the crawl: %s", message)
-            self.stats.set_value(f"{STATS}/storage_error", message)
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage_error"))
+            stop_crawl(self.crawler, "storage_error", message)
             raise DropItem(message) from None
         if dropped is not None:
             raise dropped  # after the commit: a drop is an outcome, not a failure

@@ -80,6 +80,9 @@ SEEDCRAWL_FIRST_PASS = True
 # Worker processes for extraction and scoring (crawler/analysis.py); None:
 # one per CPU core, 0: in the crawl's own process.
 SEEDCRAWL_WORKERS = None
+# Analysis workers that die (the kernel's OOM killer) are replaced this many
+# times per crawl; one more death stops the crawl as analysis_failed.
+SEEDCRAWL_WORKER_RESTARTS = 3
 # Content types read as articles; anything else is cut off when its headers
 # arrive (PDF, images, video, archives...). Prefixes of the MIME type.
 SEEDCRAWL_CONTENT_TYPES = ["text/html", "application/xhtml+xml"]

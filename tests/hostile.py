@@ -52,6 +52,22 @@ def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type
     handler.wfile.write(body)
 
 
+def chunked(handler: BaseHTTPRequestHandler, size: int) -> None:
+    """An HTML body of ``size`` bytes in chunks, its length announced nowhere."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    chunk = b"<p>" + b"x" * 65_000 + b"</p>"
+    try:
+        for _ in range(size // len(chunk) + 1):
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        handler.wfile.write(b"0\r\n\r\n")
+    except OSError:
+        pass  # the crawler hung up at its limit
+    handler.close_connection = True
+
+
 def reset(handler: BaseHTTPRequestHandler) -> None:
     """Close with RST instead of FIN: a connection reset by peer."""
     handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -132,6 +148,7 @@ PAGES = {
     "/image": ("an image", lambda h: send(h, 200, b"\xff\xd8\xff" + b"0" * 5000, "image/jpeg")),
     "/gzip-bomb": ("a gzip bomb", lambda h: send(h, 200, GZIP_BOMB, "text/html", {"Content-Encoding": "gzip"})),
     "/huge": ("a page over the size limit", lambda h: send(h, 200, html("<p>" + "x" * 3_000_000 + "</p>"))),
+    "/huge-unannounced": ("a page over the size limit, sent without a Content-Length", lambda h: chunked(h, 3_000_000)),
     "/empty": ("an empty 200", lambda h: send(h, 200, b"")),
     "/whitespace": ("a 200 of whitespace", lambda h: send(h, 200, b"   \n\n\t  ")),
     "/loop-a": ("a redirect loop", lambda h: send(h, 302, b"", headers={"Location": "/loop-b"})),

@@ -158,6 +158,40 @@ def test_bad_configuration_stops_the_crawl_with_one_line(tmp_path: Path, content
     assert not (tmp_path / "storage").exists()
 
 
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("not utf-8", "005_0000000000000000.txt: not UTF-8 (invalid continuation byte at byte 10)"),
+        ("symlink", "005_0000000000000000.txt: is a symbolic link; put a copy of the file there instead"),
+        ("huge -a", "-a max_pages=99999999999999999999: expected a whole number from 1 to 10_000_000"),
+    ],
+)
+def test_a_bad_seed_file_or_argument_stops_the_crawl_before_it_starts(tmp_path: Path, bad: str, message: str) -> None:
+    """Issue 18: a seed that is not UTF-8 used to be logged inside a signal
+    handler while the crawl went on; a link to /etc/passwd was read as a seed."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for path in SEEDS.glob("*.txt"):
+        (seeds / path.name).write_bytes(path.read_bytes())
+    (seeds / "sources.toml").write_text("[limits]\nmax_pages = 3\n")
+    extra = []
+    if bad == "not utf-8":
+        (seeds / "005_0000000000000000.txt").write_bytes(b"Title\n\ncaf\xe9 au lait")
+    elif bad == "symlink":
+        (seeds / "005_0000000000000000.txt").symlink_to("/etc/passwd")
+    else:
+        extra = ["-a", "max_pages=99999999999999999999"]
+    result = subprocess.run(
+        crawl_command(seeds / "sources.toml", tmp_path / "storage", tmp_path / "log", *extra),
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("seedcrawl:")]
+    assert message in error
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "storage").exists()
+
+
 def _crawl_with(tmp_path: Path, *args: str) -> tuple[SampleWebServer, sqlite_utils.Database]:
     with SampleWebServer(SEEDS) as web:
         sources = prepare_folder(tmp_path, SEEDS, web)

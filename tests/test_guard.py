@@ -5,6 +5,7 @@ test sends them a packet. The end-to-end test uses loopback addresses that
 are not on the allow-list, with a listening socket that counts connections.
 """
 
+import asyncio
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from scrapy import Request
+from twisted.internet import defer
 
 from crawler.demo import run_crawl
 from crawler.guard import AddressGuardMiddleware, AddressRefused, GuardedResolver, ResolvedToPrivate, refusal
@@ -55,11 +57,67 @@ def test_ip_literals_are_refused_by_the_middleware_before_download(url: str) -> 
     assert sum(stats.values.values()) == 1
 
 
+def stub_resolver(answers: dict[str, str]):
+    """host -> address, as the reactor's resolver answers (no lookup leaves the machine)."""
+    asked: list[str] = []
+
+    def resolve(host: str):
+        asked.append(host)
+        try:
+            return defer.succeed(GuardedResolver._check(answers[host], host))
+        except ResolvedToPrivate as exc:
+            return defer.fail(exc)
+
+    resolve.asked = asked
+    return resolve
+
+
+def run(awaitable) -> None:
+    """Await what the guard returned, as Scrapy does (None: nothing to wait for)."""
+    if awaitable is not None:
+        asyncio.run(awaitable)
+
+
 def test_allow_list_and_public_addresses_pass() -> None:
-    guard = AddressGuardMiddleware(frozenset({"127.0.0.1"}), Stats())
+    resolve = stub_resolver({"example.org": "93.184.216.34"})
+    guard = AddressGuardMiddleware(frozenset({"127.0.0.1"}), Stats(), resolve)
     assert guard.process_request(Request("http://127.0.0.1:8000/")) is None
     assert guard.process_request(Request("http://93.184.216.34/")) is None  # checked, not fetched
-    assert guard.process_request(Request("http://example.org/")) is None  # names: the resolver checks
+    run(guard.process_request(Request("http://example.org/")))  # names: looked up first, then let through
+    assert resolve.asked == ["example.org"]
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("http://localhost./", "loopback"), ("http://LOCALHOST/", "loopback"), ("http://a.b.localhost/", "loopback"),
+        ("http://127.0.0.5./x", "loopback"), ("http://169.254.169.254./latest", "link_local"),
+        ("http://[::1]/", "loopback"), ("http://10.0.0.1.:8080/", "private"),
+    ],
+)  # fmt: skip
+def test_host_names_are_normalised_and_refused_without_a_lookup(url: str, reason: str) -> None:
+    """What a redirect or a meta refresh can hand the downloader: trailing
+    dots, upper case. Refused by name, before any lookup or connection."""
+    resolve = stub_resolver({})
+    stats = Stats()
+    guard = AddressGuardMiddleware(frozenset(), stats, resolve)
+    with pytest.raises(AddressRefused, match="refused"):
+        guard.process_request(Request(url))
+    assert stats.values == {f"seedcrawl/refused/{reason}": 1}
+    assert resolve.asked == []
+
+
+def test_a_name_that_resolves_to_a_private_address_is_refused_by_the_guard() -> None:
+    resolve = stub_resolver({"intranet.example": "10.0.0.7"})
+    guard = AddressGuardMiddleware(frozenset(), Stats(), resolve)
+    with pytest.raises(AddressRefused, match="refused intranet.example: resolves to 10.0.0.7, a private address"):
+        run(guard.process_request(Request("http://INTRANET.example./robots.txt")))
+
+
+def test_allowed_hosts_match_whatever_their_spelling() -> None:
+    guard = AddressGuardMiddleware(frozenset({"127.0.0.1", "localhost"}), Stats(), stub_resolver({}))
+    assert guard.process_request(Request("http://127.0.0.1.:8000/")) is None
+    assert guard.process_request(Request("http://LocalHost./")) is None
 
 
 def test_resolver_refuses_names_that_resolve_to_private_addresses() -> None:
@@ -98,9 +156,24 @@ class Listener:
 
 def test_a_crawl_refuses_links_to_local_addresses_without_connecting(tmp_path: Path) -> None:
     hidden = Listener("127.0.0.5")  # loopback, but not on the allow-list
-    local = Listener("127.0.0.1")  # reached below only by the name "localhost"
+    local = Listener("127.0.0.1")  # reached below only by names
     seed_text = (SEEDS / "000_9ad82b52b9520743.txt").read_text(encoding="utf-8")
-    links = [f"http://127.0.0.5:{hidden.port}/admin", f"http://localhost:{local.port}/router"]
+    links = [f"http://127.0.0.5:{hidden.port}/admin", f"http://localhost:{local.port}/router", "/go-dotted",
+             "/go-localhost"]  # fmt: skip
+    # Where redirects lead: host names spelt with a trailing dot and in capitals.
+    redirects = {
+        "/go-dotted": f"http://127.0.0.5.:{hidden.port}/moved",
+        "/go-localhost": f"http://LOCALHOST.:{local.port}/",
+    }
+    # A name of this machine that resolves to loopback (its host name, on most
+    # machines) shows the lookup path; localhost is refused by its name alone.
+    own = socket.gethostname()
+    try:
+        resolves_local = socket.gethostbyname(own).startswith("127.")
+    except OSError:
+        resolves_local = False
+    if resolves_local:
+        links.append(f"http://{own}:{local.port}/intranet")
     page = (
         "<html><body><article><h1>ZTE, Huawei address U.S. IT security concerns</h1>"
         + "".join(f"<p>{line}</p>" for line in seed_text.splitlines() if line.strip())
@@ -110,6 +183,11 @@ def test_a_crawl_refuses_links_to_local_addresses_without_connecting(tmp_path: P
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
+            if self.path in redirects:
+                self.send_response(302)
+                self.send_header("Location", redirects[self.path])
+                self.end_headers()
+                return
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.end_headers()
@@ -139,4 +217,14 @@ def test_a_crawl_refuses_links_to_local_addresses_without_connecting(tmp_path: P
     db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
     refused = {r["url"]: r["detail"] for r in db.query("select url, detail from urls where outcome = 'refused'")}
     assert refused[f"http://127.0.0.5:{hidden.port}/admin"].startswith("refused 127.0.0.5: loopback address")
-    assert refused[f"http://localhost:{local.port}/router"].startswith("refused localhost: resolves to 127.0.0.1")
+    assert refused[f"http://localhost:{local.port}/router"].startswith("refused localhost: loopback address")
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    assert refused[f"{base}/go-dotted"].startswith("refused 127.0.0.5: loopback address")
+    assert refused[f"{base}/go-localhost"].startswith("refused localhost: loopback address")
+    if resolves_local:
+        assert refused[f"http://{own.lower()}:{local.port}/intranet"].startswith(
+            f"refused {own.lower()}: resolves to 127."
+        )
+    log = (tmp_path / "log").read_text()
+    assert "robots.txt" not in log  # a refused host's robots.txt is never asked for
+    assert "Traceback" not in log and " ERROR: " not in log

@@ -45,7 +45,8 @@ def test_every_bad_page_is_recorded_under_a_named_reason(hostile_crawl) -> None:
         "/pdf": {"content_type"}, "/image": {"content_type"}, "/feed-as-page": {"content_type"},
         "/empty": {"empty", "not_html"}, "/whitespace": {"empty", "no_text"},
         "/gone": {"error"}, "/server-error": {"error"}, "/reset": {"error"}, "/slow-drip": {"error"},
-        "/gzip-bomb": {"too_large"}, "/huge": {"error"}, "/short-body": {"error", "no_text", "too_short"},
+        "/gzip-bomb": {"too_large"}, "/huge": {"too_large"}, "/huge-unannounced": {"too_large"},
+        "/short-body": {"error", "no_text", "too_short"},
         "/loop-a": {"too_many_redirects"}, "/chain-0": {"too_many_redirects"},
     }  # fmt: skip
     for path, allowed in expected.items():

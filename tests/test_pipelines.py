@@ -9,7 +9,7 @@ from scrapy import Spider
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from crawler import pipelines
+from crawler import run
 from crawler.items import PageItem
 from crawler.pipelines import StorePipeline
 from crawler.relevance import Verdict
@@ -20,10 +20,9 @@ from .test_store import make_doc
 class FullDiskStore:
     """A store whose every write fails as a full disk does."""
 
-    class db:  # noqa: N801 - stands in for sqlite_utils.Database
-        @staticmethod
-        def atomic():
-            raise OSError(errno.ENOSPC, "No space left on device", "storage/queue/000_x.txt")
+    @staticmethod
+    def write():
+        raise OSError(errno.ENOSPC, "No space left on device", "storage/queue/000_x.txt")
 
 
 def test_full_disk_closes_the_spider_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,9 +33,9 @@ def test_full_disk_closes_the_spider_with_one_line(monkeypatch: pytest.MonkeyPat
     async def close_spider_async(reason: str) -> None:
         closed.append(reason)
 
-    crawler.engine = SimpleNamespace(close_spider_async=close_spider_async)
+    crawler.engine = SimpleNamespace(close_spider_async=close_spider_async, spider=crawler.spider)
     # No reactor runs in this test: run the close coroutine where Scrapy would schedule it.
-    monkeypatch.setattr(pipelines, "deferred_from_coro", asyncio.run)
+    monkeypatch.setattr(run, "deferred_from_coro", asyncio.run)
     doc = make_doc()
     article = SimpleNamespace(digest=doc.hash, text=doc.text, title=doc.title, canonical_url=doc.url, sitename=None,
                               published=None, language="en")  # fmt: skip

@@ -1,10 +1,19 @@
 """`scrapy crawl`, with seedcrawl's configuration checked before the engine starts.
 
-A mistake in sources.toml or an unusable storage folder would otherwise
-surface as a traceback from inside the engine and an exit status of 0.
-Checked here, it is one line on stderr and exit status 2. The crawl lock
-(crawler.lock) is taken here too, for the whole process, so a crawl started
-by hand and one started by the scheduler never run at once.
+A mistake in sources.toml, an unreadable seed file or an unusable storage
+folder would otherwise surface as a traceback from inside the engine and an
+exit status of 0. Checked here, it is one line on stderr and exit status 2.
+A crawl stopped on the way (crawler.run) ends the same way: its reason as
+the last line, and a non-zero exit status. The crawl lock (crawler.lock) is
+taken here too, for the whole process, so a crawl started by hand and one
+started by the scheduler never run at once.
+
+Stopping: the first SIGINT or SIGTERM closes the crawl gracefully (Scrapy's
+own handler); a second one within ``ECHO_SECONDS`` is the same stop arriving
+twice (systemd signals the whole group and the scheduler passes it on; a
+terminal's Ctrl-C reaches every process of the foreground group) and is
+absorbed instead of forcing an unclean shutdown. A second one later still
+forces it, as Scrapy promises.
 """
 
 from __future__ import annotations
@@ -13,13 +22,19 @@ import argparse
 import logging
 import sqlite3
 import sys
+import time
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from ..lock import CrawlLock, CrawlLocked, describe_stale
+from ..run import stop_message
+from ..seedfile import SeedFormatError
 from ..sources import SourcesError
 from ..spiders.related import RelatedSpider, resolve_config
 from ..store import Store, StoreError, explain_storage_error
+
+ECHO_SECONDS = 2.0
 
 
 class Command(ScrapyCrawlCommand):
@@ -28,14 +43,15 @@ class Command(ScrapyCrawlCommand):
             super().run(args, opts)
             return
         try:
-            _, storage = resolve_config(self.settings, **_config_args(opts.spargs))
+            sources, storage = resolve_config(self.settings, **_config_args(opts.spargs))
             store = Store(storage)  # creates the folder and schema, or says why it cannot
             try:
                 store.check_writable()
+                store.claim_corpus(sources.seeds_dir, sources.path)
             finally:
                 store.close()
             lock = CrawlLock.for_storage(storage).acquire()
-        except (SourcesError, StoreError, CrawlLocked) as exc:
+        except (SourcesError, SeedFormatError, StoreError, CrawlLocked) as exc:
             return self._refuse(str(exc))
         except (sqlite3.Error, OSError) as exc:
             message = explain_storage_error(exc)
@@ -47,20 +63,53 @@ class Command(ScrapyCrawlCommand):
         try:
             crawler = self._create_crawler(args[0])
             assert self.crawler_process
+            signalled = absorb_echoed_signals(self.crawler_process)
             self.crawler_process.crawl(crawler, **opts.spargs)
             self.crawler_process.start()
             if self.crawler_process.bootstrap_failed:
                 self.exitcode = 1
+            spider = crawler.spider
+            if isinstance(spider, RelatedSpider) and not spider.finished:
+                # Stopped before the engine ran: Scrapy never closed the spider.
+                spider.finish("shutdown" if signalled else "failed")
         finally:
             lock.release()
-        problem = crawler.stats.get_value("seedcrawl/storage_error")
-        if problem:
-            self._refuse(problem)
+        stopped = stop_message(crawler.stats.get_stats())
+        if stopped:
+            self._refuse(*stopped)
 
-    def _refuse(self, message: str) -> None:
-        """One line on stderr and exit status 2: a problem the user can fix."""
+    def _refuse(self, message: str, status: int = 2) -> None:
+        """One line on stderr and a non-zero exit status (2: a problem the user can fix)."""
         print(f"seedcrawl: {message}", file=sys.stderr)
-        self.exitcode = 2
+        self.exitcode = status
+
+
+def absorb_echoed_signals(process: Any) -> list[float]:
+    """Treat a stop signal that repeats within ECHO_SECONDS as the first one.
+
+    Scrapy installs ``_signal_shutdown`` for the first SIGINT/SIGTERM and
+    ``_signal_kill`` for the next; both are looked up on the process object
+    when installed, so wrapping them here changes only what counts as "next".
+    (Scrapy has no setting for it; its handlers are otherwise kept as they are.)
+    Returns a list that holds the time of the first stop signal once it came.
+    """
+    from twisted.internet import reactor
+
+    first: list[float] = []
+    shutdown, kill = process._signal_shutdown, process._signal_kill
+
+    def on_first(signum: int, frame: Any) -> None:
+        first.append(time.monotonic())
+        shutdown(signum, frame)
+
+    def on_next(signum: int, frame: Any) -> None:
+        if first and time.monotonic() - first[0] < ECHO_SECONDS:
+            reactor.callFromThread(logger.info, "Signal %d again at once: the same stop; still closing cleanly", signum)
+            return
+        kill(signum, frame)
+
+    process._signal_shutdown, process._signal_kill = on_first, on_next
+    return first  # when the first stop signal came, once one has
 
 
 logger = logging.getLogger(__name__)

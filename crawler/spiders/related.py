@@ -14,30 +14,30 @@ Arguments (``scrapy crawl related -a NAME=VALUE``):
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import CannotResolveHostError, IgnoreRequest, StopDownload
+from scrapy.exceptions import CloseSpider, StopDownload
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
-from ..analysis import PageAnalyser
+from ..analysis import DEFAULT_RESTARTS, AnalysisFailed, PageAnalyser
 from ..dedup import UrlError, canonical_url, shingle_sample
 from ..feeds import bozo_kind, discover_feeds, parse_feed
-from ..guard import AddressRefused, GuardedResolver
+from ..guard import GuardedResolver
 from ..items import PageItem
-from ..middlewares import BudgetExhausted
+from ..outcomes import classify
 from ..relevance import TopicModel
+from ..run import stop_crawl
 from ..seedfile import read_seed, seed_files
-from ..sources import Sources, SourcesError, load_sources
-from ..store import Document, Store
+from ..sources import MAX_PAGES, Sources, SourcesError, load_sources, whole_number
+from ..store import Document, Store, StoreError, explain_storage_error
 from ..traps import TrapDetector
 
 logger = logging.getLogger(__name__)
@@ -59,26 +59,21 @@ def resolve_config(
     """The run's sources and storage folder from -a arguments and settings."""
     loaded = load_sources(sources or settings.get("SEEDCRAWL_SOURCES"))
     loaded = loaded.with_overrides(
-        max_pages=_int_arg("max_pages", max_pages), max_depth=_int_arg("max_depth", max_depth)
+        max_pages=_int_arg("max_pages", max_pages, low=1), max_depth=_int_arg("max_depth", max_depth, high=100)
     )
-    if not seed_files(loaded.seeds_dir):
+    paths = seed_files(loaded.seeds_dir)
+    if not paths:
         raise SourcesError(
             f"{loaded.path}: no seed documents (NNN_<hex>.txt files) beside it in {loaded.seeds_dir}; "
             "the relevance model is learned from them"
         )
+    for path in paths:
+        read_seed(path)  # SeedFormatError: one line naming the file, before the crawl starts
     return loaded, Path(storage or settings.get("SEEDCRAWL_STORAGE"))
 
 
-def _int_arg(name: str, value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise SourcesError(f"-a {name}={value}: expected a whole number") from None
-    if number < 0:
-        raise SourcesError(f"-a {name}={value}: expected a number >= 0")
-    return number
+def _int_arg(name: str, value: str | None, low: int = 0, high: int = MAX_PAGES) -> int | None:
+    return None if value is None else whole_number(f"-a {name}", value, low=low, high=high)
 
 
 class RelatedSpider(scrapy.Spider):
@@ -94,13 +89,14 @@ class RelatedSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.adopt_run_id = _int_arg("run_id", run_id)
+        self.adopt_run_id = _int_arg("run_id", run_id, high=2**63 - 1)
         self.config_args = {"sources": sources, "storage": storage, "max_pages": max_pages, "max_depth": max_depth}
         self.pages_requested = 0
         self.requested: set[str] = set()
         self.feeds_requested: set[str] = set()
         self.link_extractor = LinkExtractor(unique=True)
         self.traps = TrapDetector()
+        self.finished = False
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> RelatedSpider:
@@ -125,11 +121,30 @@ class RelatedSpider(scrapy.Spider):
     # -- lifecycle ------------------------------------------------------------
 
     def on_spider_opened(self, spider: scrapy.Spider) -> None:
-        restored, removed = self.store.reconcile_queue()
+        """Repair what a killed run left, record this run, fit the model, start
+        the workers. A failure here stops the crawl with one line (a signal
+        handler's exception would only be logged, and the crawl go on)."""
+        try:
+            with self.storage():
+                self.open_run()
+        except (StoreError, ValueError) as exc:  # ValueError: SeedFormatError, SourcesError, an empty model
+            stop_crawl(self.crawler, "config_error", str(exc))
+        except CloseSpider:
+            pass  # a storage failure, said by storage()
+
+    def open_run(self) -> None:
+        self.store.reserve_space()
+        restored, removed, orphaned = self.store.reconcile_queue()
         if restored or removed:
             logger.warning(
-                "Queue repaired after an interrupted run: %d file(s) rewritten, %d stray removed", restored, removed
-            )
+                "Queue repaired after an interrupted run: %d file(s) rewritten from the database, "
+                "%d leftover(s) of decided candidates removed", restored, removed,
+            )  # fmt: skip
+        if orphaned:
+            logger.warning(
+                "%d queue file(s) whose text the database does not hold (a crash before their commit) "
+                "were moved to %s, not deleted", orphaned, self.storage_dir / "orphans",
+            )  # fmt: skip
         dead = self.store.mark_dead_runs()
         if dead:
             logger.warning("Marked %d run(s) whose process is gone as killed: %s", len(dead), dead)
@@ -138,10 +153,12 @@ class RelatedSpider(scrapy.Spider):
         else:
             self.run_id = self.store.start_run(self.sources.path)
         self.model = TopicModel.from_corpus(self.sources.seeds_dir, self.store.db, self.sources.threshold)
-        workers = self.crawler.settings.get("SEEDCRAWL_WORKERS")
+        settings = self.crawler.settings
+        workers = settings.get("SEEDCRAWL_WORKERS")
         self.analyser = PageAnalyser(
-            self.model, None if workers in (None, "", "None") else int(workers), tuple(self.sources.languages)
-        )
+            self.model, None if workers in (None, "", "None") else int(workers), tuple(self.sources.languages),
+            restarts=settings.getint("SEEDCRAWL_WORKER_RESTARTS", DEFAULT_RESTARTS),
+        )  # fmt: skip
         self.crawler.stats.set_value(f"{STATS}/model/terms", len(self.model.centroid))
         self.register_seeds()
         logger.info(
@@ -153,6 +170,20 @@ class RelatedSpider(scrapy.Spider):
             self.sources.max_depth,
             self.storage_dir,
         )
+
+    @contextmanager
+    def storage(self) -> Iterator[None]:
+        """Around the crawl's own store calls: a storage failure (full disk,
+        read-only file) stops the crawl with one line, quietly (CloseSpider
+        from a callback is Scrapy's way to end a crawl without a traceback)."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            message = explain_storage_error(exc)
+            if message is None:
+                raise
+            stop_crawl(self.crawler, "storage_error", message)
+            raise CloseSpider("storage_error") from None
 
     def register_seeds(self) -> None:
         """Put the seed texts in the database so no copy of them is queued."""
@@ -186,13 +217,30 @@ class RelatedSpider(scrapy.Spider):
             raise StopDownload(fail=True)
 
     def on_spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
+        self.finish(reason)
+
+    def finish(self, reason: str) -> None:
+        """Stop the workers, record the run's end with its counts, close the
+        store; once. Called on spider_closed, and by the crawl command when a
+        stop signal came during start-up, before Scrapy's engine ran (Scrapy
+        then stops without closing the spider)."""
+        if self.finished:
+            return
+        self.finished = True
         if hasattr(self, "analyser"):
             self.analyser.close()
-        if not hasattr(self, "run_id"):
+        self.store.release_space()  # room for this last row when the disk is full
+        try:
+            if hasattr(self, "run_id"):
+                self.store.finish_run(self.run_id, reason, self.crawler.stats.get_stats())
+        except (sqlite3.Error, OSError) as exc:
+            message = explain_storage_error(exc)
+            if message is None:
+                raise
+            # The run row stays 'running'; the next start marks it killed.
+            logger.error("Could not record the end of run %s: %s", self.run_id, message)
+        finally:
             self.store.close()
-            return
-        self.store.finish_run(self.run_id, reason, self.crawler.stats.get_stats())
-        self.store.close()
 
     # -- navigation -------------------------------------------------------------
 
@@ -204,7 +252,9 @@ class RelatedSpider(scrapy.Spider):
         for url in self.sources.feed_urls:
             yield self.feed_request(url, on=None)
         # Links an earlier run found but did not get to (killed, or out of budget).
-        for row in self.store.frontier(limit=self.sources.max_pages * SCHEDULE_FACTOR):
+        with self.storage():
+            resumed = self.store.frontier(limit=self.sources.max_pages * SCHEDULE_FACTOR)
+        for row in resumed:
             request = self.page_request(row["url"], via=row["via"], on=row["found_on"], hops=row["hops"],
                                         priority=row["priority"])  # fmt: skip
             if request is not None:
@@ -215,7 +265,8 @@ class RelatedSpider(scrapy.Spider):
         """A conditional request: the feed's stored ETag / Last-Modified go along,
         so an unchanged feed answers 304 and costs no parsing."""
         self.feeds_requested.add(url)
-        state = self.store.feed_state(url) or {}
+        with self.storage():
+            state = self.store.feed_state(url) or {}
         headers = {}
         if state.get("etag"):
             headers["If-None-Match"] = state["etag"]
@@ -243,16 +294,17 @@ class RelatedSpider(scrapy.Spider):
         if trap:
             stats.inc_value(f"{STATS}/trap/{trap}")
             return None
-        if not seed and self.store.is_known_url(canonical):
-            stats.inc_value(f"{STATS}/skipped/known_url")
-            return None
-        if self.pages_requested >= self.sources.max_pages * SCHEDULE_FACTOR:
-            stats.inc_value(f"{STATS}/skipped/schedule_cap")
-            return None
+        with self.storage():
+            if not seed and self.store.is_known_url(canonical):
+                stats.inc_value(f"{STATS}/skipped/known_url")
+                return None
+            if self.pages_requested >= self.sources.max_pages * SCHEDULE_FACTOR:
+                stats.inc_value(f"{STATS}/skipped/schedule_cap")
+                return None
+            if not seed:
+                self.store.add_to_frontier(canonical, via, on, hops, priority)
         self.pages_requested += 1
         self.requested.add(canonical)
-        if not seed:
-            self.store.add_to_frontier(canonical, via, on, hops, priority)
         # dont_filter: this spider keeps its own seen set (above); Scrapy's
         # dupefilter would also swallow a redirect loop without a trace.
         return scrapy.Request(
@@ -272,7 +324,8 @@ class RelatedSpider(scrapy.Spider):
         stats = self.crawler.stats
         if response.status == 304:
             stats.inc_value(f"{STATS}/feed/not_modified")
-            self.store.record_feed(response.url, last_status=304)
+            with self.storage():
+                self.store.record_feed(response.url, last_status=304)
             return
         headers = {k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v}
         feed = parse_feed(response.body, response.url, headers)
@@ -281,20 +334,28 @@ class RelatedSpider(scrapy.Spider):
             logger.warning("Malformed feed %s: %s", response.url, feed.bozo)
         if not feed.is_feed:
             stats.inc_value(f"{STATS}/feed/not_a_feed")
-            self.store.record_feed(response.url, last_status=response.status, entries=0, bozo=feed.bozo or "not a feed")
+            with self.storage():
+                self.store.record_feed(
+                    response.url, last_status=response.status, entries=0, bozo=feed.bozo or "not a feed"
+                )
             return
         stats.inc_value(f"{STATS}/feed/parsed")
         stats.inc_value(f"{STATS}/feed/entries", len(feed.entries))
-        self.store.record_feed(
-            response.url,
-            last_status=response.status,
-            entries=len(feed.entries),
-            bozo=feed.bozo,
-            etag=_header(response, "ETag"),
-            last_modified=_header(response, "Last-Modified"),
-        )
-        for entry in feed.entries:
-            request = self.page_request(entry.url, via="feed", on=response.url, hops=0, priority=500)
+        # Entries into the frontier first, the feed's validators after: a crawl
+        # stopped in between (full disk, kill) fetches the whole feed again
+        # next time, where a 304 would hide entries that never got queued.
+        requests = [self.page_request(entry.url, via="feed", on=response.url, hops=0, priority=500)
+                    for entry in feed.entries]  # fmt: skip
+        with self.storage():
+            self.store.record_feed(
+                response.url,
+                last_status=response.status,
+                entries=len(feed.entries),
+                bozo=feed.bozo,
+                etag=_header(response, "ETag"),
+                last_modified=_header(response, "Last-Modified"),
+            )
+        for request in requests:
             if request is not None:
                 yield request
 
@@ -306,9 +367,14 @@ class RelatedSpider(scrapy.Spider):
             self.drop_page(response, "not_html", "response is not text")
             return
         # Extraction and scoring run in a worker process; the reactor keeps fetching.
-        analysis = await self.analyser(
-            response.body, response.encoding, response.url, first_pass=self.first_pass and not meta["seed"]
-        )
+        try:
+            analysis = await self.analyser(
+                response.body, response.encoding, response.url, first_pass=self.first_pass and not meta["seed"]
+            )
+        except AnalysisFailed as exc:
+            # Not recorded: the page stays in the frontier for the next run.
+            stop_crawl(self.crawler, "analysis_failed", str(exc))
+            return
         if analysis.first_pass:
             stats.inc_value(f"{STATS}/first_pass/dropped")
         if analysis.article is None:
@@ -365,50 +431,36 @@ class RelatedSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"{STATS}/dropped/{reason}")
         logger.info("Dropped %s (%s): %s", response.url, reason, detail)
         request = getattr(response, "request", None) or response
-        self.store.record_url(
-            canonical_url(response.url),
-            reason,
-            self.run_id,
-            requested_url=request.url,
-            http_status=getattr(response, "status", None),
-            detail=detail[:500],
-        )
+        with self.storage():
+            self.store.record_url(
+                canonical_url(response.url),
+                reason,
+                self.run_id,
+                requested_url=request.url,
+                http_status=getattr(response, "status", None),
+                detail=detail[:500],
+            )
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         meta = request.meta.get("seedcrawl", {})
-        if failure.check(BudgetExhausted):
+        outcome = classify(failure, GuardedResolver.refusals)
+        if outcome is None:
             return  # not fetched, not recorded: a later run may fetch it
-        if failure.check(StopDownload):
-            response = failure.value.response
-            kind = (response.headers.get(b"Content-Type") or b"?").decode("latin-1") if response else "?"
-            self.drop_page(response or request, "content_type", f"not HTML: {kind}")
+        if outcome.name == "content_type":
+            self.drop_page(outcome.response or request, outcome.name, outcome.detail)
             return
-        refused = failure.value if failure.check(AddressRefused) else None
-        if failure.check(DNSLookupError, CannotResolveHostError):
-            refused = GuardedResolver.refusals.get((urlsplit(request.url).hostname or "").lower())
-            if refused is not None:
-                self.crawler.stats.inc_value(f"{STATS}/refused/{refused.reason}")
-        if refused is not None:
-            logger.info("Refused %s: %s", request.url, refused.detail)
-            self.record_failure(request, "refused", refused.detail)
-            return
-        # HttpError subclasses IgnoreRequest, so it is told apart first.
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            outcome = ignored_reason(str(failure.value))
-            self.crawler.stats.inc_value(f"{STATS}/skipped/{outcome}")
-            self.record_failure(request, outcome, str(failure.value)[:500] or outcome)
-            return
-        response = getattr(failure.value, "response", None)
-        reason = f"http_{response.status}" if response is not None else type(failure.value).__name__
-        self.crawler.stats.inc_value(f"{STATS}/error/{reason}")
-        logger.warning("Failed %s: %s", request.url, reason)
-        if meta.get("kind") == "feed":
-            self.store.record_feed(
-                request.url, last_status=response.status if response is not None else None, bozo=reason
-            )
+        if outcome.stat:
+            self.crawler.stats.inc_value(f"{STATS}/{outcome.stat}")
+        if outcome.is_error:
+            logger.warning("Failed %s: %s", request.url, outcome.detail)
         else:
-            self.record_failure(request, "error", reason, response.status if response is not None else None)
+            logger.info("%s %s: %s", outcome.name.replace("_", " ").capitalize(), request.url, outcome.detail)
+        if meta.get("kind") == "feed":
+            with self.storage():
+                self.store.record_feed(request.url, last_status=outcome.http_status, bozo=outcome.detail)
+            return
+        self.record_failure(request, outcome.name, outcome.detail, outcome.http_status)
 
     def record_failure(
         self, request: scrapy.Request, outcome: str, detail: str, http_status: int | None = None
@@ -417,22 +469,11 @@ class RelatedSpider(scrapy.Spider):
         that was asked for (not where its redirects ended)."""
         meta = request.meta.get("seedcrawl", {})
         asked = (request.meta.get("redirect_urls") or [request.url])[0]
-        self.store.record_url(
-            canonical_url(asked), outcome, self.run_id, requested_url=asked, detail=detail,
-            http_status=http_status, found_via=meta.get("via"), found_on=meta.get("on"),
-        )  # fmt: skip
-
-
-def ignored_reason(message: str) -> str:
-    """A name for why a middleware dropped a request (Scrapy says it in words)."""
-    lowered = message.lower()
-    for needle, name in (
-        ("robots.txt", "robots"), ("max redirections", "too_many_redirects"), ("decompressed", "too_large"),
-        ("max allowed size", "too_large"),
-    ):  # fmt: skip
-        if needle in lowered:
-            return name
-    return "ignored"
+        with self.storage():
+            self.store.record_url(
+                canonical_url(asked), outcome, self.run_id, requested_url=asked, detail=detail,
+                http_status=http_status, found_via=meta.get("via"), found_on=meta.get("on"),
+            )  # fmt: skip
 
 
 def _header(response: Response, name: str) -> str | None:
