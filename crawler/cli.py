@@ -330,10 +330,12 @@ def score(paths: tuple[Path, ...], sources: Path | None, storage: Path, explain:
 
     texts = {path: read_text_file(path, max_bytes) for path in paths}  # every file checked before the model is fitted
     config = load_sources(recorded_sources(storage, sources))
-    store = open_store(storage) if (storage / "corpus.db").exists() else None
-    model = TopicModel.from_corpus(config.seeds_dir, store.db if store else None, config.threshold)
-    if store:
+    decided: tuple[list[str], list[str]] = ([], [])
+    if (storage / "corpus.db").exists():
+        store = open_store(storage)
+        decided = store.decided_texts()
         store.close()
+    model = TopicModel.from_corpus(config.seeds_dir, decided, config.threshold, band=config.band)
     for path, text in texts.items():
         verdict = model.judge(text)
         line = f"{verdict.score:.3f}\t{'relevant' if verdict.relevant else 'offtopic'}\t{path}"
@@ -364,24 +366,39 @@ def queue(storage: Path, min_score, since, until, site, lang, as_json: bool) -> 
     console.print(queue_table(rows))
 
 
-def queue_table(rows: list[dict]) -> Table:
+def queue_table(rows: list[dict], order: str = "best first") -> Table:
     """The pending candidates as a table that fits an 80-column terminal."""
-    table = Table(title=f"Review queue: {len(rows)} candidate(s), best first", box=box.SIMPLE_HEAD, pad_edge=False)
+    weak = sum(1 for row in rows if row.get("borderline"))
+    caption = f"* borderline: a weak verdict, near the threshold ({weak})" if weak else None
+    table = Table(
+        title=f"Review queue: {len(rows)} candidate(s), {order}", caption=caption, box=box.SIMPLE_HEAD, pad_edge=False
+    )  # fmt: skip
     for column in ("id", "score", "lang", "published", "site"):
         table.add_column(column, no_wrap=True)
     table.add_column("title")
     for row in rows:
         table.add_row(
-            str(row["queue_seq"]), f"{row['score']:.3f}", row["language"] or "", row["published"] or "",
+            str(row["queue_seq"]), score_label(row), row["language"] or "", row["published"] or "",
             Text(site_name(row)), Text(row["title"]),
         )  # fmt: skip
     return table
 
 
-QUEUE_FIELDS = ("queue_seq", "queue_file", "hash", "score", "language", "published", "sitename", "title", "url")
+def score_label(row: dict) -> str:
+    """0.452, or 0.452* for a borderline verdict."""
+    return f"{row['score']:.3f}" + ("*" if row.get("borderline") else "")
 
 
-def pending_candidates(store: Store, min_score=None, since=None, until=None, site=None, lang=None) -> list[dict]:
+QUEUE_FIELDS = (
+    "queue_seq", "queue_file", "hash", "score", "borderline", "language", "published", "sitename", "title", "url",
+)  # fmt: skip
+
+
+def pending_candidates(
+    store: Store, min_score=None, since=None, until=None, site=None, lang=None, uncertain_around: float | None = None
+) -> list[dict]:
+    """Pending candidates, best score first, or with ``uncertain_around`` (the
+    threshold) the weakest verdicts first: the ones a decision teaches most."""
     where, args = ["status = 'pending'"], []
     if min_score is not None:
         where.append("score >= ?")
@@ -398,7 +415,11 @@ def pending_candidates(store: Store, min_score=None, since=None, until=None, sit
     if lang:
         where.append("language = ?")
         args.append(lang)
-    sql = f"select * from documents where {' and '.join(where)} order by score desc, queue_seq"
+    order = "score desc, queue_seq"
+    if uncertain_around is not None:
+        order = "abs(score - ?), queue_seq"
+        args.append(uncertain_around)
+    sql = f"select * from documents where {' and '.join(where)} order by {order}"
     return list(store.db.query(sql, args))
 
 
@@ -423,7 +444,11 @@ def show(storage: Path, ident: str) -> None:
         ("published", row["published"] or "unknown"),
         ("language", row["language"] or "unknown"),
         ("found", f"{found} {row['found_on'] or ''}".strip() + f", {row['first_seen']}"),
-        ("score", f"{row['score']:.3f}" if row["score"] is not None else ""),
+        (
+            "score",
+            (f"{row['score']:.3f}" if row["score"] is not None else "")
+            + ("  borderline: a weak verdict, near the threshold" if row.get("borderline") else ""),
+        ),
         ("reason", row["reason"] or ""),
     ]
     if row["decision_reason"]:
@@ -550,18 +575,22 @@ def export(storage: Path, fmt: str, status: str | None, output) -> None:
 @cli.command("review")
 @storage_option
 @seeds_option
-def review_command(storage: Path, seeds_dir: Path | None) -> None:
+@click.option(
+    "--uncertain", is_flag=True, help="Weakest verdicts first (nearest the threshold): they teach the model most."
+)
+def review_command(storage: Path, seeds_dir: Path | None, uncertain: bool) -> None:
     """Walk the queue, best first: read each text, then a(ccept), r(eject), s(kip) or q(uit).
 
-    Example: seedcrawl review
+    Example: seedcrawl review --uncertain
     """
     review = open_review(storage, seeds_dir, claim=True)
-    rows = pending_candidates(review.store)
+    threshold = load_sources(recorded_sources(storage, None)).threshold if uncertain else None
+    rows = pending_candidates(review.store, uncertain_around=threshold)
     counts = {"accepted": 0, "rejected": 0, "skipped": 0}
     for position, row in enumerate(rows, 1):
         header = (
-            f"[{position}/{len(rows)}] #{row['queue_seq']}  score {row['score']:.3f}  "
-            f"{site_name(row)}  {row['published'] or ''}"
+            f"[{position}/{len(rows)}] #{row['queue_seq']}  score {score_label(row)}"
+            f"{' (borderline)' if row.get('borderline') else ''}  {site_name(row)}  {row['published'] or ''}"
         )
         page = f"{header}\n{row['url']}\n{row['reason']}\n\n{row['text']}\n"
         if sys.stdin.isatty() and sys.stdout.isatty():

@@ -74,6 +74,7 @@ class StorePipeline:
             found_via=item.found_via,
             found_on=item.found_on,
             shingles=item.shingles,
+            borderline=verdict.borderline,
         )
 
         def record(outcome: str, detail: str | None = None) -> None:
@@ -118,7 +119,7 @@ class StorePipeline:
             self.stats.inc_value(f"{STATS}/dropped/language")
             return DropItem(f"language {article.language} not kept: {item.url}")
 
-        if not verdict.relevant:
+        if not (verdict.relevant or verdict.borderline):  # a weak "no" is kept for the reviewer
             store.add_document(doc, "offtopic", run_id)
             record("offtopic", f"score {verdict.score:.3f}")
             self.stats.inc_value(f"{STATS}/dropped/offtopic")
@@ -127,5 +128,10 @@ class StorePipeline:
         path = store.add_candidate(doc, run_id)
         record("queued", path.name)
         self.stats.inc_value(f"{STATS}/queued")
-        logger.info("Queued %s (score %.3f): %s", path.name, verdict.score, article.title)
+        if verdict.borderline:
+            self.stats.inc_value(f"{STATS}/queued/borderline")
+        logger.info(
+            "Queued %s (score %.3f%s): %s", path.name, verdict.score, ", borderline" if verdict.borderline else "",
+            article.title,
+        )  # fmt: skip
         return None

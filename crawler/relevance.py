@@ -1,17 +1,33 @@
 """Is a page on the seeds' topic? A score in [0, 1] and the words that earned it.
 
-Learned from the review too: accepted candidates join the positives, and a
-page that looks more like the rejected candidates than like the positives
-loses score, so the next crawl scores that kind of page lower.
+The model is learned from the seed texts, never from a hand-made word list.
+What the seeds are about is read as two facets, both learned from them:
 
-The model is learned from the seed texts, never from a hand-made word
-list: each word is weighted by how surprising it is in the language at
-large (its information content, -log of its frequency in wordfreq's
-background data, looked up through crawler.frequencies), so "the" and
-"said" count for little and "Huawei", "telecom", "espionage" for much. A
-page's score is the cosine similarity of its weighted word vector with the
-centroid of the seed vectors. Pointing seeds/ at another topic changes the
-centroid and nothing else.
+- the *names* they are about: words the seeds write with a capital letter
+  inside a sentence (Huawei, ZTE, China; a reef's or a species' name);
+- what they *say* about them: the other words the seeds use far more than
+  language at large does (security, spying, concerns, equipment).
+
+Each word's weight is its log-likelihood ratio, seeds against wordfreq's
+frequencies for the language (how much more the seeds use it than language
+at large does), times the share of seeds that use it, squared (a word of
+one seed alone says little about what they share). Words more common than 1
+in 1,000 (function words) carry no weight.
+
+A page is on topic when some passage of it (a window of about 60 words,
+with the title) carries both facets about as strongly as the seeds' own
+passages do. That is what tells "vendor + security concern" from "vendor
++ new phone" (a name, few concern words) and from "security without the
+vendor" (concern words, none of the names), and what makes the score
+independent of length: a two-sentence wire item is one passage, a long
+article is judged by its best one. Seeds without names of their own (a
+topic that is all concepts) are judged on the second facet alone.
+
+Learned from the review too: accepted candidates join the positives (their
+words become the topic's words); words typical of rejected candidates and
+not of the positives count against a passage, so rejecting phone reviews
+makes the next phone review score lower while coverage of the topic keeps
+its score.
 """
 
 from __future__ import annotations
@@ -19,11 +35,14 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections import Counter
-from collections.abc import Iterable
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import snowballstemmer
 
 from .frequencies import word_frequency
 from .seedfile import read_seed, seed_files
@@ -31,20 +50,36 @@ from .seedfile import read_seed, seed_files
 # Words of two characters or more: a letter first, a letter or digit last,
 # inner apostrophes, dots and hyphens kept (u.s, zte's, covid-19).
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*[^\W_]")
+# A sentence ends at . ! or ? followed by space and a capital or a quote.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^\W\d_\s]|[\"'“‘(])")
 # Frequency floor for words wordfreq has never seen (names, typos).
 _UNSEEN_FREQUENCY = 1e-8
+# Words more common than this in language at large (the, its, said) are
+# function words: in every passage of every text, they tell nothing.
+FUNCTION_WORD_FREQUENCY = 1e-3
+# A word the seeds write capitalised inside sentences this often is a name.
+NAME_CAPITALISED_SHARE = 0.6
+# Below this share of the seeds' weight, names are not a facet of their own.
+MIN_NAME_SHARE = 0.1
+# Dirichlet smoothing of the seeds' word distribution towards the language's
+# (a pseudo-count, in words): a word used once is not yet a topic word.
+SMOOTHING = 500
+# A passage: about this many words of consecutive sentences, plus the title.
+PASSAGE_WORDS = 60
+# Evidence of a facet in a passage: its words' weights, strongest first, the
+# k-th counted with decay**k. One strong name suffices (China, U.S. and
+# Chinese together are not Huawei); concern words add up, with diminishing
+# returns.
+NAME_DECAY = 0.3
+CONCEPT_DECAY = 0.9
 REASON_TERMS = 8
-REASON_MIN_INFORMATION = -math.log(5e-4)  # rarer than about 1 word in 2,000
-# A page closer to the rejected pages than to the positives loses this many
-# times the difference in similarity.
-NEGATIVE_WEIGHT = 1.0
-# The first pass (first_pass) lets a page through to the full extraction
-# when its rare seed words score at least this share of the threshold.
-# Chosen on bench/relevance.py (real relevant texts set in the chrome of real
-# pages, as <p> and as <div>): at 0.3 none of the 274 pages the full path
-# queues is lost and 80% of real off-topic pages skip the full extraction;
-# at 0.4 two would be lost.
-FIRST_PASS_SHARE = 0.3
+# Rejections needed before what they share counts half (the evidence of
+# rejected candidates is shrunk by n / (n + this)).
+REJECTION_PRIOR = 3
+# Kept for the crawl's first pass and link order (crawler.analysis, spider).
+FIRST_PASS_SHARE = 0.5
+# The words of a reason (rarer than about 1 word in 2,000).
+REASON_MIN_INFORMATION = -math.log(5e-4)
 
 
 def tokenize(text: str) -> list[str]:
@@ -52,49 +87,140 @@ def tokenize(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-# Recently used words: ~220 bytes each in every crawl process (at 200,000 a
-# long crawl's processes grew by 45 MB each); a miss costs ~3 us.
+# Snowball's stemmers by ISO 639-1 code (the languages it has).
+_SNOWBALL = {
+    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek", "en": "english",
+    "es": "spanish", "et": "estonian", "eu": "basque", "fi": "finnish", "fr": "french", "hu": "hungarian",
+    "hy": "armenian", "id": "indonesian", "it": "italian", "lt": "lithuanian", "nl": "dutch", "no": "norwegian",
+    "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish",
+    "ta": "tamil", "tr": "turkish",
+}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=32)
+def _stemmer(language: str) -> Any:
+    name = _SNOWBALL.get(language)
+    return snowballstemmer.stemmer(name) if name else None
+
+
+@functools.lru_cache(maxsize=200_000)
+def stem(word: str, language: str = "en") -> str:
+    """A word's stem (reef, reefs -> reef; bleaching, bleached -> bleach), so
+    that a text is matched on what it says, not on its grammar. Snowball's
+    stemmer for the language; the word itself where there is none."""
+    stemmer = _stemmer(language)
+    return stemmer.stemWord(word) if stemmer is not None else word
+
+
+def terms(text: str, language: str = "en") -> list[str]:
+    """The stems of a text's words."""
+    return [stem(word, language) for word in tokenize(text)]
+
+
 @functools.lru_cache(maxsize=50_000)
 def information(word: str, language: str = "en") -> float:
     """-log(frequency in general language): how much a word tells."""
-    return -math.log(max(word_frequency(word, language), _UNSEEN_FREQUENCY))
+    return -math.log(_frequency(word, language))
 
 
-def weigh(text: str, language: str = "en") -> dict[str, float]:
-    """Unit-length vector: sublinear term frequency times information."""
-    counts = Counter(tokenize(text))
-    vector = {w: (1 + math.log(n)) * information(w, language) for w, n in counts.items()}
-    norm = math.sqrt(sum(x * x for x in vector.values()))
-    return {w: x / norm for w, x in vector.items()} if norm else {}
+@functools.lru_cache(maxsize=50_000)
+def _frequency(word: str, language: str) -> float:
+    return max(word_frequency(word, language), _UNSEEN_FREQUENCY)
 
 
-def _contributions(vector: dict[str, float], centroid: dict[str, float]) -> dict[str, float]:
-    """Each shared word's part of the cosine between a unit vector and a centroid."""
-    return {w: x * centroid[w] for w, x in vector.items() if w in centroid}
+def sentences(text: str, titled: bool = True) -> tuple[str, list[str]]:
+    """(title, sentences): the first line is the title (if ``titled``); lines
+    are split into sentences."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if not lines:
+        return "", []
+    title, body = (lines[0], lines[1:]) if titled else ("", lines)
+    found = []
+    for line in body:
+        found.extend(part for part in _SENTENCE_END.split(line) if part.strip())
+    return title, found
 
 
-def _unit(vector: dict[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(x * x for x in vector.values()))
-    return {w: x / norm for w, x in vector.items()} if norm else {}
+def passages(text: str, size: int = PASSAGE_WORDS, titled: bool = True, language: str = "en") -> list[set[str]]:
+    """The word sets of a text's passages: consecutive sentences of about
+    ``size`` words (one sentence shared with the next passage), each with
+    the title's words. A text shorter than that is one passage."""
+    title, found = sentences(text, titled)
+    title_words = set(terms(title, language))
+    windows: list[set[str]] = []
+    current: list[list[str]] = []
+    length = 0
+    for sentence in found:
+        words = terms(sentence, language)
+        current.append(words)
+        length += len(words)
+        if length >= size:
+            windows.append(title_words.union(*current))
+            current = current[-1:]
+            length = len(current[0])
+    if current or not windows:
+        windows.append(title_words.union(*current) if current else title_words)
+    return windows
 
 
-def _mean_vector(vectors: Iterable[dict[str, float]]) -> dict[str, float]:
+def _decayed(weights: Iterable[float], decay: float) -> float:
+    return sum(weight * decay**rank for rank, weight in enumerate(sorted(weights, reverse=True)))
+
+
+def capitalised_share(texts: Iterable[str], language: str = "en") -> dict[str, float]:
+    """Per stem: the share of its uses inside a sentence (not first) written
+    with a capital letter. Names are written so; other words only at the start."""
+    capitalised: Counter[str] = Counter()
     total: Counter[str] = Counter()
-    count = 0
-    for vector in vectors:
-        if vector:
-            total.update(vector)
-            count += 1
-    return {w: x / count for w, x in total.items()} if count else {}
+    for text in texts:
+        for match in _WORD.finditer(text):
+            before = text[max(0, match.start() - 3) : match.start()]
+            if match.start() == 0 or re.search(r"[.!?:\n\"“‘(]\s*$", before):
+                continue  # first word of a sentence or line: capitalised anyway
+            word = match.group()
+            key = stem(word.lower(), language)
+            total[key] += 1
+            if word[0].isupper():
+                capitalised[key] += 1
+    return {word: capitalised[word] / count for word, count in total.items()}
+
+
+def specific_words(texts: Sequence[str], language: str) -> tuple[dict[str, float], dict[str, str]]:
+    """Stems the texts use more than language at large, weighted by how much
+    more (log-likelihood ratio) and by the share of texts that use them; and
+    each stem's commonest word, to show in reasons."""
+    counts: Counter[str] = Counter()
+    used_by: Counter[str] = Counter()
+    forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for text in texts:
+        words = tokenize(text)
+        stems = [stem(word, language) for word in words]
+        counts.update(stems)
+        used_by.update(set(stems))
+        for word, key in zip(words, stems, strict=True):
+            forms[key][word] += 1
+    total = sum(counts.values())
+    weights = {}
+    for key, count in counts.items():
+        # The stem's frequency in language at large: its words' together.
+        background = min(1.0, sum(_frequency(word, language) for word in forms[key]))
+        if max(_frequency(word, language) for word in forms[key]) > FUNCTION_WORD_FREQUENCY:
+            continue
+        ratio = math.log((count + SMOOTHING * background) / ((total + SMOOTHING) * background))
+        if ratio > 0:
+            weights[key] = ratio * (used_by[key] / len(texts)) ** 2
+    return weights, {key: words.most_common(1)[0][0] for key, words in forms.items() if key in weights}
 
 
 @dataclass(frozen=True)
 class Verdict:
     score: float
     relevant: bool
-    terms: tuple[tuple[str, float], ...]  # (word, share of the score), best first
+    terms: tuple[tuple[str, float], ...]  # (word, share of the passage's evidence), best first
     penalty: float = 0.0  # taken off for looking like rejected pages
     like_rejected: tuple[tuple[str, float], ...] = ()
+    missing: str = ""  # the facet a passage lacked, when it is the reason for a low score
+    borderline: bool = False  # within the band around the threshold: a weak verdict
 
     @property
     def reason(self) -> str:
@@ -103,116 +229,184 @@ class Verdict:
             text = "shares no distinctive words with the seeds"
         else:
             text = "seed words: " + ", ".join(f"{w} {share:.0%}" for w, share in self.terms)
+        if self.missing:
+            text += f"; {self.missing}"
         if self.penalty:
             words = ", ".join(w for w, _ in self.like_rejected)
             text += f"; -{self.penalty:.3f} for looking like rejected pages ({words})"
         return text
 
 
+@dataclass(frozen=True)
+class _Passage:
+    raw: float
+    names: float
+    concepts: float
+    penalty: float
+    words: frozenset[str]
+
+
 class TopicModel:
-    """Cosine similarity to the positives' centroid, less a penalty for pages
-    closer to the rejected ones than to the positives."""
+    """Names x concerns, passage by passage; see the module's docstring."""
 
     def __init__(
-        self, centroid: dict[str, float], threshold: float, language: str = "en",
-        rejected: dict[str, float] | None = None,
+        self, names: dict[str, float], concepts: dict[str, float], threshold: float, language: str = "en",
+        rejected: dict[str, float] | None = None, reference: tuple[float, float] = (1.0, 1.0), band: float = 0.0,
+        shown: dict[str, str] | None = None,
     ) -> None:  # fmt: skip
-        self.centroid = centroid
+        self.names = names
+        self.shown = shown or {}  # stem -> the word shown for it in reasons
+        self.concepts = concepts
         self.rejected = rejected or {}
         self.threshold = threshold
         self.language = language
+        self.band = band
+        self.name_reference, self.concept_reference = reference
+        # A topic whose seeds name nothing in particular is judged on concepts alone.
+        total = sum(names.values()) + sum(concepts.values())
+        self.uses_names = total > 0 and sum(names.values()) / total >= MIN_NAME_SHARE
+
+    @property
+    def centroid(self) -> dict[str, float]:
+        """Every weighted word of the topic (names and concepts)."""
+        return {**self.concepts, **self.names}
 
     @classmethod
     def fit(
-        cls,
-        positives: Iterable[str],
-        threshold: float,
-        negatives: Iterable[str] = (),
-        language: str = "en",
-    ) -> TopicModel:
-        """Centroids of the positive and the negative (rejected) texts.
-
-        Subtracting the negatives from the positives (Rocchio) was tried
-        first: rejecting phone reviews that name the vendor took weight off
-        the vendor's name itself and pushed real coverage under the
-        threshold. Two centroids keep what the seeds are about intact and
-        penalise only pages that look more like what was rejected.
-        """
-        centroid = _unit(_mean_vector(weigh(text, language) for text in positives))
-        if not centroid:
+        cls, positives: Iterable[str], threshold: float, negatives: Iterable[str] = (), language: str = "en",
+        band: float = 0.0, yardstick: int | None = None,
+    ) -> TopicModel:  # fmt: skip
+        """The two facets of the positives, and the words of the negatives
+        (rejected candidates) that the positives do not share. The scale is
+        set by the first ``yardstick`` positives (the seeds; all by default),
+        so accepting a candidate adds words to the topic without moving it."""
+        texts = [text for text in positives if text.strip()]
+        if not texts:
             raise ValueError("the relevance model needs at least one non-empty seed text")
-        rejected = _unit(_mean_vector(weigh(text, language) for text in negatives))
-        return cls(centroid, threshold, language, rejected)
+        capitals = capitalised_share(texts, language)
+        weights, shown = specific_words(texts, language)
+        names = {w: x for w, x in weights.items() if capitals.get(w, 0.0) >= NAME_CAPITALISED_SHARE}
+        concepts = {w: x for w, x in weights.items() if w not in names}
+        if not names and not concepts:
+            raise ValueError("the relevance model found no distinctive words in the seed texts")
+        rejected_texts = [text for text in negatives if text.strip()]
+        rejected = {}
+        if rejected_texts:
+            # Only words the positives never use count against a page (a rejected
+            # story about the topic's own subject must not teach the model
+            # against its words), and one rejection teaches less than several.
+            used = set().union(*(terms(text, language) for text in texts))
+            confidence = len(rejected_texts) / (len(rejected_texts) + REJECTION_PRIOR)
+            rejected_weights, rejected_shown = specific_words(rejected_texts, language)
+            rejected = {w: x * confidence for w, x in rejected_weights.items() if w not in used}
+            shown = {**rejected_shown, **shown}
+        model = cls(names, concepts, threshold, language, rejected, band=band, shown=shown)
+        # The scale of both facets: what the seeds' passages typically carry.
+        measured = texts[:yardstick] if yardstick else texts
+        evidence = [model._evidence(words) for text in measured for words in passages(text, language=language)]
+        name_ref = statistics.median(e[0] for e in evidence) or 1.0
+        concept_ref = statistics.median(e[1] for e in evidence) or 1.0
+        model.name_reference, model.concept_reference = name_ref, concept_ref
+        return model
 
     @classmethod
-    def from_seeds(cls, seeds_dir: Path, threshold: float, language: str = "en") -> TopicModel:
-        return cls.fit((read_seed(p).text for p in seed_files(seeds_dir)), threshold, language=language)
+    def from_seeds(cls, seeds_dir: Path, threshold: float, language: str = "en", band: float = 0.0) -> TopicModel:
+        return cls.fit((read_seed(p).text for p in seed_files(seeds_dir)), threshold, language=language, band=band)
 
     @classmethod
-    def from_corpus(cls, seeds_dir: Path, db: Any, threshold: float, language: str = "en") -> TopicModel:
-        """The model the crawl uses: the seeds (accepted candidates are among
-        them) as positives, every rejected candidate as a negative."""
+    def from_corpus(
+        cls, seeds_dir: Path, decided: tuple[Sequence[str], Sequence[str]] = ((), ()), threshold: float = 0.5,
+        language: str = "en", band: float = 0.0,
+    ) -> TopicModel:  # fmt: skip
+        """The model the crawl uses: the seeds and the accepted candidates as
+        positives, the rejected ones as negatives (``decided``: the texts of
+        both, Store.decided_texts())."""
         positives = [read_seed(p).text for p in seed_files(seeds_dir)]
-        negatives: list[str] = []
-        if db is not None and "documents" in db.table_names():
-            positives += [r["text"] for r in db.query("select text from documents where status = 'accepted'")]
-            negatives = [r["text"] for r in db.query("select text from documents where status = 'rejected'")]
-        return cls.fit(dict.fromkeys(positives), threshold, negatives=negatives, language=language)
+        accepted, rejected = decided
+        texts = list(dict.fromkeys([*positives, *accepted]))
+        return cls.fit(texts, threshold, rejected, language, band, yardstick=len(positives))
+
+    # -- judging ----------------------------------------------------------------------
+
+    def _evidence(self, words: set[str] | frozenset[str]) -> tuple[float, float, float]:
+        names = _decayed((self.names[w] for w in words if w in self.names), NAME_DECAY)
+        concepts = _decayed((self.concepts[w] for w in words if w in self.concepts), CONCEPT_DECAY)
+        penalty = _decayed((self.rejected[w] for w in words if w in self.rejected), CONCEPT_DECAY)
+        return names, concepts, penalty
+
+    def _passage(self, words: set[str]) -> _Passage:
+        names, concepts, penalty = self._evidence(words)
+        names /= self.name_reference
+        concepts /= self.concept_reference
+        penalty /= self.concept_reference
+        said = concepts - penalty
+        raw = min(names, said) if self.uses_names else said
+        return _Passage(max(0.0, raw), names, concepts, penalty, frozenset(words))
+
+    def _best(self, text: str, titled: bool = True) -> _Passage:
+        candidates = (self._passage(words) for words in passages(text, titled=titled, language=self.language))
+        return max(candidates, key=lambda p: (p.raw, p.names + p.concepts))
+
+    def judge(self, text: str, titled: bool = True) -> Verdict:
+        """The verdict on a text in the seed format (title line first)."""
+        best = self._best(text, titled)
+        score = round(squash(best.raw), 4)
+        missing = ""
+        if self.uses_names and best.names < best.concepts and best.names < 0.5:
+            missing = "none of the seeds' names"
+        elif best.concepts - best.penalty < 0.5 and (not self.uses_names or best.names >= best.concepts):
+            missing = "few of the seeds' other words"
+        like_rejected = self._telling({w: self.rejected[w] for w in best.words if w in self.rejected})[:4]
+        return Verdict(
+            score, score >= self.threshold, self._telling(self._earned(best.words)),
+            round(squash(min(best.penalty, best.concepts)), 4) if best.penalty else 0.0, like_rejected,
+            missing, abs(score - self.threshold) <= self.band if self.band else False,
+        )  # fmt: skip
 
     def similarity(self, text: str) -> tuple[float, dict[str, float]]:
-        parts = _contributions(weigh(text, self.language), self.centroid)
-        return min(1.0, sum(parts.values())), parts
+        """The score before any threshold, and what each word contributed."""
+        best = self._best(text)
+        return squash(best.raw), self._earned(best.words)
 
-    def judge(self, text: str) -> Verdict:
-        vector = weigh(text, self.language)
-        parts = _contributions(vector, self.centroid)
-        positive = min(1.0, sum(parts.values()))
-        penalty, like_rejected = 0.0, ()
-        if self.rejected:
-            negative_parts = _contributions(vector, self.rejected)
-            penalty = NEGATIVE_WEIGHT * max(0.0, sum(negative_parts.values()) - positive)
-            if penalty:
-                like_rejected = self._telling(negative_parts, sum(negative_parts.values()))[:4]
-        score = max(0.0, positive - penalty)
-        terms = self._telling(parts, positive) if positive else ()
-        return Verdict(round(score, 4), score >= self.threshold, terms, round(penalty, 4), like_rejected)
+    def _earned(self, words: Iterable[str]) -> dict[str, float]:
+        """Each topic word's weight among ``words``: what earned a passage its score."""
+        topic = self.centroid
+        return {w: topic[w] for w in words if w in topic}
+
+    def _telling(self, parts: dict[str, float]) -> tuple[tuple[str, float], ...]:
+        total = sum(parts.values())
+        if not total:
+            return ()
+        best = sorted(parts.items(), key=lambda item: item[1], reverse=True)[:REASON_TERMS]
+        return tuple((self.shown.get(w, w), x / total) for w, x in best)
 
     @property
     def first_pass_cutoff(self) -> float:
         return FIRST_PASS_SHARE * self.threshold
 
     def first_pass(self, preview: str) -> Verdict:
-        """Is a page worth reading in full? Judged on a cheap preview.
-
-        A preview (extract.previews) still holds navigation, teasers and
-        footers, which dilute the cosine of a relevant article below the
-        threshold. The part of the score earned by rare words (the ones a
-        reason names) is what separates topics, so it alone is compared
-        with a fraction of the threshold: generous on purpose, as a page
-        dropped here is never read.
-        """
-        parts = {
-            w: x
-            for w, x in _contributions(weigh(preview, self.language), self.centroid).items()
-            if information(w, self.language) >= REASON_MIN_INFORMATION
-        }
-        score = sum(parts.values())
-        terms = self._telling(parts, score) if score else ()
-        return Verdict(round(score, 4), score >= self.first_pass_cutoff, terms)
-
-    def _telling(self, parts: dict[str, float], total: float) -> tuple[tuple[str, float], ...]:
-        # The reason names the telling words; "its" and "said" add a little to
-        # every score and would only crowd the explanation.
-        telling = ((w, x) for w, x in parts.items() if information(w, self.language) >= REASON_MIN_INFORMATION)
-        best = sorted(telling, key=lambda item: item[1], reverse=True)[:REASON_TERMS]
-        return tuple((w, x / total) for w, x in best)
+        """Is a page worth reading in full? Judged the same way on a cheap
+        preview (its paragraphs, or its whole body text); passages make the
+        page's chrome harmless, and the cutoff is generous on purpose: a page
+        dropped here is never read."""
+        verdict = self.judge(preview, titled=False)  # a preview's first line is chrome, not a title
+        return Verdict(verdict.score, verdict.score >= self.first_pass_cutoff, verdict.terms, verdict.penalty,
+                       verdict.like_rejected, verdict.missing)  # fmt: skip
 
     def link_priority(self, parent_score: float, anchor: str, url: str) -> int:
         """Best-first order for a link: its page's score plus its own words'.
 
         Scrapy pops higher priorities first; the anchor text and the words in
-        the URL path are a cheap preview of what the link leads to.
+        the URL path are a cheap preview of what the link leads to: the
+        topic's words among them, as evidence of both facets.
         """
-        words = anchor + " " + re.sub(r"[^A-Za-z]+", " ", url.split("//", 1)[-1].split("/", 1)[-1])
-        link_score, _ = self.similarity(words)
+        path = re.sub(r"[^A-Za-z]+", " ", url.split("//", 1)[-1].split("/", 1)[-1])
+        words = set(terms(anchor + " " + path, self.language))
+        names, concepts, penalty = self._evidence(words)
+        link_score = squash((names / self.name_reference + max(0.0, concepts - penalty) / self.concept_reference) / 2)
         return int(round(100 * parent_score + 100 * link_score))
+
+
+def squash(raw: float) -> float:
+    """Evidence (1.0: as strong as a typical seed passage) onto [0, 1)."""
+    return 1.0 - math.exp(-raw)

@@ -89,10 +89,10 @@ def write_report(store: Store, path: Path) -> Path:
                          ("seed", "seed texts"), ("offtopic", "off topic seen"))
     )  # fmt: skip
     queue_table = _table(
-        ["id", "score", "lang", "published", "site", "title"],
+        ["id", "score", "borderline", "lang", "published", "site", "title"],
         [
-            [r["queue_seq"], round(r["score"], 3), r["language"], r["published"],
-             site_name(r), r["title"]]
+            [r["queue_seq"], round(r["score"], 3), "borderline" if r.get("borderline") else "", r["language"],
+             r["published"], site_name(r), r["title"]]
             for r in pending
         ],
     )  # fmt: skip

@@ -131,8 +131,14 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "threshold": Key(
             _is_fraction,
             "a number from 0 to 1",
-            0.28,
+            0.48,
             "score at or above which a page is on topic (queued, links followed)",
+        ),
+        "band": Key(
+            _is_fraction,
+            "a number from 0 to 1",
+            0.1,
+            "scores this close to the threshold are borderline: marked so, and queued even just below it",
         ),
         "languages": Key(
             _is_language_list,
@@ -182,6 +188,7 @@ class Sources:
     download_timeout: int
     max_body_bytes: int
     threshold: float
+    band: float
     languages: list[str]
     allow_hosts: list[str]
     time: str

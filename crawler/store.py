@@ -259,6 +259,18 @@ def m006_corpus(db: sqlite_utils.Database) -> None:
     db["corpus"].create({"key": str, "value": str}, pk="key")
 
 
+@migrations()
+def m007_borderline(db: sqlite_utils.Database) -> None:
+    """Weak verdicts: scores within relevance.band of the threshold."""
+    db["documents"].add_column("borderline", int)
+    db.execute("drop view if exists pending_queue")
+    db.create_view(
+        "pending_queue",
+        "select queue_seq, queue_file, score, borderline, language, published, sitename, title, url, reason "
+        "from documents where status = 'pending' order by score desc",
+    )
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -343,6 +355,7 @@ class Document:
     found_via: str
     found_on: str | None
     shingles: frozenset[int]
+    borderline: bool = False
 
 
 class Store:
@@ -586,6 +599,7 @@ class Store:
             "first_seen": now(),
             "shingles": len(doc.shingles),
             "text": doc.text,
+            "borderline": int(doc.borderline),
         }
         return row
 
@@ -788,6 +802,13 @@ class Store:
         if status is None:
             return self.table("documents").rows
         return self.table("documents").rows_where("status = ?", [status])
+
+    def decided_texts(self) -> tuple[list[str], list[str]]:
+        """The texts of accepted and of rejected candidates: what the relevance
+        model learns from besides the seeds."""
+        accepted = [r["text"] for r in self.db.query("select text from documents where status = 'accepted'")]
+        rejected = [r["text"] for r in self.db.query("select text from documents where status = 'rejected'")]
+        return accepted, rejected
 
     def copies_of(self, digest: str) -> list[dict[str, Any]]:
         return list(self.table("copies").rows_where("hash = ?", [digest], order_by="id"))

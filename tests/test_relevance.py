@@ -1,10 +1,11 @@
 from pathlib import Path
 
 from crawler.relevance import TopicModel, tokenize
+from crawler.sources import SCHEMA
 
 from .conftest import DATA, SEEDS
 
-THRESHOLD = 0.28
+THRESHOLD = SCHEMA["relevance"]["threshold"].default
 
 
 def model() -> TopicModel:
@@ -72,12 +73,12 @@ def test_a_rejected_kind_of_article_scores_lower_afterwards(tmp_path: Path) -> N
     from .test_store import make_doc
 
     store = Store(tmp_path / "storage")
-    before = TopicModel.from_corpus(SEEDS, store.db, THRESHOLD).judge(NEW_PHONE_REVIEW).score
+    before = TopicModel.from_corpus(SEEDS, store.decided_texts(), THRESHOLD).judge(NEW_PHONE_REVIEW).score
     run = store.start_run("sources.toml")
     for text in PHONE_REVIEWS:
         store.add_candidate(make_doc(text, url=f"http://127.0.0.1/{len(text)}"), run)
     store.db.execute("update documents set status = 'rejected'")
-    after = TopicModel.from_corpus(SEEDS, store.db, THRESHOLD)
+    after = TopicModel.from_corpus(SEEDS, store.decided_texts(), THRESHOLD)
     store.close()
     assert after.judge(NEW_PHONE_REVIEW).score < before * 0.8
     # while real coverage of the topic keeps its standing
@@ -94,11 +95,11 @@ def test_accepted_candidates_count_as_positives(tmp_path: Path, labelled: list[d
 
     row = next(r for r in labelled if r["id"] == "ukban-018")  # relevant, the weakest of the sample
     store = Store(tmp_path / "storage")
-    before = TopicModel.from_corpus(SEEDS, store.db, THRESHOLD).judge(row["text"]).score
+    before = TopicModel.from_corpus(SEEDS, store.decided_texts(), THRESHOLD).judge(row["text"]).score
     other = next(r for r in labelled if r["id"] == "ukban-068")
     store.add_candidate(make_doc(other["text"]), store.start_run("x"))
     store.db.execute("update documents set status = 'accepted'")
-    assert TopicModel.from_corpus(SEEDS, store.db, THRESHOLD).judge(row["text"]).score > before
+    assert TopicModel.from_corpus(SEEDS, store.decided_texts(), THRESHOLD).judge(row["text"]).score > before
     store.close()
 
 
@@ -106,3 +107,60 @@ def test_reason_leaves_out_common_words() -> None:
     verdict = model().judge("Huawei said its network equipment is safe, and the government agreed.")
     words = [w for w, _ in verdict.terms]
     assert "huawei" in words and "its" not in words and "the" not in words
+
+
+# -- what the seeds are about, not just their words (issue 13) ---------------------------------
+
+PHONE_LAUNCH = (
+    "Huawei launches the Mate 70 with a bigger battery\n\nHuawei on Tuesday launched its new flagship phone, the "
+    "Mate 70, with a 6.8-inch display, a 50MP camera and a 5,500 mAh battery. The Chinese company said the handset "
+    "goes on sale in China next week at a lower price than its predecessor, and that sales of its phones rose 20% "
+    "last quarter."
+)
+
+
+def test_a_wire_brief_is_judged_like_the_article_it_summarises(labelled: list[dict]) -> None:
+    """A title and a two-sentence lead (a brief, a feed entry) is one passage:
+    it needs as much evidence as a seed passage, not as a whole article."""
+    row = next(r for r in labelled if r["id"] == "ukban-004")
+    body = [line for line in row["text"].split("\n") if len(line.split()) > 12]
+    brief = row["title"] + "\n\n" + " ".join(body[0].split(". ")[:2])
+    assert len(brief.split()) < 80
+    assert model().judge(brief).relevant
+
+
+def test_the_vendor_without_the_concern_is_off_topic_and_says_why() -> None:
+    verdict = model().judge(PHONE_LAUNCH)
+    assert not verdict.relevant and verdict.score < 0.5 * THRESHOLD
+    assert "huawei" in dict(verdict.terms) and verdict.reason.endswith("few of the seeds' other words")
+
+
+def test_the_concern_without_the_vendor_is_off_topic_and_says_why(labelled: list[dict]) -> None:
+    row = next(r for r in labelled if r["id"] == "cyber-0042")  # a university's data breach
+    verdict = model().judge(row["title"] + "\n" + row["text"])
+    assert not verdict.relevant and "security" in dict(verdict.terms)
+    assert "none of the seeds' names" in verdict.reason
+
+
+def test_a_story_is_judged_by_its_best_passage_not_diluted_by_the_rest(labelled: list[dict]) -> None:
+    row = next(r for r in labelled if r["id"] == "ukban-004")
+    text = row["title"] + "\n" + row["text"]
+    padding = "\n".join(f"Recipe {i}: fold the butter into the flour; bake the dough for an hour." for i in range(80))
+    alone, padded = model().judge(text), model().judge(text + "\n" + padding)
+    assert padded.relevant and abs(padded.score - alone.score) < 0.05
+
+
+def test_verdicts_near_the_threshold_are_marked_borderline() -> None:
+    topic = TopicModel.from_seeds(SEEDS, THRESHOLD, band=0.1)
+    brief = "Huawei and the UK\n\nBritain decided to remove Huawei equipment from its telecoms networks"
+    weak, strong = topic.judge(brief + "."), topic.judge(brief + " over security concerns.")
+    assert weak.borderline and abs(weak.score - THRESHOLD) <= 0.1
+    assert not strong.borderline and strong.relevant and strong.score > weak.score
+
+
+def test_a_verdict_is_fast_enough_to_stay_in_the_crawl() -> None:
+    """Not a timing test: the work a verdict does is bounded by the text, and
+    the model holds only the seeds' weighted words (a few thousand)."""
+    topic = model()
+    assert len(topic.centroid) < 5_000
+    assert topic.judge("").score == 0.0 and not topic.judge("x " * 10).relevant

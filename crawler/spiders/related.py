@@ -152,7 +152,9 @@ class RelatedSpider(scrapy.Spider):
             self.run_id = self.store.adopt_run(self.adopt_run_id)
         else:
             self.run_id = self.store.start_run(self.sources.path)
-        self.model = TopicModel.from_corpus(self.sources.seeds_dir, self.store.db, self.sources.threshold)
+        self.model = TopicModel.from_corpus(
+            self.sources.seeds_dir, self.store.decided_texts(), self.sources.threshold, band=self.sources.band
+        )
         settings = self.crawler.settings
         workers = settings.get("SEEDCRAWL_WORKERS")
         self.analyser = PageAnalyser(
@@ -391,7 +393,7 @@ class RelatedSpider(scrapy.Spider):
         # The links go into the frontier before the page is recorded as read:
         # a crawl killed in between finds them there when it starts again.
         follow = []
-        if (meta["seed"] or verdict.relevant) and meta["hops"] < self.sources.max_depth:
+        if (meta["seed"] or verdict.relevant or verdict.borderline) and meta["hops"] < self.sources.max_depth:
             follow = list(self.follow_links(response, verdict.score, meta["hops"] + 1))
         yield PageItem(
             article=article,
