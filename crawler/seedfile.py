@@ -140,11 +140,14 @@ def write_atomic(path: Path, data: bytes) -> None:
 
     The temp file lives in the target folder so the rename cannot cross
     file systems; fsync before rename so a power cut cannot leave a renamed
-    but empty file; fsync the folder so the rename itself survives.
+    but empty file; fsync the folder so the rename itself survives. The file
+    gets the mode any new file would (0644 under the usual umask), not the
+    temp file's private 0600.
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -158,6 +161,20 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _umask() -> int:
+    """The process's umask: from /proc where Linux says it (no side effect on
+    other threads), else by setting it and putting it back."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_seed(path: Path, seed: SeedFile | str) -> None:

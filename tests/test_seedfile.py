@@ -85,3 +85,18 @@ def test_non_utf8_seed_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_bytes(b"Title\n\ncaf\xe9")
     with pytest.raises(SeedFormatError, match="not UTF-8"):
         read_seed(bad)
+
+
+def test_written_files_get_the_usual_mode_not_the_temp_files(tmp_path) -> None:
+    """Issue 15: accepted seeds were 0600 while the seeds beside them are 0644."""
+    import os
+    import stat
+
+    from crawler.seedfile import write_seed as write
+
+    previous = os.umask(0o022)
+    try:
+        write(tmp_path / "005_0000000000000000.txt", "Title\n\nText.")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "005_0000000000000000.txt").stat().st_mode) == 0o644
