@@ -244,6 +244,17 @@ def workers_of(pid: int) -> list[int]:
     return found
 
 
+def finish(process: subprocess.Popen, timeout: float) -> tuple[str, str]:
+    """communicate(), and on a timeout end the whole process group (no test
+    leaves a hung crawl and its workers behind)."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
+
+
 def wait_for(condition, timeout: float = 60, step: float = 0.05) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -280,7 +291,7 @@ def test_a_killed_worker_is_replaced_or_stops_the_crawl_with_its_own_outcome(
     assert wait_for(lambda: len(workers_of(crawl_process.pid)) == 2 and pages_done(storage) >= 1)
     victim = workers_of(crawl_process.pid)[0]
     os.kill(victim, signal.SIGKILL)  # what the OOM killer does
-    _, stderr = crawl_process.communicate(timeout=180)
+    _, stderr = finish(crawl_process, 180)
     log = (folder / "crawl.log").read_text()
     assert "Traceback" not in log and "BrokenProcessPool" not in log
     assert f"An analysis worker process died (pid {victim} killed by SIGKILL)" in log or restarts == 0
@@ -320,7 +331,7 @@ def test_stopping_a_crawl_at_a_random_moment_is_clean(how: str, web, tmp_path: P
     time.sleep(moment)
     workers = workers_of(crawl_process.pid)
     os.killpg(crawl_process.pid, signal.SIGINT if how.startswith("SIGINT") else signal.SIGTERM)
-    _, stderr = crawl_process.communicate(timeout=120)
+    _, stderr = finish(crawl_process, 120)
     context = f"{how} after {moment:.2f} s (SEEDCRAWL_FAULT_SEED={SEED})"
     assert crawl_process.returncode == 0, context
     assert "Traceback" not in stderr, context
@@ -363,7 +374,7 @@ def test_stopping_the_scheduler_during_a_crawl_is_clean(how: str, web, tmp_path:
             os.kill(pid, signal.SIGTERM)
     else:
         os.kill(scheduler.pid, signal.SIGTERM)
-    output, _ = scheduler.communicate(timeout=180)
+    output, _ = finish(scheduler, 180)
     context = f"{how} {moment:.2f} s into the crawl (SEEDCRAWL_FAULT_SEED={SEED})"
     assert scheduler.returncode == 0, (context, output[-3000:])
     assert "Traceback" not in output and " ERROR: " not in output, (context, output[-3000:])
