@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import sqlite3
 import sys
@@ -133,9 +132,10 @@ def open_review(storage: Path, seeds_dir: Path | None = None, claim: bool = Fals
     store = open_store(storage)
     recorded = store.corpus().get("seeds")
     folder = seeds_dir or (recorded if recorded is not None and recorded.exists() else Path("seeds"))
-    store.check_corpus(folder)
-    if claim and recorded != Path(os.path.normpath(folder.absolute())):
-        store.record_corpus(folder)
+    if claim:
+        store.claim_corpus(folder)
+    else:
+        store.check_corpus(folder)
     review = Review(store, folder)
     if folder.is_dir():
         review.reconcile()
@@ -366,13 +366,12 @@ def queue(storage: Path, min_score, since, until, site, lang, as_json: bool) -> 
     console.print(queue_table(rows))
 
 
-def queue_table(rows: list[dict], order: str = "best first") -> Table:
+def queue_table(rows: list[dict]) -> Table:
     """The pending candidates as a table that fits an 80-column terminal."""
     weak = sum(1 for row in rows if row.get("borderline"))
     caption = f"* borderline: a weak verdict, near the threshold ({weak})" if weak else None
-    table = Table(
-        title=f"Review queue: {len(rows)} candidate(s), {order}", caption=caption, box=box.SIMPLE_HEAD, pad_edge=False
-    )  # fmt: skip
+    title = f"Review queue: {len(rows)} candidate(s), best first"
+    table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("id", "score", "lang", "published", "site"):
         table.add_column(column, no_wrap=True)
     table.add_column("title")

@@ -1,6 +1,6 @@
 """wordfreq's word frequencies, held in a trie: ~2 MB a process instead of ~33.
 
-relevance.information() asks wordfreq how common each word is. wordfreq
+relevance.specific_words() asks wordfreq how common each word is. wordfreq
 answers from a Python dict of its whole list (321,000 str keys for
 English), and every process of a crawl holds one: the crawl's and each
 extraction worker's, a fifth of a crawl's memory. A MARISA trie

@@ -134,8 +134,10 @@ class CrawlRunner:
             store.close()
         # A stop asked for (shutdown) is not a failure: said, not shouted.
         level = {"finished": logging.INFO, "shutdown": logging.WARNING}.get(status, logging.ERROR)
+        if code and status == "finished":
+            level = logging.ERROR  # it ran to its end, then failed
         logger.log(
-            level if code == 0 or status != "finished" else logging.ERROR,
+            level,
             "Crawl %d %s (exit %d): %s pages, %s new, %s duplicates, %s errors",
             run_id, status, code, *(row[k] or 0 for k in ("pages", "new", "duplicates", "errors")),
         )  # fmt: skip

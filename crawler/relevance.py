@@ -32,6 +32,7 @@ its score.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -76,10 +77,9 @@ REASON_TERMS = 8
 # Rejections needed before what they share counts half (the evidence of
 # rejected candidates is shrunk by n / (n + this)).
 REJECTION_PRIOR = 3
-# Kept for the crawl's first pass and link order (crawler.analysis, spider).
+# The crawl's first pass (crawler.analysis) lets a preview through at this
+# share of the threshold (bench/relevance.py: no queued page lost up to 0.7).
 FIRST_PASS_SHARE = 0.5
-# The words of a reason (rarer than about 1 word in 2,000).
-REASON_MIN_INFORMATION = -math.log(5e-4)
 
 
 def tokenize(text: str) -> list[str]:
@@ -115,12 +115,6 @@ def stem(word: str, language: str = "en") -> str:
 def terms(text: str, language: str = "en") -> list[str]:
     """The stems of a text's words."""
     return [stem(word, language) for word in tokenize(text)]
-
-
-@functools.lru_cache(maxsize=50_000)
-def information(word: str, language: str = "en") -> float:
-    """-log(frequency in general language): how much a word tells."""
-    return -math.log(_frequency(word, language))
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -243,7 +237,7 @@ class _Passage:
     names: float
     concepts: float
     penalty: float
-    words: frozenset[str]
+    words: set[str]
 
 
 class TopicModel:
@@ -328,7 +322,7 @@ class TopicModel:
 
     # -- judging ----------------------------------------------------------------------
 
-    def _evidence(self, words: set[str] | frozenset[str]) -> tuple[float, float, float]:
+    def _evidence(self, words: set[str]) -> tuple[float, float, float]:
         names = _decayed((self.names[w] for w in words if w in self.names), NAME_DECAY)
         concepts = _decayed((self.concepts[w] for w in words if w in self.concepts), CONCEPT_DECAY)
         penalty = _decayed((self.rejected[w] for w in words if w in self.rejected), CONCEPT_DECAY)
@@ -341,7 +335,7 @@ class TopicModel:
         penalty /= self.concept_reference
         said = concepts - penalty
         raw = min(names, said) if self.uses_names else said
-        return _Passage(max(0.0, raw), names, concepts, penalty, frozenset(words))
+        return _Passage(max(0.0, raw), names, concepts, penalty, words)
 
     def _best(self, text: str, titled: bool = True) -> _Passage:
         candidates = (self._passage(words) for words in passages(text, titled=titled, language=self.language))
@@ -362,11 +356,6 @@ class TopicModel:
             round(squash(min(best.penalty, best.concepts)), 4) if best.penalty else 0.0, like_rejected,
             missing, abs(score - self.threshold) <= self.band if self.band else False,
         )  # fmt: skip
-
-    def similarity(self, text: str) -> tuple[float, dict[str, float]]:
-        """The score before any threshold, and what each word contributed."""
-        best = self._best(text)
-        return squash(best.raw), self._earned(best.words)
 
     def _earned(self, words: Iterable[str]) -> dict[str, float]:
         """Each topic word's weight among ``words``: what earned a passage its score."""
@@ -390,8 +379,7 @@ class TopicModel:
         page's chrome harmless, and the cutoff is generous on purpose: a page
         dropped here is never read."""
         verdict = self.judge(preview, titled=False)  # a preview's first line is chrome, not a title
-        return Verdict(verdict.score, verdict.score >= self.first_pass_cutoff, verdict.terms, verdict.penalty,
-                       verdict.like_rejected, verdict.missing)  # fmt: skip
+        return dataclasses.replace(verdict, relevant=verdict.score >= self.first_pass_cutoff, borderline=False)
 
     def link_priority(self, parent_score: float, anchor: str, url: str) -> int:
         """Best-first order for a link: its page's score plus its own words'.

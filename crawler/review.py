@@ -243,7 +243,7 @@ class Review:
     def _known_seed_files(self) -> set[str]:
         return {r["seed_file"] for r in self.db.query("select seed_file from documents where seed_file is not null")}
 
-    def _leftover_queue_files(self) -> Iterator[tuple[Path, dict[str, Any]]]:
+    def _leftover_queue_files(self) -> Iterator[Path]:
         """Queue files of decided candidates that still hold the stored text
         (a file edited by hand is somebody's work, and stays)."""
         for row in self.db.query(
@@ -251,7 +251,7 @@ class Review:
         ):
             path = self.store.queue_dir / row["queue_file"]
             if path.exists() and content_hash(path.read_bytes().decode("utf-8", "replace")) == row["hash"]:
-                yield path, row
+                yield path
 
     def _reconcile(self) -> list[str]:
         """reconcile() inside the write lock: no other decision is in flight, so
@@ -275,7 +275,7 @@ class Review:
                 self._log(rows[0], "accept", "completed after an interrupted accept", path.name)
                 (self.store.queue_dir / rows[0]["queue_file"]).unlink(missing_ok=True)
             fixed.append(path.name)
-        for path, _row in list(self._leftover_queue_files()):
+        for path in list(self._leftover_queue_files()):
             path.unlink(missing_ok=True)
         return fixed
 

@@ -36,7 +36,7 @@ from ..outcomes import classify
 from ..relevance import TopicModel
 from ..run import stop_crawl
 from ..seedfile import read_seed, seed_files
-from ..sources import MAX_PAGES, Sources, SourcesError, load_sources, whole_number
+from ..sources import MAX_PAGES, SCHEMA, Sources, SourcesError, load_sources, whole_number
 from ..store import Document, Store, StoreError, explain_storage_error
 from ..traps import TrapDetector
 
@@ -58,8 +58,10 @@ def resolve_config(
 ) -> tuple[Sources, Path]:
     """The run's sources and storage folder from -a arguments and settings."""
     loaded = load_sources(sources or settings.get("SEEDCRAWL_SOURCES"))
+    limits = SCHEMA["limits"]  # -a overrides get the bounds sources.toml has
     loaded = loaded.with_overrides(
-        max_pages=_int_arg("max_pages", max_pages, low=1), max_depth=_int_arg("max_depth", max_depth, high=100)
+        max_pages=_int_arg("max_pages", max_pages, low=1, high=limits["max_pages"].most),
+        max_depth=_int_arg("max_depth", max_depth, high=limits["max_depth"].most),
     )
     paths = seed_files(loaded.seeds_dir)
     if not paths:
@@ -72,8 +74,8 @@ def resolve_config(
     return loaded, Path(storage or settings.get("SEEDCRAWL_STORAGE"))
 
 
-def _int_arg(name: str, value: str | None, low: int = 0, high: int = MAX_PAGES) -> int | None:
-    return None if value is None else whole_number(f"-a {name}", value, low=low, high=high)
+def _int_arg(name: str, value: str | None, low: int = 0, high: int | None = None) -> int | None:
+    return None if value is None else whole_number(f"-a {name}", value, low=low, high=high or MAX_PAGES)
 
 
 class RelatedSpider(scrapy.Spider):
