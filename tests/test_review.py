@@ -399,11 +399,14 @@ def test_decisions_killed_at_random_points_complete_or_roll_back(tmp_path: Path)
     )  # fmt: skip
 
 
-def _review_in_a_loop(folder: str, seeds: str, stop) -> None:
-    """Accept, undo, reject, undo, ... as fast as it goes, until told to stop."""
+def _review_in_a_loop(folder: str, seeds: str, deciding, stop) -> None:
+    """Accept, undo, reject, undo, ... as fast as it goes, until told to stop
+    (``deciding`` is set once the first round of decisions is made)."""
     review = Review(Store(Path(folder)), Path(seeds))
     decisions = 0
     while not stop.is_set():
+        if decisions:
+            deciding.set()
         for row in review.store.pending():
             ident = str(row["queue_seq"])
             review.accept(ident)
@@ -427,13 +430,15 @@ def test_a_crawl_finishes_while_a_reviewer_decides_in_a_tight_loop(tmp_path: Pat
     from crawler.sampleweb import SampleWebServer
 
     context = multiprocessing.get_context("spawn")
-    stop = context.Event()
+    deciding, stop = context.Event(), context.Event()
     with SampleWebServer(SEEDS) as web:
         sources = prepare_folder(tmp_path / "site", SEEDS, web)
         storage = tmp_path / "storage"
         assert run_crawl(sources, storage, tmp_path / "first.log", "-a", "max_depth=0") == 0
-        reviewer = context.Process(target=_review_in_a_loop, args=(str(storage), str(sources.parent), stop))
+        args = (str(storage), str(sources.parent), deciding, stop)
+        reviewer = context.Process(target=_review_in_a_loop, args=args)
         reviewer.start()
+        assert deciding.wait(120), "the reviewer never got going"  # busy before the crawl starts, not after
         crawl = start_crawl(sources, storage, tmp_path / "second.log", "-s", "DOWNLOAD_DELAY=0.1")
         code = crawl.wait(180)
         stop.set()
