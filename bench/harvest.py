@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.demo import crawl_command  # noqa: E402
+from crawler.config import crawl_command  # noqa: E402
 from crawler.extract import detect_language  # noqa: E402
 
 BREADTH_FIRST = [

@@ -1,6 +1,7 @@
 """Crawl throughput against the tools a user would pick instead, on one local site.
 
-Usage: .venv/bin/python bench/throughput.py [--pages 2000] [--runs 3] [--scale 20000]
+Usage: .venv/bin/python bench/throughput.py [--pages 2000] [--runs 3] [--scale 20000] [--baseline REV]
+       [--only-seedcrawl]
 
 Builds a local web of N article pages from the real HTML of the extraction
 benchmark (each page gets a unique paragraph, links to a front page and an
@@ -36,6 +37,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -118,21 +120,41 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def measure(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
-    """(wall seconds, CPU seconds of the process tree, peak tree RSS bytes)."""
+class Measured(NamedTuple):
+    wall: float  # seconds
+    cpu: float  # CPU seconds of the whole process tree
+    own_cpu: float  # CPU seconds of the started process alone (for (a): the crawl's own process)
+    peak: int  # peak RSS of the tree, bytes
+
+
+def own_cpu_seconds(pid: int) -> float | None:
+    """utime + stime of one process (not its children), from /proc/PID/stat."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Measured:
+    """Wall time, CPU of the tree and of the process itself, peak tree RSS.
+    The process's own CPU is sampled every 0.1 s (the last sample before it
+    exits: at most 0.1 s of CPU is missed)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0
+    peak, own = 0, 0.0
     while process.poll() is None:
         peak = max(peak, tree_rss(process.pid))
+        own = own_cpu_seconds(process.pid) or own
         time.sleep(0.1)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode != 0:
         raise RuntimeError(f"{command[:4]} exited {process.returncode}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, peak
+    return Measured(wall, cpu, own, peak)
 
 
 def seedcrawl_run(base: str, count: int, work: Path) -> list[str]:
@@ -170,30 +192,45 @@ def trafilatura_run(base: str, count: int, work: Path) -> list[str]:
 
 
 def command_for(key: str, base: str, count: int, work: Path) -> list[str]:
-    if key == "a":
+    if key in ("a", "a0"):
         return seedcrawl_run(base, count, work)
     if key == "b":
         return bare_run(base, work)
     return trafilatura_run(base, count, work)
 
 
-def run_all(shared: Path, count: int, runs: int, keys: str = "abc") -> dict[str, dict[str, float]]:
+def baseline_tree(revision: str, into: Path) -> Path:
+    """A checkout of seedcrawl at ``revision`` (git worktree), to crawl side by side."""
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(into), revision], check=True,
+                   capture_output=True)  # fmt: skip
+    return into
+
+
+def run_all(
+    shared: Path, count: int, runs: int, keys: str | list[str] = "abc", baseline: Path | None = None
+) -> dict[str, dict[str, float]]:
     server = serve(build_site(shared, count))
     base = f"http://127.0.0.1:{server.server_address[1]}"
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    results: dict[str, list[tuple[float, float, int]]] = {key: [] for key in keys}
+    results: dict[str, list[Measured]] = {key: [] for key in keys}
     for _ in range(runs):
-        for key in keys:
+        for key in keys:  # interleaved, so a slow moment of the machine hits every run alike
             with tempfile.TemporaryDirectory() as tmp:
                 work = Path(tmp)
-                results[key].append(measure(command_for(key, base, count, work), ROOT, env))
+                if key == "a0" and baseline is not None:  # the same crawl, the baseline's code
+                    old_env = {**env, "PYTHONPATH": str(baseline)}
+                    results[key].append(measure(command_for(key, base, count, work), baseline, old_env))
+                else:
+                    results[key].append(measure(command_for(key, base, count, work), ROOT, env))
     server.shutdown()
     summary = {}
     for key, values in results.items():
         summary[key] = {
-            "pages_per_s": statistics.median(count / wall for wall, _, _ in values),
-            "cpu_per_page": statistics.median(cpu / count for _, cpu, _ in values),
-            "peak_rss_mb": statistics.median(peak / 1e6 for _, _, peak in values),
+            "pages_per_s": statistics.median(count / m.wall for m in values),
+            "cpu_per_page": statistics.median(m.cpu / count for m in values),
+            "own_cpu_per_page": statistics.median(m.own_cpu / count for m in values),
+            "workers_cpu_per_page": statistics.median((m.cpu - m.own_cpu) / count for m in values),
+            "peak_rss_mb": statistics.median(m.peak / 1e6 for m in values),
         }
     return summary
 
@@ -204,16 +241,39 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scale", type=int, default=0, help="also crawl a site this large once (e.g. 20000)")
+    parser.add_argument("--baseline", metavar="REV", help="also crawl with seedcrawl at this git revision")
+    parser.add_argument("--only-seedcrawl", action="store_true", help="skip (b) and (c)")
     args = parser.parse_args()
-    names = {"a": "(a) seedcrawl full crawl", "b": "(b) bare Scrapy spider", "c": "(c) trafilatura CLI"}
-    summary = run_all(args.shared, args.pages, args.runs)
+    names = {"a0": f"(a0) seedcrawl at {args.baseline}", "a": "(a) seedcrawl full crawl", "b": "(b) bare Scrapy spider",
+             "c": "(c) trafilatura CLI"}  # fmt: skip
+    keys = ["a"] if args.only_seedcrawl else ["a", "b", "c"]
+    with tempfile.TemporaryDirectory() as tmp:
+        baseline = baseline_tree(args.baseline, Path(tmp) / "baseline") if args.baseline else None
+        try:
+            summary = run_all(args.shared, args.pages, args.runs, (["a0"] if baseline else []) + keys, baseline)
+        finally:
+            if baseline is not None:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(baseline)], check=False)
     print(f"{args.pages} pages on 127.0.0.1, median of {args.runs} runs, {os.cpu_count()} cores")
-    print(f"{'run':<28}{'pages/s':>9}{'CPU s/page':>12}{'peak RSS MB':>13}")
-    for key, name in names.items():
+    print(f"{'run':<34}{'pages/s':>9}{'CPU s/page':>12}{'own ms/page':>13}{'rest ms/page':>14}{'peak RSS MB':>13}")
+    for key in summary:
         m = summary[key]
-        print(f"{name:<28}{m['pages_per_s']:>9.1f}{m['cpu_per_page']:>12.4f}{m['peak_rss_mb']:>13.0f}")
-    a, b, c = (summary[k]["pages_per_s"] for k in "abc")
-    print(f"a/b = {a / b:.2f} (target >= 0.5)   a/c = {a / c:.2f} (target >= 2)   peak RSS (a) target < 500 MB")
+        print(f"{names[key]:<34}{m['pages_per_s']:>9.1f}{m['cpu_per_page']:>12.4f}{m['own_cpu_per_page'] * 1000:>13.2f}"
+              f"{m['workers_cpu_per_page'] * 1000:>14.2f}{m['peak_rss_mb']:>13.0f}")  # fmt: skip
+    print(
+        "own: the started process alone (for seedcrawl, the crawl's own process: Scrapy, SQLite, dedup);"
+        " rest: its children (the analysis workers)"
+    )
+    own = summary["a"]["own_cpu_per_page"] * 1000
+    print(f"crawl process CPU: {own:.2f} ms/page (target < 2 ms)")
+    if "a0" in summary:
+        print(
+            f"against {args.baseline}: own CPU/page {own / (summary['a0']['own_cpu_per_page'] * 1000):.2f}x, "
+            f"pages/s {summary['a']['pages_per_s'] / summary['a0']['pages_per_s']:.2f}x"
+        )
+    if "b" in summary:
+        a, b, c = (summary[k]["pages_per_s"] for k in "abc")
+        print(f"a/b = {a / b:.2f} (target >= 0.5)   a/c = {a / c:.2f} (target >= 2)   peak RSS (a) target < 500 MB")
     if args.scale:
         big = run_all(args.shared, args.scale, 1, keys="a")["a"]
         ratio = big["cpu_per_page"] / summary["a"]["cpu_per_page"]

@@ -24,10 +24,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from .report import site_name
 from .review import Review, ReviewError
 from .seedfile import SeedFormatError, read_regular_file
 from .sources import DEFAULT_SOURCES, SourcesError, load_sources
-from .store import Store, StoreError, explain_storage_error, site_name
+from .store import Store, StoreError, explain_storage_error
 
 console = Console()
 
@@ -280,7 +281,7 @@ def status(sources: Path | None, storage: Path, limit: int) -> None:
     review = open_review(storage)
     try:
         runs = review.store.last_runs(limit)
-        queued = review.store.db.table("documents").count_where("status = 'pending'")
+        queued = review.store.count_pending()
     finally:
         review.store.close()
     table = Table(title="Recent crawls", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
@@ -358,7 +359,7 @@ def queue(storage: Path, min_score, since, until, site, lang, as_json: bool) -> 
 
     Example: seedcrawl queue --min-score 0.35 --since 2020-01-01
     """
-    rows = pending_candidates(open_review(storage).store, min_score, since, until, site, lang)
+    rows = open_review(storage).store.pending_candidates(min_score, since, until, site, lang)
     if as_json:
         for row in rows:
             click.echo(json.dumps({k: row[k] for k in QUEUE_FIELDS}, ensure_ascii=False))
@@ -391,35 +392,6 @@ def score_label(row: dict) -> str:
 QUEUE_FIELDS = (
     "queue_seq", "queue_file", "hash", "score", "borderline", "language", "published", "sitename", "title", "url",
 )  # fmt: skip
-
-
-def pending_candidates(
-    store: Store, min_score=None, since=None, until=None, site=None, lang=None, uncertain_around: float | None = None
-) -> list[dict]:
-    """Pending candidates, best score first, or with ``uncertain_around`` (the
-    threshold) the weakest verdicts first: the ones a decision teaches most."""
-    where, args = ["status = 'pending'"], []
-    if min_score is not None:
-        where.append("score >= ?")
-        args.append(min_score)
-    if since:
-        where.append("published >= ?")
-        args.append(since)
-    if until:
-        where.append("published <= ?")
-        args.append(until + "~")  # dates with a time part still count as that day
-    if site:
-        where.append("(sitename like ? or url like ?)")
-        args += [f"%{site}%", f"%{site}%"]
-    if lang:
-        where.append("language = ?")
-        args.append(lang)
-    order = "score desc, queue_seq"
-    if uncertain_around is not None:
-        order = "abs(score - ?), queue_seq"
-        args.append(uncertain_around)
-    sql = f"select * from documents where {' and '.join(where)} order by {order}"
-    return list(store.db.query(sql, args))
 
 
 @cli.command()
@@ -515,7 +487,7 @@ def search(storage: Path, words: tuple[str, ...], limit: int) -> None:
     Example: seedcrawl search huawei 5g ban
     """
     store = open_review(storage).store
-    rows = search_documents(store, " ".join(words), limit)
+    rows = store.search(" ".join(words), limit)
     table = Table(title=f"{len(rows)} match(es)", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("id", "status", "score", "title", "snippet"):
         table.add_column(column, no_wrap=column in ("id", "status", "score"))
@@ -525,20 +497,6 @@ def search(storage: Path, words: tuple[str, ...], limit: int) -> None:
         snippet = " ".join(row["snippet"].split())
         table.add_row(ident, row["status"], score, Text(row["title"]), Text(snippet))
     console.print(table)
-
-
-def search_documents(store: Store, query: str, limit: int = 20) -> list[dict]:
-    # Quote each word: user text is words to find, not FTS5 syntax to parse.
-    match = " ".join('"' + word.replace('"', '""') + '"' for word in query.split())
-    return list(
-        store.db.query(
-            "select d.hash, d.queue_seq, d.status, d.score, d.title, "
-            "snippet(documents_fts, 1, '[', ']', ' … ', 12) as snippet "
-            "from documents_fts join documents d on d.rowid = documents_fts.rowid "
-            "where documents_fts match ? order by rank limit ?",
-            [match, limit],
-        )
-    )
 
 
 EXPORT_FIELDS = (
@@ -584,7 +542,7 @@ def review_command(storage: Path, seeds_dir: Path | None, uncertain: bool) -> No
     """
     review = open_review(storage, seeds_dir, claim=True)
     threshold = load_sources(recorded_sources(storage, None)).threshold if uncertain else None
-    rows = pending_candidates(review.store, uncertain_around=threshold)
+    rows = review.store.pending_candidates(uncertain_around=threshold)
     counts = {"accepted": 0, "rejected": 0, "skipped": 0}
     for position, row in enumerate(rows, 1):
         header = (
@@ -640,8 +598,10 @@ def report(storage: Path, output: Path | None) -> None:
 
 
 def show_run_summary(store: Store) -> None:
-    run = next(store.db.query("select * from runs order by id desc limit 1"))
-    outcomes = store.db.query("select outcome, count(*) as n from urls group by outcome order by n desc")
+    run = store.last_run()
+    if run is None:
+        return
+    outcomes = store.outcome_counts()
     console.print(
         f"Run {run['id']} {run['status']}: {run['pages']} pages, {run['new']} new candidates, "
         f"{run['duplicates']} duplicates, {run['offtopic']} off topic, {run['errors']} errors"
@@ -650,7 +610,7 @@ def show_run_summary(store: Store) -> None:
 
 
 def show_queue(store: Store) -> None:
-    console.print(queue_table(pending_candidates(store)))
+    console.print(queue_table(store.pending_candidates()))
 
 
 def main() -> None:

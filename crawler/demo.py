@@ -8,13 +8,12 @@ runs) and returns what landed in the queue.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import crawl_command, crawl_environment
 from .sampleweb import ADDRESSES, SampleWeb, SampleWebServer
 from .seedfile import seed_files
 from .store import DB_NAME, QUEUE_DIR, Store
@@ -66,31 +65,11 @@ def prepare_folder(folder: Path, seeds_from: Path, web: SampleWeb, max_pages: in
     return sources
 
 
-def crawl_command(sources: Path, storage: Path, log_file: Path, *extra: str) -> list[str]:
-    """The `scrapy crawl related` command line, run with this Python."""
-    return [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "related",
-        "-a",
-        f"sources={sources}",
-        "-a",
-        f"storage={storage}",
-        "-s",
-        f"LOG_FILE={log_file}",
-        # Loopback answers in microseconds; a real site gets the default start delay.
-        "-s",
-        "AUTOTHROTTLE_START_DELAY=0.05",
-        *extra,
-    ]
-
-
 def start_crawl(sources: Path, storage: Path, log_file: Path, *extra: str) -> subprocess.Popen[bytes]:
-    """The crawl as a child process (the caller waits, or kills it)."""
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    return subprocess.Popen(crawl_command(sources, storage, log_file, *extra), env=env)
+    """The crawl as a child process (the caller waits, or kills it). Loopback
+    answers in microseconds; a real site gets the default start delay."""
+    command = crawl_command(sources, storage, log_file, "-s", "AUTOTHROTTLE_START_DELAY=0.05", *extra)
+    return subprocess.Popen(command, env=crawl_environment())
 
 
 def run_crawl(sources: Path, storage: Path, log_file: Path, *extra: str, timeout: float = 300) -> int:
@@ -116,7 +95,7 @@ def last_run_status(storage: Path) -> str | None:
         return None
     store = Store(storage)
     try:
-        rows = list(store.db.query("select status from runs order by id desc limit 1"))
+        run = store.last_run()
     finally:
         store.close()
-    return rows[0]["status"] if rows else None
+    return run["status"] if run else None

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Coroutine
-from typing import Any, ClassVar
+from typing import Any
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
@@ -94,8 +94,8 @@ class ResolvedToPrivate(DNSLookupError):
 
     A DNSLookupError so Twisted treats it as "no usable address" (no
     connection, no traceback); the request then fails with a plain
-    DNSLookupError, which the spider tells apart through
-    GuardedResolver.refusals.
+    DNSLookupError, which the spider tells apart through the installed
+    resolver's ``refusals``.
     """
 
     def __init__(self, message: str, reason: str) -> None:
@@ -108,12 +108,21 @@ class GuardedResolver(CachingThreadedResolver):
     """Scrapy's resolver, refusing private and local answers.
 
     Scrapy builds the resolver from the process settings, before any spider
-    exists, so the allow-list reaches it through the class attribute that
-    AddressGuardMiddleware sets (one crawl per process).
+    exists: the allow-list comes from SEEDCRAWL_ALLOW_HOSTS there (the crawl
+    command writes sources.toml's network.allow_hosts into it). The hosts it
+    refused are kept in ``refusals`` for the spider's records.
     """
 
-    allowed: ClassVar[frozenset[str]] = frozenset()
-    refusals: ClassVar[dict[str, ResolvedToPrivate]] = {}  # host name -> why, for the spider's records
+    def __init__(self, reactor: Any, cache_size: int, timeout: float, allowed: frozenset[str] = frozenset()) -> None:
+        super().__init__(reactor, cache_size, timeout)
+        self.allowed = allowed
+        self.refusals: dict[str, ResolvedToPrivate] = {}  # host name -> why
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, reactor: Any) -> GuardedResolver:
+        settings = crawler.settings
+        cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
+        return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), allowed_hosts(settings))
 
     def getHostByName(self, name: str, timeout: Any = ()) -> Any:  # noqa: N802 - Twisted's name
         deferred = super().getHostByName(name, timeout)
@@ -121,16 +130,34 @@ class GuardedResolver(CachingThreadedResolver):
             return deferred
         return deferred.addCallback(self._check, name)
 
-    @staticmethod
-    def _check(address: str, name: str) -> str:
-        reason = refusal(address)
-        if reason:
-            error = ResolvedToPrivate(
-                f"refused {name}: resolves to {address}, a {reason.replace('_', '-')} address", reason
-            )
-            GuardedResolver.refusals[normalise_host(name)] = error
+    def _check(self, address: str, name: str) -> str:
+        error = check_address(address, name)
+        if error:
+            self.refusals[normalise_host(name)] = error
             raise error
         return address
+
+
+def check_address(address: str, name: str) -> ResolvedToPrivate | None:
+    """The refusal for a name that resolved to ``address``, or None."""
+    reason = refusal(address)
+    if reason:
+        return ResolvedToPrivate(f"refused {name}: resolves to {address}, a {reason.replace('_', '-')} address", reason)
+    return None
+
+
+def allowed_hosts(settings: Any) -> frozenset[str]:
+    """SEEDCRAWL_ALLOW_HOSTS, normalised the way hosts are compared."""
+    return frozenset(normalise_host(h) for h in settings.getlist("SEEDCRAWL_ALLOW_HOSTS"))
+
+
+def installed_resolver() -> GuardedResolver | None:
+    """The reactor's resolver if it is the guarded one (TWISTED_DNS_RESOLVER),
+    else None: a crawl must know its host names are checked."""
+    from twisted.internet import reactor
+
+    resolver = getattr(reactor, "resolver", None)
+    return resolver if isinstance(resolver, GuardedResolver) else None
 
 
 class AddressGuardMiddleware:
@@ -144,14 +171,10 @@ class AddressGuardMiddleware:
         self.allowed = allowed
         self.stats = stats
         self.resolve = resolve  # host -> Deferred of its address; the reactor's resolver by default
-        GuardedResolver.allowed = allowed
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> AddressGuardMiddleware:
-        allowed = set(crawler.settings.getlist("SEEDCRAWL_ALLOW_HOSTS"))
-        sources = getattr(crawler.spider, "sources", None)
-        allowed |= set(getattr(sources, "allow_hosts", ()))
-        return cls(frozenset(normalise_host(h) for h in allowed), crawler.stats)
+        return cls(allowed_hosts(crawler.settings), crawler.stats)
 
     def process_request(self, request: Any, spider: Any = None) -> Coroutine[Any, Any, None] | None:
         """None when the request may go; AddressRefused when its host is

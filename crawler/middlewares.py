@@ -7,7 +7,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 
 
@@ -26,28 +26,32 @@ class PageBudgetMiddleware:
     does not record, so the URL is tried in a later run.
     """
 
-    def __init__(self, stats: Any) -> None:
+    def __init__(self, stats: Any, budget: int | None, site_budget: int | None) -> None:
         self.stats = stats
+        self.budget = budget
+        self.site_budget = site_budget
         self.fetched = 0
         self.per_site: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> PageBudgetMiddleware:
-        return cls(crawler.stats)
+        settings = crawler.settings
+        if settings.get("SEEDCRAWL_MAX_PAGES") is None:
+            raise NotConfigured("no page budget (SEEDCRAWL_MAX_PAGES) in the settings")
+        budget, site_budget = settings.getint("SEEDCRAWL_MAX_PAGES"), settings.getint("SEEDCRAWL_MAX_PAGES_PER_SITE")
+        return cls(crawler.stats, budget, site_budget)
 
     def process_request(self, request: Any, spider: Any = None) -> None:
         meta = request.meta.get("seedcrawl")
         if not meta or meta.get("kind") != "page":
             return None
-        budget = request.meta.get("seedcrawl_budget")
-        if budget is not None and self.fetched >= budget:
+        if self.budget is not None and self.fetched >= self.budget:
             self.stats.inc_value("seedcrawl/skipped/budget")
-            raise BudgetExhausted(f"page budget of {budget} spent")
+            raise BudgetExhausted(f"page budget of {self.budget} spent")
         site = urlparse_cached(request).hostname or ""
-        site_budget = request.meta.get("seedcrawl_site_budget")
-        if site_budget is not None and self.per_site.get(site, 0) >= site_budget:
+        if self.site_budget and self.per_site.get(site, 0) >= self.site_budget:
             self.stats.inc_value("seedcrawl/skipped/site_budget")
-            raise BudgetExhausted(f"budget of {site_budget} pages for {site} spent")
+            raise BudgetExhausted(f"budget of {self.site_budget} pages for {site} spent")
         self.fetched += 1
         self.per_site[site] = self.per_site.get(site, 0) + 1
         return None

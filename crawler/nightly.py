@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from tzlocal import get_localzone
 
+from .config import crawl_command, crawl_environment
 from .lock import CrawlLock, CrawlLocked
 from .sources import DEFAULT_SOURCES, Sources, SourcesError, load_sources
 from .store import Store, StoreError
@@ -93,14 +93,7 @@ class CrawlRunner:
         self.stopping = threading.Event()
 
     def command(self, run_id: int, log_file: Path) -> list[str]:
-        return [
-            sys.executable, "-m", "scrapy", "crawl", "related",
-            "-a", f"sources={self.config.sources_path}",
-            "-a", f"storage={self.config.storage}",
-            "-a", f"run_id={run_id}",
-            "-s", f"LOG_FILE={log_file}",
-            *self.extra_args,
-        ]  # fmt: skip
+        return crawl_command(self.config.sources_path, self.config.storage, log_file, *self.extra_args, run_id=run_id)
 
     def run(self, trigger: str = "schedule") -> int:
         """One crawl in a child process; returns its exit status (2 if refused)."""
@@ -121,15 +114,14 @@ class CrawlRunner:
             run_id = store.start_run(self.config.sources_path, trigger, log_file=log_file, status="starting")
         finally:
             store.close()
-        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
         logger.info("Crawl %d starting, log %s", run_id, log_file)
-        self.child = subprocess.Popen(self.command(run_id, log_file), env=env, start_new_session=True)  # noqa: S603
+        self.child = subprocess.Popen(self.command(run_id, log_file), env=crawl_environment(), start_new_session=True)  # noqa: S603
         code = self.child.wait()
         self.child = None
         store = Store(storage)
         try:
             status = store.record_exit(run_id, code, stopped=self.stopping.is_set())
-            row = store.db.table("runs").get(run_id)
+            row = store.run(run_id)
         finally:
             store.close()
         # A stop asked for (shutdown) is not a failure: said, not shouted.
@@ -195,6 +187,7 @@ def next_run_time(config: NightlyConfig) -> datetime | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """scheduler.py's command line."""
     parser = argparse.ArgumentParser(prog="scheduler.py", description="Run the seedcrawl crawl every night.")
     parser.add_argument(
         "--sources", type=Path, default=DEFAULT_SOURCES, help="sources file (default seeds/sources.toml)"
@@ -203,17 +196,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="run one crawl now and exit with its status")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args, extra = parser.parse_known_args(argv)
+    return run_scheduler(args.sources, args.storage, once=args.once, extra_args=tuple(extra), debug=args.debug)
+
+
+def run_scheduler(
+    sources: Path, storage: Path, once: bool = False, extra_args: tuple[str, ...] = (), debug: bool = False
+) -> int:
+    """Run the nightly crawl until stopped (or one crawl, ``once``); the exit status."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
     try:
-        config = NightlyConfig.load(args.sources, args.storage)
+        config = NightlyConfig.load(sources, storage)
         Store(config.storage).close()
     except (SourcesError, StoreError, CrawlLocked) as exc:
-        if args.debug:
+        if debug:
             raise
         print(f"seedcrawl: {exc}", file=sys.stderr)
         return 2
-    runner = CrawlRunner(config, tuple(extra))
-    if args.once:
+    runner = CrawlRunner(config, extra_args)
+    if once:
         return runner.run(trigger="once")
 
     scheduler = build_scheduler(config, runner)

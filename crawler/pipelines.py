@@ -11,37 +11,45 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Any
-from urllib.parse import urljoin
+from typing import TYPE_CHECKING
 
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 
+from .crawlrun import CrawlRun
 from .dedup import UrlError, canonical_url
 from .items import PageItem
 from .run import stop_crawl
-from .store import Document, explain_storage_error
+from .store import Document
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 STATS = "seedcrawl"
 
 
 class StorePipeline:
-    def __init__(self, crawler: Any) -> None:
+    def __init__(self, crawler: Crawler, run: CrawlRun) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
+        self.run = run
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> StorePipeline:
-        return cls(crawler)
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        run = crawler.get_extension(CrawlRun)
+        if run is None:
+            raise NotConfigured("StorePipeline stores what a CrawlRun records (the related spider)")
+        return cls(crawler, run)
 
     def process_item(self, item: PageItem) -> PageItem:
         """Everything a page leaves in the database, in one transaction: its
         document, the record of its URL, and its removal from the frontier."""
+        store = self.run.store
         try:
-            with self.crawler.spider.store.write():
+            with store.write():
                 dropped = self._process(item)
         except (sqlite3.Error, OSError) as exc:
-            message = explain_storage_error(exc)
+            message = store.explain(exc)
             if message is None:
                 raise
             # Nothing more can be stored: stop cleanly rather than fail page after page.
@@ -52,30 +60,10 @@ class StorePipeline:
         return item
 
     def _process(self, item: PageItem) -> DropItem | None:
-        spider = self.crawler.spider
-        store, run_id = spider.store, spider.run_id
+        store, run_id = self.run.store, self.run.run_id
         article, verdict = item.article, item.verdict
         page_url = canonical_url(item.url)
-        try:  # the page's own rel=canonical / og:url, which may be relative or junk
-            page_canonical = canonical_url(urljoin(item.url, article.canonical_url or item.url))
-        except UrlError:
-            page_canonical = page_url
-        doc = Document(
-            hash=article.digest,
-            text=article.text,
-            title=article.title,
-            url=item.url,
-            canonical_url=page_canonical,
-            sitename=article.sitename,
-            published=article.published,
-            language=article.language,
-            score=verdict.score,
-            reason=verdict.reason,
-            found_via=item.found_via,
-            found_on=item.found_on,
-            shingles=item.shingles,
-            borderline=verdict.borderline,
-        )
+        doc = Document.from_page(item)
 
         def record(outcome: str, detail: str | None = None) -> None:
             store.record_url(
@@ -112,7 +100,7 @@ class StorePipeline:
             self.stats.inc_value(f"{STATS}/dropped/duplicate/{match.kind}")
             return DropItem(f"{match.kind} duplicate of {match.digest[:16]}: {item.url}")
 
-        languages = spider.sources.languages
+        languages = self.run.sources.languages
         if languages and article.language not in languages:
             store.add_document(doc, "language", run_id)
             record("language", f"language {article.language}")

@@ -12,10 +12,11 @@ from __future__ import annotations
 import html
 from collections import Counter
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from .store import Store, now, site_name
+from .store import Store, now
 
-CANDIDATE_STATUSES = "('pending', 'accepted', 'rejected')"
 CSS = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222;padding:0 1em}
 h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
@@ -24,6 +25,11 @@ th{background:#f5f5f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .cards{display:flex;gap:1em;flex-wrap:wrap}.card{background:#f5f7fa;border-radius:6px;padding:.7em 1.2em}
 .card b{display:block;font-size:1.6em}small{color:#777}
 """
+
+
+def site_name(row: dict[str, Any]) -> str:
+    """A document's site: its own name for itself, else its URL's host."""
+    return row.get("sitename") or urlsplit(row.get("url") or "").hostname or ""
 
 
 def _table(headers: list[str], rows: list[list[object]]) -> str:
@@ -72,13 +78,10 @@ def month_histogram_svg(months: Counter[str], width: int = 900, height: int = 22
 
 
 def write_report(store: Store, path: Path) -> Path:
-    db = store.db
-    status_counts = list(db.query("select status, count(*) as n from documents group by status order by n desc"))
-    pending = list(db.query("select * from documents where status = 'pending' order by score desc"))
-    candidates = list(
-        db.query(f"select published, url, sitename, language from documents where status in {CANDIDATE_STATUSES}")
-    )
-    runs = list(db.query("select * from run_summary limit 30"))
+    status_counts = store.status_counts()
+    pending = store.pending_candidates()
+    candidates = store.candidates_seen()
+    runs = store.run_summaries(30)
     months: Counter[str] = Counter(r["published"][:7] for r in candidates if r["published"])
     sites = Counter(site_name(r) or "?" for r in candidates)
     languages = Counter(r["language"] or "unknown" for r in candidates)

@@ -20,10 +20,8 @@ last decision is that undo, and ``reconcile`` finishes it.
 
 from __future__ import annotations
 
-import getpass
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +39,6 @@ from .seedfile import (
 from .store import Store, now
 
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
-MAX_ID = 2**63 - 1  # SQLite's largest integer
 
 
 class ReviewError(ValueError):
@@ -61,7 +58,6 @@ class Review:
 
     def __init__(self, store: Store, seeds_dir: Path) -> None:
         self.store = store
-        self.db = store.db
         self.seeds_dir = Path(seeds_dir)
 
     # -- finding candidates -------------------------------------------------------
@@ -71,13 +67,11 @@ class Review:
         ident = ident.strip()
         name = SEED_NAME.match(Path(ident).name)
         if name:
-            rows = list(self.db.query("select * from documents where queue_file = ?", [Path(ident).name]))
-        elif ident.isdigit() and int(ident) > MAX_ID:
-            rows = []  # larger than any SQLite integer: no such candidate
+            rows = self.store.documents_by_queue_file(Path(ident).name)
         elif ident.isdigit():
-            rows = list(self.db.query("select * from documents where queue_seq = ?", [int(ident)]))
+            rows = self.store.documents_by_queue_number(int(ident))
         elif re.fullmatch(r"[0-9a-f]{6,64}", ident):
-            rows = list(self.db.query("select * from documents where hash like ?", [ident + "%"]))
+            rows = self.store.documents_by_hash_prefix(ident)
         else:
             raise ReviewError(f"{ident!r} is not a candidate id (use the queue number, file name or hash)")
         if not rows:
@@ -86,19 +80,6 @@ class Review:
             raise ReviewError(f"{ident} matches {len(rows)} documents; give more of the hash")
         return rows[0]
 
-    @contextmanager
-    def _decision(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE: take the write lock now, so reads inside are current."""
-        conn = self.db.conn
-        conn.execute("begin immediate")
-        try:
-            yield
-        except BaseException:
-            conn.execute("rollback")
-            raise
-        else:
-            conn.execute("commit")
-
     def _pending(self, ident: str) -> dict[str, Any]:
         row = self.resolve(ident)
         if row["status"] != PENDING:
@@ -106,36 +87,23 @@ class Review:
             raise ReviewError(f"candidate {ident} is already {row['status']}{when}; `seedcrawl undo {ident}` first")
         return row
 
-    def _log(self, row: dict[str, Any], action: str, reason: str | None, seed_file: str | None) -> None:
-        self.db.table("decisions").insert(
-            {
-                "hash": row["hash"],
-                "action": action,
-                "reason": reason,
-                "seed_file": seed_file,
-                "queue_file": row["queue_file"],
-                "reviewer": _reviewer(),
-                "decided_at": now(),
-                "undone": 0,
-            }
-        )
-
     # -- decisions -------------------------------------------------------------------
 
     def accept(self, ident: str) -> Decision:
         """Copy the candidate into seeds/ under the next free number."""
         self.reconcile()
         written: Path | None = None
-        with self._decision():
+        with self.store.write():
             row = self._pending(ident)
             queue_path = self.store.queue_dir / row["queue_file"]
             text = self._queue_text(ident, row, queue_path)
             name = file_name(next_sequence(self.seeds_dir), row["hash"])
-            self.db.table("documents").update(row["hash"], {"status": ACCEPTED, "seed_file": name, "decided_at": now()})
-            self._log(row, "accept", None, name)
+            self.store.set_decision(row["hash"], ACCEPTED, seed_file=name, decided_at=now())
+            self.store.log_decision(row, "accept", None, name)
             written = self.seeds_dir / name
             try:
                 write_seed(written, text)
+                self.store.wrote(written)  # gone again if the commit fails
             except BaseException:
                 written.unlink(missing_ok=True)
                 raise
@@ -145,44 +113,35 @@ class Review:
     def reject(self, ident: str, reason: str | None = None) -> Decision:
         """Mark the candidate rejected (its text stays as a negative example)."""
         self.reconcile()
-        with self._decision():
+        with self.store.write():
             row = self._pending(ident)
             queue_path = self.store.queue_dir / row["queue_file"]
             self._queue_text(ident, row, queue_path)  # a hand edit is refused, never deleted
-            self.db.table("documents").update(
-                row["hash"], {"status": REJECTED, "decided_at": now(), "decision_reason": reason}
-            )
-            self._log(row, "reject", reason, None)
+            self.store.set_decision(row["hash"], REJECTED, decided_at=now(), decision_reason=reason)
+            self.store.log_decision(row, "reject", reason, None)
         queue_path.unlink(missing_ok=True)
         return Decision(row["hash"], "reject", row["queue_file"], None)
 
     def undo(self, ident: str) -> Decision:
         """Reverse the last decision on a candidate, if that is still safe."""
         self.reconcile()
-        with self._decision():
+        with self.store.write():
             row = self.resolve(ident)
-            last = self._last_decision(row["hash"])
+            last = self.store.last_decision(row["hash"])
             if last is None or row["status"] not in (ACCEPTED, REJECTED):
                 raise ReviewError(f"candidate {ident} has no decision to undo (it is {row['status']})")
             if last["action"] == "accept":
                 self._check_removable(ident, row)
-            self.db.table("documents").update(
-                row["hash"], {"status": PENDING, "decided_at": None, "decision_reason": None, "seed_file": None}
-            )
-            self.db.table("decisions").update(last["id"], {"undone": 1})
-            self._log(row, "undo", f"undid {last['action']}", last["seed_file"])
+            self.store.set_decision(row["hash"], PENDING, decided_at=None, decision_reason=None, seed_file=None)
+            self.store.mark_undone(last["id"])
+            self.store.log_decision(row, "undo", f"undid {last['action']}", last["seed_file"])
             write_seed(self.store.queue_dir / row["queue_file"], row["text"])
+            self.store.wrote(self.store.queue_dir / row["queue_file"])
         # After the commit: a crash before this line leaves a seed file whose
         # last decision is this undo, which reconcile() removes.
         if last["action"] == "accept":
             (self.seeds_dir / row["seed_file"]).unlink(missing_ok=True)
         return Decision(row["hash"], "undo", row["queue_file"], last["seed_file"])
-
-    def _last_decision(self, digest: str) -> dict[str, Any] | None:
-        return next(
-            self.db.query("select * from decisions where hash = ? and undone = 0 order by id desc limit 1", [digest]),
-            None,
-        )
 
     def _check_removable(self, ident: str, row: dict[str, Any]) -> None:
         path = self.seeds_dir / (row["seed_file"] or "")
@@ -216,7 +175,7 @@ class Review:
         Reads first and takes the write lock only when there is work."""
         if not self._needs_reconcile():
             return []
-        with self._decision():
+        with self.store.write():
             return self._reconcile()
 
     def _needs_reconcile(self) -> bool:
@@ -230,25 +189,18 @@ class Review:
         """Seed files the database does not know whose name carries a pending
         candidate's hash: what an interrupted accept or undo leaves. Other
         files (seeds added by hand, even unreadable ones) are not read here."""
-        known = self._known_seed_files()
+        known = self.store.known_seed_files()
         for path in seed_files(self.seeds_dir):
             if path.name in known:
                 continue
             prefix = SEED_NAME.match(path.name)["hash"]  # type: ignore[index]
-            if self.db.execute(
-                "select 1 from documents where status = ? and substr(hash, 1, 16) = ?", [PENDING, prefix]
-            ).fetchone():
+            if self.store.pending_with_hash_prefix(prefix):
                 yield path
-
-    def _known_seed_files(self) -> set[str]:
-        return {r["seed_file"] for r in self.db.query("select seed_file from documents where seed_file is not null")}
 
     def _leftover_queue_files(self) -> Iterator[Path]:
         """Queue files of decided candidates that still hold the stored text
         (a file edited by hand is somebody's work, and stays)."""
-        for row in self.db.query(
-            "select queue_file, hash from documents where status in ('accepted', 'rejected') and queue_file is not null"
-        ):
+        for row in self.store.decided_queue_files():
             path = self.store.queue_dir / row["queue_file"]
             if path.exists() and content_hash(path.read_bytes().decode("utf-8", "replace")) == row["hash"]:
                 yield path
@@ -262,26 +214,17 @@ class Review:
         remove_stale_temp_files(self.store.queue_dir)
         for path in list(self._unknown_seed_files()):
             digest = content_hash(read_seed(path).text)
-            rows = list(self.db.query("select * from documents where hash = ? and status = ?", [digest, PENDING]))
-            if not rows or not path.name.split("_", 1)[1].startswith(digest[:16]):
+            pending = self.store.pending_with_hash(digest)
+            if pending is None or not path.name.split("_", 1)[1].startswith(digest[:16]):
                 continue  # a seed added by hand: not ours to judge
-            last = self._last_decision(digest)
+            last = self.store.last_decision(digest)
             if last is not None and last["action"] == "undo" and last["seed_file"] == path.name:
                 path.unlink()  # an undo committed before its seed file was removed
             else:
-                self.db.table("documents").update(
-                    digest, {"status": ACCEPTED, "seed_file": path.name, "decided_at": now()}
-                )
-                self._log(rows[0], "accept", "completed after an interrupted accept", path.name)
-                (self.store.queue_dir / rows[0]["queue_file"]).unlink(missing_ok=True)
+                self.store.set_decision(digest, ACCEPTED, seed_file=path.name, decided_at=now())
+                self.store.log_decision(pending, "accept", "completed after an interrupted accept", path.name)
+                (self.store.queue_dir / pending["queue_file"]).unlink(missing_ok=True)
             fixed.append(path.name)
         for path in list(self._leftover_queue_files()):
             path.unlink(missing_ok=True)
         return fixed
-
-
-def _reviewer() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"

@@ -35,6 +35,8 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 DEPTH_LIMIT = 0
 DEPTH_STATS_VERBOSE = False
 
+# The run's owner: store, run row, model, workers (crawler/crawlrun.py).
+EXTENSIONS = {"crawler.crawlrun.CrawlRun": 0}
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 # A page yields at most one item, and the pipeline writes to SQLite in turn;
 # Scrapy starts this many tasks for every response, so its default of 100

@@ -7,9 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from scrapy.utils.reactor import install_reactor, is_reactor_installed
 
 DATA = Path(__file__).parent / "data"
 SEEDS = DATA / "seeds"
+
+# Components are built in process (scrapy.utils.test.get_crawler), which wants
+# the reactor the crawl itself uses (Scrapy's default TWISTED_REACTOR).
+if not is_reactor_installed():
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 
 
 @pytest.fixture
@@ -18,6 +24,25 @@ def seeds_dir(tmp_path: Path) -> Path:
     target = tmp_path / "seeds"
     shutil.copytree(SEEDS, target)
     return target
+
+
+@pytest.fixture
+def related_crawler(seeds_dir: Path, tmp_path: Path):
+    """A crawler of the related spider with seedcrawl's settings and a resolved
+    configuration (seeds_dir, storage in tmp_path), its components built in
+    process and nothing started: what the crawl command hands Scrapy."""
+    from scrapy.settings import Settings
+    from scrapy.utils.test import get_crawler
+
+    from crawler.config import RunConfig
+    from crawler.spiders.related import RelatedSpider
+
+    sources = seeds_dir / "sources.toml"
+    sources.write_text('[seeds]\nurls = ["http://127.0.0.1:1/"]\n', encoding="utf-8")
+    settings = Settings()
+    settings.setmodule("crawler.settings")
+    RunConfig.resolve(settings, {"sources": str(sources), "storage": str(tmp_path / "storage")}).apply(settings)
+    return get_crawler(RelatedSpider, settings.copy_to_dict())
 
 
 @pytest.fixture(scope="session")

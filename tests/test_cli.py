@@ -196,9 +196,7 @@ def test_score_prints_score_verdict_and_path_per_file(tmp_path: Path, labelled: 
 def test_a_locked_database_is_one_line_and_changes_nothing(reviewed, monkeypatch) -> None:
     import sqlite3
 
-    from crawler import store as store_module
-
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setenv("SEEDCRAWL_BUSY_TIMEOUT", "0.3")
     holder = sqlite3.connect(Path(reviewed["storage"]) / "corpus.db")
     holder.execute("begin exclusive")  # another process in the middle of a long write
     try:

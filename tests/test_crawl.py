@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from crawler.demo import crawl_command, prepare_folder, run_crawl
+from crawler.config import crawl_command
+from crawler.demo import prepare_folder, run_crawl
 from crawler.sampleweb import ADDRESSES, SampleWebServer
 from crawler.seedfile import SEED_NAME, content_hash, read_seed
 

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo import crawl_command, prepare_folder, run_crawl
+from crawler.config import crawl_command
+from crawler.demo import prepare_folder, run_crawl
 from crawler.lock import CrawlLock
 from crawler.sampleweb import SampleWebServer
 

@@ -17,7 +17,14 @@ from scrapy import Request
 from twisted.internet import defer
 
 from crawler.demo import run_crawl
-from crawler.guard import AddressGuardMiddleware, AddressRefused, GuardedResolver, ResolvedToPrivate, refusal
+from crawler.guard import (
+    AddressGuardMiddleware,
+    AddressRefused,
+    GuardedResolver,
+    ResolvedToPrivate,
+    check_address,
+    refusal,
+)
 
 from .conftest import SEEDS
 
@@ -63,10 +70,8 @@ def stub_resolver(answers: dict[str, str]):
 
     def resolve(host: str):
         asked.append(host)
-        try:
-            return defer.succeed(GuardedResolver._check(answers[host], host))
-        except ResolvedToPrivate as exc:
-            return defer.fail(exc)
+        error = check_address(answers[host], host)
+        return defer.fail(error) if error else defer.succeed(answers[host])
 
     resolve.asked = asked
     return resolve
@@ -121,10 +126,19 @@ def test_allowed_hosts_match_whatever_their_spelling() -> None:
 
 
 def test_resolver_refuses_names_that_resolve_to_private_addresses() -> None:
-    GuardedResolver.allowed = frozenset()
+    resolver = GuardedResolver(reactor=None, cache_size=0, timeout=1.0)
     with pytest.raises(ResolvedToPrivate, match="refused intranet: resolves to 10.0.0.7, a private address"):
-        GuardedResolver._check("10.0.0.7", "intranet")
-    assert GuardedResolver._check("93.184.216.34", "example.org") == "93.184.216.34"
+        resolver._check("10.0.0.7", "intranet")
+    assert resolver._check("93.184.216.34", "example.org") == "93.184.216.34"
+    assert list(resolver.refusals) == ["intranet"]  # what the spider's records say of its failed download
+
+
+def test_the_resolver_takes_its_allow_list_from_settings() -> None:
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(settings_dict={"SEEDCRAWL_ALLOW_HOSTS": ["Intranet.", "127.0.0.1"]})
+    resolver = GuardedResolver.from_crawler(crawler, reactor=None)
+    assert resolver.allowed == {"intranet", "127.0.0.1"}
 
 
 class Listener:

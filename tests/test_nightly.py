@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlite_utils
 
-from crawler.demo import crawl_command, prepare_folder
+from crawler.config import crawl_command
+from crawler.demo import prepare_folder
 from crawler.lock import CrawlLock, CrawlLocked
 from crawler.nightly import JOB_ID, CrawlRunner, NightlyConfig, build_scheduler, needs_catch_up, previous_fire_time
 from crawler.sampleweb import SampleWebServer

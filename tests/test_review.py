@@ -42,8 +42,8 @@ def review(tmp_path: Path):
 def snapshot(review: Review) -> tuple:
     files = {p.name: p.read_bytes() for p in review.seeds_dir.iterdir()}
     queue = {p.name: p.read_bytes() for p in review.store.queue_dir.iterdir()}
-    rows = list(review.db.query("select hash, status, seed_file from documents order by hash"))
-    return files, queue, rows, review.db.table("decisions").count
+    rows = list(review.store.db.query("select hash, status, seed_file from documents order by hash"))
+    return files, queue, rows, review.store.db.table("decisions").count
 
 
 def test_accept_copies_the_queue_file_into_seeds_under_the_next_number(review: Review) -> None:
@@ -55,7 +55,7 @@ def test_accept_copies_the_queue_file_into_seeds_under_the_next_number(review: R
     assert not queued.exists()
     assert review.resolve("0")["status"] == "accepted"
     assert review.accept("1").seed_file.startswith("006_")
-    [log] = list(review.db.query("select * from decision_log where seed_file like '005_%'"))
+    [log] = list(review.store.db.query("select * from decision_log where seed_file like '005_%'"))
     assert log["action"] == "accept" and log["undone"] == 0
 
 
@@ -186,7 +186,8 @@ def test_reviewing_while_a_crawl_runs(tmp_path: Path) -> None:
     import subprocess
     import time
 
-    from crawler.demo import crawl_command, prepare_folder, run_crawl
+    from crawler.config import crawl_command
+    from crawler.demo import prepare_folder, run_crawl
     from crawler.lock import CrawlLock
     from crawler.sampleweb import SampleWebServer
 
@@ -346,7 +347,7 @@ def test_decisions_killed_at_random_points_complete_or_roll_back(tmp_path: Path)
     runner = CliRunner()
     while killed["accept"] < KILLED_ACCEPTS:
         review = Review(Store(tmp_path / "storage"), tmp_path / "seeds")
-        rows = list(review.db.query("select queue_seq, status, seed_file from documents"))
+        rows = list(review.store.db.query("select queue_seq, status, seed_file from documents"))
         newest = seed_files(tmp_path / "seeds")[-1].name
         review.store.close()
         pending = [str(r["queue_seq"]) for r in rows if r["status"] == "pending"]

@@ -3,10 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler import store as store_module
 from crawler.dedup import shingle_sample
 from crawler.seedfile import content_hash, read_seed
 from crawler.store import Document, Store, StoreError
+from crawler.store import documents as store_module
 
 from .conftest import SEEDS
 

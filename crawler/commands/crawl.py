@@ -27,51 +27,52 @@ from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
+from ..config import ARGUMENTS, RunConfig
+from ..crawlrun import SPIDER, CrawlRun
 from ..lock import CrawlLock, CrawlLocked, describe_stale
 from ..run import stop_message
 from ..seedfile import SeedFormatError
 from ..sources import SourcesError
-from ..spiders.related import RelatedSpider, resolve_config
-from ..store import Store, StoreError, explain_storage_error
+from ..store import Store, StoreError, explain_or_raise
 
 ECHO_SECONDS = 2.0
 
 
 class Command(ScrapyCrawlCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if not args or args[0] != RelatedSpider.name:
+        if not args or args[0] != SPIDER:
             super().run(args, opts)
             return
+        spargs = {key: value for key, value in opts.spargs.items() if key not in ARGUMENTS}
         try:
-            sources, storage = resolve_config(self.settings, **_config_args(opts.spargs))
-            store = Store(storage)  # creates the folder and schema, or says why it cannot
+            config = RunConfig.resolve(self.settings, {key: opts.spargs.get(key) for key in ARGUMENTS})
+            store = Store(config.storage)  # creates the folder and schema, or says why it cannot
             try:
                 store.check_writable()
-                store.claim_corpus(sources.seeds_dir, sources.path)
+                store.claim_corpus(config.sources.seeds_dir, config.sources.path)
             finally:
                 store.close()
-            lock = CrawlLock.for_storage(storage).acquire()
+            lock = CrawlLock.for_storage(config.storage).acquire()
         except (SourcesError, SeedFormatError, StoreError, CrawlLocked) as exc:
             return self._refuse(str(exc))
         except (sqlite3.Error, OSError) as exc:
-            message = explain_storage_error(exc)
-            if message is None:
-                raise
-            return self._refuse(message)
+            return self._refuse(explain_or_raise(exc))
+        # Every value into the settings, once: components read them there.
+        config.apply(self.settings)
         if lock.stale:
             logger.warning("%s", describe_stale(lock.stale))
         try:
             crawler = self._create_crawler(args[0])
             assert self.crawler_process
             signalled = absorb_echoed_signals(self.crawler_process)
-            self.crawler_process.crawl(crawler, **opts.spargs)
+            self.crawler_process.crawl(crawler, **spargs)
             self.crawler_process.start()
             if self.crawler_process.bootstrap_failed:
                 self.exitcode = 1
-            spider = crawler.spider
-            if isinstance(spider, RelatedSpider) and not spider.finished:
+            run = crawler.get_extension(CrawlRun) if crawler._extensions is not None else None
+            if run is not None and not run.finished:
                 # Stopped before the engine ran: Scrapy never closed the spider.
-                spider.finish("shutdown" if signalled else "failed")
+                run.finish("shutdown" if signalled else "failed")
         finally:
             lock.release()
         stopped = stop_message(crawler.stats.get_stats())
@@ -113,7 +114,3 @@ def absorb_echoed_signals(process: Any) -> list[float]:
 
 
 logger = logging.getLogger(__name__)
-
-
-def _config_args(spargs: dict[str, str]) -> dict[str, str | None]:
-    return {key: spargs.get(key) for key in ("sources", "storage", "max_pages", "max_depth")}

@@ -1,0 +1,182 @@
+"""CrawlRun: the Scrapy extension that owns one crawl's run.
+
+It reads the resolved configuration from settings (crawler.config), opens
+the one store of the crawl, repairs what a killed run left, records the run
+and its outcome, fits the relevance model and starts the analysis workers.
+The spider, the pipeline and the middlewares get what they need from it
+(``crawler.get_extension(CrawlRun)``) or from settings; none of them reads
+another's attributes.
+
+A storage failure anywhere in the crawl (full disk, read-only file) stops it
+with one line through ``storage()``; a failure at the start (a seed file
+changed, an unusable store) stops it as ``config_error``.
+"""
+
+from __future__ import annotations
+
+import logging
+import resource
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, NotConfigured
+
+from .analysis import DEFAULT_RESTARTS, PageAnalyser
+from .config import RunConfig
+from .guard import installed_resolver
+from .relevance import TopicModel
+from .run import stop_crawl
+from .seedfile import read_seed, seed_files
+from .store import Document, Store, StoreError
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+STATS = "seedcrawl"
+SPIDER = "related"
+
+
+class CrawlRun:
+    """One crawl of the ``related`` spider, from its start to its recorded end."""
+
+    store: Store
+    model: TopicModel
+    analyser: PageAnalyser
+    run_id: int
+
+    def __init__(self, crawler: Crawler, config: RunConfig) -> None:
+        self.crawler = crawler
+        self.config = config
+        self.sources = config.sources
+        self.finished = False
+        self.started = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlRun:
+        if getattr(crawler.spidercls, "name", None) != SPIDER:
+            raise NotConfigured(f"CrawlRun records runs of the {SPIDER!r} spider only")
+        run = cls(crawler, RunConfig.from_settings(crawler.settings))
+        crawler.signals.connect(run.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(run.spider_closed, signal=signals.spider_closed)
+        return run
+
+    # -- start ----------------------------------------------------------------------
+
+    def spider_opened(self, spider: Spider) -> None:
+        """Open the store, repair, record the run, fit the model, start the
+        workers. A failure here stops the crawl with one line (a signal
+        handler's exception would only be logged, and the crawl go on)."""
+        try:
+            self.store = Store(self.config.storage)
+            with self.storage():
+                self.open_run()
+        except (StoreError, ValueError) as exc:  # ValueError: SeedFormatError, SourcesError, an empty model
+            stop_crawl(self.crawler, "config_error", str(exc))
+        except CloseSpider:
+            pass  # a storage failure, said by storage()
+
+    def open_run(self) -> None:
+        self.store.reserve_space()
+        restored, removed, orphaned = self.store.reconcile_queue()
+        if restored or removed:
+            logger.warning(
+                "Queue repaired after an interrupted run: %d file(s) rewritten from the database, "
+                "%d leftover(s) of decided candidates removed", restored, removed,
+            )  # fmt: skip
+        if orphaned:
+            logger.warning(
+                "%d queue file(s) whose text the database does not hold (a crash before their commit) "
+                "were moved to %s, not deleted", orphaned, self.config.storage / "orphans",
+            )  # fmt: skip
+        dead = self.store.mark_dead_runs()
+        if dead:
+            logger.warning("Marked %d run(s) whose process is gone as killed: %s", len(dead), dead)
+        if self.config.run_id is not None:
+            self.run_id = self.store.adopt_run(self.config.run_id)
+        else:
+            self.run_id = self.store.start_run(self.sources.path)
+        self.started = True
+        resolver = installed_resolver()
+        self.crawler.stats.set_value(f"{STATS}/resolver", type(resolver).__name__ if resolver else None)
+        self.model = TopicModel.from_corpus(
+            self.sources.seeds_dir, self.store.decided_texts(), self.sources.threshold, band=self.sources.band
+        )
+        settings = self.crawler.settings
+        workers = settings.get("SEEDCRAWL_WORKERS")
+        self.analyser = PageAnalyser(
+            self.model, None if workers in (None, "", "None") else int(workers), tuple(self.sources.languages),
+            restarts=settings.getint("SEEDCRAWL_WORKER_RESTARTS", DEFAULT_RESTARTS),
+        )  # fmt: skip
+        self.crawler.stats.set_value(f"{STATS}/model/terms", len(self.model.centroid))
+        self.register_seeds()
+        logger.info(
+            "Run %d: %d seed page(s), %d feed(s), budget %d pages, depth %d, storage %s",
+            self.run_id, len(self.sources.seed_urls), len(self.sources.feed_urls), self.sources.max_pages,
+            self.sources.max_depth, self.config.storage,
+        )  # fmt: skip
+
+    def register_seeds(self) -> None:
+        """Put the seed texts in the database so no copy of them is queued."""
+        for path in seed_files(self.sources.seeds_dir):
+            if self.store.register_seed(Document.from_seed(read_seed(path), path), path.name):
+                self.crawler.stats.inc_value(f"{STATS}/seeds_registered")
+
+    @contextmanager
+    def storage(self) -> Iterator[None]:
+        """Around the crawl's own store calls: a storage failure (full disk,
+        read-only file) stops the crawl with one line, quietly (CloseSpider
+        from a callback is Scrapy's way to end a crawl without a traceback)."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            message = self.store.explain(exc)
+            if message is None:
+                raise
+            stop_crawl(self.crawler, "storage_error", message)
+            raise CloseSpider("storage_error") from None
+
+    # -- end ----------------------------------------------------------------------
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.finish(reason)
+
+    def finish(self, reason: str) -> None:
+        """Stop the workers, record the run's end with its counts, close the
+        store; once. Called on spider_closed, and by the crawl command when a
+        stop signal came during start-up, before Scrapy's engine ran (Scrapy
+        then stops without closing the spider)."""
+        if self.finished:
+            return
+        self.finished = True
+        if hasattr(self, "analyser"):
+            self.analyser.close()
+        self._record_cpu()
+        if not hasattr(self, "store"):
+            return
+        self.store.release_space()  # room for this last row when the disk is full
+        try:
+            if self.started:
+                self.store.finish_run(self.run_id, reason, self.crawler.stats.get_stats())
+        except (sqlite3.Error, OSError) as exc:
+            message = self.store.explain(exc)
+            if message is None:
+                raise
+            # The run row stays 'running'; the next start marks it killed.
+            logger.error("Could not record the end of run %s: %s", self.run_id, message)
+        finally:
+            self.store.close()
+
+    def _record_cpu(self) -> None:
+        """CPU seconds of the crawl's own process and of its (joined) workers,
+        for bench/throughput.py: the reactor thread's share is what caps a crawl."""
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+        stats = self.crawler.stats
+        stats.set_value(f"{STATS}/cpu/crawl_process_s", round(own.ru_utime + own.ru_stime, 3))
+        stats.set_value(f"{STATS}/cpu/workers_s", round(workers.ru_utime + workers.ru_stime, 3))

@@ -1,0 +1,225 @@
+"""Documents, their copies, and the review queue folder beside them.
+
+- ``documents``: one row per distinct text (content hash is the key), with
+  where it was found, its score and reason, and its status: ``seed``,
+  ``pending`` (in the queue), ``offtopic``, ``language``, ``accepted``,
+  ``rejected``.
+- ``copies``: every other place a stored story was seen (exact or near
+  duplicate), so "why was this page not queued?" has an answer.
+- ``shingles``: the near-duplicate index (sampled shingle hashes).
+
+The queue invariant: a queue file and its row are committed together. The
+row is inserted and the file written (atomically) inside one transaction;
+if the write fails the row is rolled back. A crash between the file's
+rename and the commit leaves a file without a row, which ``reconcile_queue``
+moves to ``orphans/`` at the next start (a queue file is never deleted
+unless the database holds its text); a pending row whose file is missing is
+rewritten from the text stored in the row.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from .. import dedup
+from ..seedfile import SeedFile, content_hash, file_name, remove_stale_temp_files, write_seed
+from .base import ORPHANS_DIR, StoreBase, now, queue_files
+
+if TYPE_CHECKING:
+    from ..items import PageItem
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the crawl learned about one text, ready to store: a seed file's
+    (``from_seed``) or a fetched page's (``from_page``)."""
+
+    hash: str
+    text: str
+    title: str
+    url: str
+    canonical_url: str
+    sitename: str | None
+    published: str | None
+    language: str | None
+    score: float | None
+    reason: str | None
+    found_via: str
+    found_on: str | None
+    shingles: frozenset[int]
+    borderline: bool = False
+
+    @classmethod
+    def from_seed(cls, seed: SeedFile, path: Path) -> Document:
+        """A seed file's text: no URL, no score; its copies are never queued."""
+        return cls(
+            hash=seed.digest, text=seed.text, title=seed.title, url="", canonical_url="", sitename=None,
+            published=None, language=None, score=None, reason="seed document", found_via="seed",
+            found_on=str(path), shingles=frozenset(dedup.shingle_sample(seed.text)),
+        )  # fmt: skip
+
+    @classmethod
+    def from_page(cls, item: PageItem) -> Document:
+        """An extracted, scored page; its canonical URL is the page's own
+        rel=canonical / og:url (relative or junk ones give way to its URL)."""
+        article, verdict = item.article, item.verdict
+        try:
+            canonical = dedup.canonical_url(urljoin(item.url, article.canonical_url or item.url))
+        except dedup.UrlError:
+            canonical = dedup.canonical_url(item.url)
+        return cls(
+            hash=article.digest, text=article.text, title=article.title, url=item.url, canonical_url=canonical,
+            sitename=article.sitename, published=article.published, language=article.language,
+            score=verdict.score, reason=verdict.reason, found_via=item.found_via, found_on=item.found_on,
+            shingles=item.shingles, borderline=verdict.borderline,
+        )  # fmt: skip
+
+    def row(self, status: str, run_id: int | None) -> dict[str, Any]:
+        """Its row in ``documents`` (without id and queue columns)."""
+        return {
+            "hash": self.hash, "status": status, "title": self.title, "url": self.url,
+            "canonical_url": self.canonical_url, "sitename": self.sitename, "published": self.published,
+            "language": self.language, "score": self.score, "reason": self.reason, "found_via": self.found_via,
+            "found_on": self.found_on, "run_id": run_id, "first_seen": now(), "shingles": len(self.shingles),
+            "text": self.text, "borderline": int(self.borderline),
+        }  # fmt: skip
+
+
+class DocumentStore(StoreBase):
+    """Texts, their copies and the queue folder."""
+
+    def has_text(self, digest: str) -> bool:
+        return self.db.execute("select 1 from documents where hash = ?", [digest]).fetchone() is not None
+
+    def _insert(self, row: dict[str, Any], doc: Document) -> None:
+        """A document row and its shingle sample, in one transaction."""
+        with self.write():
+            doc_id = self.db.execute("select coalesce(max(id), 0) + 1 from documents").fetchone()[0]
+            self.insert_row("documents", {**row, "id": doc_id})
+            self.db.conn.executemany(
+                "insert or ignore into shingles (shingle, doc) values (?, ?)", [(s, doc_id) for s in doc.shingles]
+            )
+
+    def register_seed(self, doc: Document, seed_file: str) -> bool:
+        """Record a seed document so its copies are never queued; True if new."""
+        with self.write():
+            if self.has_text(doc.hash):
+                return False
+            self._insert({**doc.row("seed", None), "seed_file": seed_file}, doc)
+        return True
+
+    def find_duplicate(self, digest: str, shingles: frozenset[int]) -> dedup.Match | None:
+        """The stored document this text repeats, exactly or nearly, if any."""
+        if self.has_text(digest):
+            return dedup.Match(digest, "exact", 1.0)
+        if len(shingles) < dedup.MIN_SAMPLES:
+            return None  # too short to judge by containment; exact copies were caught above
+        marks = ",".join("?" * len(shingles))
+        rows = self.db.query(
+            "select d.hash, c.shared, d.shingles from ("
+            f"  select doc, count(*) as shared from shingles where shingle in ({marks})"
+            "   group by doc order by shared desc limit 10"
+            ") c join documents d on d.id = c.doc",
+            list(shingles),
+        )
+        best: dedup.Match | None = None
+        for row in rows:
+            score = dedup.near_match(row["shared"], len(shingles), row["shingles"])
+            if score is not None and (best is None or score > best.similarity):
+                best = dedup.Match(row["hash"], "near", round(score, 4))
+        return best
+
+    def add_document(self, doc: Document, status: str, run_id: int) -> None:
+        """Store a text that is not queued (off topic, other language, seed page)."""
+        with self.write():
+            if not self.has_text(doc.hash):
+                self._insert(doc.row(status, run_id), doc)
+
+    def add_copy(self, match: dedup.Match, doc: Document, run_id: int) -> None:
+        """Record another place a stored story was published."""
+        self.insert_row(
+            "copies",
+            {
+                "hash": match.digest, "copy_hash": doc.hash, "url": doc.canonical_url, "kind": match.kind,
+                "similarity": match.similarity, "found_via": doc.found_via, "found_on": doc.found_on,
+                "run_id": run_id, "seen": now(),
+            },
+            ignore=True,
+        )  # fmt: skip
+
+    def add_candidate(self, doc: Document, run_id: int) -> Path:
+        """Store a new on-topic document and write its queue file, together."""
+        with self.write():
+            seq = self._next_queue_seq()
+            name = file_name(seq, doc.hash)
+            self._insert({**doc.row("pending", run_id), "queue_seq": seq, "queue_file": name}, doc)
+            path = self.queue_dir / name
+            write_seed(path, doc.text)  # an exception here rolls the row back
+            self.wrote(path)  # and a rollback after it (a failed commit) removes the file
+        return path
+
+    def _next_queue_seq(self) -> int:
+        row = self.db.execute("select coalesce(max(queue_seq), -1) + 1 from documents").fetchone()
+        return int(row[0])
+
+    def pending(self) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from documents where status = 'pending' order by queue_seq"))
+
+    def reconcile_queue(self) -> tuple[int, int, int]:
+        """Make queue files and pending rows agree after a crash.
+
+        A pending row whose file is missing gets it back from the stored
+        text. A file with no pending row is removed only if the database
+        holds its text (a decided candidate's leftover); any other file is
+        moved to orphans/, never deleted. Returns (files rewritten,
+        leftovers removed, files moved to orphans/).
+        """
+        restored = removed = orphaned = 0
+        with self.write():
+            # Queue files are written holding the write lock (here and by
+            # review's undo): a temp file seen while holding it is stale.
+            remove_stale_temp_files(self.queue_dir)
+            expected = {row["queue_file"]: row for row in self.pending()}
+            for path in queue_files(self.queue_dir):
+                if path.name in expected:
+                    continue
+                if self._holds_text_of(path):
+                    path.unlink()
+                    removed += 1
+                else:
+                    orphans = self.storage_dir / ORPHANS_DIR
+                    orphans.mkdir(exist_ok=True)
+                    os.replace(path, orphans / path.name)
+                    orphaned += 1
+            for name, row in expected.items():
+                if not (self.queue_dir / name).exists():
+                    write_seed(self.queue_dir / name, row["text"])
+                    restored += 1
+        return restored, removed, orphaned
+
+    def _holds_text_of(self, path: Path) -> bool:
+        try:
+            digest = content_hash(path.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError):
+            return False
+        return self.has_text(digest)
+
+    def documents(self, status: str | None = None) -> Iterator[dict[str, Any]]:
+        if status is None:
+            return self.table("documents").rows
+        return self.table("documents").rows_where("status = ?", [status])
+
+    def decided_texts(self) -> tuple[list[str], list[str]]:
+        """The texts of accepted and of rejected candidates: what the relevance
+        model learns from besides the seeds."""
+        accepted = [r["text"] for r in self.db.query("select text from documents where status = 'accepted'")]
+        rejected = [r["text"] for r in self.db.query("select text from documents where status = 'rejected'")]
+        return accepted, rejected
+
+    def copies_of(self, digest: str) -> list[dict[str, Any]]:
+        return list(self.table("copies").rows_where("hash = ?", [digest], order_by="id"))

@@ -1,0 +1,217 @@
+"""The schema of corpus.db, applied by sqlite_utils.Migrations.
+
+Each step is recorded in the database, so applying them is safe to repeat;
+a new column or table is a new step at the end, never an edit of an old one.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from .. import dedup
+
+migrations = Migrations("seedcrawl")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["runs"].create(
+        {
+            "id": int,
+            "started": str,
+            "finished": str,
+            "status": str,
+            "pages": int,
+            "new": int,
+            "duplicates": int,
+            "offtopic": int,
+            "errors": int,
+            "sources": str,
+            "storage": str,
+            "stats": str,
+        },
+        pk="id",
+    )
+    db["documents"].create(
+        {
+            "hash": str,
+            "status": str,
+            "title": str,
+            "url": str,
+            "canonical_url": str,
+            "sitename": str,
+            "published": str,
+            "language": str,
+            "score": float,
+            "reason": str,
+            "found_via": str,
+            "found_on": str,
+            "run_id": int,
+            "first_seen": str,
+            "queue_seq": int,
+            "queue_file": str,
+            "seed_file": str,
+            "shingles": int,
+            "text": str,
+        },
+        pk="hash",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["documents"].create_index(["status"])
+    db["documents"].create_index(["queue_seq"], unique=True)
+    # Near-duplicate index: sampled shingle hashes of every stored text.
+    # WITHOUT ROWID halves its size; sqlite-utils' create() has no option for it.
+    db.execute(
+        "create table shingles (shingle integer not null, hash text not null references documents(hash), "
+        "primary key (shingle, hash)) without rowid"
+    )
+    db["copies"].create(
+        {
+            "id": int,
+            "hash": str,
+            "copy_hash": str,
+            "url": str,
+            "kind": str,
+            "similarity": float,
+            "found_via": str,
+            "found_on": str,
+            "run_id": int,
+            "seen": str,
+        },
+        pk="id",
+        foreign_keys=[("hash", "documents", "hash"), ("run_id", "runs", "id")],
+    )
+    db["copies"].create_index(["hash"])
+    db["copies"].create_index(["url", "hash"], unique=True)
+    db["urls"].create(
+        {
+            "url": str,
+            "requested_url": str,
+            "outcome": str,
+            "detail": str,
+            "hash": str,
+            "http_status": int,
+            "found_via": str,
+            "found_on": str,
+            "run_id": int,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk="url",
+    )
+    db["feeds"].create(
+        {
+            "url": str,
+            "etag": str,
+            "last_modified": str,
+            "last_fetched": str,
+            "last_status": int,
+            "entries": int,
+            "bozo": str,
+        },
+        pk="url",
+    )
+    db.create_view(
+        "pending_queue",
+        "select queue_seq, queue_file, score, language, published, sitename, title, url, reason "
+        "from documents where status = 'pending' order by score desc",
+    )
+
+
+@migrations()
+def m002_shingles_by_document_id(db: sqlite_utils.Database) -> None:
+    """Index shingles by a small integer id instead of the 64-hex hash.
+
+    A quarter of the size per row, which is what keeps lookups flat at a
+    million documents. The id is a real column (an implicit rowid may be
+    renumbered by VACUUM).
+    """
+    db["documents"].add_column("id", int)
+    db.execute("update documents set id = rowid")
+    db["documents"].create_index(["id"], unique=True)
+    db.execute("drop table shingles")
+    db.execute(
+        "create table shingles (shingle integer not null, doc integer not null, "
+        "primary key (shingle, doc)) without rowid"
+    )
+    for row in list(db.query("select id, text from documents")):
+        db.conn.executemany(
+            "insert or ignore into shingles values (?, ?)",
+            [(value, row["id"]) for value in dedup.shingle_sample(row["text"])],
+        )
+    db.create_view(
+        "story_places",
+        "select d.hash, d.status, d.title, d.url as first_seen_at, count(c.id) as other_places, "
+        "group_concat(c.url, ' ') as other_urls from documents d join copies c on c.hash = d.hash "
+        "group by d.hash order by other_places desc",
+    )
+
+
+@migrations()
+def m003_run_process(db: sqlite_utils.Database) -> None:
+    """What the scheduler needs to know of each run's child process."""
+    for column, kind in (("trigger", str), ("pid", int), ("exit_status", int), ("log_file", str)):
+        db["runs"].add_column(column, kind)
+
+
+@migrations()
+def m004_review(db: sqlite_utils.Database) -> None:
+    """Review decisions, full-text search, and views for Datasette / sqlite-utils."""
+    db["documents"].add_column("decided_at", str)
+    db["documents"].add_column("decision_reason", str)
+    db["decisions"].create(
+        {
+            "id": int,
+            "hash": str,
+            "action": str,
+            "reason": str,
+            "seed_file": str,
+            "queue_file": str,
+            "reviewer": str,
+            "decided_at": str,
+            "undone": int,
+        },
+        pk="id",
+        foreign_keys=[("hash", "documents", "hash")],
+    )
+    db["decisions"].create_index(["hash"])
+    db["documents"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+    db.create_view(
+        "decision_log",
+        "select x.id, x.decided_at, x.action, x.undone, x.reviewer, x.reason, x.seed_file, d.title, d.url, d.score "
+        "from decisions x join documents d on d.hash = x.hash order by x.id desc",
+    )
+    db.create_view(
+        "run_summary",
+        "select id, started, finished, trigger, status, exit_status, pages, new, duplicates, offtopic, errors, "
+        "log_file from runs order by id desc",
+    )
+
+
+@migrations()
+def m005_frontier(db: sqlite_utils.Database) -> None:
+    """Links scheduled but not yet resolved: what a killed crawl resumes."""
+    db["frontier"].create(
+        {"url": str, "via": str, "found_on": str, "hops": int, "priority": int, "added": str}, pk="url"
+    )
+    db["frontier"].create_index(["priority"])
+
+
+@migrations()
+def m006_corpus(db: sqlite_utils.Database) -> None:
+    """Which seeds folder and sources file this storage belongs to, so every
+    command finds them from --storage alone."""
+    db["corpus"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m007_borderline(db: sqlite_utils.Database) -> None:
+    """Weak verdicts: scores within relevance.band of the threshold."""
+    db["documents"].add_column("borderline", int)
+    db.execute("drop view if exists pending_queue")
+    db.create_view(
+        "pending_queue",
+        "select queue_seq, queue_file, score, borderline, language, published, sitename, title, url, reason "
+        "from documents where status = 'pending' order by score desc",
+    )
