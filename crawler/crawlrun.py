@@ -115,6 +115,7 @@ class CrawlRun:
         )  # fmt: skip
         self.crawler.stats.set_value(f"{STATS}/model/terms", len(self.model.centroid))
         self.register_seeds()
+        self._record_cpu("at_start")
         logger.info(
             "Run %d: %d seed page(s), %d feed(s), budget %d pages, depth %d, storage %s",
             self.run_id, len(self.sources.seed_urls), len(self.sources.feed_urls), self.sources.max_pages,
@@ -156,7 +157,7 @@ class CrawlRun:
         self.finished = True
         if hasattr(self, "analyser"):
             self.analyser.close()
-        self._record_cpu()
+        self._record_cpu("at_end")
         if not hasattr(self, "store"):
             return
         self.store.release_space()  # room for this last row when the disk is full
@@ -172,11 +173,13 @@ class CrawlRun:
         finally:
             self.store.close()
 
-    def _record_cpu(self) -> None:
-        """CPU seconds of the crawl's own process and of its (joined) workers,
-        for bench/throughput.py: the reactor thread's share is what caps a crawl."""
+    def _record_cpu(self, when: str) -> None:
+        """CPU seconds of the crawl's own process (all its threads) and of its
+        joined workers, once the run has started and at its end: what
+        bench/throughput.py reports per page (the crawl process's share is
+        what caps a crawl; start-up is paid once, not per page)."""
         own = resource.getrusage(resource.RUSAGE_SELF)
         workers = resource.getrusage(resource.RUSAGE_CHILDREN)
         stats = self.crawler.stats
-        stats.set_value(f"{STATS}/cpu/crawl_process_s", round(own.ru_utime + own.ru_stime, 3))
-        stats.set_value(f"{STATS}/cpu/workers_s", round(workers.ru_utime + workers.ru_stime, 3))
+        stats.set_value(f"{STATS}/cpu/crawl_process_s/{when}", round(own.ru_utime + own.ru_stime, 3))
+        stats.set_value(f"{STATS}/cpu/workers_s/{when}", round(workers.ru_utime + workers.ru_stime, 3))

@@ -170,9 +170,9 @@ def draft_article(html: str | bytes, url: str) -> Article:
         )
     except Exception as exc:  # lxml and trafilatura raise many kinds on broken input
         raise ExtractionError("unparsable", f"{type(exc).__name__}: {exc}") from exc
-    if doc is None or not (doc.text or "").strip():
+    if not isinstance(doc, trafilatura.settings.Document) or not (doc.text or "").strip():
         raise ExtractionError("no_text", "no main text found")
-    text = doc.text.strip()
+    text = (doc.text or "").strip()
     if len(text) < MIN_TEXT_CHARS:
         raise ExtractionError("too_short", f"{len(text)} characters of text")
 

@@ -25,13 +25,19 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+    from scrapy.statscollectors import StatsCollector
 
 
 def refusal(address: str) -> str | None:
@@ -119,7 +125,7 @@ class GuardedResolver(CachingThreadedResolver):
         self.refusals: dict[str, ResolvedToPrivate] = {}  # host name -> why
 
     @classmethod
-    def from_crawler(cls, crawler: Any, reactor: Any) -> GuardedResolver:
+    def from_crawler(cls, crawler: Crawler, reactor: Any) -> GuardedResolver:
         settings = crawler.settings
         cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
         return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), allowed_hosts(settings))
@@ -146,7 +152,7 @@ def check_address(address: str, name: str) -> ResolvedToPrivate | None:
     return None
 
 
-def allowed_hosts(settings: Any) -> frozenset[str]:
+def allowed_hosts(settings: BaseSettings) -> frozenset[str]:
     """SEEDCRAWL_ALLOW_HOSTS, normalised the way hosts are compared."""
     return frozenset(normalise_host(h) for h in settings.getlist("SEEDCRAWL_ALLOW_HOSTS"))
 
@@ -167,16 +173,18 @@ class AddressGuardMiddleware:
     robots.txt is never asked for either.
     """
 
-    def __init__(self, allowed: frozenset[str], stats: Any, resolve: Callable[[str], Any] | None = None) -> None:
+    def __init__(
+        self, allowed: frozenset[str], stats: StatsCollector, resolve: Callable[[str], Any] | None = None
+    ) -> None:
         self.allowed = allowed
         self.stats = stats
         self.resolve = resolve  # host -> Deferred of its address; the reactor's resolver by default
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> AddressGuardMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
         return cls(allowed_hosts(crawler.settings), crawler.stats)
 
-    def process_request(self, request: Any, spider: Any = None) -> Coroutine[Any, Any, None] | None:
+    def process_request(self, request: Request, spider: Spider | None = None) -> Coroutine[Any, Any, None] | None:
         """None when the request may go; AddressRefused when its host is
         refused by name; a coroutine (awaited by Scrapy) when a host name
         must be looked up first."""
@@ -194,7 +202,7 @@ class AddressGuardMiddleware:
         if self.resolve is None:
             from twisted.internet import reactor
 
-            self.resolve = reactor.resolve
+            self.resolve = cast(Callable[[str], Any], reactor.resolve)  # Twisted types it loosely
         try:
             await maybe_deferred_to_future(self.resolve(host))
         except ResolvedToPrivate as exc:

@@ -66,7 +66,7 @@ class CrawlLock:
         os.ftruncate(fd, 0)  # an empty file is a clean release, not a stale lock
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
-        self._fd = None
+        del self._fd
 
     def holder(self) -> dict | None:
         """Who holds the lock now, or None if nobody does."""

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
 
 
 class BudgetExhausted(IgnoreRequest):
@@ -26,7 +32,7 @@ class PageBudgetMiddleware:
     does not record, so the URL is tried in a later run.
     """
 
-    def __init__(self, stats: Any, budget: int | None, site_budget: int | None) -> None:
+    def __init__(self, stats: StatsCollector, budget: int | None, site_budget: int | None) -> None:
         self.stats = stats
         self.budget = budget
         self.site_budget = site_budget
@@ -34,14 +40,14 @@ class PageBudgetMiddleware:
         self.per_site: dict[str, int] = {}
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> PageBudgetMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> PageBudgetMiddleware:
         settings = crawler.settings
         if settings.get("SEEDCRAWL_MAX_PAGES") is None:
             raise NotConfigured("no page budget (SEEDCRAWL_MAX_PAGES) in the settings")
         budget, site_budget = settings.getint("SEEDCRAWL_MAX_PAGES"), settings.getint("SEEDCRAWL_MAX_PAGES_PER_SITE")
         return cls(crawler.stats, budget, site_budget)
 
-    def process_request(self, request: Any, spider: Any = None) -> None:
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
         meta = request.meta.get("seedcrawl")
         if not meta or meta.get("kind") != "page":
             return None
@@ -68,36 +74,36 @@ class PolitenessMiddleware:
     SEEDCRAWL_MAX_RETRY_AFTER seconds.
     """
 
-    def __init__(self, crawler: Any, max_retry_after: float) -> None:
+    def __init__(self, crawler: Crawler, max_retry_after: float) -> None:
         self.crawler = crawler
         self.max_retry_after = max_retry_after
         self.floor: dict[str, float] = {}  # slot key (host) -> minimum delay, seconds
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> PolitenessMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> PolitenessMiddleware:
         middleware = cls(crawler, crawler.settings.getfloat("SEEDCRAWL_MAX_RETRY_AFTER"))
         crawler.signals.connect(middleware.robots_parsed, signal=signals.robots_parsed)
         # AutoThrottle adapts the delay on this signal; connected after it, we restore the floor.
         crawler.signals.connect(middleware.response_downloaded, signal=signals.response_downloaded)
         return middleware
 
-    def response_downloaded(self, response: Any, request: Any, spider: Any = None) -> None:
+    def response_downloaded(self, response: Response, request: Request, spider: Spider | None = None) -> None:
         self.apply(request)
 
-    def robots_parsed(self, robotparser: Any, request: Any) -> None:
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
         agent = self.crawler.settings.get("USER_AGENT")
         delay = robotparser.crawl_delay(agent)
         if delay:
             self.raise_floor(request, float(delay), "seedcrawl/politeness/crawl_delay")
 
-    def raise_floor(self, request: Any, delay: float, stat: str) -> None:
+    def raise_floor(self, request: Request, delay: float, stat: str) -> None:
         key = self.crawler.engine.downloader.get_slot_key(request)
         if delay > self.floor.get(key, 0.0):
             self.floor[key] = delay
             self.crawler.stats.inc_value(stat)
         self.apply(request)
 
-    def apply(self, request: Any) -> None:
+    def apply(self, request: Request) -> None:
         downloader = self.crawler.engine.downloader
         key = downloader.get_slot_key(request)
         slot = downloader.slots.get(key)
@@ -106,11 +112,11 @@ class PolitenessMiddleware:
             # Scrapy's jitter would wait as little as half the delay; a floor is a floor.
             slot.jitter = 0.0
 
-    def process_request(self, request: Any, spider: Any = None) -> None:
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
         self.apply(request)  # AutoThrottle may have lowered it since
         return None
 
-    def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         if response.status in (429, 503):
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if wait is not None:

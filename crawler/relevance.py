@@ -129,7 +129,7 @@ def sentences(text: str, titled: bool = True) -> tuple[str, list[str]]:
     if not lines:
         return "", []
     title, body = (lines[0], lines[1:]) if titled else ("", lines)
-    found = []
+    found: list[str] = []
     for line in body:
         found.extend(part for part in _SENTENCE_END.split(line) if part.strip())
     return title, found

@@ -12,9 +12,12 @@ exits with the status below. Every component stops the crawl through
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.utils.defer import deferred_from_coro
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +28,7 @@ STOP_REASON = "seedcrawl/stop_reason"
 EXIT_STATUS = {"storage_error": 2, "config_error": 2, "analysis_failed": 1}
 
 
-def stop_crawl(crawler: Any, reason: str, message: str) -> None:
+def stop_crawl(crawler: Crawler, reason: str, message: str) -> None:
     """Close the spider with ``reason`` and say why, once per crawl."""
     stats = crawler.stats
     if stats.get_value(STOP_REASON):

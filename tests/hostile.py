@@ -11,9 +11,10 @@ from __future__ import annotations
 import gzip
 import socket
 import struct
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from crawler.sampleweb import LoopbackServer
 
 from .conftest import SEEDS
 
@@ -211,37 +212,26 @@ def seed_page() -> bytes:
     return f"<html><body><article><h1>Seed</h1>{paragraphs}</article><ul>{anchors}</ul></body></html>".encode()
 
 
-class HostileServer:
+class HostileServer(LoopbackServer):
+    """The hostile site: every case in PAGES and FEEDS, a seed page linking to them."""
+
     def __init__(self) -> None:
-        seed = seed_page()
+        self.seed = seed_page()
+        super().__init__(self.respond, http11=True)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802
-                path = self.path.split("?")[0] if self.path.startswith("/list") else self.path
-                if path == "/seed":
-                    return send(self, 200, seed)
-                if path == "/robots.txt":
-                    return send(self, 404, b"")
-                if path == "/list":
-                    return send(self, 200, html("<p>list</p>"))
-                entry = PAGES.get(path) or FEEDS.get(path)
-                if entry is None:
-                    return send(self, 404, b"")
-                entry[1](self)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+    def respond(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path.split("?")[0] if handler.path.startswith("/list") else handler.path
+        if path == "/seed":
+            return send(handler, 200, self.seed)
+        if path == "/robots.txt":
+            return send(handler, 404, b"")
+        if path == "/list":
+            return send(handler, 200, html("<p>list</p>"))
+        entry = PAGES.get(path) or FEEDS.get(path)
+        if entry is None:
+            return send(handler, 404, b"")
+        entry[1](handler)
 
     def __enter__(self) -> HostileServer:
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.start()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from crawler.sampleweb import LoopbackServer, send
 
 from .conftest import SEEDS
 
@@ -26,44 +27,25 @@ def article_page(number: int) -> bytes:
     return f"<html><body><article><h1>Story {number}</h1><p>{words}</p></article></body></html>".encode()
 
 
-class MockServer:
+class MockServer(LoopbackServer):
+    """Routes: path -> (status, headers, body), or a function of (handler, nth request) giving them."""
+
     def __init__(self, routes: dict[str, Route]) -> None:
         self.routes = routes
         self.log: list[tuple[float, str, int]] = []  # (time, path, nth request to that path)
-        server = self
+        super().__init__(self.respond)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                count = sum(1 for _, p, _ in server.log if p == self.path) + 1
-                server.log.append((time.monotonic(), self.path, count))
-                route = server.routes.get(self.path, (404, {}, b"not found"))
-                status, headers, body = route(self, count) if callable(route) else route
-                self.send_response(status)
-                # A header given as None is left out (Content-Length: None sends a
-                # body whose end only the closed connection tells).
-                headers = {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(body)), **headers}
-                for name, value in headers.items():
-                    if value is not None:
-                        self.send_header(name, value)
-                self.end_headers()
-                try:
-                    self.wfile.write(body)
-                except OSError:
-                    pass  # the crawler hung up (a body over its size limit)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+    def respond(self, handler: BaseHTTPRequestHandler) -> None:
+        count = sum(1 for _, p, _ in self.log if p == handler.path) + 1
+        self.log.append((time.monotonic(), handler.path, count))
+        route = self.routes.get(handler.path, (404, {}, b"not found"))
+        status, headers, body = route(handler, count) if callable(route) else route
+        headers = {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(body)), **headers}
+        send(handler, status, body, headers)
 
     def __enter__(self) -> MockServer:
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.start()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
     def times(self, path: str) -> list[float]:
         return [t for t, p, _ in self.log if p == path]

@@ -43,6 +43,7 @@ class Command(ScrapyCrawlCommand):
         if not args or args[0] != SPIDER:
             super().run(args, opts)
             return
+        assert self.settings is not None
         spargs = {key: value for key, value in opts.spargs.items() if key not in ARGUMENTS}
         try:
             config = RunConfig.resolve(self.settings, {key: opts.spargs.get(key) for key in ARGUMENTS})

@@ -61,6 +61,10 @@ class Link(NamedTuple):
 class RelatedSpider(scrapy.Spider):
     name = "related"
 
+    best_first: bool
+    first_pass: bool
+    content_types: tuple[str, ...]
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.pages_requested = 0
@@ -249,6 +253,7 @@ class RelatedSpider(scrapy.Spider):
                 yield request
             return
         article, verdict = analysis.article, analysis.verdict
+        assert verdict is not None  # an article always comes with its verdict
         # The links go into the frontier before the page is recorded as read:
         # a crawl killed in between finds them there when it starts again.
         follow = []
@@ -293,9 +298,11 @@ class RelatedSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"{STATS}/dropped/{reason}")
         logger.info("Dropped %s (%s): %s", response.url, reason, detail)
         request = getattr(response, "request", None) or response
+        # Requests are made for canonical URLs: only a redirect needs the work again.
+        url = response.url if response.url == request.url else canonical_url(response.url)
         with self.run.storage():
             self.run.store.record_url(
-                canonical_url(response.url),
+                url,
                 reason,
                 self.run.run_id,
                 requested_url=request.url,

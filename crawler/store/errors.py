@@ -29,7 +29,7 @@ def explain_storage_error(exc: BaseException, waited_s: float | None = None) -> 
             "try again when it has finished"
         )
     if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "database or disk is full" in text:
-        where = f" writing {exc.filename}" if getattr(exc, "filename", None) else ""
+        where = f" writing {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""
         return f"the disk is full{where}; free some space and run the command again (nothing was changed)"
     if "readonly database" in text or (isinstance(exc, OSError) and exc.errno == errno.EROFS):
         return (

@@ -46,7 +46,7 @@ class RunLedger(StoreBase):
                 "pid": os.getpid(),
             }
         )
-        return int(table.last_pk)
+        return int(table.last_pk or 0)
 
     def adopt_run(self, run_id: int) -> int:
         """Take over a run row the scheduler created for this process."""

@@ -16,7 +16,7 @@ migrations = Migrations("seedcrawl")
 
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": int,
             "started": str,
@@ -33,7 +33,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["documents"].create(
+    db.table("documents").create(
         {
             "hash": str,
             "status": str,
@@ -58,15 +58,15 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="hash",
         foreign_keys=[("run_id", "runs", "id")],
     )
-    db["documents"].create_index(["status"])
-    db["documents"].create_index(["queue_seq"], unique=True)
+    db.table("documents").create_index(["status"])
+    db.table("documents").create_index(["queue_seq"], unique=True)
     # Near-duplicate index: sampled shingle hashes of every stored text.
     # WITHOUT ROWID halves its size; sqlite-utils' create() has no option for it.
     db.execute(
         "create table shingles (shingle integer not null, hash text not null references documents(hash), "
         "primary key (shingle, hash)) without rowid"
     )
-    db["copies"].create(
+    db.table("copies").create(
         {
             "id": int,
             "hash": str,
@@ -82,9 +82,9 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("hash", "documents", "hash"), ("run_id", "runs", "id")],
     )
-    db["copies"].create_index(["hash"])
-    db["copies"].create_index(["url", "hash"], unique=True)
-    db["urls"].create(
+    db.table("copies").create_index(["hash"])
+    db.table("copies").create_index(["url", "hash"], unique=True)
+    db.table("urls").create(
         {
             "url": str,
             "requested_url": str,
@@ -100,7 +100,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="url",
     )
-    db["feeds"].create(
+    db.table("feeds").create(
         {
             "url": str,
             "etag": str,
@@ -127,9 +127,9 @@ def m002_shingles_by_document_id(db: sqlite_utils.Database) -> None:
     million documents. The id is a real column (an implicit rowid may be
     renumbered by VACUUM).
     """
-    db["documents"].add_column("id", int)
+    db.table("documents").add_column("id", int)
     db.execute("update documents set id = rowid")
-    db["documents"].create_index(["id"], unique=True)
+    db.table("documents").create_index(["id"], unique=True)
     db.execute("drop table shingles")
     db.execute(
         "create table shingles (shingle integer not null, doc integer not null, "
@@ -152,15 +152,15 @@ def m002_shingles_by_document_id(db: sqlite_utils.Database) -> None:
 def m003_run_process(db: sqlite_utils.Database) -> None:
     """What the scheduler needs to know of each run's child process."""
     for column, kind in (("trigger", str), ("pid", int), ("exit_status", int), ("log_file", str)):
-        db["runs"].add_column(column, kind)
+        db.table("runs").add_column(column, kind)
 
 
 @migrations()
 def m004_review(db: sqlite_utils.Database) -> None:
     """Review decisions, full-text search, and views for Datasette / sqlite-utils."""
-    db["documents"].add_column("decided_at", str)
-    db["documents"].add_column("decision_reason", str)
-    db["decisions"].create(
+    db.table("documents").add_column("decided_at", str)
+    db.table("documents").add_column("decision_reason", str)
+    db.table("decisions").create(
         {
             "id": int,
             "hash": str,
@@ -175,8 +175,8 @@ def m004_review(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("hash", "documents", "hash")],
     )
-    db["decisions"].create_index(["hash"])
-    db["documents"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+    db.table("decisions").create_index(["hash"])
+    db.table("documents").enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
     db.create_view(
         "decision_log",
         "select x.id, x.decided_at, x.action, x.undone, x.reviewer, x.reason, x.seed_file, d.title, d.url, d.score "
@@ -192,23 +192,23 @@ def m004_review(db: sqlite_utils.Database) -> None:
 @migrations()
 def m005_frontier(db: sqlite_utils.Database) -> None:
     """Links scheduled but not yet resolved: what a killed crawl resumes."""
-    db["frontier"].create(
+    db.table("frontier").create(
         {"url": str, "via": str, "found_on": str, "hops": int, "priority": int, "added": str}, pk="url"
     )
-    db["frontier"].create_index(["priority"])
+    db.table("frontier").create_index(["priority"])
 
 
 @migrations()
 def m006_corpus(db: sqlite_utils.Database) -> None:
     """Which seeds folder and sources file this storage belongs to, so every
     command finds them from --storage alone."""
-    db["corpus"].create({"key": str, "value": str}, pk="key")
+    db.table("corpus").create({"key": str, "value": str}, pk="key")
 
 
 @migrations()
 def m007_borderline(db: sqlite_utils.Database) -> None:
     """Weak verdicts: scores within relevance.band of the threshold."""
-    db["documents"].add_column("borderline", int)
+    db.table("documents").add_column("borderline", int)
     db.execute("drop view if exists pending_queue")
     db.create_view(
         "pending_queue",

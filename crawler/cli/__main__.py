@@ -1,0 +1,5 @@
+"""python -m crawler.cli: the seedcrawl command without its installed script."""
+
+from . import main
+
+main()

@@ -1,0 +1,132 @@
+"""Corpus commands: scores and duplicates of any text, search, export, the report."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import click
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from ..sources import load_sources
+from .group import cli, console
+from .options import max_bytes_option, open_review, open_store, read_text_file, recorded_sources, storage_option
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@max_bytes_option
+def dups(paths: tuple[Path, ...], max_bytes: int) -> None:
+    """Print groups of near-duplicate texts among PATHS, one group per line.
+
+    Paths in a group are separated by tabs; files with no copy are not
+    printed. Uses the crawl's own fingerprint and threshold.
+
+    Example: seedcrawl dups storage/queue/*.txt seeds/*.txt
+    """
+    from ..dedup import group_copies
+
+    texts = {str(path): read_text_file(path, max_bytes) for path in paths}
+    for group in group_copies(texts):
+        click.echo("\t".join(group))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sources", type=click.Path(path_type=Path), default=None,
+              help="Its threshold and seeds (beside it) are the crawl's (default: the storage folder's).")  # fmt: skip
+@click.option("--storage", type=click.Path(path_type=Path), default=Path("storage"), show_default=True,
+              help="Accepted and rejected candidates here train the model too.")  # fmt: skip
+@click.option("--explain", is_flag=True, help="Add the words that earned each score.")
+@max_bytes_option
+def score(paths: tuple[Path, ...], sources: Path | None, storage: Path, explain: bool, max_bytes: int) -> None:
+    """Score plain-text files with the crawl's relevance model, one line each:
+    score, verdict (relevant / offtopic) and path, tab-separated.
+
+    Example: seedcrawl score --explain storage/queue/*.txt
+    """
+    from ..relevance import TopicModel
+
+    texts = {path: read_text_file(path, max_bytes) for path in paths}  # every file checked before the model is fitted
+    config = load_sources(recorded_sources(storage, sources))
+    decided: tuple[list[str], list[str]] = ([], [])
+    if (storage / "corpus.db").exists():
+        store = open_store(storage)
+        decided = store.decided_texts()
+        store.close()
+    model = TopicModel.from_corpus(config.seeds_dir, decided, config.threshold, band=config.band)
+    for path, text in texts.items():
+        verdict = model.judge(text)
+        line = f"{verdict.score:.3f}\t{'relevant' if verdict.relevant else 'offtopic'}\t{path}"
+        click.echo(line + (f"\t{verdict.reason}" if explain else ""))
+
+
+@cli.command()
+@storage_option
+@click.argument("words", nargs=-1, required=True)
+@click.option("--limit", default=20, show_default=True)
+def search(storage: Path, words: tuple[str, ...], limit: int) -> None:
+    """Full-text search (SQLite FTS5) over every stored document and its status.
+
+    Example: seedcrawl search huawei 5g ban
+    """
+    store = open_review(storage).store
+    rows = store.search(" ".join(words), limit)
+    table = Table(title=f"{len(rows)} match(es)", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("id", "status", "score", "title", "snippet"):
+        table.add_column(column, no_wrap=column in ("id", "status", "score"))
+    for row in rows:
+        ident = str(row["queue_seq"]) if row["queue_seq"] is not None else row["hash"][:8]
+        score = f"{row['score']:.3f}" if row["score"] is not None else ""
+        snippet = " ".join(row["snippet"].split())
+        table.add_row(ident, row["status"], score, Text(row["title"]), Text(snippet))
+    console.print(table)
+
+
+EXPORT_FIELDS = (
+    "hash", "status", "title", "url", "canonical_url", "sitename", "published", "language", "score", "reason",
+    "found_via", "found_on", "first_seen", "queue_file", "seed_file", "decided_at", "decision_reason", "text",
+)  # fmt: skip
+
+
+@cli.command()
+@storage_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--status", type=click.Choice(["seed", "pending", "accepted", "rejected", "offtopic", "language"]),
+              help="Only documents with this status.")  # fmt: skip
+@click.option(
+    "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)."
+)
+def export(storage: Path, fmt: str, status: str | None, output) -> None:
+    """Write documents with their metadata as JSON lines or CSV.
+
+    Example: seedcrawl export --format csv --status accepted -o accepted.csv
+    """
+    store = open_review(storage).store
+    rows = store.documents(status)
+    if fmt == "jsonl":
+        for row in rows:
+            output.write(json.dumps({k: row.get(k) for k in EXPORT_FIELDS}, ensure_ascii=False) + "\n")
+    else:
+        writer = csv.DictWriter(output, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@cli.command()
+@storage_option
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="HTML file to write (default STORAGE/report.html).")  # fmt: skip
+def report(storage: Path, output: Path | None) -> None:
+    """Write a static HTML report of the queue and the corpus.
+
+    Example: seedcrawl report -o report.html
+    """
+    from ..report import write_report
+
+    store = open_review(storage).store
+    path = write_report(store, output or storage / "report.html")
+    click.echo(f"report written: {path}")

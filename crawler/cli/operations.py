@@ -1,0 +1,150 @@
+"""Operations: the demo, the nightly schedule, the service unit, status."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich import box
+from rich.table import Table
+
+from ..sources import DEFAULT_SOURCES, load_sources
+from ..store import Store
+from .decide import show_queue
+from .group import cli, console
+from .options import open_review, recorded_sources, sources_option, storage_option
+
+
+@cli.command()
+@click.option(
+    "--folder",
+    type=click.Path(path_type=Path),
+    default=Path("storage") / "demo",
+    show_default=True,
+    help="Where the demo keeps its seeds copy, database, queue and log (wiped first).",
+)
+def demo(folder: Path) -> None:
+    """Crawl the bundled sample web on 127.0.0.1 (no internet needed) and show the queue.
+
+    Example: seedcrawl demo
+    """
+    from ..demo import run_demo
+
+    console.print("Starting the sample web on 127.0.0.1-127.0.0.4 and crawling it ...")
+    run = run_demo(folder)
+    if run.returncode != 0:
+        raise click.ClickException(f"the crawl failed (exit {run.returncode}); see {run.log_file}")
+    store = Store(run.storage)
+    try:
+        show_run_summary(store)
+        show_queue(store)
+    finally:
+        store.close()
+    console.print(f"\nQueue files: {run.queue}\nDatabase:    {run.storage / 'corpus.db'}\nCrawl log:   {run.log_file}")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--sources", type=click.Path(path_type=Path), default=DEFAULT_SOURCES, show_default=True)
+@storage_option
+@click.option("--once", is_flag=True, help="Run one crawl now and exit with its status.")
+@click.pass_context
+def schedule(ctx: click.Context, sources: Path, storage: Path, once: bool) -> None:
+    """Run the crawl every night at schedule.time (blocking; same as scheduler.py).
+
+    Example: seedcrawl schedule --once
+    """
+    from ..nightly import run_scheduler
+
+    sys.exit(run_scheduler(sources, storage, once=once, extra_args=tuple(ctx.args), debug=ctx.obj["debug"]))
+
+
+@cli.command()
+@click.option("--system", is_flag=True, help="A system service (default: a user service).")
+@click.option("--user", "account", help="With --system: the account it runs as (default: you).")
+@sources_option
+@storage_option
+def service(system: bool, account: str | None, sources: Path | None, storage: Path) -> None:
+    """Print a systemd unit that runs the nightly scheduler for this clone.
+
+    Example: seedcrawl service > ~/.config/systemd/user/seedcrawl.service
+    """
+    import getpass
+
+    from ..service import for_checkout, render_unit
+
+    sources_path = recorded_sources(storage, sources)
+    config = load_sources(sources_path)
+    project = Path(__file__).resolve().parents[2]
+    arguments: tuple[str, ...] = ()
+    if sources_path.resolve() != (project / DEFAULT_SOURCES).resolve() or storage.resolve() != project / "storage":
+        arguments = ("--sources", str(sources_path.resolve()), "--storage", str(storage.resolve()))
+    install = for_checkout(
+        project, Path(sys.executable), system, account or getpass.getuser(), config.shutdown_timeout, arguments
+    )
+    click.echo(render_unit(install), nl=False)
+
+
+@cli.command()
+@sources_option
+@storage_option
+@click.option("--runs", "limit", type=click.IntRange(1, 10_000), default=10, show_default=True,
+              help="How many recent runs to list.")  # fmt: skip
+def status(sources: Path | None, storage: Path, limit: int) -> None:
+    """Show the last runs, the next scheduled run and the queue size.
+
+    Example: seedcrawl status --runs 5
+    """
+    from ..lock import CrawlLock
+    from ..nightly import NightlyConfig, next_run_time
+
+    config = NightlyConfig.load(recorded_sources(storage, sources), storage)
+    if not (storage / "corpus.db").exists():
+        console.print(f"No crawl has run with the storage folder {storage} yet.")
+        console.print(f"Next scheduled run: {next_run_time(config)} ({config.sources.time} {config.timezone})")
+        return
+    review = open_review(storage)
+    try:
+        runs = review.store.last_runs(limit)
+        queued = review.store.count_pending()
+    finally:
+        review.store.close()
+    table = Table(title="Recent crawls", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("run")
+    table.add_column("started", no_wrap=True)
+    for column in ("took", "trigger", "status", "pages", "new", "dups", "errors"):
+        table.add_column(column)
+    for run in runs:
+        started = (run["started"] or "")[:16].replace("T", " ")
+        state = run["status"] + (f" (exit {run['exit_status']})" if run["exit_status"] else "")
+        counts = (str(run[k] if run[k] is not None else "") for k in ("pages", "new", "duplicates", "errors"))
+        table.add_row(
+            str(run["id"]), started, _duration(run["started"], run["finished"]), run["trigger"] or "", state, *counts
+        )
+    console.print(table)
+    holder = CrawlLock.for_storage(storage).holder()
+    if holder:
+        console.print(f"Running now: pid {holder.get('pid')} since {holder.get('started')}")
+    console.print(f"Next scheduled run: {next_run_time(config)} ({config.sources.time} {config.timezone})")
+    console.print(f"Queue: {queued} candidate(s) waiting for review in {storage / 'queue'}")
+
+
+def _duration(started: str | None, finished: str | None) -> str:
+    from datetime import datetime
+
+    if not started or not finished:
+        return ""
+    seconds = (datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds()
+    return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+
+
+def show_run_summary(store: Store) -> None:
+    run = store.last_run()
+    if run is None:
+        return
+    outcomes = store.outcome_counts()
+    console.print(
+        f"Run {run['id']} {run['status']}: {run['pages']} pages, {run['new']} new candidates, "
+        f"{run['duplicates']} duplicates, {run['offtopic']} off topic, {run['errors']} errors"
+    )
+    console.print("Pages by outcome: " + ", ".join(f"{row['outcome']} {row['n']}" for row in outcomes))

@@ -1,0 +1,113 @@
+"""Options and openers shared by the commands.
+
+Every command that opens a storage folder first finishes what an
+interrupted decision left (crawler.review), whatever the command is."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ..review import Review
+from ..seedfile import read_regular_file
+from ..sources import DEFAULT_SOURCES
+from ..store import Store
+
+# Texts given to `score` and `dups` larger than this are refused (an article
+# is tens of kilobytes; /dev/zero is endless).
+MAX_TEXT_BYTES = 10_000_000
+
+
+def storage_option(command):
+    return click.option(
+        "--storage", type=click.Path(path_type=Path), default=Path("storage"), show_default=True,
+        help="Storage folder (corpus.db and queue/).",
+    )(command)  # fmt: skip
+
+
+def seeds_option(command):
+    return click.option(
+        "--seeds", "seeds_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+        help="The seeds folder accepted candidates are copied into (default: the one the storage "
+        "folder was made for, else ./seeds).",
+    )(command)  # fmt: skip
+
+
+def sources_option(command):
+    return click.option(
+        "--sources", type=click.Path(path_type=Path), default=None,
+        help="Sources file (default: the one the storage folder was made with, else seeds/sources.toml).",
+    )(command)  # fmt: skip
+
+
+def max_bytes_option(command):
+    return click.option(
+        "--max-bytes", type=click.IntRange(1, 2**40), default=MAX_TEXT_BYTES, show_default=True,
+        envvar="SEEDCRAWL_MAX_TEXT_BYTES", help="Refuse text files larger than this (env SEEDCRAWL_MAX_TEXT_BYTES).",
+    )(command)  # fmt: skip
+
+
+def open_store(storage: Path) -> Store:
+    """An existing storage folder (never creates one: a typo in --storage is
+    an error, not a new empty corpus)."""
+    return Store(storage, create=False)
+
+
+def open_review(storage: Path, seeds_dir: Path | None = None, claim: bool = False) -> Review:
+    """The storage folder with its seeds folder, after finishing any decision
+    a crash interrupted. ``claim``: record the seeds folder (decisions do)."""
+    store = open_store(storage)
+    recorded = store.corpus().get("seeds")
+    folder = seeds_dir or (recorded if recorded is not None and recorded.exists() else Path("seeds"))
+    if claim:
+        store.claim_corpus(folder)
+    else:
+        store.check_corpus(folder)
+    review = Review(store, folder)
+    if folder.is_dir():
+        review.reconcile()
+    return review
+
+
+def recorded_sources(storage: Path, given: Path | None) -> Path:
+    """The sources file given, else the one the storage folder recorded, else seeds/sources.toml."""
+    if given is not None:
+        return given
+    if (storage / "corpus.db").exists():
+        store = open_store(storage)
+        try:
+            recorded = store.corpus().get("sources")
+        finally:
+            store.close()
+        if recorded is not None and recorded.exists():
+            return recorded
+    return DEFAULT_SOURCES
+
+
+def read_text_file(path: Path, limit: int = MAX_TEXT_BYTES) -> str:
+    """A UTF-8 text file of at most ``limit`` bytes, or a one-line error naming it."""
+    try:
+        data = read_regular_file(path, limit, click.ClickException)
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path}: not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
+
+
+class IsoDate(click.ParamType):
+    """YYYY-MM-DD (or YYYY-MM, YYYY): publication dates are stored that way."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+            parts = [int(x) for x in text.split("-")] + [1, 1]
+            try:
+                date(*parts[:3])
+                return text
+            except ValueError:
+                pass
+        self.fail(f"{value!r} is not a date like 2020-07-01 (YYYY-MM-DD, YYYY-MM or YYYY)", param, ctx)
