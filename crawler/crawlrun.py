@@ -29,7 +29,7 @@ from .config import RunConfig
 from .guard import installed_resolver
 from .relevance import TopicModel
 from .run import stop_crawl
-from .seedfile import read_seed, seed_files
+from .seedfile import read_seeds
 from .store import Document, Store, StoreError
 
 if TYPE_CHECKING:
@@ -124,8 +124,8 @@ class CrawlRun:
 
     def register_seeds(self) -> None:
         """Put the seed texts in the database so no copy of them is queued."""
-        for path in seed_files(self.sources.seeds_dir):
-            if self.store.register_seed(Document.from_seed(read_seed(path), path), path.name):
+        for path, seed in read_seeds(self.sources.seeds_dir):
+            if self.store.register_seed(Document.from_seed(seed, path), path.name):
                 self.crawler.stats.inc_value(f"{STATS}/seeds_registered")
 
     @contextmanager

@@ -46,7 +46,7 @@ from typing import Any
 import snowballstemmer
 
 from .frequencies import word_frequency
-from .seedfile import read_seed, seed_files
+from .seedfile import read_seeds
 
 # Words of two characters or more: a letter first, a letter or digit last,
 # inner apostrophes, dots and hyphens kept (u.s, zte's, covid-19).
@@ -305,7 +305,7 @@ class TopicModel:
 
     @classmethod
     def from_seeds(cls, seeds_dir: Path, threshold: float, language: str = "en", band: float = 0.0) -> TopicModel:
-        return cls.fit((read_seed(p).text for p in seed_files(seeds_dir)), threshold, language=language, band=band)
+        return cls.fit((seed.text for _, seed in read_seeds(seeds_dir)), threshold, language=language, band=band)
 
     @classmethod
     def from_corpus(
@@ -315,7 +315,7 @@ class TopicModel:
         """The model the crawl uses: the seeds and the accepted candidates as
         positives, the rejected ones as negatives (``decided``: the texts of
         both, Store.decided_texts())."""
-        positives = [read_seed(p).text for p in seed_files(seeds_dir)]
+        positives = [seed.text for _, seed in read_seeds(seeds_dir)]
         accepted, rejected = decided
         texts = list(dict.fromkeys([*positives, *accepted]))
         return cls.fit(texts, threshold, rejected, language, band, yardstick=len(positives))

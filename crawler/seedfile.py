@@ -19,7 +19,7 @@ import re
 import stat
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,6 +191,16 @@ def seed_files(folder: Path) -> list[Path]:
     """The seed-format files in a folder, in sequence order."""
     found = [p for p in Path(folder).glob("*.txt") if SEED_NAME.match(p.name)]
     return sorted(found, key=lambda p: int(SEED_NAME.match(p.name)["seq"]))  # type: ignore[index]
+
+
+def read_seeds(folder: Path) -> Iterator[tuple[Path, SeedFile]]:
+    """Every seed of a folder, read; a file that vanishes between the listing
+    and its reading (a reviewer's undo while a crawl starts) is passed over."""
+    for path in seed_files(folder):
+        try:
+            yield path, read_seed(path)
+        except FileNotFoundError:
+            continue
 
 
 def next_sequence(folder: Path) -> int:

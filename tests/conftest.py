@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
-from scrapy.utils.reactor import install_reactor, is_reactor_installed
 
 DATA = Path(__file__).parent / "data"
 SEEDS = DATA / "seeds"
-
-# Components are built in process (scrapy.utils.test.get_crawler), which wants
-# the reactor the crawl itself uses (Scrapy's default TWISTED_REACTOR).
-if not is_reactor_installed():
-    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 
 
 @pytest.fixture
@@ -24,6 +19,36 @@ def seeds_dir(tmp_path: Path) -> Path:
     target = tmp_path / "seeds"
     shutil.copytree(SEEDS, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def sample_web():
+    """The sample web on 127.0.0.1-4, one for the whole session (its pages never
+    change; a test that counts requests keeps a server of its own)."""
+    from crawler.sampleweb import SampleWebServer
+
+    with SampleWebServer(SEEDS) as web:
+        yield web
+
+
+def run_to_end(coroutine) -> None:
+    """Run a coroutine that never waits (a test's stub), without an event loop."""
+    try:
+        coroutine.send(None)
+    except StopIteration:
+        return
+    raise AssertionError("the coroutine waited for something")
+
+
+def wait_for(condition, timeout: float = 60, step: float = 0.05) -> bool:
+    """Poll ``condition`` until it holds (True) or ``timeout`` seconds pass
+    (False): how a test waits for another process's event, never a bare sleep."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return bool(condition())
 
 
 @pytest.fixture
@@ -41,6 +66,7 @@ def related_crawler(seeds_dir: Path, tmp_path: Path):
     sources.write_text('[seeds]\nurls = ["http://127.0.0.1:1/"]\n', encoding="utf-8")
     settings = Settings()
     settings.setmodule("crawler.settings")
+    settings.set("SEEDCRAWL_WORKERS", 0)  # pages are read in this process: no pool to start
     RunConfig.resolve(settings, {"sources": str(sources), "storage": str(tmp_path / "storage")}).apply(settings)
     return get_crawler(RelatedSpider, settings.copy_to_dict())
 

@@ -5,10 +5,9 @@ import time
 from pathlib import Path
 
 from crawler.demo import prepare_folder, run_crawl, start_crawl
-from crawler.sampleweb import SampleWebServer
 from crawler.seedfile import content_hash
 
-from .conftest import SEEDS
+from .conftest import SEEDS, wait_for
 
 KILL_AFTER = (2.0, 2.6, 3.2, 3.8, 4.5, 5.3)  # seconds after start: start-up, seeds, feeds, links, late
 
@@ -35,29 +34,27 @@ def state(storage: Path) -> tuple[set[str], set[str], str]:
     return rows, files, integrity
 
 
-def test_killed_crawls_resume_and_finish_the_same_work(tmp_path: Path) -> None:
-    with SampleWebServer(SEEDS) as web:
-        sources = prepare_folder(tmp_path / "site", SEEDS, web)
-        storage = tmp_path / "storage"
-        kills = 0
-        orphans: set[int] = set()
-        for delay in KILL_AFTER:
-            crawl = start_crawl(sources, storage, tmp_path / f"killed-{delay}.log", "-s", "DOWNLOAD_DELAY=0.5")
-            time.sleep(delay)
-            if crawl.poll() is None:
-                orphans |= children(crawl.pid)  # its extraction workers
-                crawl.kill()  # SIGKILL: no handler, no cleanup
-                kills += 1
-            crawl.wait()
-            if (storage / "corpus.db").exists():
-                assert state(storage)[2] == "ok"  # SQLite itself is never damaged
-        assert kills >= 4
-        assert orphans, "the killed crawls had worker processes"
-        deadline = time.time() + 10
-        while time.time() < deadline and any(alive(pid) for pid in orphans):
-            time.sleep(0.2)
-        assert not [pid for pid in orphans if alive(pid)], "workers outlived their killed crawl"
-        assert run_crawl(sources, storage, tmp_path / "final.log") == 0
+def test_killed_crawls_resume_and_finish_the_same_work(sample_web, tmp_path: Path) -> None:
+    web = sample_web
+    sources = prepare_folder(tmp_path / "site", SEEDS, web)
+    storage = tmp_path / "storage"
+    kills = 0
+    orphans: set[int] = set()
+    for delay in KILL_AFTER:
+        crawl = start_crawl(sources, storage, tmp_path / f"killed-{delay}.log", "-s", "DOWNLOAD_DELAY=0.5")
+        time.sleep(delay)
+        if crawl.poll() is None:
+            orphans |= children(crawl.pid)  # its extraction workers
+            crawl.kill()  # SIGKILL: no handler, no cleanup
+            kills += 1
+        crawl.wait()
+        if (storage / "corpus.db").exists():
+            assert state(storage)[2] == "ok"  # SQLite itself is never damaged
+    assert kills >= 4
+    assert orphans, "the killed crawls had worker processes"
+    wait_for(lambda: not any(alive(pid) for pid in orphans), timeout=10)
+    assert not [pid for pid in orphans if alive(pid)], "workers outlived their killed crawl"
+    assert run_crawl(sources, storage, tmp_path / "final.log") == 0
     rows, files, integrity = state(storage)
     assert integrity == "ok"
     assert rows == files  # every queued row has its file and every file its row

@@ -6,13 +6,16 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from pytest_twisted import blockon, ensureDeferred
+from twisted.internet.defer import ensureDeferred as ensure_deferred
 
 from crawler.config import crawl_command
-from crawler.demo import prepare_folder, run_crawl
+from crawler.demo import prepare_folder
 from crawler.sampleweb import ADDRESSES, SampleWebServer
 from crawler.seedfile import SEED_NAME, content_hash, read_seed
 
 from .conftest import SEEDS
+from .inprocess import crawl
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,10 +27,10 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):
     with SampleWebServer(SEEDS) as web:
         sources = prepare_folder(folder, SEEDS, web)
         storage = folder / "storage"
-        first = run_crawl(sources, storage, folder / "first.log")
+        first = blockon(ensure_deferred(crawl(sources, storage, folder / "first.log")))
         queue_after_first = sorted(p.name for p in (storage / "queue").iterdir())
         requests_first = len(web.requests)
-        second = run_crawl(sources, storage, folder / "second.log")
+        second = blockon(ensure_deferred(crawl(sources, storage, folder / "second.log")))
         requests_second = len(web.requests) - requests_first
         second_run_paths = [path for _, path in web.requests[requests_first:]]
     return {
@@ -193,10 +196,10 @@ def test_a_bad_seed_file_or_argument_stops_the_crawl_before_it_starts(tmp_path: 
     assert not (tmp_path / "storage").exists()
 
 
-def _crawl_with(tmp_path: Path, *args: str) -> tuple[SampleWebServer, sqlite_utils.Database]:
+async def _crawl_with(tmp_path: Path, *args: str) -> tuple[SampleWebServer, sqlite_utils.Database]:
     with SampleWebServer(SEEDS) as web:
         sources = prepare_folder(tmp_path, SEEDS, web)
-        code = run_crawl(sources, tmp_path / "storage", tmp_path / "log", *args)
+        code = await crawl(sources, tmp_path / "storage", tmp_path / "log", *args)
     assert code == 0
     return web, sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
 
@@ -205,15 +208,17 @@ def _article_requests(web) -> list[str]:
     return [path for _, path in web.requests if path not in ("/robots.txt", "/feed.xml", "/atom.xml")]
 
 
-def test_page_budget_caps_the_article_pages_fetched(tmp_path: Path) -> None:
-    web, db = _crawl_with(tmp_path, "-a", "max_pages=7")
+@ensureDeferred
+async def test_page_budget_caps_the_article_pages_fetched(tmp_path: Path) -> None:
+    web, db = await _crawl_with(tmp_path, "-a", "max_pages=7")
     assert len(_article_requests(web)) == 7
     stats = next(db.query("select stats from runs"))["stats"]
     assert '"seedcrawl/skipped/budget"' in stats
 
 
-def test_depth_zero_follows_no_links(tmp_path: Path) -> None:
-    web, db = _crawl_with(tmp_path, "-a", "max_depth=0")
+@ensureDeferred
+async def test_depth_zero_follows_no_links(tmp_path: Path) -> None:
+    web, db = await _crawl_with(tmp_path, "-a", "max_depth=0")
     found = {r["found_via"] for r in db.query("select found_via from urls where found_via is not null")}
     assert found == {"seed", "feed"}  # seed pages and feed entries, no links
     # This article is reachable by a link only.
@@ -229,7 +234,8 @@ def test_wrappers_are_unwrapped_and_redirects_recorded(crawled) -> None:
     assert sum(1 for _, path in web.requests if path == "/go/huawei-5g-ban") == 1  # not again in run two
 
 
-def test_a_front_page_listed_as_seed_is_explored(tmp_path: Path) -> None:
+@ensureDeferred
+async def test_a_front_page_listed_as_seed_is_explored(tmp_path: Path) -> None:
     """A seed URL with no article (a site's front page) still has its links followed."""
     with SampleWebServer(SEEDS) as web:
         sources = prepare_folder(tmp_path, SEEDS, web)
@@ -238,7 +244,7 @@ def test_a_front_page_listed_as_seed_is_explored(tmp_path: Path) -> None:
         sources.write_text(
             f'[seeds]\nurls = ["{front}"]\n[network]\nallow_hosts = [{allow}]\n[limits]\nmax_depth = 1\n'
         )
-        assert run_crawl(sources, tmp_path / "storage", tmp_path / "log") == 0
+        assert await crawl(sources, tmp_path / "storage", tmp_path / "log") == 0
     db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
     outcome = {r["url"]: r["outcome"] for r in db.query("select url, outcome from urls")}
     assert outcome[front] == "too_short"
@@ -257,3 +263,9 @@ def test_off_topic_pages_are_judged_on_a_preview_before_extraction(crawled) -> N
     runs = [json.loads(r["stats"]) for r in db.query("select stats from runs")]
     assert sum(r.get("seedcrawl/first_pass/dropped", 0) for r in runs) >= len(previewed)
     assert sum(r.get("seedcrawl/dropped/offtopic", 0) for r in runs) == len(offtopic)
+
+
+def test_the_crawl_looks_host_names_up_through_the_guarded_resolver(crawled) -> None:
+    """TWISTED_DNS_RESOLVER is crawler.guard.GuardedResolver, and it is the one installed."""
+    for row in crawled["db"].query("select stats from runs"):
+        assert json.loads(row["stats"])["seedcrawl/resolver"] == "GuardedResolver"

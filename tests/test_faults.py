@@ -24,9 +24,8 @@ import pytest
 from crawler.config import crawl_command
 from crawler.demo import prepare_folder, run_crawl
 from crawler.lock import CrawlLock
-from crawler.sampleweb import SampleWebServer
 
-from .conftest import SEEDS
+from .conftest import SEEDS, wait_for
 from .faults import (
     in_namespace,
     losses,
@@ -47,9 +46,8 @@ MOMENTS = random.Random(SEED)
 
 
 @pytest.fixture(scope="module")
-def web():
-    with SampleWebServer(SEEDS) as running:
-        yield running
+def web(sample_web):
+    return sample_web
 
 
 @pytest.fixture(scope="module")
@@ -254,15 +252,6 @@ def finish(process: subprocess.Popen, timeout: float) -> tuple[str, str]:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
         raise
-
-
-def wait_for(condition, timeout: float = 60, step: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return False
 
 
 def pages_done(storage: Path) -> int:

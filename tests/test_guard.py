@@ -5,15 +5,16 @@ test sends them a packet. The end-to-end test uses loopback addresses that
 are not on the allow-list, with a listening socket that counts connections.
 """
 
-import asyncio
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import pytest_twisted
 import sqlite_utils
 from scrapy import Request
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import defer
 
 from crawler.demo import run_crawl
@@ -77,18 +78,20 @@ def stub_resolver(answers: dict[str, str]):
     return resolve
 
 
-def run(awaitable) -> None:
-    """Await what the guard returned, as Scrapy does (None: nothing to wait for)."""
+async def run(awaitable) -> None:
+    """Await what the guard returned, as Scrapy does (None: nothing to wait for),
+    on the reactor the tests run on (pytest-twisted)."""
     if awaitable is not None:
-        asyncio.run(awaitable)
+        await deferred_from_coro(awaitable)
 
 
-def test_allow_list_and_public_addresses_pass() -> None:
+@pytest_twisted.ensureDeferred
+async def test_allow_list_and_public_addresses_pass() -> None:
     resolve = stub_resolver({"example.org": "93.184.216.34"})
     guard = AddressGuardMiddleware(frozenset({"127.0.0.1"}), Stats(), resolve)
     assert guard.process_request(Request("http://127.0.0.1:8000/")) is None
     assert guard.process_request(Request("http://93.184.216.34/")) is None  # checked, not fetched
-    run(guard.process_request(Request("http://example.org/")))  # names: looked up first, then let through
+    await run(guard.process_request(Request("http://example.org/")))  # names: looked up first, then let through
     assert resolve.asked == ["example.org"]
 
 
@@ -112,11 +115,12 @@ def test_host_names_are_normalised_and_refused_without_a_lookup(url: str, reason
     assert resolve.asked == []
 
 
-def test_a_name_that_resolves_to_a_private_address_is_refused_by_the_guard() -> None:
+@pytest_twisted.ensureDeferred
+async def test_a_name_that_resolves_to_a_private_address_is_refused_by_the_guard() -> None:
     resolve = stub_resolver({"intranet.example": "10.0.0.7"})
     guard = AddressGuardMiddleware(frozenset(), Stats(), resolve)
     with pytest.raises(AddressRefused, match="refused intranet.example: resolves to 10.0.0.7, a private address"):
-        run(guard.process_request(Request("http://INTRANET.example./robots.txt")))
+        await run(guard.process_request(Request("http://INTRANET.example./robots.txt")))
 
 
 def test_allowed_hosts_match_whatever_their_spelling() -> None:

@@ -4,10 +4,11 @@ import json
 
 import pytest
 import sqlite_utils
-
-from crawler.demo import run_crawl
+from pytest_twisted import blockon
+from twisted.internet.defer import ensureDeferred as ensure_deferred
 
 from .hostile import FEEDS, ODD_LINKS, PAGES, HostileServer
+from .inprocess import crawl
 from .mockserver import sources_for
 
 
@@ -21,7 +22,7 @@ def hostile_crawl(tmp_path_factory: pytest.TempPathFactory):
             f"[feeds]\nurls = [{feeds}]\n[limits]\ndownload_timeout = 3\nmax_body_bytes = 1000000\nmax_pages = 200\n"
             "max_pages_per_site = 200\n",
         )  # fmt: skip
-        code = run_crawl(sources, folder / "storage", folder / "log", "-s", "RETRY_TIMES=1", timeout=240)
+        code = blockon(ensure_deferred(crawl(sources, folder / "storage", folder / "log", "-s", "RETRY_TIMES=1")))
     db = sqlite_utils.Database(folder / "storage" / "corpus.db")
     return {"code": code, "db": db, "base": server.base, "folder": folder}
 

@@ -2,9 +2,9 @@
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,9 +16,20 @@ from crawler.config import crawl_command
 from crawler.demo import prepare_folder
 from crawler.lock import CrawlLock, CrawlLocked
 from crawler.nightly import JOB_ID, CrawlRunner, NightlyConfig, build_scheduler, needs_catch_up, previous_fire_time
-from crawler.sampleweb import SampleWebServer
 
-from .conftest import SEEDS
+from .conftest import SEEDS, wait_for
+
+
+def run_status(storage: Path) -> str | None:
+    """The newest run's status, read without waiting on the crawl's writes."""
+    try:
+        db = sqlite3.connect(f"file:{storage / 'corpus.db'}?mode=ro", uri=True, timeout=1)
+        row = db.execute("select status from runs order by id desc limit 1").fetchone()
+        db.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
 
 ROOT = Path(__file__).resolve().parents[1]
 UTC = ZoneInfo("UTC")
@@ -136,15 +147,15 @@ def test_previous_fire_time_is_the_last_0230(tmp_path: Path) -> None:
 # -- runs in a child process ----------------------------------------------------------
 
 
-def test_once_runs_a_crawl_in_a_child_and_records_it(tmp_path: Path) -> None:
-    with SampleWebServer(SEEDS) as web:
-        sources = prepare_folder(tmp_path / "site", SEEDS, web, max_pages=6)
-        storage = tmp_path / "storage"
-        result = subprocess.run(
-            [sys.executable, "scheduler.py", "--once", "--sources", str(sources), "--storage", str(storage),
-             "-s", "AUTOTHROTTLE_START_DELAY=0.05"],
-            cwd=ROOT, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+def test_once_runs_a_crawl_in_a_child_and_records_it(sample_web, tmp_path: Path) -> None:
+    web = sample_web
+    sources = prepare_folder(tmp_path / "site", SEEDS, web, max_pages=6)
+    storage = tmp_path / "storage"
+    result = subprocess.run(
+        [sys.executable, "scheduler.py", "--once", "--sources", str(sources), "--storage", str(storage),
+         "-s", "AUTOTHROTTLE_START_DELAY=0.05"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     [run] = list(sqlite_utils.Database(storage / "corpus.db").query("select * from runs"))
     assert run["status"] == "finished" and run["exit_status"] == 0 and run["trigger"] == "once"
@@ -178,23 +189,20 @@ def test_a_run_while_another_crawl_holds_the_lock_is_skipped_and_recorded(tmp_pa
     assert run["status"] == "skipped"
 
 
-def test_sigterm_stops_the_scheduler_and_lets_the_crawl_close(tmp_path: Path) -> None:
-    with SampleWebServer(SEEDS) as web:
-        sources = prepare_folder(tmp_path / "site", SEEDS, web, max_pages=50)
-        storage = tmp_path / "storage"
-        # Never ran, so the scheduler catches up at once; a slow throttle keeps the crawl busy.
-        scheduler = subprocess.Popen(
-            [sys.executable, "scheduler.py", "--sources", str(sources), "--storage", str(storage),
-             "-s", "AUTOTHROTTLE_START_DELAY=2", "-s", "DOWNLOAD_DELAY=2"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        deadline = time.time() + 60
-        while time.time() < deadline and not CrawlLock.for_storage(storage).holder():
-            time.sleep(0.2)
-        assert CrawlLock.for_storage(storage).holder(), "the catch-up crawl did not start"
-        time.sleep(2)
-        scheduler.send_signal(signal.SIGTERM)
-        output, _ = scheduler.communicate(timeout=120)
+def test_sigterm_stops_the_scheduler_and_lets_the_crawl_close(sample_web, tmp_path: Path) -> None:
+    web = sample_web
+    sources = prepare_folder(tmp_path / "site", SEEDS, web, max_pages=50)
+    storage = tmp_path / "storage"
+    # Never ran, so the scheduler catches up at once; a slow throttle keeps the crawl busy.
+    scheduler = subprocess.Popen(
+        [sys.executable, "scheduler.py", "--sources", str(sources), "--storage", str(storage),
+         "-s", "AUTOTHROTTLE_START_DELAY=2", "-s", "DOWNLOAD_DELAY=2"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert wait_for(lambda: CrawlLock.for_storage(storage).holder()), "the catch-up crawl did not start"
+    assert wait_for(lambda: run_status(storage) == "running"), "the crawl did not get going"
+    scheduler.send_signal(signal.SIGTERM)
+    output, _ = scheduler.communicate(timeout=120)
     assert scheduler.returncode == 0, output
     assert "Received SIGTERM: shutting down" in output
     [run] = list(sqlite_utils.Database(storage / "corpus.db").query("select * from runs"))

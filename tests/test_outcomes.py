@@ -3,15 +3,16 @@
 from pathlib import Path
 
 import sqlite_utils
+from pytest_twisted import ensureDeferred
 from scrapy import Request
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, StopDownload
 from twisted.python.failure import Failure
 
-from crawler.demo import run_crawl
 from crawler.guard import AddressRefused
 from crawler.middlewares import BudgetExhausted
 from crawler.outcomes import classify
 
+from .inprocess import crawl
 from .mockserver import MockServer, seed_page, sources_for
 
 
@@ -40,7 +41,8 @@ def test_each_kind_of_failure_has_its_name() -> None:
     assert classify(failure(ConnectionResetError("reset"))).name == "error"
 
 
-def test_a_body_over_the_size_limit_is_too_large_and_never_downloaded_again(tmp_path: Path) -> None:
+@ensureDeferred
+async def test_a_body_over_the_size_limit_is_too_large_and_never_downloaded_again(tmp_path: Path) -> None:
     """Issue 18: an honest Content-Length over limits.max_body_bytes was a
     transient error, downloaded again every run."""
     huge = b"<html><body><p>" + b"x" * 300_000 + b"</p></body></html>"
@@ -52,7 +54,7 @@ def test_a_body_over_the_size_limit_is_too_large_and_never_downloaded_again(tmp_
         })  # fmt: skip
         sources = sources_for(tmp_path, [server.base + "/seed"], "[limits]\nmax_body_bytes = 100000\n")
         for run in ("first", "second"):
-            assert run_crawl(sources, tmp_path / "storage", tmp_path / f"{run}.log") == 0
+            assert await crawl(sources, tmp_path / "storage", tmp_path / f"{run}.log") == 0
         fetched = [path for _, path, _ in server.log]
     db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
     outcomes = {r["url"].rsplit("/", 1)[1]: r["outcome"] for r in db.query("select url, outcome from urls")}

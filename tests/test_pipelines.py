@@ -1,6 +1,5 @@
 """StorePipeline in process, built by Scrapy from the crawler with its CrawlRun."""
 
-import asyncio
 import errno
 from types import SimpleNamespace
 
@@ -15,6 +14,7 @@ from crawler.pipelines import StorePipeline
 from crawler.relevance import Verdict
 from crawler.store import Store, explain_storage_error
 
+from .conftest import run_to_end
 from .test_store import make_doc
 
 
@@ -45,7 +45,7 @@ def test_full_disk_closes_the_spider_with_one_line(related_crawler, monkeypatch:
 
     crawler.engine = SimpleNamespace(close_spider_async=close_spider_async, spider=object())
     # No reactor runs in this test: run the close coroutine where Scrapy would schedule it.
-    monkeypatch.setattr(run, "deferred_from_coro", asyncio.run)
+    monkeypatch.setattr(run, "deferred_from_coro", run_to_end)
     doc = make_doc()
     article = SimpleNamespace(digest=doc.hash, text=doc.text, title=doc.title, canonical_url=doc.url, sitename=None,
                               published=None, language="en")  # fmt: skip

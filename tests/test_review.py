@@ -11,7 +11,7 @@ from crawler.review import Review, ReviewError
 from crawler.seedfile import content_hash, seed_files, write_seed
 from crawler.store import Store
 
-from .conftest import SEEDS
+from .conftest import SEEDS, wait_for
 from .test_store import TEXT, make_doc
 
 TEXTS = [
@@ -180,38 +180,34 @@ def test_reviewers_at_the_same_time_never_share_a_number_or_lose_a_decision(tmp_
     store.close()
 
 
-def test_reviewing_while_a_crawl_runs(tmp_path: Path) -> None:
+def test_reviewing_while_a_crawl_runs(sample_web, tmp_path: Path) -> None:
     """A crawl writes to the database while every candidate is decided."""
     import sqlite3
     import subprocess
-    import time
 
     from crawler.config import crawl_command
     from crawler.demo import prepare_folder, run_crawl
     from crawler.lock import CrawlLock
-    from crawler.sampleweb import SampleWebServer
 
-    with SampleWebServer(SEEDS) as web:
-        sources = prepare_folder(tmp_path / "site", SEEDS, web)
-        storage = tmp_path / "storage"
-        assert run_crawl(sources, storage, tmp_path / "first.log", "-a", "max_depth=0") == 0
-        # The second crawl follows links (new pages to store) and goes slowly.
-        crawl = subprocess.Popen(crawl_command(sources, storage, tmp_path / "second.log", "-s", "DOWNLOAD_DELAY=0.3"))
-        deadline = time.time() + 60
-        while CrawlLock.for_storage(storage).holder() is None and time.time() < deadline:
-            time.sleep(0.1)
-        review = Review(Store(storage), sources.parent)
-        decided = []
-        for row in review.store.pending():
-            if CrawlLock.for_storage(storage).holder() is None:
-                break
-            if row["queue_seq"] % 2:
-                review.reject(str(row["queue_seq"]), "test")
-            else:
-                review.accept(str(row["queue_seq"]))
-            decided.append(row["queue_seq"])
-        crawl_was_running = CrawlLock.for_storage(storage).holder() is not None
-        assert crawl.wait(120) == 0
+    web = sample_web
+    sources = prepare_folder(tmp_path / "site", SEEDS, web)
+    storage = tmp_path / "storage"
+    assert run_crawl(sources, storage, tmp_path / "first.log", "-a", "max_depth=0") == 0
+    # The second crawl follows links (new pages to store) and goes slowly.
+    crawl = subprocess.Popen(crawl_command(sources, storage, tmp_path / "second.log", "-s", "DOWNLOAD_DELAY=0.3"))
+    assert wait_for(lambda: CrawlLock.for_storage(storage).holder() is not None), "the crawl did not start"
+    review = Review(Store(storage), sources.parent)
+    decided = []
+    for row in review.store.pending():
+        if CrawlLock.for_storage(storage).holder() is None:
+            break
+        if row["queue_seq"] % 2:
+            review.reject(str(row["queue_seq"]), "test")
+        else:
+            review.accept(str(row["queue_seq"]))
+        decided.append(row["queue_seq"])
+    crawl_was_running = CrawlLock.for_storage(storage).holder() is not None
+    assert crawl.wait(120) == 0
     assert crawl_was_running and len(decided) >= 3
     db = sqlite3.connect(storage / "corpus.db")
     assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
@@ -421,29 +417,28 @@ def _review_in_a_loop(folder: str, seeds: str, deciding, stop) -> None:
     print(decisions, flush=True)
 
 
-def test_a_crawl_finishes_while_a_reviewer_decides_in_a_tight_loop(tmp_path: Path) -> None:
+def test_a_crawl_finishes_while_a_reviewer_decides_in_a_tight_loop(sample_web, tmp_path: Path) -> None:
     """Issue 18: the crawl's write transactions take the write lock first
     (BEGIN IMMEDIATE), so a reviewer's commit between the crawl's read and
     its write makes it wait, not fail with a stale snapshot."""
     import sqlite3
 
     from crawler.demo import prepare_folder, run_crawl, start_crawl
-    from crawler.sampleweb import SampleWebServer
 
     context = multiprocessing.get_context("spawn")
     deciding, stop = context.Event(), context.Event()
-    with SampleWebServer(SEEDS) as web:
-        sources = prepare_folder(tmp_path / "site", SEEDS, web)
-        storage = tmp_path / "storage"
-        assert run_crawl(sources, storage, tmp_path / "first.log", "-a", "max_depth=0") == 0
-        args = (str(storage), str(sources.parent), deciding, stop)
-        reviewer = context.Process(target=_review_in_a_loop, args=args)
-        reviewer.start()
-        assert deciding.wait(120), "the reviewer never got going"  # busy before the crawl starts, not after
-        crawl = start_crawl(sources, storage, tmp_path / "second.log", "-s", "DOWNLOAD_DELAY=0.1")
-        code = crawl.wait(180)
-        stop.set()
-        reviewer.join(60)
+    web = sample_web
+    sources = prepare_folder(tmp_path / "site", SEEDS, web)
+    storage = tmp_path / "storage"
+    assert run_crawl(sources, storage, tmp_path / "first.log", "-a", "max_depth=0") == 0
+    args = (str(storage), str(sources.parent), deciding, stop)
+    reviewer = context.Process(target=_review_in_a_loop, args=args)
+    reviewer.start()
+    assert deciding.wait(120), "the reviewer never got going"  # busy before the crawl starts, not after
+    crawl = start_crawl(sources, storage, tmp_path / "second.log", "-s", "DOWNLOAD_DELAY=0.1")
+    code = crawl.wait(180)
+    stop.set()
+    reviewer.join(60)
     assert code == 0 and reviewer.exitcode == 0
     db = sqlite3.connect(storage / "corpus.db")
     assert db.execute("select status from runs order by id desc limit 1").fetchone()[0] == "finished"
