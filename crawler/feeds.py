@@ -21,6 +21,9 @@ class FeedEntry:
     url: str
     title: str
     published: str | None
+    # An aggregator's entry names the publisher: <source url="https://site">Name</source>.
+    source_name: str | None = None
+    source_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,16 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
         if not link:
             continue
         published = entry.get("published") or entry.get("updated")
-        entries.append(FeedEntry(urljoin(url, link.strip()), (entry.get("title") or "").strip(), published))
+        source = entry.get("source") or {}
+        entries.append(
+            FeedEntry(
+                urljoin(url, link.strip()),
+                (entry.get("title") or "").strip(),
+                published,
+                (source.get("title") or "").strip() or None,
+                (source.get("href") or "").strip() or None,
+            )  # fmt: skip
+        )
     bozo = None
     if parsed.get("bozo"):
         exc = parsed.get("bozo_exception")

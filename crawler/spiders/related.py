@@ -27,10 +27,11 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
+from ..aggregators import is_opaque
 from ..analysis import AnalysisFailed
 from ..crawlrun import CrawlRun
-from ..dedup import UrlError, canonical_url
-from ..feeds import bozo_kind, discover_feeds, parse_feed
+from ..dedup import UrlError, canonical_url, unwrap_url
+from ..feeds import FeedEntry, bozo_kind, discover_feeds, parse_feed
 from ..guard import installed_resolver
 from ..items import PageItem
 from ..outcomes import classify
@@ -212,7 +213,8 @@ class RelatedSpider(scrapy.Spider):
         # Entries into the frontier first, the feed's validators after: a crawl
         # stopped in between (full disk, kill) fetches the whole feed again
         # next time, where a 304 would hide entries that never got queued.
-        requests = self.page_requests(Link(entry.url, "feed", response.url, 0, 500) for entry in feed.entries)
+        links = [link for entry in feed.entries if (link := self.entry_link(entry, response.url)) is not None]
+        requests = self.page_requests(links)
         with self.run.storage():
             self.run.store.record_feed(
                 response.url,
@@ -223,6 +225,36 @@ class RelatedSpider(scrapy.Spider):
                 last_modified=_header(response, "Last-Modified"),
             )
         yield from requests
+
+    def entry_link(self, entry: FeedEntry, feed_url: str) -> Link | None:
+        """The page a feed entry leads to: its own URL, the publisher's URL its
+        aggregator wrapper carries (the wrapper becomes an alias), or none: an
+        opaque wrapper is kept as a lead (crawler.aggregators)."""
+        if is_opaque(entry.url):
+            self.crawler.stats.inc_value(f"{STATS}/feed/leads")
+            site = entry.source_url
+            with self.run.storage():
+                self.run.store.record_lead(
+                    entry.url, feed_url, self.run.run_id, title=entry.title, publisher=entry.source_name,
+                    site=site, published=entry.published,
+                )  # fmt: skip
+            return None
+        return Link(self.unwrapped(entry.url), "feed", feed_url, 0, 500)
+
+    def unwrapped(self, url: str) -> str:
+        """``url``, or the publisher's URL if ``url`` is a wrapper that carries
+        one (dedup.unwrap_url); the wrapper is recorded as an alias of it."""
+        target = unwrap_url(url)
+        if target == url:
+            return url
+        self.crawler.stats.inc_value(f"{STATS}/unwrapped")
+        try:
+            page = canonical_url(target)
+        except UrlError:
+            return target
+        with self.run.storage():
+            self.run.store.record_alias(url, page, self.run.run_id, "aggregator wrapper")
+        return target
 
     async def parse_page(self, response: Response) -> Any:
         stats = self.crawler.stats
@@ -284,11 +316,15 @@ class RelatedSpider(scrapy.Spider):
             if scheme in ("javascript", "mailto", "data", "tel", "file", "ftp"):
                 self.crawler.stats.inc_value(f"{STATS}/skipped/scheme/{scheme}")
         model = self.run.model
-        return self.page_requests(
-            Link(link.url, "link", response.url, hops,
-                 model.link_priority(parent_score, link.text or "", link.url) if self.best_first else 0)
-            for link in self.link_extractor.extract_links(response)
-        )  # fmt: skip
+        links = []
+        for link in self.link_extractor.extract_links(response):
+            if is_opaque(link.url):
+                self.crawler.stats.inc_value(f"{STATS}/skipped/opaque_wrapper")
+                continue
+            url = self.unwrapped(link.url)
+            priority = model.link_priority(parent_score, link.text or "", url) if self.best_first else 0
+            links.append(Link(url, "link", response.url, hops, priority))
+        return self.page_requests(links)
 
     # -- failures -------------------------------------------------------------
 

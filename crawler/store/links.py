@@ -5,6 +5,7 @@
 - ``frontier``: links scheduled but not yet resolved, what a killed crawl
   resumes.
 - ``feeds``: per-feed state (ETag, Last-Modified, last result).
+- ``leads``: aggregator entries with no publisher URL (crawler.aggregators).
 
 A page's links are looked up and recorded in one statement each
 (``unknown_urls``, ``add_to_frontier``): a SELECT and an INSERT per link
@@ -97,6 +98,25 @@ class LinkStore(StoreBase):
 
     def record_feed(self, url: str, **fields: Any) -> None:
         self.table("feeds").upsert({"url": url, "last_fetched": now(), **fields}, pk="url")
+
+    def record_lead(self, url: str, feed: str, run_id: int, **fields: str | None) -> bool:
+        """An aggregator's entry that names a story but not its URL; True if new."""
+        stamp = now()
+        with self.write():
+            known = self.db.execute("select 1 from leads where url = ?", [url]).fetchone() is not None
+            if known:
+                self.db.execute("update leads set last_seen = ?, run_id = ? where url = ?", [stamp, run_id, url])
+            else:
+                self.insert_row(
+                    "leads", {"url": url, "feed": feed, "run_id": run_id, "first_seen": stamp, "last_seen": stamp,
+                              **fields},
+                )  # fmt: skip
+        return not known
+
+    def leads(self, feed: str | None = None) -> list[dict[str, Any]]:
+        """Leads, newest first (of one feed, if given)."""
+        where, args = ("where feed = ?", [feed]) if feed else ("", [])
+        return list(self.db.query(f"select * from leads {where} order by last_seen desc, url", args))
 
     def outcome_counts(self) -> list[dict[str, Any]]:
         """How many URLs ended each way, most first."""

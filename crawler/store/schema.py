@@ -215,3 +215,24 @@ def m007_borderline(db: sqlite_utils.Database) -> None:
         "select queue_seq, queue_file, score, borderline, language, published, sitename, title, url, reason "
         "from documents where status = 'pending' order by score desc",
     )
+
+
+@migrations()
+def m008_leads(db: sqlite_utils.Database) -> None:
+    """Aggregator entries with no publisher URL (Google News' opaque ids):
+    what they announced, kept and counted, never fetched."""
+    db.table("leads").create(
+        {
+            "url": str,  # the aggregator's wrapper
+            "title": str,
+            "publisher": str,
+            "site": str,  # the publisher's site, from the entry's <source url=...>
+            "published": str,
+            "feed": str,
+            "run_id": int,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk="url",
+    )
+    db.table("leads").create_index(["feed"])
