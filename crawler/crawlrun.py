@@ -19,7 +19,7 @@ import resource
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
@@ -56,6 +56,8 @@ class CrawlRun:
         self.sources = config.sources
         self.finished = False
         self.started = False
+        # The yield ledger of this run: source -> kind and counts (store.source_runs).
+        self.yields: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRun:
@@ -128,6 +130,15 @@ class CrawlRun:
             if self.store.register_seed(Document.from_seed(seed, path), path.name):
                 self.crawler.stats.inc_value(f"{STATS}/seeds_registered")
 
+    def tally(self, source: str | None, what: str, count: int = 1, kind: str | None = None) -> None:
+        """Count toward a source's yield in this run (recorded at the end)."""
+        if source is None:
+            return
+        tally = self.yields.setdefault(source, {"kind": kind or "seed"})
+        if kind:
+            tally["kind"] = kind
+        tally[what] = tally.get(what, 0) + count
+
     @contextmanager
     def storage(self) -> Iterator[None]:
         """Around the crawl's own store calls: a storage failure (full disk,
@@ -163,6 +174,7 @@ class CrawlRun:
         self.store.release_space()  # room for this last row when the disk is full
         try:
             if self.started:
+                self.store.record_source_runs(self.run_id, self.yields)
                 self.store.finish_run(self.run_id, reason, self.crawler.stats.get_stats())
         except (sqlite3.Error, OSError) as exc:
             message = self.store.explain(exc)

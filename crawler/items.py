@@ -24,3 +24,4 @@ class PageItem:
     shingles: frozenset[int] = field(repr=False)  # near-duplicate sample, computed by the worker
     is_seed_page: bool = False
     redirected_from: list[str] = field(default_factory=list)
+    source: str | None = None  # the seed URL or feed it descends from (the yield ledger)

@@ -92,6 +92,8 @@ class StorePipeline:
             self.stats.inc_value(f"{STATS}/seed_pages")
             return DropItem(f"seed page {item.url}")
 
+        if verdict.relevant:
+            self.run.tally(item.source, "on_topic")
         match = store.find_duplicate(doc.hash, doc.shingles)
         if match is not None:
             store.add_copy(match, doc, run_id)
@@ -115,6 +117,7 @@ class StorePipeline:
 
         path = store.add_candidate(doc, run_id)
         record("queued", path.name)
+        self.run.tally(item.source, "queued")
         self.stats.inc_value(f"{STATS}/queued")
         if verdict.borderline:
             self.stats.inc_value(f"{STATS}/queued/borderline")

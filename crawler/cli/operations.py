@@ -148,3 +148,36 @@ def show_run_summary(store: Store) -> None:
         f"{run['duplicates']} duplicates, {run['offtopic']} off topic, {run['errors']} errors"
     )
     console.print("Pages by outcome: " + ", ".join(f"{row['outcome']} {row['n']}" for row in outcomes))
+
+
+@cli.command("sources")
+@storage_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, for scripts.")
+def sources_command(storage: Path, as_json: bool) -> None:
+    """Show what each source (seed URL, feed) has yielded over all runs, best first.
+
+    A mark (!) flags a source that failed, or found nothing on topic, in its
+    last 10 runs, or that gives only leads (aggregator entries without the
+    publisher's URL).
+
+    Example: seedcrawl sources
+    """
+    import json
+
+    store = open_review(storage).store
+    rows = store.source_yields()
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    table = Table(title=f"Sources: {len(rows)}, best yield first", box=box.SIMPLE_HEAD, pad_edge=False,
+                  caption="over all runs. seen: seed URLs and feed entries; read: pages fetched and read; "
+                  "acc/rej: later accepted/rejected")  # fmt: skip
+    table.add_column("source", overflow="fold", min_width=22, ratio=1)
+    for column in ("kind", "seen", "read", "topic", "queued", "acc", "rej", "err"):
+        table.add_column(column, justify="left" if column == "kind" else "right", no_wrap=True)
+    for row in rows:
+        name = row["source"].split("://", 1)[-1] + (f"\n! {row['warning']}" if row["warning"] else "")
+        counts = (row[k] or 0 for k in ("entries", "fetched", "on_topic", "queued", "accepted", "rejected", "errors"))
+        table.add_row(name, row["kind"], *(str(n) for n in counts))
+    console.print(table)

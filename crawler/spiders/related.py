@@ -57,6 +57,7 @@ class Link(NamedTuple):
     hops: int
     priority: int = 0
     seed: bool = False
+    source: str | None = None  # the seed URL or feed it descends from (the yield ledger)
 
 
 class RelatedSpider(scrapy.Spider):
@@ -108,7 +109,9 @@ class RelatedSpider(scrapy.Spider):
         run = self.run
         if not run.started:
             return  # the run could not start (said by CrawlRun); nothing to fetch
-        seeds = (Link(url, "seed", None, 0, 1000, seed=True) for url in run.sources.seed_urls)
+        for url in run.sources.seed_urls:
+            run.tally(url, "entries", kind="seed")
+        seeds = (Link(url, "seed", None, 0, 1000, seed=True, source=url) for url in run.sources.seed_urls)
         for request in self.page_requests(seeds):
             yield request
         for url in self.run.sources.feed_urls:
@@ -116,7 +119,10 @@ class RelatedSpider(scrapy.Spider):
         # Links an earlier run found but did not get to (killed, or out of budget).
         with self.run.storage():
             resumed = self.run.store.frontier(limit=self.run.sources.max_pages * SCHEDULE_FACTOR)
-        links = (Link(row["url"], row["via"], row["found_on"], row["hops"], row["priority"]) for row in resumed)
+        links = (
+            Link(row["url"], row["via"], row["found_on"], row["hops"], row["priority"], source=row["source"])
+            for row in resumed
+        )
         for request in self.page_requests(links):
             self.crawler.stats.inc_value(f"{STATS}/frontier/resumed")
             yield request
@@ -134,7 +140,8 @@ class RelatedSpider(scrapy.Spider):
             headers["If-Modified-Since"] = state["last_modified"]
         return scrapy.Request(
             url, callback=self.parse_feed, errback=self.on_error, priority=900, headers=headers,
-            meta={"seedcrawl": {"via": "feed", "on": on, "kind": "feed"}, "handle_httpstatus_list": [304]},
+            meta={"seedcrawl": {"via": "feed", "on": on, "kind": "feed", "source": url},
+                  "handle_httpstatus_list": [304]},
         )  # fmt: skip
 
     def page_requests(self, links: Iterable[Link]) -> list[scrapy.Request]:
@@ -169,7 +176,9 @@ class RelatedSpider(scrapy.Spider):
                 stats.inc_value(f"{STATS}/skipped/schedule_cap", len(chosen) - room)
                 chosen = chosen[:room]
             self.run.store.add_to_frontier(
-                FrontierLink(url, link.via, link.on, link.hops, link.priority) for url, link in chosen if not link.seed
+                FrontierLink(url, link.via, link.on, link.hops, link.priority, link.source)
+                for url, link in chosen
+                if not link.seed
             )
         self.pages_requested += len(chosen)
         self.requested.update(url for url, _ in chosen)
@@ -183,7 +192,14 @@ class RelatedSpider(scrapy.Spider):
                 errback=self.on_error,
                 priority=link.priority,
                 meta={
-                    "seedcrawl": {"via": link.via, "on": link.on, "hops": link.hops, "seed": link.seed, "kind": "page"}
+                    "seedcrawl": {
+                        "via": link.via,
+                        "on": link.on,
+                        "hops": link.hops,
+                        "seed": link.seed,
+                        "kind": "page",
+                        "source": link.source,
+                    }
                 },
             )  # fmt: skip
             for url, link in chosen
@@ -213,7 +229,9 @@ class RelatedSpider(scrapy.Spider):
         # Entries into the frontier first, the feed's validators after: a crawl
         # stopped in between (full disk, kill) fetches the whole feed again
         # next time, where a 304 would hide entries that never got queued.
-        links = [link for entry in feed.entries if (link := self.entry_link(entry, response.url)) is not None]
+        source = response.meta["seedcrawl"]["source"]
+        self.run.tally(source, "entries", len(feed.entries), kind="feed")
+        links = [link for entry in feed.entries if (link := self.entry_link(entry, response.url, source)) is not None]
         requests = self.page_requests(links)
         with self.run.storage():
             self.run.store.record_feed(
@@ -226,12 +244,13 @@ class RelatedSpider(scrapy.Spider):
             )
         yield from requests
 
-    def entry_link(self, entry: FeedEntry, feed_url: str) -> Link | None:
+    def entry_link(self, entry: FeedEntry, feed_url: str, source: str) -> Link | None:
         """The page a feed entry leads to: its own URL, the publisher's URL its
         aggregator wrapper carries (the wrapper becomes an alias), or none: an
         opaque wrapper is kept as a lead (crawler.aggregators)."""
         if is_opaque(entry.url):
             self.crawler.stats.inc_value(f"{STATS}/feed/leads")
+            self.run.tally(source, "leads")
             site = entry.source_url
             with self.run.storage():
                 self.run.store.record_lead(
@@ -239,7 +258,7 @@ class RelatedSpider(scrapy.Spider):
                     site=site, published=entry.published,
                 )  # fmt: skip
             return None
-        return Link(self.unwrapped(entry.url), "feed", feed_url, 0, 500)
+        return Link(self.unwrapped(entry.url), "feed", feed_url, 0, 500, source=source)
 
     def unwrapped(self, url: str) -> str:
         """``url``, or the publisher's URL if ``url`` is a wrapper that carries
@@ -260,6 +279,7 @@ class RelatedSpider(scrapy.Spider):
         stats = self.crawler.stats
         meta = response.meta["seedcrawl"]
         stats.inc_value(f"{STATS}/pages")
+        self.run.tally(meta.get("source"), "fetched")
         if not isinstance(response, TextResponse):
             self.drop_page(response, "not_html", "response is not text")
             return
@@ -300,6 +320,7 @@ class RelatedSpider(scrapy.Spider):
             found_on=meta["on"],
             is_seed_page=meta["seed"],
             redirected_from=list(response.meta.get("redirect_urls", [])),
+            source=meta.get("source"),
         )
         if meta["seed"]:
             for feed_url in discover_feeds(_link_elements(response), response.url):
@@ -316,6 +337,7 @@ class RelatedSpider(scrapy.Spider):
             if scheme in ("javascript", "mailto", "data", "tel", "file", "ftp"):
                 self.crawler.stats.inc_value(f"{STATS}/skipped/scheme/{scheme}")
         model = self.run.model
+        source = response.meta["seedcrawl"].get("source")
         links = []
         for link in self.link_extractor.extract_links(response):
             if is_opaque(link.url):
@@ -323,7 +345,7 @@ class RelatedSpider(scrapy.Spider):
                 continue
             url = self.unwrapped(link.url)
             priority = model.link_priority(parent_score, link.text or "", url) if self.best_first else 0
-            links.append(Link(url, "link", response.url, hops, priority))
+            links.append(Link(url, "link", response.url, hops, priority, source=source))
         return self.page_requests(links)
 
     # -- failures -------------------------------------------------------------
@@ -359,6 +381,7 @@ class RelatedSpider(scrapy.Spider):
         if outcome.stat:
             self.crawler.stats.inc_value(f"{STATS}/{outcome.stat}")
         if outcome.is_error:
+            self.run.tally(meta.get("source"), "errors", kind="feed" if meta.get("kind") == "feed" else None)
             logger.warning("Failed %s: %s", request.url, outcome.detail)
         else:
             logger.info("%s %s: %s", outcome.name.replace("_", " ").capitalize(), request.url, outcome.detail)

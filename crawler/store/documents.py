@@ -53,6 +53,7 @@ class Document:
     found_on: str | None
     shingles: frozenset[int]
     borderline: bool = False
+    source: str | None = None  # the seed URL or feed the crawl found it through
 
     @classmethod
     def from_seed(cls, seed: SeedFile, path: Path) -> Document:
@@ -76,7 +77,7 @@ class Document:
             hash=article.digest, text=article.text, title=article.title, url=item.url, canonical_url=canonical,
             sitename=article.sitename, published=article.published, language=article.language,
             score=verdict.score, reason=verdict.reason, found_via=item.found_via, found_on=item.found_on,
-            shingles=item.shingles, borderline=verdict.borderline,
+            shingles=item.shingles, borderline=verdict.borderline, source=item.source,
         )  # fmt: skip
 
     def row(self, status: str, run_id: int | None) -> dict[str, Any]:
@@ -86,7 +87,7 @@ class Document:
             "canonical_url": self.canonical_url, "sitename": self.sitename, "published": self.published,
             "language": self.language, "score": self.score, "reason": self.reason, "found_via": self.found_via,
             "found_on": self.found_on, "run_id": run_id, "first_seen": now(), "shingles": len(self.shingles),
-            "text": self.text, "borderline": int(self.borderline),
+            "text": self.text, "borderline": int(self.borderline), "source": self.source,
         }  # fmt: skip
 
 

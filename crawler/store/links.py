@@ -33,6 +33,7 @@ class FrontierLink(NamedTuple):
     found_on: str | None
     hops: int
     priority: int
+    source: str | None = None
 
 
 class LinkStore(StoreBase):
@@ -84,7 +85,8 @@ class LinkStore(StoreBase):
         stamp = now()
         with self.write():
             self.db.conn.executemany(
-                "insert or ignore into frontier (url, via, found_on, hops, priority, added) values (?, ?, ?, ?, ?, ?)",
+                "insert or ignore into frontier (url, via, found_on, hops, priority, source, added) "
+                "values (?, ?, ?, ?, ?, ?, ?)",
                 [(*link, stamp) for link in links],
             )
 
@@ -117,6 +119,16 @@ class LinkStore(StoreBase):
         """Leads, newest first (of one feed, if given)."""
         where, args = ("where feed = ?", [feed]) if feed else ("", [])
         return list(self.db.query(f"select * from leads {where} order by last_seen desc, url", args))
+
+    def record_source_runs(self, run_id: int, tallies: dict[str, dict[str, Any]]) -> None:
+        """What each source gave in one run (source -> kind and counts)."""
+        fields = ("kind", "entries", "leads", "fetched", "on_topic", "queued", "errors")
+        with self.write():
+            self.db.conn.executemany(
+                f"insert or replace into source_runs (source, run_id, {', '.join(fields)}) "
+                f"values (?, ?, {', '.join('?' * len(fields))})",
+                [(source, run_id, *(tally.get(f, 0) for f in fields)) for source, tally in tallies.items()],
+            )
 
     def outcome_counts(self) -> list[dict[str, Any]]:
         """How many URLs ended each way, most first."""

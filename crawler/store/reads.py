@@ -83,3 +83,45 @@ class ReadQueries(StoreBase):
 
     def run_summaries(self, limit: int = 30) -> list[dict[str, Any]]:
         return list(self.db.query("select * from run_summary limit ?", [limit]))
+
+    def source_yields(self, recent: int = 10) -> list[dict[str, Any]]:
+        """Every source's yield over all runs, best first: entries, leads,
+        pages fetched, on topic, queued, later accepted and rejected, errors,
+        its last good run, and ``warning`` when its last ``recent`` runs all
+        failed or found nothing on topic."""
+        rows = list(
+            self.db.query(
+                "select s.source, max(s.kind) as kind, count(*) as runs, sum(s.entries) as entries, "
+                "sum(s.leads) as leads, sum(s.fetched) as fetched, sum(s.on_topic) as on_topic, "
+                "sum(s.queued) as queued, sum(s.errors) as errors, "
+                "max(case when s.errors = 0 and (s.fetched > 0 or s.entries > 0) then r.started end) as last_success "
+                "from source_runs s join runs r on r.id = s.run_id group by s.source"
+            )
+        )
+        decided = {
+            (r["source"], r["status"]): r["n"]
+            for r in self.db.query(
+                "select source, status, count(*) as n from documents "
+                "where source is not null and status in ('accepted', 'rejected') group by source, status"
+            )
+        }
+        for row in rows:
+            row["accepted"] = decided.get((row["source"], "accepted"), 0)
+            row["rejected"] = decided.get((row["source"], "rejected"), 0)
+            last = list(
+                self.db.query(
+                    "select fetched, on_topic, errors, entries from source_runs where source = ? "
+                    "order by run_id desc limit ?",
+                    [row["source"], recent],
+                )
+            )
+            if all(r["errors"] and not r["fetched"] for r in last):
+                row["warning"] = f"failed in its last {len(last)} run(s)"
+            elif row["leads"] and not row["fetched"]:
+                row["warning"] = "leads only (no publisher URLs)"
+            elif not any(r["on_topic"] for r in last):
+                row["warning"] = f"nothing on topic in its last {len(last)} run(s)"
+            else:
+                row["warning"] = ""
+        rows.sort(key=lambda r: (r["accepted"], r["queued"], r["on_topic"], r["fetched"]), reverse=True)
+        return rows

@@ -236,3 +236,26 @@ def m008_leads(db: sqlite_utils.Database) -> None:
         pk="url",
     )
     db.table("leads").create_index(["feed"])
+
+
+@migrations()
+def m009_source_yield(db: sqlite_utils.Database) -> None:
+    """The yield ledger: which source (seed URL, feed, ...) each link and
+    document came from, and what each source gave in each run."""
+    db.table("frontier").add_column("source", str)
+    db.table("documents").add_column("source", str)
+    db.table("documents").create_index(["source"])
+    db.table("source_runs").create(
+        {
+            "source": str,
+            "run_id": int,
+            "kind": str,  # seed, feed
+            "entries": int,  # seed URLs: 1; feeds: entries read
+            "leads": int,  # entries kept as leads (no publisher URL)
+            "fetched": int,  # pages read (reached the analysis)
+            "on_topic": int,
+            "queued": int,
+            "errors": int,
+        },
+        pk=("source", "run_id"),
+    )
