@@ -25,3 +25,4 @@ class PageItem:
     is_seed_page: bool = False
     redirected_from: list[str] = field(default_factory=list)
     source: str | None = None  # the seed URL or feed it descends from (the yield ledger)
+    date_hint: str | None = None  # when a search engine saw it

@@ -99,6 +99,14 @@ def write_report(store: Store, path: Path) -> Path:
             for r in pending
         ],
     )  # fmt: skip
+    sources_table = _table(
+        ["source", "kind", "seen", "read", "on topic", "queued", "accepted", "rejected", "errors", "note"],
+        [
+            [r["source"], r["kind"], r["entries"], r["fetched"], r["on_topic"], r["queued"], r["accepted"],
+             r["rejected"], r["errors"], r["warning"]]
+            for r in store.source_yields()
+        ],
+    )  # fmt: skip
     runs_table = _table(
         ["run", "started", "trigger", "status", "pages", "new", "duplicates", "off topic", "errors"],
         [
@@ -116,6 +124,8 @@ def write_report(store: Store, path: Path) -> Path:
 {queue_table}
 <h2>Runs</h2>
 {runs_table}
+<h2>Sources, best yield first</h2>
+{sources_table}
 <h2>Candidates per site</h2>{_table(["site", "candidates"], [[k, v] for k, v in sites.most_common(30)])}
 <h2>Candidates per language</h2>{_table(["language", "candidates"], [[k, v] for k, v in languages.most_common()])}
 <h2>All documents by status</h2>{_table(["status", "documents"], [[r["status"], r["n"]] for r in status_counts])}

@@ -88,4 +88,8 @@ SEEDCRAWL_WORKER_RESTARTS = 3
 # Content types read as articles; anything else is cut off when its headers
 # arrive (PDF, images, video, archives...). Prefixes of the MIME type.
 SEEDCRAWL_CONTENT_TYPES = ["text/html", "application/xhtml+xml"]
+# The news-search endpoint (crawler/search.py); tests point it at 127.0.0.1.
+SEEDCRAWL_GDELT_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
+# GDELT asks for at most one request every 5 seconds: its requests share one slot.
+DOWNLOAD_SLOTS = {"gdelt": {"concurrency": 1, "delay": 5.0, "jitter": 0}}
 COMMANDS_MODULE = "crawler.commands"

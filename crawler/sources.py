@@ -59,6 +59,14 @@ def _is_language_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and 2 <= len(v) <= 3 for v in value)
 
 
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+
+
 def _is_host_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
 
@@ -147,6 +155,25 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "languages kept; pages in others are recorded and dropped",
         ),
     },
+    "search": {
+        "gdelt": Key(
+            _is_bool,
+            "true or false",
+            False,
+            "every run, search the news (GDELT DOC 2.0 API) with queries derived from the seeds and accepted "
+            "candidates, and fetch the results",
+        ),
+        "queries": Key(_is_text_list, "a list of search queries", [], "queries run as given, besides the derived one"),
+        "exclude": Key(_is_text_list, "a list of words", [], "words kept out of the derived queries"),
+        "max_records": Key(_is_positive_int, "a positive integer", 75, "results asked for per query", most=250),
+        "first_days": Key(
+            _is_positive_int,
+            "a positive integer (days)",
+            3,
+            "how far back the first run searches; later runs search since the last finished one",
+            most=90,
+        ),
+    },
     "network": {
         "allow_hosts": Key(
             _is_host_list,
@@ -191,6 +218,11 @@ class Sources:
     band: float
     languages: list[str]
     allow_hosts: list[str]
+    gdelt: bool
+    queries: list[str]
+    exclude: list[str]
+    max_records: int
+    first_days: int
     time: str
     timezone: str
     shutdown_timeout: int

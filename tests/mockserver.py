@@ -38,7 +38,8 @@ class MockServer(LoopbackServer):
     def respond(self, handler: BaseHTTPRequestHandler) -> None:
         count = sum(1 for _, p, _ in self.log if p == handler.path) + 1
         self.log.append((time.monotonic(), handler.path, count))
-        route = self.routes.get(handler.path, (404, {}, b"not found"))
+        # A route for a path answers whatever its query (an API endpoint).
+        route = self.routes.get(handler.path) or self.routes.get(handler.path.split("?", 1)[0], (404, {}, b"not found"))
         status, headers, body = route(handler, count) if callable(route) else route
         headers = {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(body)), **headers}
         send(handler, status, body, headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import sqlite_utils
 from click.testing import CliRunner
 from pytest_twisted import ensureDeferred
 
@@ -38,6 +39,11 @@ async def test_every_candidate_is_counted_to_the_source_that_found_it(sample_web
     assert best["accepted"] == 1  # best yield first
     table = runner.invoke(cli, ["sources", "--storage", str(storage)])
     assert table.exit_code == 0 and "best yield first" in table.output
+    report = runner.invoke(cli, ["report", "--storage", str(storage), "-o", str(tmp_path / "report.html")])
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert report.exit_code == 0 and "Sources, best yield first" in page and config.feed_urls[0] in page
+    view = sqlite_utils.Database(storage / "corpus.db").query("select source, queued, accepted from source_yield")
+    assert {r["source"]: r["accepted"] for r in view} == {source: row["accepted"] for source, row in rows.items()}
     lines = table.output.splitlines()
     assert max(len(line) for line in lines) <= 80
     assert lines[2].split() == ["source", "kind", "seen", "read", "topic", "queued", "acc", "rej", "err"]

@@ -153,7 +153,8 @@ def show_run_summary(store: Store) -> None:
 @cli.command("sources")
 @storage_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, for scripts.")
-def sources_command(storage: Path, as_json: bool) -> None:
+@click.option("--queries", is_flag=True, help="Print the news-search queries the next crawl runs (search.gdelt).")
+def sources_command(storage: Path, as_json: bool, queries: bool) -> None:
     """Show what each source (seed URL, feed) has yielded over all runs, best first.
 
     A mark (!) flags a source that failed, or found nothing on topic, in its
@@ -165,6 +166,17 @@ def sources_command(storage: Path, as_json: bool) -> None:
     import json
 
     store = open_review(storage).store
+    if queries:
+        from ..relevance import TopicModel
+        from ..search import derive_queries
+
+        config = load_sources(recorded_sources(storage, None))
+        model = TopicModel.from_corpus(config.seeds_dir, store.decided_texts(), config.threshold, band=config.band)
+        for query in dict.fromkeys([*derive_queries(model, config.exclude, config.languages), *config.queries]):
+            click.echo(query)
+        if not config.gdelt:
+            click.echo("(search.gdelt is off in the sources file: the crawl runs none of these)", err=True)
+        return
     rows = store.source_yields()
     if as_json:
         for row in rows:

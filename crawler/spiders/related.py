@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 import scrapy
@@ -36,6 +37,7 @@ from ..guard import installed_resolver
 from ..items import PageItem
 from ..outcomes import classify
 from ..run import stop_crawl
+from ..search import derive_queries, gdelt_url, parse_gdelt
 from ..store import FrontierLink
 from ..traps import TrapDetector
 
@@ -58,6 +60,7 @@ class Link(NamedTuple):
     priority: int = 0
     seed: bool = False
     source: str | None = None  # the seed URL or feed it descends from (the yield ledger)
+    date_hint: str | None = None  # when a search engine saw it (a date for the page if it states none)
 
 
 class RelatedSpider(scrapy.Spider):
@@ -116,6 +119,8 @@ class RelatedSpider(scrapy.Spider):
             yield request
         for url in self.run.sources.feed_urls:
             yield self.feed_request(url, on=None)
+        for request in self.search_requests():
+            yield request
         # Links an earlier run found but did not get to (killed, or out of budget).
         with self.run.storage():
             resumed = self.run.store.frontier(limit=self.run.sources.max_pages * SCHEDULE_FACTOR)
@@ -199,11 +204,51 @@ class RelatedSpider(scrapy.Spider):
                         "seed": link.seed,
                         "kind": "page",
                         "source": link.source,
+                        "date_hint": link.date_hint,
                     }
                 },
             )  # fmt: skip
             for url, link in chosen
         ]
+
+    def search_requests(self) -> list[scrapy.Request]:
+        """This run's news searches (search.gdelt): the derived query and the
+        pinned ones, over the time since the last finished run."""
+        sources = self.run.sources
+        if not sources.gdelt:
+            return []
+        queries = [*derive_queries(self.run.model, sources.exclude, sources.languages), *sources.queries]
+        end = datetime.now(UTC)
+        with self.run.storage():
+            since = self.run.store.last_success()
+        start = datetime.fromisoformat(since) if since else end - timedelta(days=sources.first_days)
+        endpoint = self.crawler.settings.get("SEEDCRAWL_GDELT_URL")
+        requests = []
+        for query in dict.fromkeys(queries):
+            self.crawler.stats.inc_value(f"{STATS}/search/queries")
+            requests.append(scrapy.Request(
+                gdelt_url(endpoint, query, start, end, sources.max_records), callback=self.parse_search,
+                errback=self.on_error, priority=800, dont_filter=True,
+                meta={"seedcrawl": {"via": "search", "on": None, "kind": "search", "source": f"search: {query}"},
+                      "download_slot": "gdelt"},
+            ))  # fmt: skip
+        return requests
+
+    def parse_search(self, response: Response) -> Any:
+        """Search results: each article is a candidate page, its seendate a date hint."""
+        source = response.meta["seedcrawl"]["source"]
+        result = parse_gdelt(response.body)
+        if result.notice is not None:
+            self.crawler.stats.inc_value(f"{STATS}/search/notice")
+            self.run.tally(source, "errors", kind="search")
+            logger.warning("News search answered with a notice instead of results (%s): %s", source, result.notice)
+            return
+        self.crawler.stats.inc_value(f"{STATS}/search/results", len(result.hits))
+        self.run.tally(source, "entries", len(result.hits), kind="search")
+        yield from self.page_requests(
+            Link(self.unwrapped(hit.url), "search", response.url, 0, 600, source=source, date_hint=hit.seen)
+            for hit in result.hits
+        )
 
     def parse_feed(self, response: Response) -> Any:
         stats = self.crawler.stats
@@ -321,6 +366,7 @@ class RelatedSpider(scrapy.Spider):
             is_seed_page=meta["seed"],
             redirected_from=list(response.meta.get("redirect_urls", [])),
             source=meta.get("source"),
+            date_hint=meta.get("date_hint"),
         )
         if meta["seed"]:
             for feed_url in discover_feeds(_link_elements(response), response.url):

@@ -75,7 +75,7 @@ class Document:
             canonical = dedup.canonical_url(item.url)
         return cls(
             hash=article.digest, text=article.text, title=article.title, url=item.url, canonical_url=canonical,
-            sitename=article.sitename, published=article.published, language=article.language,
+            sitename=article.sitename, published=article.published or item.date_hint, language=article.language,
             score=verdict.score, reason=verdict.reason, found_via=item.found_via, found_on=item.found_on,
             shingles=item.shingles, borderline=verdict.borderline, source=item.source,
         )  # fmt: skip

@@ -259,3 +259,16 @@ def m009_source_yield(db: sqlite_utils.Database) -> None:
         },
         pk=("source", "run_id"),
     )
+
+
+@migrations()
+def m010_source_yield_view(db: sqlite_utils.Database) -> None:
+    """The yield ledger for Datasette and sqlite-utils: one row per source."""
+    db.create_view(
+        "source_yield",
+        "select s.source, max(s.kind) as kind, count(*) as runs, sum(s.entries) as entries, sum(s.leads) as leads, "
+        "sum(s.fetched) as fetched, sum(s.on_topic) as on_topic, sum(s.queued) as queued, "
+        "(select count(*) from documents d where d.source = s.source and d.status = 'accepted') as accepted, "
+        "(select count(*) from documents d where d.source = s.source and d.status = 'rejected') as rejected, "
+        "sum(s.errors) as errors from source_runs s group by s.source order by accepted desc, queued desc",
+    )

@@ -1,0 +1,133 @@
+"""News search built from the corpus: GDELT DOC 2.0 queries from the relevance model's own weights.
+
+The GDELT DOC 2.0 API (``api.gdeltproject.org/api/v2/doc/doc``, free, no
+key) answers ``mode=ArtList&format=json`` with ``{"articles": [{"url",
+"title", "seendate", "domain", "language", "sourcecountry", ...}]}``. It
+asks for at most one request every 5 seconds and answers an over-eager
+client with a plain-text notice instead of JSON, which is counted here, not
+mistaken for an empty result.
+
+Queries are derived from the corpus, not written in code: the names the
+topic is about (the model's names facet: Huawei, ZTE) OR-ed together, AND
+an OR-group of the concepts it says about them (its concepts facet), each
+word in the surface form the seeds use most. The model is fitted on the
+seeds and the accepted candidates, so accepting candidates changes the
+next night's queries. Pinned queries (``search.queries``) are run as
+given; ``search.exclude`` keeps words out of the derived ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from .relevance import TopicModel
+
+GDELT_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
+# GDELT refuses words shorter than this in a query.
+MIN_WORD = 3
+# GDELT's language names for the codes sources.toml uses.
+LANGUAGES = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian", "pt": "portuguese",
+             "nl": "dutch", "zh": "chinese", "ja": "japanese", "ru": "russian", "ar": "arabic"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result: an article's URL, its title, and when GDELT saw it."""
+
+    url: str
+    title: str
+    seen: str | None  # ISO 8601, a date hint for the page
+    domain: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[SearchHit]
+    notice: str | None  # the service's plain-text answer instead of JSON (rate limit, bad query)
+
+
+def _surface(model: TopicModel, stem: str) -> str:
+    return model.shown.get(stem, stem)
+
+
+def derive_queries(
+    model: TopicModel,
+    exclude: Sequence[str] = (),
+    languages: Sequence[str] = (),
+    names: int = 3,
+    concepts: int = 6,
+) -> list[str]:
+    """Search queries for the topic: (name OR name ...) (concept OR concept ...)."""
+    excluded = {word.lower() for word in exclude}
+
+    def best(weights: dict[str, float], count: int) -> list[str]:
+        words = []
+        for stem, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):
+            word = _surface(model, stem).lower()
+            if len(word) >= MIN_WORD and word.isalpha() and word not in excluded and word not in words:
+                words.append(word)
+            if len(words) == count:
+                break
+        return words
+
+    name_words, concept_words = best(model.names, names), best(model.concepts, concepts)
+    language = " ".join(f"sourcelang:{LANGUAGES[code]}" for code in languages if code in LANGUAGES)
+    language = f"({' OR '.join(language.split())})" if language.count(" ") else language
+    queries = []
+    if name_words and concept_words:
+        queries.append(_group(name_words) + " " + _group(concept_words))
+    elif name_words or concept_words:
+        queries.append(_group(name_words or concept_words))
+    return [f"{query} {language}".strip() for query in queries]
+
+
+def _group(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else "(" + " OR ".join(words) + ")"
+
+
+def gdelt_url(endpoint: str, query: str, start: datetime, end: datetime, max_records: int) -> str:
+    """The ArtList request for ``query`` over [start, end] (UTC)."""
+    params = {
+        "query": query, "mode": "ArtList", "format": "json", "maxrecords": str(max_records), "sort": "DateDesc",
+        "startdatetime": start.astimezone(UTC).strftime("%Y%m%d%H%M%S"),
+        "enddatetime": end.astimezone(UTC).strftime("%Y%m%d%H%M%S"),
+    }  # fmt: skip
+    return f"{endpoint}?{urlencode(params)}"
+
+
+def parse_gdelt(body: bytes) -> SearchResult:
+    """The articles of an ArtList answer, or the notice GDELT sent instead."""
+    text = body.decode("utf-8", "replace").strip()
+    if not text:
+        return SearchResult([], None)  # GDELT answers an empty body when nothing matched
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return SearchResult([], " ".join(text.split())[:300])
+    if not isinstance(data, dict):
+        return SearchResult([], "not a GDELT ArtList answer")
+    hits = []
+    for article in data.get("articles") or []:
+        if not isinstance(article, dict) or not isinstance(article.get("url"), str):
+            continue
+        hits.append(
+            SearchHit(
+                article["url"],
+                str(article.get("title") or ""),
+                _seen(article.get("seendate")),
+                str(article.get("domain") or ""),
+            )  # fmt: skip
+        )
+    return SearchResult(hits, None)
+
+
+def _seen(value: object) -> str | None:
+    """GDELT's seendate (20201114T161500Z) as ISO 8601, or None."""
+    try:
+        return datetime.strptime(str(value), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).isoformat()
+    except ValueError:
+        return None

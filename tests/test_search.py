@@ -1,0 +1,116 @@
+"""News search built from the corpus (GDELT DOC 2.0), without the internet (issue 14, item 2)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import sqlite_utils
+from click.testing import CliRunner
+from pytest_twisted import ensureDeferred
+
+from crawler.cli import cli
+from crawler.relevance import TopicModel
+from crawler.search import derive_queries, gdelt_url, parse_gdelt
+
+from .conftest import DATA, SEEDS
+from .inprocess import crawl
+from .mockserver import MockServer, article_page, seed_page, sources_for
+
+SEARCH = DATA / "search"
+
+
+def test_the_query_is_derived_from_the_seeds_and_grows_with_accepted_candidates() -> None:
+    [query] = derive_queries(TopicModel.from_seeds(SEEDS, 0.48), languages=["en"])
+    names, concepts = query.split(") (")
+    assert {"huawei", "zte"} <= set(names.strip("(").split(" OR "))  # who the seeds are about
+    assert "security" in concepts and query.endswith("sourcelang:english")
+    accepted = [
+        f"Backdoor report {i}\n\nInvestigators found a backdoor in routers sold by the vendor, report {i} said. "
+        "The backdoor let operators listen to traffic. Huawei denied any backdoor in its equipment."
+        for i in range(4)
+    ]
+    [grown] = derive_queries(TopicModel.from_corpus(SEEDS, (accepted, []), 0.48))
+    assert "backdoor" in grown and "backdoor" not in query  # the corpus grows its own vocabulary
+    [without] = derive_queries(TopicModel.from_seeds(SEEDS, 0.48), exclude=["Huawei"])
+    assert "huawei" not in without
+
+
+def test_the_request_asks_for_an_article_list_over_the_window() -> None:
+    start, end = datetime(2026, 11, 27, tzinfo=UTC), datetime(2026, 11, 30, 2, 30, tzinfo=UTC)
+    query = parse_qs(urlsplit(gdelt_url("https://api.gdeltproject.org/api/v2/doc/doc", "(a OR b) c", start, end,
+                                        75)).query)  # fmt: skip
+    assert query["mode"] == ["ArtList"] and query["format"] == ["json"] and query["maxrecords"] == ["75"]
+    assert (query["startdatetime"], query["enddatetime"]) == (["20261127000000"], ["20261130023000"])
+    assert query["query"] == ["(a OR b) c"]
+
+
+def test_answers_notices_and_junk_are_told_apart() -> None:
+    result = parse_gdelt((SEARCH / "gdelt_artlist.json").read_bytes())
+    assert [hit.seen for hit in result.hits][:2] == ["2020-11-14T16:15:00+00:00", "2020-11-15T08:00:00+00:00"]
+    assert result.hits[3].seen is None and result.notice is None
+    notice = parse_gdelt((SEARCH / "gdelt_rate_limited.txt").read_bytes())
+    assert notice.hits == [] and notice.notice.startswith("Please limit requests to one every 5 seconds")
+    assert parse_gdelt(b"") == parse_gdelt(b"   ") and parse_gdelt(b"").notice is None  # nothing matched
+    assert parse_gdelt(b"[1, 2]").notice == "not a GDELT ArtList answer"
+
+
+def _served(server: MockServer, answer: bytes) -> None:
+    server.routes.update({
+        "/robots.txt": (404, {}, b""),
+        "/seed": (200, {}, seed_page([])),
+        "/api/v2/doc/doc": (200, {"Content-Type": "application/json"}, answer),
+        "/story/0": (200, {}, article_page(0)),
+        "/story/1": (200, {}, _other_story()),
+    })  # fmt: skip
+
+
+def _other_story() -> bytes:
+    """An article page unlike article_page(0), so neither is a copy of the other."""
+    words = " ".join(
+        f"Ministers in London debated ZTE routers and spying concerns, clause {i} of the bill." for i in range(30)
+    )
+    return f"<html><body><article><h1>ZTE routers debated</h1><p>{words}</p></article></body></html>".encode()
+
+
+@ensureDeferred
+async def test_search_results_are_fetched_with_their_date_and_counted_to_their_query(tmp_path: Path) -> None:
+    with MockServer({}) as server:
+        _served(server, (SEARCH / "gdelt_artlist.json").read_text().replace("{BASE}", server.base).encode())
+        search = '[search]\ngdelt = true\nqueries = ["\\"5G ban\\" huawei"]\n'
+        sources = sources_for(tmp_path, [server.base + "/seed"], search)
+        code = await crawl(sources, tmp_path / "storage", tmp_path / "log", "-s",
+                           f"SEEDCRAWL_GDELT_URL={server.base}/api/v2/doc/doc", "-s",
+                           'DOWNLOAD_SLOTS={"gdelt": {"concurrency": 1, "delay": 0}}')  # fmt: skip
+        assert code == 0
+    asked = [parse_qs(urlsplit(path).query)["query"][0] for _, path, _ in server.log if path.startswith("/api/")]
+    derived = next(query for query in asked if query != '"5G ban" huawei')
+    assert len(asked) == 2 and derived.startswith("(huawei OR zte")
+    fetched = [path for _, path, _ in server.log]
+    assert fetched.count("/story/0") == 1 and fetched.count("/story/1") == 1  # the same result twice: one fetch
+    db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
+    published = {r["url"].rsplit("/", 1)[1]: r["published"] for r in db.query(
+        "select url, published from documents where found_via = 'search'")}  # fmt: skip
+    assert published == {"0": "2020-11-14T16:15:00+00:00", "1": "2020-11-15T08:00:00+00:00"}  # the pages state none
+    result = CliRunner().invoke(cli, ["sources", "--storage", str(tmp_path / "storage"), "--json"])
+    rows = {row["source"]: row for row in map(json.loads, result.output.splitlines())}
+    pinned = rows['search: "5G ban" huawei']
+    assert pinned["kind"] == "search" and pinned["entries"] == 4
+    queries = CliRunner().invoke(cli, ["sources", "--storage", str(tmp_path / "storage"), "--queries"])
+    assert queries.output.splitlines() == [derived, '"5G ban" huawei']  # what the crawl ran
+
+
+@ensureDeferred
+async def test_a_rate_limit_notice_is_counted_and_survived(tmp_path: Path) -> None:
+    with MockServer({}) as server:
+        _served(server, (SEARCH / "gdelt_rate_limited.txt").read_bytes())
+        sources = sources_for(tmp_path, [server.base + "/seed"], "[search]\ngdelt = true\n")
+        assert await crawl(sources, tmp_path / "storage", tmp_path / "log", "-s",
+                           f"SEEDCRAWL_GDELT_URL={server.base}/api/v2/doc/doc") == 0  # fmt: skip
+    db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
+    [run] = list(db.query("select status, stats from runs"))
+    assert run["status"] == "finished" and json.loads(run["stats"])["seedcrawl/search/notice"] == 1
+    log = (tmp_path / "log").read_text()
+    assert "News search answered with a notice instead of results" in log and "Traceback" not in log
