@@ -155,6 +155,21 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "languages kept; pages in others are recorded and dropped",
         ),
     },
+    "sites": {
+        "urls": Key(
+            _is_url_list,
+            URLS,
+            [],
+            "sites read through their sitemaps (robots.txt Sitemap: lines, else /sitemap.xml); new entries are fetched",
+        ),
+        "first_days": Key(
+            _is_positive_int,
+            "a positive integer (days)",
+            2,
+            "sitemap entries this new are fetched on the first run; later runs take those since the last finished one",
+            most=90,
+        ),
+    },
     "search": {
         "gdelt": Key(
             _is_bool,
@@ -218,6 +233,8 @@ class Sources:
     band: float
     languages: list[str]
     allow_hosts: list[str]
+    site_urls: list[str]
+    site_first_days: int
     gdelt: bool
     queries: list[str]
     exclude: list[str]
@@ -241,6 +258,8 @@ _FIELD_OF = {
     ("seeds", "urls"): "seed_urls",
     ("network", "allow_hosts"): "allow_hosts",
     ("feeds", "urls"): "feed_urls",
+    ("sites", "urls"): "site_urls",
+    ("sites", "first_days"): "site_first_days",
 }
 
 

@@ -19,6 +19,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy import signals
@@ -26,6 +27,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import StopDownload
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from ..aggregators import is_opaque
@@ -38,6 +40,7 @@ from ..items import PageItem
 from ..outcomes import classify
 from ..run import stop_crawl
 from ..search import derive_queries, gdelt_url, parse_gdelt
+from ..sitemaps import SitemapTooLarge, newer_than, read_sitemap
 from ..store import FrontierLink
 from ..traps import TrapDetector
 
@@ -48,6 +51,9 @@ STATS = "seedcrawl"
 # choose from (the budget itself is spent at fetch time, PageBudgetMiddleware),
 # bounded so a link-heavy site cannot fill memory.
 SCHEDULE_FACTOR = 10
+# Sitemap indexes nest; a site's sitemaps are read this deep and this many per index at most.
+MAX_SITEMAP_DEPTH = 2
+MAX_SITEMAPS = 50
 
 
 class Link(NamedTuple):
@@ -121,6 +127,12 @@ class RelatedSpider(scrapy.Spider):
             yield self.feed_request(url, on=None)
         for request in self.search_requests():
             yield request
+        for site in run.sources.site_urls:
+            yield scrapy.Request(
+                urljoin(site, "/robots.txt"), callback=self.parse_sitemap_robots, errback=self.on_error, priority=850,
+                dont_filter=True, meta={"seedcrawl": {"via": "sitemap", "on": None, "kind": "sitemap", "source": site},
+                                        "handle_httpstatus_list": [403, 404, 410]},
+            )  # fmt: skip
         # Links an earlier run found but did not get to (killed, or out of budget).
         with self.run.storage():
             resumed = self.run.store.frontier(limit=self.run.sources.max_pages * SCHEDULE_FACTOR)
@@ -219,9 +231,7 @@ class RelatedSpider(scrapy.Spider):
             return []
         queries = [*derive_queries(self.run.model, sources.exclude, sources.languages), *sources.queries]
         end = datetime.now(UTC)
-        with self.run.storage():
-            since = self.run.store.last_success()
-        start = datetime.fromisoformat(since) if since else end - timedelta(days=sources.first_days)
+        start = self.since(sources.first_days)
         endpoint = self.crawler.settings.get("SEEDCRAWL_GDELT_URL")
         requests = []
         for query in dict.fromkeys(queries):
@@ -249,6 +259,57 @@ class RelatedSpider(scrapy.Spider):
             Link(self.unwrapped(hit.url), "search", response.url, 0, 600, source=source, date_hint=hit.seen)
             for hit in result.hits
         )
+
+    def parse_sitemap_robots(self, response: Response) -> Any:
+        """A site's sitemaps, as its robots.txt lists them (else /sitemap.xml)."""
+        source = response.meta["seedcrawl"]["source"]
+        found = list(sitemap_urls_from_robots(response.body, base_url=response.url)) if response.status == 200 else []
+        for url in dict.fromkeys(found or [urljoin(source, "/sitemap.xml")]):
+            yield self.sitemap_request(url, source, depth=0)
+
+    def sitemap_request(self, url: str, source: str, depth: int) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse_sitemap, errback=self.on_error, priority=850, dont_filter=True,
+            meta={"seedcrawl": {"via": "sitemap", "on": None, "kind": "sitemap", "source": source, "depth": depth}},
+        )  # fmt: skip
+
+    def parse_sitemap(self, response: Response) -> Any:
+        """A sitemap index's newer sitemaps, or a sitemap's newer pages."""
+        meta = response.meta["seedcrawl"]
+        stats = self.crawler.stats
+        try:
+            sitemap = read_sitemap(response.body, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        except SitemapTooLarge as exc:
+            stats.inc_value(f"{STATS}/sitemap/too_large")
+            self.run.tally(meta["source"], "errors", kind="site")
+            logger.warning("Sitemap %s skipped: %s", response.url, exc)
+            return
+        stats.inc_value(f"{STATS}/sitemap/parsed")
+        since = self.since(self.run.sources.site_first_days)
+        if sitemap.is_index:
+            # A sitemap without a lastmod may hold new pages; one dated before the last run does not.
+            children = [e for e in sitemap.entries if e.date is None or e.date > since]
+            if meta["depth"] >= MAX_SITEMAP_DEPTH:
+                stats.inc_value(f"{STATS}/sitemap/too_deep")
+                return
+            for entry in children[:MAX_SITEMAPS]:
+                yield self.sitemap_request(entry.url, meta["source"], meta["depth"] + 1)
+            return
+        fresh = newer_than(sitemap.entries, since)
+        stats.inc_value(f"{STATS}/sitemap/entries", len(sitemap.entries))
+        self.run.tally(meta["source"], "entries", len(fresh), kind="site")
+        yield from self.page_requests(
+            Link(entry.url, "sitemap", response.url, 0, 550, source=meta["source"],
+                 date_hint=entry.date.isoformat() if entry.date else None)
+            for entry in fresh
+        )  # fmt: skip
+
+    def since(self, first_days: int) -> datetime:
+        """The start of the window new entries must fall in: the last finished
+        run's start, or ``first_days`` ago on the first run."""
+        with self.run.storage():
+            last = self.run.store.last_success()
+        return datetime.fromisoformat(last) if last else datetime.now(UTC) - timedelta(days=first_days)
 
     def parse_feed(self, response: Response) -> Any:
         stats = self.crawler.stats
@@ -427,7 +488,8 @@ class RelatedSpider(scrapy.Spider):
         if outcome.stat:
             self.crawler.stats.inc_value(f"{STATS}/{outcome.stat}")
         if outcome.is_error:
-            self.run.tally(meta.get("source"), "errors", kind="feed" if meta.get("kind") == "feed" else None)
+            kind = {"feed": "feed", "search": "search", "sitemap": "site"}.get(meta.get("kind", ""))
+            self.run.tally(meta.get("source"), "errors", kind=kind)
             logger.warning("Failed %s: %s", request.url, outcome.detail)
         else:
             logger.info("%s %s: %s", outcome.name.replace("_", " ").capitalize(), request.url, outcome.detail)

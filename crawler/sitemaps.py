@@ -1,0 +1,102 @@
+"""Sites read through their sitemaps: robots.txt ``Sitemap:`` lines, sitemap
+indexes, gzip sitemaps and news sitemaps, with Scrapy's own parser.
+
+``scrapy.utils.sitemap.Sitemap`` (what SitemapSpider uses) yields each
+``<url>``'s direct children; a news sitemap keeps its date and title one
+level down (``<news:news><news:publication_date>``), so ``NewsSitemap``
+extends it by those two. Only entries newer than the last finished run (or
+``sites.first_days`` back on the first) are fetched: a site's sitemaps list
+years of pages. A gzip sitemap is unpacked within the crawl's body limit.
+Pure functions, no network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class SitemapTooLarge(ValueError):
+    """A gzip sitemap that unpacks to more than the body limit."""
+
+
+class NewsSitemap(Sitemap):
+    """Scrapy's Sitemap, keeping a news sitemap's publication date and title."""
+
+    __slots__ = ()
+
+    def _process_sitemap_element(self, elem: Any) -> dict[str, Any] | None:
+        news = {}  # read first: Scrapy clears the element once it has read it
+        for child in elem:
+            if self._get_tag_name(child) == "news":
+                for field in child.iter():
+                    name = self._get_tag_name(field)
+                    if name in ("publication_date", "title") and field.text:
+                        news[f"news_{name}"] = field.text.strip()
+        entry = super()._process_sitemap_element(elem)
+        return None if entry is None else {**entry, **news}
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    url: str
+    title: str
+    date: datetime | None  # the news publication date, else lastmod
+
+
+@dataclass(frozen=True)
+class ParsedSitemap:
+    is_index: bool
+    entries: list[SitemapEntry]  # pages (urlset) or sitemaps (index)
+
+
+def read_sitemap(body: bytes, max_size: int) -> ParsedSitemap:
+    """A sitemap or sitemap index, gzip or not; SitemapTooLarge past ``max_size``."""
+    if body[:2] == GZIP_MAGIC:
+        try:
+            body = gunzip(body, max_size=max_size)
+        except ValueError as exc:  # Scrapy's decompression limit, or a broken gzip stream
+            raise SitemapTooLarge(f"gzip sitemap unpacks past {max_size} bytes or is broken ({exc})") from None
+    try:
+        sitemap = NewsSitemap(body)
+    except (StopIteration, SyntaxError, ValueError):
+        return ParsedSitemap(False, [])  # empty or not XML at all
+    entries = [
+        SitemapEntry(
+            item["loc"], item.get("news_title", ""), _date(item.get("news_publication_date") or item.get("lastmod"))
+        )
+        for item in _safely(sitemap)
+        if item.get("loc")
+    ]
+    return ParsedSitemap(sitemap.type == "sitemapindex", entries)
+
+
+def _safely(sitemap: Sitemap) -> Iterator[dict[str, Any]]:
+    try:
+        yield from sitemap
+    except (SyntaxError, ValueError):
+        return  # a document cut off mid-way: keep what came before
+
+
+def newer_than(entries: list[SitemapEntry], since: datetime) -> list[SitemapEntry]:
+    """Entries dated after ``since``; undated ones are left out (a sitemap
+    lists years of pages, and an undated entry cannot say it is new)."""
+    return [entry for entry in entries if entry.date is not None and entry.date > since]
+
+
+def _date(value: str | None) -> datetime | None:
+    """W3C datetime (2020-07-14, 2020-07-14T12:00:00+01:00, ...Z) as aware UTC."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)

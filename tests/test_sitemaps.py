@@ -1,0 +1,76 @@
+"""Sites read through their sitemaps, with Scrapy's sitemap parser (issue 14, item 3)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+from pytest_twisted import ensureDeferred
+
+from crawler.cli import cli
+from crawler.sitemaps import SitemapTooLarge, newer_than, read_sitemap
+
+from .conftest import DATA
+from .inprocess import crawl
+from .mockserver import MockServer, article_page, seed_page, sources_for
+
+SITEMAPS = DATA / "sitemaps"
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def fixture(name: str, base: str = "http://127.0.0.1:1") -> bytes:
+    text = (SITEMAPS / name).read_text(encoding="utf-8")
+    week_ago = (NOW - timedelta(days=7)).isoformat()
+    return text.replace("{BASE}", base).replace("{TODAY}", NOW.isoformat()).replace("{WEEK_AGO}", week_ago).encode()
+
+
+def test_a_gzip_news_sitemap_gives_each_storys_date_and_title() -> None:
+    sitemap = read_sitemap(gzip.compress(fixture("news-sitemap.xml")), max_size=1_000_000)
+    assert not sitemap.is_index
+    first = sitemap.entries[0]
+    assert (first.title, first.date) == ("Operators asked to remove Huawei equipment", NOW)
+    fresh = newer_than(sitemap.entries, NOW - timedelta(days=2))
+    assert [e.url.rsplit("/", 1)[1] for e in fresh] == ["0", "1"]  # not the week-old story, not the undated page
+
+
+def test_indexes_limits_and_junk() -> None:
+    assert read_sitemap(fixture("sitemap_index.xml"), max_size=1_000_000).is_index
+    with pytest.raises(SitemapTooLarge):
+        read_sitemap(gzip.compress(b"<urlset>" + b" " * 200_000 + b"</urlset>"), max_size=100_000)
+    assert read_sitemap(b"", 1000).entries == [] and read_sitemap(b"<html>not a sitemap", 1000).entries == []
+
+
+@ensureDeferred
+async def test_only_new_entries_of_a_sites_news_sitemap_are_fetched(tmp_path: Path) -> None:
+    with MockServer({}) as server:
+        base = server.base
+        words = " ".join(f"Ministers in London debated ZTE routers and spying concerns, clause {i}." for i in range(30))
+        server.routes.update({
+            "/robots.txt": (200, {"Content-Type": "text/plain"}, fixture("robots.txt", base)),
+            "/sitemap_index.xml": (200, {"Content-Type": "application/xml"}, fixture("sitemap_index.xml", base)),
+            "/news-sitemap.xml.gz": (200, {"Content-Type": "application/x-gzip"},
+                                     gzip.compress(fixture("news-sitemap.xml", base))),
+            "/archive-2019.xml": (200, {"Content-Type": "application/xml"}, fixture("archive-2019.xml", base)),
+            "/seed": (200, {}, seed_page([])),
+            "/story/0": (200, {}, article_page(0)),
+            "/story/1": (200, {}, f"<html><body><article><h1>ZTE routers</h1><p>{words}</p></article></body></html>"
+                         .encode()),
+            "/story/old": (200, {}, article_page(7)),
+        })  # fmt: skip
+        sources = sources_for(tmp_path, [base + "/seed"], f'[sites]\nurls = ["{base}/"]\n')
+        assert await crawl(sources, tmp_path / "storage", tmp_path / "log") == 0
+    fetched = [path for _, path, _ in server.log]
+    assert "/news-sitemap.xml.gz" in fetched and "/archive-2019.xml" not in fetched  # an old sitemap is not read
+    assert {"/story/0", "/story/1"} <= set(fetched) and "/story/old" not in fetched and "/about" not in fetched
+    db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
+    dates = {r["url"].rsplit("/", 1)[1]: r["published"] for r in db.query(
+        "select url, published from documents where found_via = 'sitemap'")}  # fmt: skip
+    assert dates == {"0": NOW.isoformat(), "1": NOW.isoformat()}  # the pages state none: the sitemap's date
+    result = CliRunner().invoke(cli, ["sources", "--storage", str(tmp_path / "storage"), "--json"])
+    site = {row["source"]: row for row in map(json.loads, result.output.splitlines())}[base + "/"]
+    assert site["kind"] == "site" and site["entries"] == 2 and site["fetched"] == 2
