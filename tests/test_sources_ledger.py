@@ -62,4 +62,4 @@ async def test_a_source_that_finds_nothing_on_topic_is_marked(tmp_path: Path) ->
         assert await crawl(sources, tmp_path / "storage", tmp_path / "log") == 0
     result = CliRunner().invoke(cli, ["sources", "--storage", str(tmp_path / "storage"), "--json"])
     rows = {row["source"]: row for row in map(json.loads, result.output.splitlines())}
-    assert rows[f"{server.base}/empty.xml"]["warning"] == "nothing on topic in its last 1 run(s)"
+    assert rows[f"{server.base}/empty.xml"]["warning"] == "nothing new on topic in its last 1 run(s)"

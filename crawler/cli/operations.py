@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich import box
@@ -39,9 +40,14 @@ def demo(folder: Path) -> None:
     try:
         show_run_summary(store)
         show_queue(store)
+        console.print(sources_table(store.source_yields()))
     finally:
         store.close()
     console.print(f"\nQueue files: {run.queue}\nDatabase:    {run.storage / 'corpus.db'}\nCrawl log:   {run.log_file}")
+    console.print(
+        f"Review the queue: seedcrawl review --storage {run.storage}  (or queue / show / accept / reject; "
+        "decisions go into the demo's own seeds folder)"
+    )
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -182,6 +188,11 @@ def sources_command(storage: Path, as_json: bool, queries: bool) -> None:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
+    console.print(sources_table(rows))
+
+
+def sources_table(rows: list[dict[str, Any]]) -> Table:
+    """The yield ledger in 80 columns, best first; warnings under their source."""
     table = Table(title=f"Sources: {len(rows)}, best yield first", box=box.SIMPLE_HEAD, pad_edge=False,
                   caption="over all runs. seen: seed URLs and feed entries; read: pages fetched and read; "
                   "acc/rej: later accepted/rejected")  # fmt: skip
@@ -192,4 +203,4 @@ def sources_command(storage: Path, as_json: bool, queries: bool) -> None:
         name = row["source"].split("://", 1)[-1] + (f"\n! {row['warning']}" if row["warning"] else "")
         counts = (row[k] or 0 for k in ("entries", "fetched", "on_topic", "queued", "accepted", "rejected", "errors"))
         table.add_row(name, row["kind"], *(str(n) for n in counts))
-    console.print(table)
+    return table

@@ -120,7 +120,7 @@ class ReadQueries(StoreBase):
             elif row["leads"] and not row["fetched"]:
                 row["warning"] = "leads only (no publisher URLs)"
             elif not any(r["on_topic"] for r in last):
-                row["warning"] = f"nothing on topic in its last {len(last)} run(s)"
+                row["warning"] = f"nothing new on topic in its last {len(last)} run(s)"
             else:
                 row["warning"] = ""
         rows.sort(key=lambda r: (r["accepted"], r["queued"], r["on_topic"], r["fetched"]), reverse=True)
