@@ -22,7 +22,7 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from .seedfile import read_seed, seed_files
+from .seedfile import read_seeds
 from .sources import MAX_PAGES, SCHEMA, Sources, SourcesError, load_sources, whole_number
 
 # The -a arguments of `scrapy crawl related`, the only place they are named.
@@ -54,14 +54,13 @@ class RunConfig:
             max_pages=_int_arg("max_pages", args.get("max_pages"), low=1, high=limits["max_pages"].most),
             max_depth=_int_arg("max_depth", args.get("max_depth"), high=limits["max_depth"].most),
         )
-        paths = seed_files(loaded.seeds_dir)
-        if not paths:
+        # SeedFormatError: one line naming the file, before the crawl starts. A file
+        # that vanishes meanwhile (a reviewer's undo) is passed over.
+        if not list(read_seeds(loaded.seeds_dir)):
             raise SourcesError(
                 f"{loaded.path}: no seed documents (NNN_<hex>.txt files) beside it in {loaded.seeds_dir}; "
                 "the relevance model is learned from them"
             )
-        for path in paths:
-            read_seed(path)  # SeedFormatError: one line naming the file, before the crawl starts
         storage = Path(args.get("storage") or settings.get("SEEDCRAWL_STORAGE"))
         return cls(loaded, storage, _int_arg("run_id", args.get("run_id"), high=2**63 - 1))
 

@@ -37,8 +37,11 @@ class DemoRun:
         return self.storage / QUEUE_DIR
 
 
-def prepare_folder(folder: Path, seeds_from: Path, web: SampleWeb, max_pages: int = 100) -> Path:
-    """A fresh demo folder: seeds/ (copied) with a sources.toml for the sample web."""
+def prepare_folder(
+    folder: Path, seeds_from: Path, web: SampleWeb, max_pages: int = 100, discovery: bool = False
+) -> Path:
+    """A fresh demo folder: seeds/ (copied) with a sources.toml for the sample web;
+    ``discovery`` adds its news sitemap site and its news search (the demo's)."""
     if folder.exists():
         shutil.rmtree(folder)
     seeds = folder / "seeds"
@@ -60,6 +63,14 @@ def prepare_folder(folder: Path, seeds_from: Path, web: SampleWeb, max_pages: in
         "per_domain_concurrency = 4",
         "download_timeout = 10",
     ]
+    if discovery:
+        lines += [
+            "[sites]",
+            "urls = [" + ", ".join(f'"{u}"' for u in web.site_urls) + "]",
+            "[search]",
+            "# Answered by the sample web's own search endpoint (SEEDCRAWL_GDELT_URL on the crawl's command line).",
+            "gdelt = true",
+        ]
     sources = seeds / "sources.toml"
     sources.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return sources
@@ -80,10 +91,10 @@ def run_demo(folder: Path, seeds_from: Path = REPO_SEEDS) -> DemoRun:
     if not seed_files(seeds_from):
         raise FileNotFoundError(f"{seeds_from}: no seed files; run the demo from a clone of the repository")
     with SampleWebServer(seeds_from) as web:
-        sources = prepare_folder(folder, seeds_from, web)
+        sources = prepare_folder(folder, seeds_from, web, discovery=True)
         storage = folder / "storage"
         log_file = folder / "crawl.log"
-        code = run_crawl(sources, storage, log_file)
+        code = run_crawl(sources, storage, log_file, "-s", f"SEEDCRAWL_GDELT_URL={web.search_url}")
     if code == 0 and last_run_status(storage) != "finished":
         code = 1
     return DemoRun(folder, web, code, log_file)

@@ -46,7 +46,7 @@ async def test_every_candidate_is_counted_to_the_source_that_found_it(sample_web
     assert {r["source"]: r["accepted"] for r in view} == {source: row["accepted"] for source, row in rows.items()}
     lines = table.output.splitlines()
     assert max(len(line) for line in lines) <= 80
-    assert lines[2].split() == ["source", "kind", "seen", "read", "topic", "queued", "acc", "rej", "err"]
+    assert lines[2].split()[-7:] == ["seen", "read", "topic", "queued", "acc", "rej", "err"]
 
 
 @ensureDeferred

@@ -196,11 +196,13 @@ def sources_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title=f"Sources: {len(rows)}, best yield first", box=box.SIMPLE_HEAD, pad_edge=False,
                   caption="over all runs. seen: seed URLs and feed entries; read: pages fetched and read; "
                   "acc/rej: later accepted/rejected")  # fmt: skip
-    table.add_column("source", overflow="fold", min_width=22, ratio=1)
-    for column in ("kind", "seen", "read", "topic", "queued", "acc", "rej", "err"):
-        table.add_column(column, justify="left" if column == "kind" else "right", no_wrap=True)
+    table.add_column("source (kind: where)", overflow="fold", min_width=26, ratio=1)
+    for column in ("seen", "read", "topic", "queued", "acc", "rej", "err"):
+        table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
-        name = row["source"].split("://", 1)[-1] + (f"\n! {row['warning']}" if row["warning"] else "")
+        where = row["source"].split("://", 1)[-1]
+        name = where if where.startswith(f"{row['kind']}: ") else f"{row['kind']}: {where}"
+        name += f"\n! {row['warning']}" if row["warning"] else ""
         counts = (row[k] or 0 for k in ("entries", "fetched", "on_topic", "queued", "accepted", "rejected", "errors"))
-        table.add_row(name, row["kind"], *(str(n) for n in counts))
+        table.add_row(name, *(str(n) for n in counts))
     return table

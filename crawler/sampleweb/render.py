@@ -4,6 +4,7 @@ boilerplate real news sites wrap around them."""
 from __future__ import annotations
 
 import html
+import json
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..seedfile import read_seed, seed_files
-from .site import COPIES, PLACEMENT, SEED_PAGES, SITE_NAMES, A, B, C, D, Page, SampleWeb, load_articles
+from .site import COPIES, PLACEMENT, SEARCH_PATH, SEED_PAGES, SITE_NAMES, A, B, C, D, Page, SampleWeb, load_articles
 
 
 def _page(
@@ -73,6 +74,31 @@ def _rss(web: SampleWeb, articles: dict[str, dict[str, Any]], items: list[tuple[
         f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>World Wire Daily</title>'
         f"<link>{web.url(A, '/')}</link><description>Latest</description>{entries}</channel></rss>"
     ).encode()
+
+
+def _news_sitemap(articles: dict[str, dict[str, Any]], items: list[tuple[str, str]], when: datetime) -> bytes:
+    """A news sitemap (sitemaps.org urlset with news:news), every story dated ``when``."""
+    entries = "".join(
+        f"<url><loc>{html.escape(u)}</loc><news:news><news:publication><news:name>Business Daily Asia</news:name>"
+        f"<news:language>en</news:language></news:publication>"
+        f"<news:publication_date>{when.isoformat()}</news:publication_date>"
+        f"<news:title>{html.escape(_entry_title(articles, k))}</news:title></news:news></url>"
+        for k, u in items
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{entries}</urlset>'
+    ).encode()
+
+
+def _search_answer(articles: dict[str, dict[str, Any]], items: list[tuple[str, str]], when: datetime) -> bytes:
+    """What a GDELT DOC 2.0 ArtList search answers (the sample's search ignores the query)."""
+    hits = [
+        {"url": u, "url_mobile": "", "title": _entry_title(articles, k), "seendate": when.strftime("%Y%m%dT%H%M%SZ"),
+         "socialimage": "", "domain": u.split("/")[2], "language": "English", "sourcecountry": "United Kingdom"}
+        for k, u in items
+    ]  # fmt: skip
+    return json.dumps({"articles": hits}).encode()
 
 
 def _atom(web: SampleWeb, articles: dict[str, dict[str, Any]], items: list[tuple[str, str]]) -> bytes:
@@ -220,4 +246,14 @@ def build_site(bases: list[str], seeds_dir: Path) -> SampleWeb:
         ("aeb-098bb3e9", url_of["aeb-098bb3e9"]),
     ]
     add(B, "/atom.xml", Page(_atom(web, articles, atom_items), "application/atom+xml; charset=utf-8"))
+    # Discovery beyond links: a news sitemap on C (listed in its robots.txt) and
+    # a news-search endpoint on D answering as GDELT does, both dated now so a
+    # first run takes them.
+    now = datetime.now(UTC).replace(microsecond=0)
+    sitemap = web.url(C, "/news-sitemap.xml")
+    add(C, "/robots.txt", Page(f"User-agent: *\nDisallow: /private/\nSitemap: {sitemap}\n".encode(), "text/plain"))
+    sitemap_items = [(k, url_of[k]) for k in ("ukban-022", "ukban-052")]
+    add(C, "/news-sitemap.xml", Page(_news_sitemap(articles, sitemap_items, now), "application/xml"))
+    search_items = [(k, url_of[k]) for k in ("ukban-052", "ukban-040", "aeb-06ee193d")]
+    add(D, SEARCH_PATH, Page(_search_answer(articles, search_items, now), "application/json"))
     return web

@@ -24,6 +24,7 @@ ADDRESSES = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"]
 SITE_NAMES = ["World Wire Daily", "Telecom Trade Weekly", "Business Daily Asia", "Metro Observer"]
 
 A, B, C, D = range(4)
+SEARCH_PATH = "/api/v2/doc/doc"
 
 
 class SeedPage(NamedTuple):
@@ -116,6 +117,16 @@ class SampleWeb:
     @property
     def feed_urls(self) -> list[str]:
         return [self.url(B, "/atom.xml")]
+
+    @property
+    def site_urls(self) -> list[str]:
+        """Sites read through their sitemaps (robots.txt Sitemap: lines)."""
+        return [self.url(C, "/")]
+
+    @property
+    def search_url(self) -> str:
+        """The sample's news-search endpoint (answers as GDELT's DOC API does)."""
+        return self.url(D, SEARCH_PATH)
 
     @property
     def seed_urls(self) -> list[str]:
