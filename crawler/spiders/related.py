@@ -19,7 +19,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
@@ -84,6 +84,7 @@ class RelatedSpider(scrapy.Spider):
         self.link_extractor = LinkExtractor(unique=True)
         self.traps = TrapDetector()
         self._run: CrawlRun | None = None
+        self.sites_requested: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RelatedSpider:
@@ -128,11 +129,7 @@ class RelatedSpider(scrapy.Spider):
         for request in self.search_requests():
             yield request
         for site in run.sources.site_urls:
-            yield scrapy.Request(
-                urljoin(site, "/robots.txt"), callback=self.parse_sitemap_robots, errback=self.on_error, priority=850,
-                dont_filter=True, meta={"seedcrawl": {"via": "sitemap", "on": None, "kind": "sitemap", "source": site},
-                                        "handle_httpstatus_list": [403, 404, 410]},
-            )  # fmt: skip
+            yield self.site_request(site, source=site)
         # Links an earlier run found but did not get to (killed, or out of budget).
         with self.run.storage():
             resumed = self.run.store.frontier(limit=self.run.sources.max_pages * SCHEDULE_FACTOR)
@@ -260,17 +257,28 @@ class RelatedSpider(scrapy.Spider):
             for hit in result.hits
         )
 
+    def site_request(self, site: str, source: str) -> scrapy.Request:
+        """A site's robots.txt, for the sitemaps it lists (each site once a run)."""
+        self.sites_requested.add(site)
+        return scrapy.Request(
+            urljoin(site, "/robots.txt"), callback=self.parse_sitemap_robots, errback=self.on_error, priority=850,
+            dont_filter=True, meta={"seedcrawl": {"via": "sitemap", "on": None, "kind": "sitemap", "source": source,
+                                                  "site": site},
+                                    "handle_httpstatus_list": [403, 404, 410]},
+        )  # fmt: skip
+
     def parse_sitemap_robots(self, response: Response) -> Any:
         """A site's sitemaps, as its robots.txt lists them (else /sitemap.xml)."""
-        source = response.meta["seedcrawl"]["source"]
+        source, site = response.meta["seedcrawl"]["source"], response.meta["seedcrawl"]["site"]
         found = list(sitemap_urls_from_robots(response.body, base_url=response.url)) if response.status == 200 else []
-        for url in dict.fromkeys(found or [urljoin(source, "/sitemap.xml")]):
-            yield self.sitemap_request(url, source, depth=0)
+        for url in dict.fromkeys(found or [urljoin(site, "/sitemap.xml")]):
+            yield self.sitemap_request(url, source, site, depth=0)
 
-    def sitemap_request(self, url: str, source: str, depth: int) -> scrapy.Request:
+    def sitemap_request(self, url: str, source: str, site: str, depth: int) -> scrapy.Request:
         return scrapy.Request(
             url, callback=self.parse_sitemap, errback=self.on_error, priority=850, dont_filter=True,
-            meta={"seedcrawl": {"via": "sitemap", "on": None, "kind": "sitemap", "source": source, "depth": depth}},
+            meta={"seedcrawl": {"via": "sitemap", "on": None, "kind": "sitemap", "source": source, "site": site,
+                                "depth": depth}},
         )  # fmt: skip
 
     def parse_sitemap(self, response: Response) -> Any:
@@ -281,7 +289,7 @@ class RelatedSpider(scrapy.Spider):
             sitemap = read_sitemap(response.body, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         except SitemapTooLarge as exc:
             stats.inc_value(f"{STATS}/sitemap/too_large")
-            self.run.tally(meta["source"], "errors", kind="site")
+            self.run.tally(meta["source"], "errors", kind="site" if meta["source"] == meta["site"] else None)
             logger.warning("Sitemap %s skipped: %s", response.url, exc)
             return
         stats.inc_value(f"{STATS}/sitemap/parsed")
@@ -293,11 +301,11 @@ class RelatedSpider(scrapy.Spider):
                 stats.inc_value(f"{STATS}/sitemap/too_deep")
                 return
             for entry in children[:MAX_SITEMAPS]:
-                yield self.sitemap_request(entry.url, meta["source"], meta["depth"] + 1)
+                yield self.sitemap_request(entry.url, meta["source"], meta["site"], meta["depth"] + 1)
             return
         fresh = newer_than(sitemap.entries, since)
         stats.inc_value(f"{STATS}/sitemap/entries", len(sitemap.entries))
-        self.run.tally(meta["source"], "entries", len(fresh), kind="site")
+        self.run.tally(meta["source"], "entries", len(fresh), kind="site" if meta["source"] == meta["site"] else None)
         yield from self.page_requests(
             Link(entry.url, "sitemap", response.url, 0, 550, source=meta["source"],
                  date_hint=entry.date.isoformat() if entry.date else None)
@@ -339,6 +347,12 @@ class RelatedSpider(scrapy.Spider):
         self.run.tally(source, "entries", len(feed.entries), kind="feed")
         links = [link for entry in feed.entries if (link := self.entry_link(entry, response.url, source)) is not None]
         requests = self.page_requests(links)
+        # A lead's story is looked for on its publisher's own site, through the
+        # site's sitemaps (never through the aggregator), counted to this feed.
+        for site in dict.fromkeys(e.source_url for e in feed.entries if is_opaque(e.url) and e.source_url):
+            if site not in self.sites_requested and urlsplit(site).scheme in ("http", "https"):
+                self.crawler.stats.inc_value(f"{STATS}/feed/lead_sites")
+                requests.append(self.site_request(site, source=source))
         with self.run.storage():
             self.run.store.record_feed(
                 response.url,
@@ -489,6 +503,8 @@ class RelatedSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"{STATS}/{outcome.stat}")
         if outcome.is_error:
             kind = {"feed": "feed", "search": "search", "sitemap": "site"}.get(meta.get("kind", ""))
+            if kind == "site" and meta.get("source") != meta.get("site"):
+                kind = None  # a lead's publisher site, counted to the feed that named it
             self.run.tally(meta.get("source"), "errors", kind=kind)
             logger.warning("Failed %s: %s", request.url, outcome.detail)
         else:
