@@ -19,6 +19,7 @@ import resource
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -49,6 +50,7 @@ class CrawlRun:
     model: TopicModel
     analyser: PageAnalyser
     run_id: int
+    last_success: datetime | None  # the start of the last finished run, read as this one opens
 
     def __init__(self, crawler: Crawler, config: RunConfig) -> None:
         self.crawler = crawler
@@ -117,6 +119,9 @@ class CrawlRun:
         )  # fmt: skip
         self.crawler.stats.set_value(f"{STATS}/model/terms", len(self.model.centroid))
         self.register_seeds()
+        last = self.store.last_success()
+        # New sitemap entries and search results are those since the last finished run.
+        self.last_success = datetime.fromisoformat(last) if last else None
         self._record_cpu("at_start")
         logger.info(
             "Run %d: %d seed page(s), %d feed(s), budget %d pages, depth %d, storage %s",
@@ -130,13 +135,19 @@ class CrawlRun:
             if self.store.register_seed(Document.from_seed(seed, path), path.name):
                 self.crawler.stats.inc_value(f"{STATS}/seeds_registered")
 
-    def tally(self, source: str | None, what: str, count: int = 1, kind: str | None = None) -> None:
-        """Count toward a source's yield in this run (recorded at the end)."""
+    def add_source(self, source: str, kind: str) -> None:
+        """A source this run reads (seed, feed, search, site), named before its
+        first request so its counts are recorded under the right kind."""
+        self.yields.setdefault(source, {})["kind"] = kind
+
+    def tally(self, source: str | None, what: str, count: int = 1) -> None:
+        """Count toward a source's yield in this run (recorded at the end). A
+        source this run did not name (a link resumed from an earlier run's
+        frontier) is recorded without a kind; the ledger takes it from its
+        other runs."""
         if source is None:
             return
-        tally = self.yields.setdefault(source, {"kind": kind or "seed"})
-        if kind:
-            tally["kind"] = kind
+        tally = self.yields.setdefault(source, {})
         tally[what] = tally.get(what, 0) + count
 
     @contextmanager
@@ -147,9 +158,7 @@ class CrawlRun:
         try:
             yield
         except (sqlite3.Error, OSError) as exc:
-            message = self.store.explain(exc)
-            if message is None:
-                raise
+            message = self.store.explain_or_raise(exc)
             stop_crawl(self.crawler, "storage_error", message)
             raise CloseSpider("storage_error") from None
 
@@ -177,9 +186,7 @@ class CrawlRun:
                 self.store.record_source_runs(self.run_id, self.yields)
                 self.store.finish_run(self.run_id, reason, self.crawler.stats.get_stats())
         except (sqlite3.Error, OSError) as exc:
-            message = self.store.explain(exc)
-            if message is None:
-                raise
+            message = self.store.explain_or_raise(exc)
             # The run row stays 'running'; the next start marks it killed.
             logger.error("Could not record the end of run %s: %s", self.run_id, message)
         finally:

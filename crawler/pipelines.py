@@ -49,9 +49,7 @@ class StorePipeline:
             with store.write():
                 dropped = self._process(item)
         except (sqlite3.Error, OSError) as exc:
-            message = store.explain(exc)
-            if message is None:
-                raise
+            message = store.explain_or_raise(exc)
             # Nothing more can be stored: stop cleanly rather than fail page after page.
             stop_crawl(self.crawler, "storage_error", message)
             raise DropItem(message) from None

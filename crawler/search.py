@@ -75,14 +75,11 @@ def derive_queries(
         return words
 
     name_words, concept_words = best(model.names, names), best(model.concepts, concepts)
-    language = " ".join(f"sourcelang:{LANGUAGES[code]}" for code in languages if code in LANGUAGES)
-    language = f"({' OR '.join(language.split())})" if language.count(" ") else language
-    queries = []
-    if name_words and concept_words:
-        queries.append(_group(name_words) + " " + _group(concept_words))
-    elif name_words or concept_words:
-        queries.append(_group(name_words or concept_words))
-    return [f"{query} {language}".strip() for query in queries]
+    groups = [_group(words) for words in (name_words, concept_words) if words]
+    language = [f"sourcelang:{LANGUAGES[code]}" for code in languages if code in LANGUAGES]
+    if language:
+        groups.append(_group(language))
+    return [" ".join(groups)] if name_words or concept_words else []
 
 
 def _group(words: list[str]) -> str:

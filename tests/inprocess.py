@@ -1,9 +1,9 @@
 """A crawl in the test process: what `scrapy crawl related` does, minus the process.
 
-The crawl command resolves sources.toml and the -a arguments into settings
-(crawler.config), claims the storage folder, takes the crawl lock, installs
-the guarded resolver and runs the crawler; so does ``crawl`` here, on the
-reactor pytest-twisted runs. Tests whose subject is the process itself (a
+The crawl command prepares the run (``commands.crawl.prepare_run``: sources.toml
+and the -a arguments into settings, the storage folder claimed, the crawl
+lock), installs the guarded resolver and runs the crawler; so does ``crawl``
+here, on the reactor pytest-twisted runs. Tests whose subject is the process itself (a
 kill, a signal, the exit status of a refusal, the scheduler's child) start
 the real command instead.
 """
@@ -17,12 +17,10 @@ from scrapy.crawler import CrawlerRunner
 from scrapy.settings import Settings
 from scrapy.utils.misc import build_from_crawler
 
-from crawler.config import RunConfig
+from crawler.commands.crawl import prepare_run
 from crawler.guard import GuardedResolver
-from crawler.lock import CrawlLock
 from crawler.run import stop_message
 from crawler.spiders.related import RelatedSpider
-from crawler.store import Store
 
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
 
@@ -45,21 +43,14 @@ async def crawl(sources: Path, storage: Path, log_file: Path | None = None, *ext
     settings.set("AUTOTHROTTLE_START_DELAY", 0.05, priority="cmdline")  # as the demo's crawls (loopback)
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
-    config = RunConfig.resolve(settings, {"sources": str(sources), "storage": str(storage), **args})
-    store = Store(config.storage)
-    try:
-        store.claim_corpus(config.sources.seeds_dir, config.sources.path)
-    finally:
-        store.close()
-    config.apply(settings)
-    runner = CrawlerRunner(settings)
-    crawler = runner.create_crawler(RelatedSpider)
     from twisted.internet import reactor
 
-    build_from_crawler(GuardedResolver, crawler, reactor=reactor).install_on_reactor()
+    lock = prepare_run(settings, {"sources": str(sources), "storage": str(storage), **args})
     handler = _log_to(log_file)
-    lock = CrawlLock.for_storage(config.storage).acquire()
     try:
+        runner = CrawlerRunner(settings)
+        crawler = runner.create_crawler(RelatedSpider)
+        build_from_crawler(GuardedResolver, crawler, reactor=reactor).install_on_reactor()
         await runner.crawl(crawler)
     finally:
         lock.release()

@@ -12,7 +12,7 @@ from crawler.crawlrun import CrawlRun
 from crawler.items import PageItem
 from crawler.pipelines import StorePipeline
 from crawler.relevance import Verdict
-from crawler.store import Store, explain_storage_error
+from crawler.store import Store, explain_or_raise
 
 from .conftest import run_to_end
 from .test_store import make_doc
@@ -21,7 +21,7 @@ from .test_store import make_doc
 class FullDiskStore:
     """A store whose every write fails as a full disk does."""
 
-    explain = staticmethod(explain_storage_error)
+    explain_or_raise = staticmethod(explain_or_raise)
 
     @staticmethod
     def write():

@@ -201,7 +201,8 @@ def sources_table(rows: list[dict[str, Any]]) -> Table:
         table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
         where = row["source"].split("://", 1)[-1]
-        name = where if where.startswith(f"{row['kind']}: ") else f"{row['kind']}: {where}"
+        kind = row["kind"] or "?"  # only ever seen through links resumed from a killed run's frontier
+        name = where if where.startswith(f"{kind}: ") else f"{kind}: {where}"
         name += f"\n! {row['warning']}" if row["warning"] else ""
         counts = (row[k] or 0 for k in ("entries", "fetched", "on_topic", "queued", "accepted", "rejected", "errors"))
         table.add_row(name, *(str(n) for n in counts))

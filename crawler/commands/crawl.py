@@ -23,9 +23,11 @@ import logging
 import sqlite3
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.settings import BaseSettings
 
 from ..config import ARGUMENTS, RunConfig
 from ..crawlrun import SPIDER, CrawlRun
@@ -46,20 +48,11 @@ class Command(ScrapyCrawlCommand):
         assert self.settings is not None
         spargs = {key: value for key, value in opts.spargs.items() if key not in ARGUMENTS}
         try:
-            config = RunConfig.resolve(self.settings, {key: opts.spargs.get(key) for key in ARGUMENTS})
-            store = Store(config.storage)  # creates the folder and schema, or says why it cannot
-            try:
-                store.check_writable()
-                store.claim_corpus(config.sources.seeds_dir, config.sources.path)
-            finally:
-                store.close()
-            lock = CrawlLock.for_storage(config.storage).acquire()
+            lock = prepare_run(self.settings, {key: opts.spargs.get(key) for key in ARGUMENTS})
         except (SourcesError, SeedFormatError, StoreError, CrawlLocked) as exc:
             return self._refuse(str(exc))
         except (sqlite3.Error, OSError) as exc:
             return self._refuse(explain_or_raise(exc))
-        # Every value into the settings, once: components read them there.
-        config.apply(self.settings)
         if lock.stale:
             logger.warning("%s", describe_stale(lock.stale))
         try:
@@ -84,6 +77,25 @@ class Command(ScrapyCrawlCommand):
         """One line on stderr and a non-zero exit status (2: a problem the user can fix)."""
         print(f"seedcrawl: {message}", file=sys.stderr)
         self.exitcode = status
+
+
+def prepare_run(settings: BaseSettings, args: Mapping[str, str | None]) -> CrawlLock:
+    """What a crawl checks and takes before its engine starts: sources.toml and
+    the -a arguments resolved into ``settings`` (components read them there),
+    the storage folder created or opened, writable and claimed for its seeds
+    folder, and the crawl lock (held by the caller until the crawl ends).
+    Raises SourcesError, SeedFormatError, StoreError, CrawlLocked, or the
+    storage's own error."""
+    config = RunConfig.resolve(settings, args)
+    store = Store(config.storage)  # creates the folder and schema, or says why it cannot
+    try:
+        store.check_writable()
+        store.claim_corpus(config.sources.seeds_dir, config.sources.path)
+    finally:
+        store.close()
+    lock = CrawlLock.for_storage(config.storage).acquire()
+    config.apply(settings)
+    return lock
 
 
 def absorb_echoed_signals(process: Any) -> list[float]:

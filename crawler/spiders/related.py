@@ -120,19 +120,20 @@ class RelatedSpider(scrapy.Spider):
         if not run.started:
             return  # the run could not start (said by CrawlRun); nothing to fetch
         for url in run.sources.seed_urls:
-            run.tally(url, "entries", kind="seed")
+            run.add_source(url, "seed")
+            run.tally(url, "entries")
         seeds = (Link(url, "seed", None, 0, 1000, seed=True, source=url) for url in run.sources.seed_urls)
         for request in self.page_requests(seeds):
             yield request
-        for url in self.run.sources.feed_urls:
+        for url in run.sources.feed_urls:
             yield self.feed_request(url, on=None)
         for request in self.search_requests():
             yield request
         for site in run.sources.site_urls:
             yield self.site_request(site, source=site)
         # Links an earlier run found but did not get to (killed, or out of budget).
-        with self.run.storage():
-            resumed = self.run.store.frontier(limit=self.run.sources.max_pages * SCHEDULE_FACTOR)
+        with run.storage():
+            resumed = run.store.frontier(limit=run.sources.max_pages * SCHEDULE_FACTOR)
         links = (
             Link(row["url"], row["via"], row["found_on"], row["hops"], row["priority"], source=row["source"])
             for row in resumed
@@ -145,6 +146,7 @@ class RelatedSpider(scrapy.Spider):
         """A conditional request: the feed's stored ETag / Last-Modified go along,
         so an unchanged feed answers 304 and costs no parsing."""
         self.feeds_requested.add(url)
+        self.run.add_source(url, "feed")
         with self.run.storage():
             state = self.run.store.feed_state(url) or {}
         headers = {}
@@ -233,6 +235,7 @@ class RelatedSpider(scrapy.Spider):
         requests = []
         for query in dict.fromkeys(queries):
             self.crawler.stats.inc_value(f"{STATS}/search/queries")
+            self.run.add_source(f"search: {query}", "search")
             requests.append(scrapy.Request(
                 gdelt_url(endpoint, query, start, end, sources.max_records), callback=self.parse_search,
                 errback=self.on_error, priority=800, dont_filter=True,
@@ -247,19 +250,22 @@ class RelatedSpider(scrapy.Spider):
         result = parse_gdelt(response.body)
         if result.notice is not None:
             self.crawler.stats.inc_value(f"{STATS}/search/notice")
-            self.run.tally(source, "errors", kind="search")
+            self.run.tally(source, "errors")
             logger.warning("News search answered with a notice instead of results (%s): %s", source, result.notice)
             return
         self.crawler.stats.inc_value(f"{STATS}/search/results", len(result.hits))
-        self.run.tally(source, "entries", len(result.hits), kind="search")
+        self.run.tally(source, "entries", len(result.hits))
         yield from self.page_requests(
             Link(self.unwrapped(hit.url), "search", response.url, 0, 600, source=source, date_hint=hit.seen)
             for hit in result.hits
         )
 
     def site_request(self, site: str, source: str) -> scrapy.Request:
-        """A site's robots.txt, for the sitemaps it lists (each site once a run)."""
+        """A site's robots.txt, for the sitemaps it lists (each site once a run);
+        what it gives is counted to ``source`` (the site, or the feed that led to it)."""
         self.sites_requested.add(site)
+        if source == site:
+            self.run.add_source(site, "site")
         return scrapy.Request(
             urljoin(site, "/robots.txt"), callback=self.parse_sitemap_robots, errback=self.on_error, priority=850,
             dont_filter=True, meta={"seedcrawl": {"via": "sitemap", "on": None, "kind": "sitemap", "source": source,
@@ -289,7 +295,7 @@ class RelatedSpider(scrapy.Spider):
             sitemap = read_sitemap(response.body, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         except SitemapTooLarge as exc:
             stats.inc_value(f"{STATS}/sitemap/too_large")
-            self.run.tally(meta["source"], "errors", kind="site" if meta["source"] == meta["site"] else None)
+            self.run.tally(meta["source"], "errors")
             logger.warning("Sitemap %s skipped: %s", response.url, exc)
             return
         stats.inc_value(f"{STATS}/sitemap/parsed")
@@ -305,7 +311,7 @@ class RelatedSpider(scrapy.Spider):
             return
         fresh = newer_than(sitemap.entries, since)
         stats.inc_value(f"{STATS}/sitemap/entries", len(sitemap.entries))
-        self.run.tally(meta["source"], "entries", len(fresh), kind="site" if meta["source"] == meta["site"] else None)
+        self.run.tally(meta["source"], "entries", len(fresh))
         yield from self.page_requests(
             Link(entry.url, "sitemap", response.url, 0, 550, source=meta["source"],
                  date_hint=entry.date.isoformat() if entry.date else None)
@@ -315,9 +321,8 @@ class RelatedSpider(scrapy.Spider):
     def since(self, first_days: int) -> datetime:
         """The start of the window new entries must fall in: the last finished
         run's start, or ``first_days`` ago on the first run."""
-        with self.run.storage():
-            last = self.run.store.last_success()
-        return datetime.fromisoformat(last) if last else datetime.now(UTC) - timedelta(days=first_days)
+        last = self.run.last_success
+        return last if last is not None else datetime.now(UTC) - timedelta(days=first_days)
 
     def parse_feed(self, response: Response) -> Any:
         stats = self.crawler.stats
@@ -344,7 +349,7 @@ class RelatedSpider(scrapy.Spider):
         # stopped in between (full disk, kill) fetches the whole feed again
         # next time, where a 304 would hide entries that never got queued.
         source = response.meta["seedcrawl"]["source"]
-        self.run.tally(source, "entries", len(feed.entries), kind="feed")
+        self.run.tally(source, "entries", len(feed.entries))
         links = [link for entry in feed.entries if (link := self.entry_link(entry, response.url, source)) is not None]
         requests = self.page_requests(links)
         # A lead's story is looked for on its publisher's own site, through the
@@ -502,10 +507,7 @@ class RelatedSpider(scrapy.Spider):
         if outcome.stat:
             self.crawler.stats.inc_value(f"{STATS}/{outcome.stat}")
         if outcome.is_error:
-            kind = {"feed": "feed", "search": "search", "sitemap": "site"}.get(meta.get("kind", ""))
-            if kind == "site" and meta.get("source") != meta.get("site"):
-                kind = None  # a lead's publisher site, counted to the feed that named it
-            self.run.tally(meta.get("source"), "errors", kind=kind)
+            self.run.tally(meta.get("source"), "errors")
             logger.warning("Failed %s: %s", request.url, outcome.detail)
         else:
             logger.info("%s %s: %s", outcome.name.replace("_", " ").capitalize(), request.url, outcome.detail)

@@ -22,7 +22,7 @@ import sqlite_utils
 from sqlite_utils.db import Table
 
 from ..seedfile import SEED_NAME
-from .errors import DB_NAME, StoreError, busy_timeout_s, explain_storage_error
+from .errors import DB_NAME, StoreError, busy_timeout_s, explain_or_raise, explain_storage_error
 from .schema import migrations
 
 QUEUE_DIR = "queue"
@@ -98,6 +98,10 @@ class StoreBase:
     def explain(self, exc: BaseException) -> str | None:
         """explain_storage_error, with this store's busy timeout."""
         return explain_storage_error(exc, self.busy_timeout)
+
+    def explain_or_raise(self, exc: BaseException) -> str:
+        """explain_or_raise, with this store's busy timeout."""
+        return explain_or_raise(exc, self.busy_timeout)
 
     def _refuse_fresh(self, db_path: Path, create: bool) -> None:
         """No database (or a zero-byte one): fine for a first crawl, not beside

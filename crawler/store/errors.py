@@ -48,10 +48,10 @@ def explain_storage_error(exc: BaseException, waited_s: float | None = None) -> 
     return None
 
 
-def explain_or_raise(exc: BaseException) -> str:
+def explain_or_raise(exc: BaseException, waited_s: float | None = None) -> str:
     """The line for a storage failure; a failure nobody can explain is a bug,
     and is raised again with its traceback."""
-    message = explain_storage_error(exc)
+    message = explain_storage_error(exc, waited_s)
     if message is None:
         raise exc
     return message

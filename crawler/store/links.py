@@ -115,20 +115,16 @@ class LinkStore(StoreBase):
                 )  # fmt: skip
         return not known
 
-    def leads(self, feed: str | None = None) -> list[dict[str, Any]]:
-        """Leads, newest first (of one feed, if given)."""
-        where, args = ("where feed = ?", [feed]) if feed else ("", [])
-        return list(self.db.query(f"select * from leads {where} order by last_seen desc, url", args))
-
     def record_source_runs(self, run_id: int, tallies: dict[str, dict[str, Any]]) -> None:
         """What each source gave in one run (source -> kind and counts)."""
-        fields = ("kind", "entries", "leads", "fetched", "on_topic", "queued", "errors")
+        counts = ("entries", "leads", "fetched", "on_topic", "queued", "errors")
         with self.write():
             self.db.conn.executemany(
-                f"insert or replace into source_runs (source, run_id, {', '.join(fields)}) "
-                f"values (?, ?, {', '.join('?' * len(fields))})",
-                [(source, run_id, *(tally.get(f, 0) for f in fields)) for source, tally in tallies.items()],
-            )
+                f"insert or replace into source_runs (source, run_id, kind, {', '.join(counts)}) "
+                f"values (?, ?, ?, {', '.join('?' * len(counts))})",
+                [(source, run_id, tally.get("kind"), *(tally.get(c, 0) for c in counts))
+                 for source, tally in tallies.items()],
+            )  # fmt: skip
 
     def outcome_counts(self) -> list[dict[str, Any]]:
         """How many URLs ended each way, most first."""

@@ -105,16 +105,17 @@ class ReadQueries(StoreBase):
                 "where source is not null and status in ('accepted', 'rejected') group by source, status"
             )
         }
+        last_runs: dict[str, list[dict[str, Any]]] = {}
+        for run in self.db.query(
+            "select source, fetched, on_topic, errors from (select *, row_number() over "
+            "(partition by source order by run_id desc) as newest from source_runs) where newest <= ?",
+            [recent],
+        ):
+            last_runs.setdefault(run["source"], []).append(run)
         for row in rows:
             row["accepted"] = decided.get((row["source"], "accepted"), 0)
             row["rejected"] = decided.get((row["source"], "rejected"), 0)
-            last = list(
-                self.db.query(
-                    "select fetched, on_topic, errors, entries from source_runs where source = ? "
-                    "order by run_id desc limit ?",
-                    [row["source"], recent],
-                )
-            )
+            last = last_runs[row["source"]]
             if all(r["errors"] and not r["fetched"] for r in last):
                 row["warning"] = f"failed in its last {len(last)} run(s)"
             elif row["leads"] and not row["fetched"]:
