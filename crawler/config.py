@@ -48,6 +48,12 @@ class RunConfig:
     @classmethod
     def resolve(cls, settings: BaseSettings, args: Mapping[str, str | None]) -> RunConfig:
         """From -a arguments over settings; SourcesError / SeedFormatError with one line."""
+        unknown = sorted(set(args) - set(ARGUMENTS))
+        if unknown:
+            raise SourcesError(
+                f"unknown -a argument {unknown[0]!r}; the related spider takes "
+                + ", ".join(f"-a {name}=..." for name in ARGUMENTS if name != "run_id")
+            )
         loaded = load_sources(args.get("sources") or settings.get("SEEDCRAWL_SOURCES"))
         limits = SCHEMA["limits"]  # -a overrides get the bounds sources.toml has
         loaded = loaded.with_overrides(

@@ -28,10 +28,12 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from .analysis import DEFAULT_RESTARTS, PageAnalyser
 from .config import RunConfig
 from .guard import installed_resolver
+from .notify import announce, announcement
 from .relevance import TopicModel
-from .run import stop_crawl
+from .run import STOP_REASON, stop_crawl
 from .seedfile import read_seeds
 from .store import Document, Store, StoreError
+from .summary import failed_sources, nothing_fetched, summary_lines
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -183,14 +185,42 @@ class CrawlRun:
         self.store.release_space()  # room for this last row when the disk is full
         try:
             if self.started:
+                self._check_fetched(reason)
                 self.store.record_source_runs(self.run_id, self.yields)
                 self.store.finish_run(self.run_id, reason, self.crawler.stats.get_stats())
+                self._summarise()
         except (sqlite3.Error, OSError) as exc:
             message = self.store.explain_or_raise(exc)
             # The run row stays 'running'; the next start marks it killed.
             logger.error("Could not record the end of run %s: %s", self.run_id, message)
         finally:
             self.store.close()
+
+    def _check_fetched(self, reason: str) -> None:
+        """A run that ran to its end without a single response is a failure
+        (every start URL refused, every host down): say so, exit non-zero."""
+        stats = self.crawler.stats
+        why = nothing_fetched(stats.get_stats()) if reason == "finished" else None
+        if why is not None and not stats.get_value(STOP_REASON):
+            stats.set_value(STOP_REASON, "nothing_fetched")
+            stats.set_value("seedcrawl/nothing_fetched", why)
+            logger.warning("Run %d %s", self.run_id, why)
+
+    def _summarise(self) -> None:
+        """The summary `seedcrawl demo` prints, in the log and the run's row."""
+        run = self.store.run(self.run_id)
+        lines = summary_lines(run, self.store.outcome_counts(self.run_id), failed_sources(self.yields))
+        for line in lines:
+            logger.info("%s", line)
+        self.store.record_summary(self.run_id, "\n".join(lines))
+        if run["new"] and (self.sources.notify_command or self.sources.notify_webhook):
+            self._announce(run["new"])
+
+    def _announce(self, count: int) -> None:
+        """Tell the [notify] hooks about this run's new candidates; a failure is only logged."""
+        message = announcement(self.run_id, self.config.storage, self.store.new_candidates(self.run_id, 5), count)
+        failures = announce(self.sources.notify_command, self.sources.notify_webhook, message)
+        self.crawler.stats.set_value(f"{STATS}/notify/failed", len(failures))
 
     def _record_cpu(self, when: str) -> None:
         """CPU seconds of the crawl's own process (all its threads) and of its

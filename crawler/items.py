@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .extract import Article
 from .relevance import Verdict
@@ -26,3 +27,19 @@ class PageItem:
     redirected_from: list[str] = field(default_factory=list)
     source: str | None = None  # the seed URL or feed it descends from (the yield ledger)
     date_hint: str | None = None  # when a search engine saw it
+
+
+# A queued candidate as Scrapy's feed exports write it (`scrapy crawl related
+# -O out.jsonl` / .csv / .json): one flat record of plain values, the fields
+# of `seedcrawl export`, from the document's row.
+CANDIDATE_FIELDS = (
+    "queue_file", "hash", "title", "url", "canonical_url", "sitename", "published", "language", "score",
+    "borderline", "reason", "found_via", "found_on", "source", "text",
+)  # fmt: skip
+
+
+def candidate_record(row: dict[str, Any]) -> dict[str, Any]:
+    """The exported record of a queued document's row."""
+    record = {field: row.get(field) for field in CANDIDATE_FIELDS}
+    record["borderline"] = bool(record["borderline"])
+    return record

@@ -10,6 +10,8 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 
+from .summary import PAGES_SPENT, SITES_FULL
+
 if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
@@ -60,6 +62,9 @@ class PageBudgetMiddleware:
             raise BudgetExhausted(f"budget of {self.site_budget} pages for {site} spent")
         self.fetched += 1
         self.per_site[site] = self.per_site.get(site, 0) + 1
+        self.stats.set_value(PAGES_SPENT, self.fetched)  # the progress line's "N of budget"
+        if self.site_budget and self.per_site[site] == self.site_budget:
+            self.stats.set_value(SITES_FULL, [*(self.stats.get_value(SITES_FULL) or []), site])
         return None
 
 

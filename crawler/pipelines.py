@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem, NotConfigured
 
 from .crawlrun import CrawlRun
 from .dedup import UrlError, canonical_url
-from .items import PageItem
+from .items import PageItem, candidate_record
 from .run import stop_crawl
 from .store import Document
 
@@ -41,23 +41,24 @@ class StorePipeline:
             raise NotConfigured("StorePipeline stores what a CrawlRun records (the related spider)")
         return cls(crawler, run)
 
-    def process_item(self, item: PageItem) -> PageItem:
+    def process_item(self, item: PageItem) -> dict[str, Any]:
         """Everything a page leaves in the database, in one transaction: its
-        document, the record of its URL, and its removal from the frontier."""
+        document, the record of its URL, and its removal from the frontier.
+        A queued page goes on as a flat record (what feed exports write)."""
         store = self.run.store
         try:
             with store.write():
-                dropped = self._process(item)
+                outcome = self._process(item)
         except (sqlite3.Error, OSError) as exc:
             message = store.explain_or_raise(exc)
             # Nothing more can be stored: stop cleanly rather than fail page after page.
             stop_crawl(self.crawler, "storage_error", message)
             raise DropItem(message) from None
-        if dropped is not None:
-            raise dropped  # after the commit: a drop is an outcome, not a failure
-        return item
+        if isinstance(outcome, DropItem):
+            raise outcome  # after the commit: a drop is an outcome, not a failure
+        return outcome
 
-    def _process(self, item: PageItem) -> DropItem | None:
+    def _process(self, item: PageItem) -> DropItem | dict[str, Any]:
         store, run_id = self.run.store, self.run.run_id
         article, verdict = item.article, item.verdict
         page_url = canonical_url(item.url)
@@ -84,15 +85,20 @@ class StorePipeline:
             if alias != page_url:
                 store.record_alias(alias, page_url, run_id, how)
 
+        match = store.find_duplicate(doc.hash, doc.shingles)
         if item.is_seed_page:
-            store.add_document(doc, "seed", run_id)
+            # The page a seed file was taken from: a copy of that seed (one
+            # document per seed in search and the report), else a seed text of its own.
+            if match is not None:
+                store.add_copy(match, doc, run_id)
+            else:
+                store.add_document(doc, "seed", run_id)
             record("seed")
             self.stats.inc_value(f"{STATS}/seed_pages")
             return DropItem(f"seed page {item.url}")
 
         if verdict.relevant:
             self.run.tally(item.source, "on_topic")
-        match = store.find_duplicate(doc.hash, doc.shingles)
         if match is not None:
             store.add_copy(match, doc, run_id)
             record("duplicate", f"{match.kind} copy of {match.digest[:16]} ({match.similarity:.2f})")
@@ -123,4 +129,4 @@ class StorePipeline:
             "Queued %s (score %.3f%s): %s", path.name, verdict.score, ", borderline" if verdict.borderline else "",
             article.title,
         )  # fmt: skip
-        return None
+        return candidate_record({**doc.row("pending", run_id), "queue_file": path.name})

@@ -10,6 +10,7 @@ file that opens anywhere.
 from __future__ import annotations
 
 import html
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -32,16 +33,35 @@ def site_name(row: dict[str, Any]) -> str:
     return row.get("sitename") or urlsplit(row.get("url") or "").hostname or ""
 
 
+class Link(str):
+    """A table cell that links somewhere: its text, escaped, and its address."""
+
+    href: str
+
+    def __new__(cls, text: str, href: str) -> Link:
+        cell = super().__new__(cls, text)
+        cell.href = href
+        return cell
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, Link):
+        return f'<td><a href="{html.escape(value.href, quote=True)}">{html.escape(str(value))}</a></td>'
+    if isinstance(value, (int, float)):
+        return f'<td class="n">{value}</td>'
+    return f"<td>{html.escape(str(value or ''))}</td>"
+
+
 def _table(headers: list[str], rows: list[list[object]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(
-            f'<td class="n">{v}</td>' if isinstance(v, (int, float)) else f"<td>{html.escape(str(v or ''))}</td>"
-            for v in row
-        ) + "</tr>"
-        for row in rows
-    )  # fmt: skip
+    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _text_link(store: Store, row: dict[str, Any], page: Path) -> Link:
+    """The title, linking to the candidate's queue file (relative to the page, so the folder can move)."""
+    target = store.queue_dir / row["queue_file"]
+    return Link(row["title"] or row["queue_file"], os.path.relpath(target.resolve(), page.resolve().parent))
 
 
 def month_histogram_svg(months: Counter[str], width: int = 900, height: int = 220) -> str:
@@ -92,10 +112,10 @@ def write_report(store: Store, path: Path) -> Path:
                          ("seed", "seed texts"), ("offtopic", "off topic seen"))
     )  # fmt: skip
     queue_table = _table(
-        ["id", "score", "borderline", "lang", "published", "site", "title"],
+        ["id", "score", "borderline", "lang", "published", "site (source page)", "title (stored text)"],
         [
             [r["queue_seq"], round(r["score"], 3), "borderline" if r.get("borderline") else "", r["language"],
-             r["published"], site_name(r), r["title"]]
+             r["published"], Link(site_name(r) or r["url"], r["url"]), _text_link(store, r, Path(path))]
             for r in pending
         ],
     )  # fmt: skip

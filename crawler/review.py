@@ -30,6 +30,7 @@ from .seedfile import (
     SEED_NAME,
     content_hash,
     file_name,
+    format_document,
     next_sequence,
     read_seed,
     remove_stale_temp_files,
@@ -37,12 +38,30 @@ from .seedfile import (
     write_seed,
 )
 from .store import Store, now
+from .store.documents import current_text
 
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
 
 
 class ReviewError(ValueError):
     """A decision that cannot be made; the message is one line saying why."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    doc_hash: str
+    version: int
+    text_hash: str
+    changed: bool
+
+
+def normalise_edit(text: str) -> str:
+    """An edited text in the seed format: the first non-blank line is the
+    title, every other non-blank line a paragraph. Raises ReviewError."""
+    lines = [line for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+    if len(lines) < 2:
+        raise ReviewError("the edit needs a title line and at least one paragraph")
+    return format_document(lines[0], lines[1:])
 
 
 @dataclass(frozen=True)
@@ -96,8 +115,8 @@ class Review:
         with self.store.write():
             row = self._pending(ident)
             queue_path = self.store.queue_dir / row["queue_file"]
-            text = self._queue_text(ident, row, queue_path)
-            name = file_name(next_sequence(self.seeds_dir), row["hash"])
+            text = self._queue_text(row, queue_path)
+            name = file_name(next_sequence(self.seeds_dir), content_hash(text))
             self.store.set_decision(row["hash"], ACCEPTED, seed_file=name, decided_at=now())
             self.store.log_decision(row, "accept", None, name)
             written = self.seeds_dir / name
@@ -116,7 +135,7 @@ class Review:
         with self.store.write():
             row = self._pending(ident)
             queue_path = self.store.queue_dir / row["queue_file"]
-            self._queue_text(ident, row, queue_path)  # a hand edit is refused, never deleted
+            self._queue_text(row, queue_path)  # a hand edit is kept as a version before the file goes
             self.store.set_decision(row["hash"], REJECTED, decided_at=now(), decision_reason=reason)
             self.store.log_decision(row, "reject", reason, None)
         queue_path.unlink(missing_ok=True)
@@ -135,7 +154,7 @@ class Review:
             self.store.set_decision(row["hash"], PENDING, decided_at=None, decision_reason=None, seed_file=None)
             self.store.mark_undone(last["id"])
             self.store.log_decision(row, "undo", f"undid {last['action']}", last["seed_file"])
-            write_seed(self.store.queue_dir / row["queue_file"], row["text"])
+            write_seed(self.store.queue_dir / row["queue_file"], current_text(row))
             self.store.wrote(self.store.queue_dir / row["queue_file"])
         # After the commit: a crash before this line leaves a seed file whose
         # last decision is this undo, which reconcile() removes.
@@ -153,19 +172,49 @@ class Review:
                 f"{path} is no longer the newest seed ({newest.name} came after); "
                 "undo would leave a gap in the numbering, so it is left in place"
             )
-        if read_seed(path).text != row["text"]:
+        if read_seed(path).text != current_text(row):
             raise ReviewError(f"{path} was edited by hand since it was accepted; it is left in place")
 
-    def _queue_text(self, ident: str, row: dict[str, Any], queue_path: Path) -> str:
-        """The queue file's text, which must still be the stored text."""
+    def edit(self, ident: str, text: str, via: str = "editor") -> Edit:
+        """Keep ``text`` (normalised to the seed format: first line the title,
+        each other line a paragraph) as the candidate's newest version; the
+        crawled text stays beside it. Accepting writes the newest version."""
+        self.reconcile()
+        with self.store.write():
+            row = self._pending(ident)
+            edited = normalise_edit(text)
+            if edited == current_text(row):
+                return Edit(row["hash"], 0, content_hash(edited), changed=False)
+            version = self._record_edit(row, edited, via)
+        return Edit(row["hash"], version, content_hash(edited), changed=True)
+
+    def _record_edit(self, row: dict[str, Any], text: str, via: str) -> int:
+        """Inside a write: the version recorded, and the queue file rewritten to it."""
+        version = self.store.record_edit(row, text, content_hash(text), via)
+        row["edited_text"], row["edited_hash"] = text, content_hash(text)
+        path = self.store.queue_dir / row["queue_file"]
+        write_seed(path, text)
+        self.store.wrote(path)
+        return version
+
+    def _queue_text(self, row: dict[str, Any], queue_path: Path) -> str:
+        """The text a decision takes: the queue file's, which a person may have
+        edited by hand; such an edit is kept as a new version, never lost."""
+        stored = current_text(row)
         if not queue_path.exists():
-            return row["text"]  # the database has it; the file is only a copy
+            return stored  # the database has it; the file is only a copy
         text = queue_path.read_bytes().decode("utf-8", "replace")
-        if text != row["text"]:
+        if text == stored:
+            return text
+        try:
+            edited = normalise_edit(text)
+        except ReviewError as exc:
             raise ReviewError(
-                f"{queue_path} was edited by hand; restore it (or remove it: the database keeps the text) and retry"
-            )
-        return text
+                f"{queue_path} was edited by hand and is not a seed text ({exc}); fix it and retry"
+            ) from None
+        if edited != stored:
+            self._record_edit(row, edited, "queue file")
+        return edited
 
     # -- recovery ------------------------------------------------------------------
 
@@ -202,7 +251,10 @@ class Review:
         (a file edited by hand is somebody's work, and stays)."""
         for row in self.store.decided_queue_files():
             path = self.store.queue_dir / row["queue_file"]
-            if path.exists() and content_hash(path.read_bytes().decode("utf-8", "replace")) == row["hash"]:
+            if path.exists() and content_hash(path.read_bytes().decode("utf-8", "replace")) in (
+                row["hash"],
+                row.get("edited_hash"),
+            ):
                 yield path
 
     def _reconcile(self) -> list[str]:
@@ -214,14 +266,14 @@ class Review:
         remove_stale_temp_files(self.store.queue_dir)
         for path in list(self._unknown_seed_files()):
             digest = content_hash(read_seed(path).text)
-            pending = self.store.pending_with_hash(digest)
+            pending = self.store.pending_with_text(digest)
             if pending is None or not path.name.split("_", 1)[1].startswith(digest[:16]):
                 continue  # a seed added by hand: not ours to judge
-            last = self.store.last_decision(digest)
+            last = self.store.last_decision(pending["hash"])
             if last is not None and last["action"] == "undo" and last["seed_file"] == path.name:
                 path.unlink()  # an undo committed before its seed file was removed
             else:
-                self.store.set_decision(digest, ACCEPTED, seed_file=path.name, decided_at=now())
+                self.store.set_decision(pending["hash"], ACCEPTED, seed_file=path.name, decided_at=now())
                 self.store.log_decision(pending, "accept", "completed after an interrupted accept", path.name)
                 (self.store.queue_dir / pending["queue_file"]).unlink(missing_ok=True)
             fixed.append(path.name)

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 STOP_REASON = "seedcrawl/stop_reason"
 # Exit status of `scrapy crawl related` by the reason it stopped: 2 for what
 # the user must fix (storage, configuration), 1 for a failure of the crawl.
-EXIT_STATUS = {"storage_error": 2, "config_error": 2, "analysis_failed": 1}
+EXIT_STATUS = {"storage_error": 2, "config_error": 2, "analysis_failed": 1, "nothing_fetched": 1}
 
 
 def stop_crawl(crawler: Crawler, reason: str, message: str) -> None:

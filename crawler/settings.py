@@ -36,7 +36,11 @@ DEPTH_LIMIT = 0
 DEPTH_STATS_VERBOSE = False
 
 # The run's owner: store, run row, model, workers (crawler/crawlrun.py).
-EXTENSIONS = {"crawler.crawlrun.CrawlRun": 0}
+EXTENSIONS = {"crawler.crawlrun.CrawlRun": 0, "crawler.progress.CrawlProgress": 10}
+# A progress line every this many seconds (pages of the budget, candidates so
+# far, sites at their budget); 0: none. It replaces Scrapy's LogStats line.
+SEEDCRAWL_PROGRESS_INTERVAL = 15.0
+LOGSTATS_INTERVAL = 0
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 # A page yields at most one item, and the pipeline writes to SQLite in turn;
 # Scrapy starts this many tasks for every response, so its default of 100

@@ -67,6 +67,14 @@ def _is_text_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
 
 
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_url_or_empty(value: Any) -> bool:
+    return value == "" or _is_url_list([value])
+
+
 def _is_host_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
 
@@ -197,6 +205,20 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "hosts let through although they are private or local addresses (the demo lists 127.0.0.1-4)",
         ),
     },
+    "notify": {
+        "command": Key(
+            _is_text,
+            "a command line",
+            "",
+            "run after a crawl that queued new candidates; gets the announcement as JSON on stdin",
+        ),
+        "webhook": Key(
+            _is_url_or_empty,
+            "an http(s) URL",
+            "",
+            "gets the announcement as a JSON POST after a crawl that queued new candidates",
+        ),
+    },
     "schedule": {
         "time": Key(_is_clock_time, 'a time of day "HH:MM"', "02:30", "when the nightly crawl starts"),
         "timezone": Key(
@@ -240,6 +262,8 @@ class Sources:
     exclude: list[str]
     max_records: int
     first_days: int
+    notify_command: str
+    notify_webhook: str
     time: str
     timezone: str
     shutdown_timeout: int
@@ -260,6 +284,8 @@ _FIELD_OF = {
     ("feeds", "urls"): "feed_urls",
     ("sites", "urls"): "site_urls",
     ("sites", "first_days"): "site_first_days",
+    ("notify", "command"): "notify_command",
+    ("notify", "webhook"): "notify_webhook",
 }
 
 

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -131,7 +132,21 @@ def test_search_finds_documents_of_every_status(reviewed) -> None:
     result = invoke("search", "camera", "battery", "--storage", reviewed["storage"])
     assert "1 match(es)" in result.output and "rejected" in result.output
     assert "[camera]" in result.output
-    assert "0 match(es)" in invoke("search", 'quote"s AND (', "--storage", reviewed["storage"]).output
+    bad = CliRunner().invoke(cli, ["search", 'quote"s AND (', "--storage", reviewed["storage"]])
+    assert bad.exit_code == 1 and bad.output.startswith("Error: cannot search for 'quote\"s AND (': ")
+    assert len(bad.output.splitlines()) == 1
+    assert "0 match(es)" in invoke("search", "U.S.", "5G-ban", "--storage", reviewed["storage"]).output  # plain words
+
+
+def test_search_takes_fts5_phrases_and_operators(reviewed) -> None:
+    """Issue 15: '"national security"' was not a phrase search; AND and NOT were words."""
+    storage = reviewed["storage"]
+    both = invoke("search", "Huawei OR ZTE", "--storage", storage).output
+    assert "2 match(es)" in both
+    assert "1 match(es)" in invoke("search", "hearing NOT ZTE", "--storage", storage).output
+    phrase = invoke("search", '"camera and battery"', "--storage", storage).output
+    assert "1 match(es)" in phrase and "Phone review" in phrase
+    assert "0 match(es)" in invoke("search", '"battery and camera"', "--storage", storage).output  # order counts
 
 
 def test_export_jsonl_and_csv(reviewed) -> None:
@@ -145,15 +160,72 @@ def test_export_jsonl_and_csv(reviewed) -> None:
         csv.DictReader(io.StringIO(invoke("export", "--format", "csv", "--storage", reviewed["storage"]).output))
     )
     assert len(rows) == 3 and rows[0]["status"] == "pending" and rows[0]["score"] == "0.5"
+    bogus = CliRunner().invoke(cli, ["export", "--status", "bogus", "--storage", reviewed["storage"]])
+    assert bogus.exit_code == 2 and "'bogus' is not one of" in bogus.output  # it printed nothing and exited 0
 
 
-def test_review_walks_the_queue_with_keys(reviewed) -> None:
-    result = invoke("review", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"], input="a\nr\ns\n")
-    assert "1 accepted, 1 rejected, 1 skipped" in result.output
-    assert "Paragraph 0: lawmakers" in result.output  # the text is shown before the question
-    statuses = [r["status"] for r in __import__("sqlite_utils").Database(Path(reviewed["storage"]) / "corpus.db")
-                .query("select status from documents order by queue_seq")]  # fmt: skip
-    assert statuses == ["accepted", "rejected", "pending"]
+def _statuses(storage: str) -> list[str]:
+    db = sqlite_utils.Database(Path(storage) / "corpus.db")
+    return [r["status"] for r in db.query("select status from documents order by queue_seq")]
+
+
+def test_review_walks_the_queue_with_keys_names_each_candidate_and_undoes(reviewed) -> None:
+    """Issue 15: confirmations name the id and title; a reason is asked for; u takes the last decision back."""
+    keys = "a\nr\nnot about security\nu\nr\n\ns\n"  # accept, reject (reason), undo it, reject again (no reason), skip
+    result = invoke("review", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"], input=keys)
+    out = result.output
+    assert "Paragraph 0: lawmakers" in out  # the text is shown before the question
+    assert "accepted #0 “Huawei hearing”" in out and "rejected #1 “ZTE hearing” (not about security)" in out
+    assert "undone: #1 “ZTE hearing” is back in the queue" in out
+    assert "1 accepted, 2 rejected, 1 skipped, 0 edited, 1 undone" in out
+    assert _statuses(reviewed["storage"]) == ["accepted", "rejected", "pending"]
+    reasons = sqlite_utils.Database(Path(reviewed["storage"]) / "corpus.db").execute(
+        "select decision_reason from documents where queue_seq = 1").fetchone()  # fmt: skip
+    assert reasons == (None,)  # the undone reason went with its decision; the second reject gave none
+
+
+def test_review_card_shows_score_reason_place_and_copies_and_stays_below_the_text(reviewed) -> None:
+    from crawler.dedup import Match
+    from crawler.store import Store
+
+    from .test_store import make_doc
+
+    store = Store(reviewed["storage"])
+    digest = next(store.db.query("select hash from documents where queue_seq = 0"))["hash"]
+    store.add_copy(Match(digest, "near", 0.93), make_doc(url="http://127.0.0.9/copy"), 1)
+    store.close()
+    out = invoke("review", "--storage", reviewed["storage"], input="q\n").output
+    card = out[out.index("Paragraph 7: lawmakers") :]  # after the text, above the prompt
+    for expected in ("#0  (1 of 3)", "Huawei hearing", "0.500", "seed words: huawei 20%", "feed",
+                     "also at", "http://127.0.0.9/copy (near copy, 0.93)", "a accept · r reject"):  # fmt: skip
+        assert expected in card
+
+
+def test_review_edit_key_keeps_the_edit_and_accept_writes_it(reviewed, monkeypatch) -> None:
+    import click
+
+    monkeypatch.setattr(click, "edit", lambda text, **kw: text.replace("Huawei hearing", "Huawei hearing (trimmed)"))
+    out = invoke("review", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"], input="e\na\nq\n").output
+    assert "edited #0 “Huawei hearing”: version 2" in out and "edited  yes" in out.replace("edited yes", "edited  yes")
+    [seed] = (Path(reviewed["seeds"])).glob("005_*.txt")
+    assert seed.read_text(encoding="utf-8").startswith("Huawei hearing (trimmed)\n\n")
+
+
+def test_edit_command_takes_the_text_from_a_file_or_stdin(reviewed, tmp_path: Path) -> None:
+    edited = tmp_path / "edit.txt"
+    edited.write_text("ZTE hearing, trimmed\nParagraph kept.\n", encoding="utf-8")
+    out = invoke("edit", "1", "--from", str(edited), "--storage", reviewed["storage"]).output
+    assert "edited 1: version 2" in out
+    assert invoke(
+        "edit", "1", "--from", "-", "--storage", reviewed["storage"], input="ZTE\n\nOther.\n"
+    ).output.startswith("edited 1: version 3")
+    bad = CliRunner().invoke(cli, ["edit", "1", "--from", "-", "--storage", reviewed["storage"]], input="\n")
+    assert bad.exit_code == 1 and bad.output == "Error: the edit needs a title line and at least one paragraph\n"
+    show = invoke("show", "1", "--storage", reviewed["storage"]).output
+    assert "version 3" in show and show.rstrip().endswith("ZTE\n\nOther.")
+    db = sqlite_utils.Database(Path(reviewed["storage"]) / "corpus.db")
+    assert [r["via"] for r in db.query("select via from edits order by version")] == ["file", "stdin"]
+    assert [r["action"] for r in db.query("select action from decisions")] == ["edit", "edit"]
 
 
 def test_report_is_one_html_page_with_counts_and_a_date_plot(reviewed) -> None:
@@ -163,7 +235,12 @@ def test_report_is_one_html_page_with_counts_and_a_date_plot(reviewed) -> None:
     page = out.read_text(encoding="utf-8")
     assert "<svg" in page and "2020-01: 3" in page  # three candidates published in January 2020
     assert "<b>2</b>waiting for review" in page and "<b>1</b>rejected" in page
-    assert "Huawei hearing" in page
+    assert "Queue: 2 candidate(s)" in invoke("status", "--storage", reviewed["storage"]).output  # the same count
+    # Titles link to the stored text (relative to the page), sites to the source page.
+    links = dict(re.findall(r'<a href="([^"]+)">([^<]+)</a>', page))
+    text_link = next(href for href, title in links.items() if title == "Huawei hearing")
+    assert (out.parent / text_link).read_text(encoding="utf-8").startswith("Huawei hearing\n\n")
+    assert "http://127.0.0.1/0" in links
 
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:
@@ -360,7 +437,8 @@ def test_borderline_candidates_are_marked_and_uncertain_ones_can_come_first(revi
     assert "borderline: a weak verdict, near the threshold" in shown
     best = invoke("review", "--storage", reviewed["storage"], input="s\ns\ns\n").output
     uncertain = invoke("review", "--uncertain", "--storage", reviewed["storage"], input="s\ns\ns\n").output
-    order = lambda text: [int(n) for n in re.findall(r"\] #(\d+) ", text)]  # noqa: E731
+    order = lambda text: [int(n) for n in re.findall(r"#(\d+)  \(\d+ of", text)]  # noqa: E731
     assert order(best) == [0, 2, 1]  # best score first
     assert order(uncertain) == [1, 2, 0]  # nearest the threshold (0.48) first
-    assert "(borderline)" in uncertain.split("\n", 1)[0]
+    first_card = uncertain[: uncertain.index("a accept")]
+    assert "0.500  BORDERLINE: a weak verdict, near the threshold" in first_card

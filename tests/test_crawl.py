@@ -27,7 +27,11 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):
     with SampleWebServer(SEEDS) as web:
         sources = prepare_folder(folder, SEEDS, web)
         storage = folder / "storage"
-        first = blockon(ensure_deferred(crawl(sources, storage, folder / "first.log")))
+        # What `-O out.jsonl -O out.csv -O out.json` sets (Scrapy's feed exports).
+        feeds = {str(folder / f"out.{ext}"): {"format": fmt, "overwrite": True} for ext, fmt in EXPORTS.items()}
+        first = blockon(
+            ensure_deferred(crawl(sources, storage, folder / "first.log", "-s", f"FEEDS={json.dumps(feeds)}"))
+        )
         queue_after_first = sorted(p.name for p in (storage / "queue").iterdir())
         requests_first = len(web.requests)
         second = blockon(ensure_deferred(crawl(sources, storage, folder / "second.log")))
@@ -35,6 +39,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):
         second_run_paths = [path for _, path in web.requests[requests_first:]]
     return {
         "web": web,
+        "folder": folder,
         "storage": storage,
         "codes": (first, second),
         "queue_after_first": queue_after_first,
@@ -42,6 +47,31 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):
         "db": sqlite_utils.Database(storage / "corpus.db"),
         "second_run_paths": second_run_paths,
     }
+
+
+EXPORTS = {"jsonl": "jsonlines", "csv": "csv", "json": "json"}
+
+
+def test_feed_exports_write_one_flat_record_per_candidate(crawled) -> None:
+    """Issue 15: `-O out.jsonl` printed a traceback per item and wrote an empty file;
+    `-O out.csv` wrote Python reprs."""
+    queued = {r["queue_file"]: r for r in crawled["db"].query("select * from documents where status = 'pending'")}
+    folder = crawled["folder"]
+    lines = [json.loads(line) for line in (folder / "out.jsonl").read_text().splitlines()]
+    assert {record["queue_file"] for record in lines} == set(queued) and len(lines) == len(queued) > 0
+    for record in lines:
+        row = queued[record["queue_file"]]
+        assert record["hash"] == row["hash"] and record["title"] == row["title"] and record["text"] == row["text"]
+        assert isinstance(record["score"], float) and record["reason"].startswith("seed words:")
+        assert all(isinstance(value, (str, int, float, bool, type(None))) for value in record.values())
+    assert json.loads((folder / "out.json").read_text()) == lines
+    import csv
+
+    with open(folder / "out.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["queue_file"] for row in rows] == [record["queue_file"] for record in lines]
+    assert all(float(row["score"]) > 0 and "(" not in row["score"] for row in rows)
+    assert "frozenset" not in (folder / "out.csv").read_text()
 
 
 def queue_files(storage: Path) -> dict[str, str]:
@@ -84,14 +114,17 @@ def test_off_topic_foreign_language_and_seed_pages_stay_out(crawled) -> None:
 def test_syndicated_copies_are_recorded_as_copies_not_queued(crawled) -> None:
     db = crawled["db"]
     copies = list(db.query("select c.url, c.kind, d.status from copies c join documents d on d.hash = c.hash"))
-    seed_copies = [c for c in copies if c["status"] == "seed"]
+    seed_pages = set(crawled["web"].seed_urls)
+    seed_copies = [c for c in copies if c["status"] == "seed" and c["url"] not in seed_pages]
     assert len(seed_copies) == 2  # the wire story republished on two sites
+    # The pages the seed files were taken from are copies of their seeds: one document per seed.
+    assert {c["url"] for c in copies if c["url"] in seed_pages} == seed_pages
     assert {c["kind"] for c in seed_copies} == {"near"}
     assert any(c["status"] == "pending" for c in copies)  # a related article republished elsewhere
     # The first-seen copy's record lists where else the story was published.
     places = {r["hash"]: r for r in db.query("select * from story_places")}
     wire = next(r for r in places.values() if r["status"] == "seed")
-    assert wire["other_places"] == 2
+    assert wire["other_places"] == 3  # its own page, where the seed file came from, and two syndicated copies
     assert "127.0.0.3" in wire["other_urls"] and "127.0.0.4" in wire["other_urls"]
 
 
@@ -168,6 +201,7 @@ def test_bad_configuration_stops_the_crawl_with_one_line(tmp_path: Path, content
         ("not utf-8", "005_0000000000000000.txt: not UTF-8 (invalid continuation byte at byte 10)"),
         ("symlink", "005_0000000000000000.txt: is a symbolic link; put a copy of the file there instead"),
         ("huge -a", "-a max_pages=99999999999999999999: expected a whole number from 1 to 10_000_000"),
+        ("unknown -a", "unknown -a argument 'max_page'; the related spider takes -a sources=..., -a storage=..."),
     ],
 )
 def test_a_bad_seed_file_or_argument_stops_the_crawl_before_it_starts(tmp_path: Path, bad: str, message: str) -> None:
@@ -183,8 +217,10 @@ def test_a_bad_seed_file_or_argument_stops_the_crawl_before_it_starts(tmp_path: 
         (seeds / "005_0000000000000000.txt").write_bytes(b"Title\n\ncaf\xe9 au lait")
     elif bad == "symlink":
         (seeds / "005_0000000000000000.txt").symlink_to("/etc/passwd")
-    else:
+    elif bad == "huge -a":
         extra = ["-a", "max_pages=99999999999999999999"]
+    else:
+        extra = ["-a", "max_page=5"]  # a typo, once silently ignored (issue 15)
     result = subprocess.run(
         crawl_command(seeds / "sources.toml", tmp_path / "storage", tmp_path / "log", *extra),
         capture_output=True, text=True, cwd=ROOT, timeout=120,

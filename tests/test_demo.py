@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
@@ -13,9 +18,15 @@ from crawler.store import Store
 from .conftest import SEEDS
 
 
-def test_the_demo_finds_stories_through_search_and_a_news_sitemap(tmp_path: Path) -> None:
-    run = run_demo(tmp_path / "demo", seeds_from=SEEDS)
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):
+    run = run_demo(tmp_path_factory.mktemp("demo") / "demo", seeds_from=SEEDS)
     assert run.returncode == 0
+    return run
+
+
+def test_the_demo_finds_stories_through_search_and_a_news_sitemap(demo, tmp_path: Path) -> None:
+    run = demo
     hosts = {base.split("//")[1].split(":")[0] for base, _ in run.web.requests}
     assert hosts <= {"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"}  # search included: nothing leaves
     store = Store(run.storage, create=False)
@@ -29,3 +40,54 @@ def test_the_demo_finds_stories_through_search_and_a_news_sitemap(tmp_path: Path
     assert result.exit_code == 0
     assert "Sources:" in result.output and "search: (huawei OR zte" in result.output
     assert f"seedcrawl review --storage {tmp_path / 'again' / 'storage'}" in " ".join(result.output.split())
+
+
+ROOT = Path(__file__).resolve().parents[1]
+# README commands not run here, and where they are tested instead.
+ELSEWHERE = {
+    ".venv/bin/scrapy crawl related": "crawls seeds/sources.toml's web (tests/test_crawl.py runs the spider)",
+    ".venv/bin/scrapy crawl related -O new.jsonl": "as above; the feed exports: test_crawl.py::test_feed_exports_*",
+}
+
+
+def readme_commands() -> list[str]:
+    """Every line of the README's shell blocks that runs seedcrawl, sqlite-utils or scrapy, comments cut."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[1]  # after the quick start (test_readme.py)
+    lines = [line for block in re.findall(r"```sh\n(.*?)\n```", section, re.S) for line in block.splitlines()]
+    return [line.split("  #")[0].strip() for line in lines if line.startswith(".venv/bin/") and "python" not in line]
+
+
+def test_every_command_the_readme_shows_runs_against_the_demo_storage(demo) -> None:
+    """Issue 15: `sqlite-utils tables storage/corpus.db --counts --views` failed (no such option)."""
+    folder = demo.storage.parent  # holds seeds/ and storage/, as a user's clone does
+    bin_dir = Path(sys.executable).parent
+    environment = {**os.environ, "EDITOR": "true", "COLUMNS": "80"}  # `edit` opens an editor that changes nothing
+    ran = []
+    for command in readme_commands():
+        if command.split("  ")[0].strip() in ELSEWHERE:
+            continue
+        line = command.replace(".venv/bin/", f"{bin_dir}/").split(" > ~")[0]  # `service > ~/...`: printed here
+        if " serve" in line:
+            server = subprocess.Popen(  # exec: the server is the process terminated below, not a shell around it
+                "exec " + line, shell=True, cwd=folder, env=environment, stdout=subprocess.PIPE, text=True
+            )
+            try:
+                assert server.stdout.readline().startswith("Review page: http://127.0.0.1:8765/"), command
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+            ran.append(command)
+            continue
+        result = subprocess.run(
+            line, shell=True, cwd=folder, env=environment, input="q\n", capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, f"{command}: {result.stdout[-500:]} {result.stderr[-500:]}"
+        ran.append(command)
+    assert len(ran) >= 14 and any("sqlite-utils tables" in c for c in ran) and any("accept" in c for c in ran)
+    store = Store(demo.storage, create=False)
+    try:
+        decided = {row["queue_seq"]: row["status"] for row in store.documents() if row["queue_seq"] in (3, 4, 5)}
+    finally:
+        store.close()
+    assert decided == {3: "accepted", 4: "rejected", 5: "pending"}  # accept 3 5, reject 4, undo 5

@@ -74,7 +74,8 @@ def test_a_borderline_page_is_queued_and_marked_even_just_below_the_threshold(re
             found_via="feed", found_on=None, shingles=frozenset(),
         ))  # fmt: skip
     pipeline = build_from_crawler(StorePipeline, crawler)
-    assert pipeline.process_item(items[0]) is items[0]  # queued
+    queued = pipeline.process_item(items[0])
+    assert queued["borderline"] is True and queued["score"] == 0.45 and queued["queue_file"].startswith("000_")
     with pytest.raises(DropItem, match="off topic"):
         pipeline.process_item(items[1])
     rows = {r["score"]: r for r in store.db.query("select score, status, borderline, queue_file from documents")}

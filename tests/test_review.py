@@ -128,14 +128,41 @@ def test_undo_refuses_a_seed_edited_by_hand(review: Review) -> None:
 
 
 @pytest.mark.parametrize("action", ["accept", "reject"])
-def test_accept_refuses_a_queue_file_edited_by_hand(review: Review, action: str) -> None:
-    """Reject too: it used to delete the file, and the edit with it (issue 18)."""
-    queued = review.store.queue_dir / review.resolve("0")["queue_file"]
-    queued.write_text(TEXTS[0] + " plus a note", encoding="utf-8")
-    before = snapshot(review)
-    with pytest.raises(ReviewError, match="was edited by hand"):
-        getattr(review, action)("0")
-    assert snapshot(review) == before
+def test_a_queue_file_edited_by_hand_is_kept_as_an_edit(review: Review, action: str) -> None:
+    """Issue 15: a hand-edited queue file is offered as an edit, never lost (reject
+    used to delete it, issue 18; accept refused it)."""
+    crawled = review.resolve("0")
+    queued = review.store.queue_dir / crawled["queue_file"]
+    queued.write_text("  " + TEXTS[0].replace("\n\n", "\n") + "\nA note of mine.\n", encoding="utf-8")
+    decision = getattr(review, action)("0")
+    edited = TEXTS[0] + "\n\nA note of mine."  # normalised to the seed format
+    row = review.resolve("0")
+    assert row["text"] == crawled["text"] and row["edited_text"] == edited  # both versions kept
+    [version] = review.store.edits_of(crawled["hash"])
+    assert version["version"] == 2 and version["via"] == "queue file" and version["text_hash"] == content_hash(edited)
+    actions = [r["action"] for r in review.store.db.query("select action from decisions order by id")]
+    assert actions == ["edit", action]
+    if action == "accept":
+        seed = review.seeds_dir / decision.seed_file
+        assert seed.read_text(encoding="utf-8") == edited and decision.seed_file.endswith(
+            f"_{content_hash(edited)[:16]}.txt"
+        )
+        review.undo("0")  # the edited seed leaves again; the queue file holds the edit
+        assert not seed.exists() and queued.read_text(encoding="utf-8") == edited
+
+
+def test_edit_then_accept_writes_the_edited_text(review: Review) -> None:
+    crawled = review.resolve("1")["text"]
+    trimmed = "\n\n".join(crawled.split("\n\n")[:-1])  # boilerplate at the end, cut
+    edit = review.edit("1", trimmed + "\n")
+    assert edit.changed and edit.version == 2 and edit.text_hash == content_hash(trimmed)
+    assert review.edit("1", trimmed).changed is False  # the same edit twice: no new version
+    with pytest.raises(ReviewError, match="title line and at least one paragraph"):
+        review.edit("1", "   \n")
+    decision = review.accept("1")
+    assert (review.seeds_dir / decision.seed_file).read_text(encoding="utf-8") == review.resolve("1")["edited_text"]
+    with pytest.raises(ReviewError, match="already accepted"):
+        review.edit("1", "New title\n\nNew text.")
 
 
 def test_an_accept_interrupted_before_commit_is_completed_not_lost(review: Review) -> None:

@@ -71,7 +71,10 @@ def score(paths: tuple[Path, ...], sources: Path | None, storage: Path, explain:
 def search(storage: Path, words: tuple[str, ...], limit: int) -> None:
     """Full-text search (SQLite FTS5) over every stored document and its status.
 
-    Example: seedcrawl search huawei 5g ban
+    Plain words must all appear; FTS5's syntax works too: "a phrase",
+    AND / OR / NOT (in capitals), prefix*, title:word.
+
+    Example: seedcrawl search '"national security"' NOT 5G
     """
     store = open_review(storage).store
     rows = store.search(" ".join(words), limit)
@@ -79,7 +82,7 @@ def search(storage: Path, words: tuple[str, ...], limit: int) -> None:
     for column in ("id", "status", "score", "title", "snippet"):
         table.add_column(column, no_wrap=column in ("id", "status", "score"))
     for row in rows:
-        ident = str(row["queue_seq"]) if row["queue_seq"] is not None else row["hash"][:8]
+        ident = str(row["queue_seq"]) if row["queue_seq"] is not None else (row["seed_file"] or row["hash"][:8])
         score = f"{row['score']:.3f}" if row["score"] is not None else ""
         snippet = " ".join(row["snippet"].split())
         table.add_row(ident, row["status"], score, Text(row["title"]), Text(snippet))

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 from rich import box
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from ..report import site_name
 from ..sources import load_sources
 from ..store import Store
+from ..store.documents import current_text
 from .group import cli, console
 from .options import IsoDate, open_review, recorded_sources, seeds_option, storage_option
 
@@ -46,13 +45,14 @@ def queue_table(rows: list[dict]) -> Table:
     caption = f"* borderline: a weak verdict, near the threshold ({weak})" if weak else None
     title = f"Review queue: {len(rows)} candidate(s), best first"
     table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("id", "score", "lang", "published", "site"):
+    for column in ("id", "score", "published"):
         table.add_column(column, no_wrap=True)
-    table.add_column("title")
+    table.add_column("site", max_width=16, overflow="ellipsis", no_wrap=True)
+    table.add_column("title", ratio=1)
     for row in rows:
         table.add_row(
-            str(row["queue_seq"]), score_label(row), row["language"] or "", row["published"] or "",
-            Text(site_name(row)), Text(row["title"]),
+            str(row["queue_seq"]), score_label(row), (row["published"] or "")[:10], Text(site_name(row)),
+            Text(row["title"]),
         )  # fmt: skip
     return table
 
@@ -75,15 +75,24 @@ def show(storage: Path, ident: str) -> None:
 
     Example: seedcrawl show 12
     """
+    from rich.table import Table as Grid
+
     review = open_review(storage)
     row = review.resolve(ident)
+    grid = Grid.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True, justify="right")
+    grid.add_column(overflow="fold")  # long values wrap under themselves, not at column 0
+    ident_label = row["seed_file"] if row["status"] == "seed" else f"{row['queue_seq']}  ({row['queue_file']})"
     found = {"seed": "seed page", "feed": "feed", "link": "link on page"}.get(row["found_via"], row["found_via"] or "")
     lines = [
-        ("id", f"{row['queue_seq']}  ({row['queue_file'] or row['seed_file'] or row['hash'][:16]})"),
+        ("id", ident_label),
         ("status", row["status"] + (f" on {row['decided_at']}" if row["decided_at"] else "")),
         ("title", row["title"]),
         ("url", row["url"]),
-        ("canonical", row["canonical_url"]),
+    ]
+    if row["canonical_url"] and row["canonical_url"] != row["url"]:
+        lines.append(("canonical", row["canonical_url"]))
+    lines += [
         ("site", site_name(row)),
         ("published", row["published"] or "unknown"),
         ("language", row["language"] or "unknown"),
@@ -99,10 +108,15 @@ def show(storage: Path, ident: str) -> None:
         lines.append(("decision", row["decision_reason"]))
     for place in review.store.copies_of(row["hash"]):
         lines.append(("also at", f"{place['url']} ({place['kind']} copy, {place['similarity']:.2f})"))
+    edits = review.store.edits_of(row["hash"])
+    if edits:
+        newest = edits[-1]
+        lines.append(("edited", f"version {newest['version']} by {newest['reviewer']} ({newest['via']}), shown below"))
     for label, value in lines:
-        console.print(f"[bold]{label:>10}[/bold]  {escape(str(value or ''))}", highlight=False)
+        grid.add_row(label, Text(str(value or "")))
+    console.print(grid)
     console.rule()
-    click.echo(row["text"])
+    click.echo(current_text(row))
 
 
 @cli.command()
@@ -157,49 +171,95 @@ def undo(storage: Path, seeds_dir: Path | None, ident: str) -> None:
     "--uncertain", is_flag=True, help="Weakest verdicts first (nearest the threshold): they teach the model most."
 )
 def review_command(storage: Path, seeds_dir: Path | None, uncertain: bool) -> None:
-    """Walk the queue, best first: read each text, then a(ccept), r(eject), s(kip) or q(uit).
+    """Walk the queue, best first: read each text and its card, then a key:
+    a(ccept), r(eject, with a reason), s(kip), e(dit in $EDITOR), u(ndo the
+    last decision) or q(uit).
 
     Example: seedcrawl review --uncertain
     """
+    from .screen import PROMPT, label, show_candidate, terminal_reader
+
     review = open_review(storage, seeds_dir, claim=True)
     threshold = load_sources(recorded_sources(storage, None)).threshold if uncertain else None
     rows = review.store.pending_candidates(uncertain_around=threshold)
-    counts = {"accepted": 0, "rejected": 0, "skipped": 0}
-    for position, row in enumerate(rows, 1):
-        header = (
-            f"[{position}/{len(rows)}] #{row['queue_seq']}  score {score_label(row)}"
-            f"{' (borderline)' if row.get('borderline') else ''}  {site_name(row)}  {row['published'] or ''}"
-        )
-        page = f"{header}\n{row['url']}\n{row['reason']}\n\n{row['text']}\n"
-        if sys.stdin.isatty() and sys.stdout.isatty():
-            click.echo_via_pager(page)
-        else:
-            click.echo(page)
-        key = ask_key()
+    keys = terminal_reader()
+    counts = {"accepted": 0, "rejected": 0, "skipped": 0, "edited": 0, "undone": 0}
+    decided: list[dict] = []  # this session's decisions, newest last: what u takes back
+    position = 0
+    while position < len(rows):
+        row = review.resolve(str(rows[position]["queue_seq"]))
+        show_candidate(console, row, review.store.copies_of(row["hash"]), position + 1, len(rows), current_text(row))
+        click.echo(PROMPT, nl=False)
+        key = keys.key()
+        click.echo(key)
         if key == "q":
             break
         if key == "a":
             decision = review.accept(str(row["queue_seq"]))
-            click.echo(f"accepted -> {review.seeds_dir / (decision.seed_file or '')}")
+            click.echo(f"accepted {label(row)} -> {review.seeds_dir / (decision.seed_file or '')}")
             counts["accepted"] += 1
         elif key == "r":
-            reason = click.prompt("reason (optional)", default="", show_default=False) if sys.stdin.isatty() else ""
+            reason = keys.line(f"reason for rejecting #{row['queue_seq']} (Enter: none)")
             review.reject(str(row["queue_seq"]), reason or None)
-            click.echo("rejected")
+            click.echo(f"rejected {label(row)}" + (f" ({reason})" if reason else ""))
             counts["rejected"] += 1
+        elif key == "e":
+            edited = click.edit(current_text(row), extension=".txt", require_save=True)
+            result = review.edit(str(row["queue_seq"]), edited, via="editor") if edited is not None else None
+            if result is not None and result.changed:
+                click.echo(f"edited {label(row)}: version {result.version} kept beside the crawled text")
+                counts["edited"] += 1
+            else:
+                click.echo(f"no change to {label(row)}")
+            continue  # the same candidate again, with its edit
+        elif key == "u":
+            if not decided:
+                click.echo("nothing to undo in this session")
+                continue
+            last = decided.pop()
+            review.undo(str(last["queue_seq"]))
+            click.echo(f"undone: {label(last)} is back in the queue")
+            counts["undone"] += 1
+            position -= 1
+            rows[position] = last
+            continue
         else:
             counts["skipped"] += 1
+        if key in ("a", "r"):
+            decided.append(row)
+        position += 1
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
 
 
-def ask_key() -> str:
-    """One of a / r / s / q: a single key press on a terminal, a line otherwise."""
-    while True:
-        click.echo("a accept · r reject · s skip · q quit > ", nl=False)
-        key = click.getchar().lower() if sys.stdin.isatty() else (sys.stdin.readline().strip().lower()[:1] or "q")
-        click.echo(key)
-        if key in ("a", "r", "s", "q"):
-            return key
+@cli.command()
+@storage_option
+@seeds_option
+@click.argument("ident")
+@click.option("--from", "source", type=click.File("r", encoding="utf-8"),
+              help="Take the edited text from this file ('-': standard input) instead of opening $EDITOR.")  # fmt: skip
+def edit(storage: Path, seeds_dir: Path | None, ident: str, source) -> None:
+    """Edit a candidate's text before accepting it (trim boilerplate, fix the title).
+
+    Opens $EDITOR on the text, or takes it from --from. The edit is kept as a
+    new version beside the crawled text (first line the title, each other
+    line a paragraph); accepting writes the newest version.
+
+    Example: seedcrawl edit 12
+    """
+    review = open_review(storage, seeds_dir, claim=True)
+    row = review.resolve(ident)
+    if source is None:
+        text = click.edit(current_text(row), extension=".txt", require_save=True)
+        via = "editor"
+    else:
+        text, via = source.read(), "stdin" if source.name == "<stdin>" else "file"
+    result = review.edit(ident, text, via) if text is not None else None
+    if result is None or not result.changed:
+        click.echo(f"no change to {ident}")
+        return
+    click.echo(
+        f"edited {ident}: version {result.version} kept beside the crawled text; `seedcrawl accept {ident}` writes it"
+    )
 
 
 def show_queue(store: Store) -> None:

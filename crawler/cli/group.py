@@ -15,7 +15,7 @@ from rich.console import Console
 from ..review import ReviewError
 from ..seedfile import SeedFormatError
 from ..sources import SourcesError
-from ..store import StoreError, explain_storage_error
+from ..store import QueryError, StoreError, explain_storage_error
 
 console = Console()
 
@@ -24,7 +24,7 @@ console = Console()
 SETUP_ERRORS = (SourcesError, StoreError, SeedFormatError)
 
 
-DECISION_ERRORS = (ReviewError, FileNotFoundError)
+DECISION_ERRORS = (ReviewError, QueryError, FileNotFoundError)
 
 
 class SetupProblem(click.ClickException):

@@ -14,7 +14,7 @@ from ..sources import DEFAULT_SOURCES, load_sources
 from ..store import Store
 from .decide import show_queue
 from .group import cli, console
-from .options import open_review, recorded_sources, sources_option, storage_option
+from .options import open_review, recorded_sources, seeds_option, sources_option, storage_option
 
 
 @cli.command()
@@ -123,7 +123,8 @@ def status(sources: Path | None, storage: Path, limit: int) -> None:
     for run in runs:
         started = (run["started"] or "")[:16].replace("T", " ")
         state = run["status"] + (f" (exit {run['exit_status']})" if run["exit_status"] else "")
-        counts = (str(run[k] if run[k] is not None else "") for k in ("pages", "new", "duplicates", "errors"))
+        # A crawl writes its counts every progress interval; one that never counted shows 0.
+        counts = (str(run[k] or 0) for k in ("pages", "new", "duplicates", "errors"))
         table.add_row(
             str(run["id"]), started, _duration(run["started"], run["finished"]), run["trigger"] or "", state, *counts
         )
@@ -145,15 +146,15 @@ def _duration(started: str | None, finished: str | None) -> str:
 
 
 def show_run_summary(store: Store) -> None:
+    """The last run's summary, as its crawl logged it."""
+    from ..summary import summary_lines
+
     run = store.last_run()
     if run is None:
         return
-    outcomes = store.outcome_counts()
-    console.print(
-        f"Run {run['id']} {run['status']}: {run['pages']} pages, {run['new']} new candidates, "
-        f"{run['duplicates']} duplicates, {run['offtopic']} off topic, {run['errors']} errors"
-    )
-    console.print("Pages by outcome: " + ", ".join(f"{row['outcome']} {row['n']}" for row in outcomes))
+    lines = run["summary"].split("\n") if run.get("summary") else summary_lines(run, store.outcome_counts(run["id"]))
+    for line in lines:
+        console.print(line, highlight=False)
 
 
 @cli.command("sources")
@@ -207,3 +208,37 @@ def sources_table(rows: list[dict[str, Any]]) -> Table:
         counts = (row[k] or 0 for k in ("entries", "fetched", "on_topic", "queued", "accepted", "rejected", "errors"))
         table.add_row(name, *(str(n) for n in counts))
     return table
+
+
+@cli.command()
+@storage_option
+@seeds_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port (0: any free one).")
+@click.option(
+    "--allow-remote", is_flag=True, help="Allow a --host other machines can reach; requests then need a token."
+)
+@click.option("--token", help="With --allow-remote: the access token (default: a random one, printed).")
+def serve(storage: Path, seeds_dir: Path | None, host: str, port: int, allow_remote: bool, token: str | None) -> None:
+    """Review the queue in a browser: list with filters and search, reading view,
+    keys a / r / s / e / u, edits, sources and timeline.
+
+    Example: seedcrawl serve --port 8765
+    """
+    from werkzeug.serving import make_server
+
+    from ..web.app import BindRefused, check_bind, create_app
+
+    open_review(storage, seeds_dir).store.close()  # an existing storage folder, repaired, or a one-line error
+    try:
+        needed = check_bind(host, allow_remote, token)
+    except BindRefused as exc:
+        raise click.UsageError(str(exc)) from None
+    app = create_app(storage, seeds_dir, needed)
+    server = make_server(host, port, app, threaded=True)
+    address = f"http://{host if ':' not in host else f'[{host}]'}:{server.server_port}/"
+    console.print(f"Review page: {address}" + (f"?token={needed}" if needed else "") + "  (Ctrl-C stops it)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass

@@ -29,7 +29,7 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.settings import BaseSettings
 
-from ..config import ARGUMENTS, RunConfig
+from ..config import RunConfig
 from ..crawlrun import SPIDER, CrawlRun
 from ..lock import CrawlLock, CrawlLocked, describe_stale
 from ..run import stop_message
@@ -46,9 +46,8 @@ class Command(ScrapyCrawlCommand):
             super().run(args, opts)
             return
         assert self.settings is not None
-        spargs = {key: value for key, value in opts.spargs.items() if key not in ARGUMENTS}
         try:
-            lock = prepare_run(self.settings, {key: opts.spargs.get(key) for key in ARGUMENTS})
+            lock = prepare_run(self.settings, opts.spargs)  # an unknown -a is an error, not ignored
         except (SourcesError, SeedFormatError, StoreError, CrawlLocked) as exc:
             return self._refuse(str(exc))
         except (sqlite3.Error, OSError) as exc:
@@ -59,7 +58,7 @@ class Command(ScrapyCrawlCommand):
             crawler = self._create_crawler(args[0])
             assert self.crawler_process
             signalled = absorb_echoed_signals(self.crawler_process)
-            self.crawler_process.crawl(crawler, **spargs)
+            self.crawler_process.crawl(crawler)
             self.crawler_process.start()
             if self.crawler_process.bootstrap_failed:
                 self.exitcode = 1

@@ -480,7 +480,7 @@ class RelatedSpider(scrapy.Spider):
         """Count and record a page that yields no article (a response, or the
         request whose download was cut off)."""
         self.crawler.stats.inc_value(f"{STATS}/dropped/{reason}")
-        logger.info("Dropped %s (%s): %s", response.url, reason, detail)
+        logger.debug("Dropped %s (%s): %s", response.url, reason, detail)  # counted; the progress line sums them
         request = getattr(response, "request", None) or response
         # Requests are made for canonical URLs: only a redirect needs the work again.
         url = response.url if response.url == request.url else canonical_url(response.url)
@@ -510,7 +510,7 @@ class RelatedSpider(scrapy.Spider):
             self.run.tally(meta.get("source"), "errors")
             logger.warning("Failed %s: %s", request.url, outcome.detail)
         else:
-            logger.info("%s %s: %s", outcome.name.replace("_", " ").capitalize(), request.url, outcome.detail)
+            logger.debug("%s %s: %s", outcome.name.replace("_", " ").capitalize(), request.url, outcome.detail)
         if meta.get("kind") == "feed":
             with self.run.storage():
                 self.run.store.record_feed(request.url, last_status=outcome.http_status, bozo=outcome.detail)

@@ -25,7 +25,7 @@ from .decisions import MAX_ID, DecisionStore
 from .documents import Document, DocumentStore
 from .errors import StoreError, explain_or_raise, explain_storage_error
 from .links import FrontierLink, LinkStore
-from .reads import ReadQueries
+from .reads import QueryError, ReadQueries
 from .runs import RunLedger
 
 
@@ -34,6 +34,6 @@ class Store(RunLedger, DocumentStore, LinkStore, DecisionStore, ReadQueries):
 
 
 __all__ = [
-    "DB_NAME", "MAX_ID", "ORPHANS_DIR", "QUEUE_DIR", "RESERVE_NAME", "Document", "FrontierLink", "Store",
+    "DB_NAME", "MAX_ID", "ORPHANS_DIR", "QUEUE_DIR", "RESERVE_NAME", "Document", "FrontierLink", "QueryError", "Store",
     "StoreError", "explain_or_raise", "explain_storage_error", "now",
 ]  # fmt: skip

@@ -35,18 +35,40 @@ class DecisionStore(StoreBase):
     def documents_by_hash_prefix(self, prefix: str) -> list[dict[str, Any]]:
         return list(self.db.query("select * from documents where hash like ?", [prefix + "%"]))
 
-    def pending_with_hash(self, digest: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("select * from documents where hash = ? and status = 'pending'", [digest]))
+    def pending_with_text(self, digest: str) -> dict[str, Any] | None:
+        """The pending candidate whose text, as crawled or as last edited, has this hash."""
+        rows = list(
+            self.db.query(
+                "select * from documents where status = 'pending' and (hash = ? or edited_hash = ?)", [digest, digest]
+            )
+        )
         return rows[0] if rows else None
 
     def pending_with_hash_prefix(self, prefix: str) -> bool:
-        """A pending candidate whose hash starts with the 16 hex digits a file name carries."""
+        """A pending candidate whose text (or last edit) hash starts with the 16
+        hex digits a file name carries."""
         return (
             self.db.execute(
-                "select 1 from documents where status = 'pending' and substr(hash, 1, 16) = ?", [prefix]
+                "select 1 from documents where status = 'pending' "
+                "and (substr(hash, 1, 16) = ? or substr(edited_hash, 1, 16) = ?)",
+                [prefix, prefix],
             ).fetchone()
             is not None
         )
+
+    def record_edit(self, row: dict[str, Any], text: str, digest: str, via: str) -> int:
+        """A new version of a candidate's text; its number (the crawled text is 1)."""
+        version = 1 + self.db.execute("select count(*) from edits where hash = ?", [row["hash"]]).fetchone()[0] + 1
+        self.table("edits").insert(
+            {"hash": row["hash"], "version": version, "text": text, "text_hash": digest, "via": via,
+             "reviewer": reviewer(), "edited_at": now()},
+        )  # fmt: skip
+        self.table("documents").update(row["hash"], {"edited_text": text, "edited_hash": digest})
+        self.log_decision(row, "edit", f"version {version} ({via})", None)
+        return version
+
+    def edits_of(self, digest: str) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from edits where hash = ? order by version", [digest]))
 
     def set_decision(self, digest: str, status: str, **fields: Any) -> None:
         """A candidate's new status (and seed_file, decided_at, decision_reason)."""
@@ -82,7 +104,7 @@ class DecisionStore(StoreBase):
         """(queue_file, hash) of accepted and rejected candidates."""
         return list(
             self.db.query(
-                "select queue_file, hash from documents "
+                "select queue_file, hash, edited_hash from documents "
                 "where status in ('accepted', 'rejected') and queue_file is not null"
             )
         )

@@ -95,7 +95,15 @@ class DocumentStore(StoreBase):
     """Texts, their copies and the queue folder."""
 
     def has_text(self, digest: str) -> bool:
-        return self.db.execute("select 1 from documents where hash = ?", [digest]).fetchone() is not None
+        """A stored document's text, or a reviewer's edit of one."""
+        return self.text_owner(digest) is not None
+
+    def text_owner(self, digest: str) -> str | None:
+        """The document whose text (or one of whose edits) has this hash."""
+        row = self.db.execute("select hash from documents where hash = ?", [digest]).fetchone()
+        if row is None:
+            row = self.db.execute("select hash from edits where text_hash = ? limit 1", [digest]).fetchone()
+        return row[0] if row else None
 
     def _insert(self, row: dict[str, Any], doc: Document) -> None:
         """A document row and its shingle sample, in one transaction."""
@@ -116,8 +124,9 @@ class DocumentStore(StoreBase):
 
     def find_duplicate(self, digest: str, shingles: frozenset[int]) -> dedup.Match | None:
         """The stored document this text repeats, exactly or nearly, if any."""
-        if self.has_text(digest):
-            return dedup.Match(digest, "exact", 1.0)
+        owner = self.text_owner(digest)
+        if owner is not None:
+            return dedup.Match(owner, "exact", 1.0)
         if len(shingles) < dedup.MIN_SAMPLES:
             return None  # too short to judge by containment; exact copies were caught above
         marks = ",".join("?" * len(shingles))
@@ -199,7 +208,7 @@ class DocumentStore(StoreBase):
                     orphaned += 1
             for name, row in expected.items():
                 if not (self.queue_dir / name).exists():
-                    write_seed(self.queue_dir / name, row["text"])
+                    write_seed(self.queue_dir / name, current_text(row))
                     restored += 1
         return restored, removed, orphaned
 
@@ -218,9 +227,15 @@ class DocumentStore(StoreBase):
     def decided_texts(self) -> tuple[list[str], list[str]]:
         """The texts of accepted and of rejected candidates: what the relevance
         model learns from besides the seeds."""
-        accepted = [r["text"] for r in self.db.query("select text from documents where status = 'accepted'")]
-        rejected = [r["text"] for r in self.db.query("select text from documents where status = 'rejected'")]
+        texts = "select coalesce(edited_text, text) as text from documents where status = ?"
+        accepted = [r["text"] for r in self.db.query(texts, ["accepted"])]
+        rejected = [r["text"] for r in self.db.query(texts, ["rejected"])]
         return accepted, rejected
 
     def copies_of(self, digest: str) -> list[dict[str, Any]]:
         return list(self.table("copies").rows_where("hash = ?", [digest], order_by="id"))
+
+
+def current_text(row: dict[str, Any]) -> str:
+    """A document's text as the reviewer left it: its newest edit, else as crawled."""
+    return row.get("edited_text") or row["text"]

@@ -126,6 +126,9 @@ class LinkStore(StoreBase):
                  for source, tally in tallies.items()],
             )  # fmt: skip
 
-    def outcome_counts(self) -> list[dict[str, Any]]:
-        """How many URLs ended each way, most first."""
-        return list(self.db.query("select outcome, count(*) as n from urls group by outcome order by n desc"))
+    def outcome_counts(self, run_id: int | None = None) -> list[dict[str, Any]]:
+        """How many URLs ended each way (last seen in ``run_id``, or ever), most first."""
+        where, args = ("where run_id = ?", [run_id]) if run_id is not None else ("", [])
+        return list(
+            self.db.query(f"select outcome, count(*) as n from urls {where} group by outcome order by n desc", args)
+        )

@@ -5,9 +5,20 @@ Commands and the report render what these return; none of them writes.
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from typing import Any
 
 from .base import StoreBase
+from .errors import explain_storage_error
+
+# A query written in FTS5's syntax (phrases, operators, prefixes, columns) is passed through as it is.
+FTS_SYNTAX = re.compile(r'"|\b(AND|OR|NOT|NEAR)\b|\*|[()]|\^|\w:')
+
+
+class QueryError(ValueError):
+    """A search query SQLite's FTS5 cannot parse; the message is one line."""
+
 
 # Documents that were candidates at some point (queued, then decided or not).
 CANDIDATE_STATUSES = ("pending", "accepted", "rejected")
@@ -51,22 +62,43 @@ class ReadQueries(StoreBase):
         sql = f"select * from documents where {' and '.join(where)} order by {order}"
         return list(self.db.query(sql, args))
 
+    def new_candidates(self, run_id: int, limit: int = 5) -> list[dict[str, Any]]:
+        """The best candidates a run queued that still wait for review."""
+        return list(
+            self.db.query(
+                "select queue_seq, title, score, url from documents where run_id = ? and status = 'pending' "
+                "order by score desc limit ?",
+                [run_id, limit],
+            )
+        )
+
     def count_pending(self) -> int:
         return int(self.db.execute("select count(*) from documents where status = 'pending'").fetchone()[0])
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Full-text search over titles and texts, best match first."""
-        # Quote each word: user text is words to find, not FTS5 syntax to parse.
-        match = " ".join('"' + word.replace('"', '""') + '"' for word in query.split())
-        return list(
-            self.db.query(
-                "select d.hash, d.queue_seq, d.status, d.score, d.title, "
-                "snippet(documents_fts, 1, '[', ']', ' … ', 12) as snippet "
-                "from documents_fts join documents d on d.rowid = documents_fts.rowid "
-                "where documents_fts match ? order by rank limit ?",
-                [match, limit],
+        """Full-text search over titles and texts, best match first. FTS5's
+        query syntax passes through ("a phrase", AND / OR / NOT, prefix*,
+        NEAR(...)); plain words are each quoted, so "U.S." or "5G-ban" need no
+        care. A query FTS5 cannot parse is a QueryError with one line."""
+        match = query if FTS_SYNTAX.search(query) else " ".join(
+            '"' + word.replace('"', '""') + '"' for word in query.split()
+        )  # fmt: skip
+        try:
+            return list(
+                self.db.query(
+                    "select d.hash, d.queue_seq, d.status, d.score, d.title, d.url, d.seed_file, "
+                    "snippet(documents_fts, 1, '[', ']', ' … ', 12) as snippet "
+                    "from documents_fts join documents d on d.rowid = documents_fts.rowid "
+                    "where documents_fts match ? order by rank limit ?",
+                    [match, limit],
+                )
             )
-        )
+        except sqlite3.OperationalError as exc:
+            if explain_storage_error(exc) is not None:
+                raise  # locked, full, read-only: the storage's problem, said as such
+            raise QueryError(
+                f"cannot search for {query!r}: {exc} (phrases in double quotes; AND, OR, NOT in capitals)"
+            ) from None
 
     def status_counts(self) -> list[dict[str, Any]]:
         return list(self.db.query("select status, count(*) as n from documents group by status order by n desc"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -85,18 +86,22 @@ class RunLedger(StoreBase):
         ).fetchone()
         return row[0]
 
+    def record_progress(self, run_id: int, counts: dict[str, int]) -> None:
+        """A running crawl's counts so far (`seedcrawl status` shows them)."""
+        with self.write():
+            self.table("runs").update(run_id, counts)
+
     def finish_run(self, run_id: int, status: str, stats: dict[str, Any]) -> None:
-        counts = {
-            "pages": stats.get("seedcrawl/pages", 0),
-            "new": stats.get("seedcrawl/queued", 0),
-            "duplicates": stats.get("seedcrawl/dropped/duplicate", 0),
-            "offtopic": stats.get("seedcrawl/dropped/offtopic", 0),
-            "errors": sum(v for k, v in stats.items() if k.startswith(("seedcrawl/error/", "log_count/ERROR"))),
-        }
         self.table("runs").update(
             run_id,
-            {"finished": now(), "status": status, "stats": json.dumps(stats, default=str, sort_keys=True), **counts},
-        )
+            {"finished": now(), "status": status, "stats": json.dumps(stats, default=str, sort_keys=True),
+             **run_counts(stats)},
+        )  # fmt: skip
+
+    def record_summary(self, run_id: int, summary: str) -> None:
+        """The run's end-of-run summary, as its log says it."""
+        with self.write():
+            self.table("runs").update(run_id, {"summary": summary})
 
     def mark_dead_runs(self) -> list[int]:
         """Runs still 'running' whose process is gone (killed): say so."""
@@ -107,3 +112,14 @@ class RunLedger(StoreBase):
         for run_id in dead:
             self.table("runs").update(run_id, {"status": "killed"})
         return dead
+
+
+def run_counts(stats: Mapping[str, Any]) -> dict[str, int]:
+    """The counts a run row and a progress line show, from a crawl's stats."""
+    return {
+        "pages": stats.get("seedcrawl/pages", 0),
+        "new": stats.get("seedcrawl/queued", 0),
+        "duplicates": stats.get("seedcrawl/dropped/duplicate", 0),
+        "offtopic": stats.get("seedcrawl/dropped/offtopic", 0),
+        "errors": sum(v for k, v in stats.items() if k.startswith(("seedcrawl/error/", "log_count/ERROR"))),
+    }

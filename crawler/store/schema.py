@@ -272,3 +272,34 @@ def m010_source_yield_view(db: sqlite_utils.Database) -> None:
         "(select count(*) from documents d where d.source = s.source and d.status = 'rejected') as rejected, "
         "sum(s.errors) as errors from source_runs s group by s.source order by accepted desc, queued desc",
     )
+
+
+@migrations()
+def m011_run_summary(db: sqlite_utils.Database) -> None:
+    """The end-of-run summary a crawl logs (crawler/progress.py), kept with its run."""
+    db.table("runs").add_column("summary", str)
+
+
+@migrations()
+def m012_edits(db: sqlite_utils.Database) -> None:
+    """A reviewer's edits of a candidate: every version with its own hash,
+    beside the original text (which stays the document's identity). The
+    newest version is also on the document row: what accept writes."""
+    db.table("edits").create(
+        {
+            "id": int,
+            "hash": str,  # the document edited
+            "version": int,  # 2, 3, ... (the crawled text is version 1)
+            "text": str,
+            "text_hash": str,
+            "via": str,  # editor, file, stdin, queue file, browser
+            "reviewer": str,
+            "edited_at": str,
+        },
+        pk="id",
+        foreign_keys=[("hash", "documents", "hash")],
+    )
+    db.table("edits").create_index(["hash"])
+    db.table("edits").create_index(["text_hash"])
+    db.table("documents").add_column("edited_text", str)
+    db.table("documents").add_column("edited_hash", str)

@@ -1,0 +1,156 @@
+"""The decision screen of `seedcrawl review`: one candidate, then one key.
+
+The candidate's text comes first (through the pager when it is longer than
+the terminal), then its card, which stays on screen above the prompt: id,
+title, site, date, score with its reason, the borderline mark, where it was
+found, what it duplicates, and whether it was edited. Everything is
+rendered at the terminal's width when it is drawn (a resize between two
+candidates is simply used), and wrapped at word boundaries.
+
+Keys arrive through ``KeyReader``: a terminal in raw mode hands over every
+byte typed since the last read in one go ("ar" typed quickly, or "r" then
+Enter out of habit), so the bytes are kept and handed out one key at a time
+instead of being thrown away with the first.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from ..report import site_name
+
+KEYS = {"a": "accept", "r": "reject", "s": "skip", "e": "edit", "u": "undo", "q": "quit"}
+PROMPT = "a accept · r reject · s skip · e edit · u undo · q quit > "
+FOUND = {"seed": "seed page", "feed": "feed", "link": "link on", "search": "news search", "sitemap": "sitemap"}
+
+
+def card(row: dict[str, Any], copies: Iterable[dict[str, Any]], position: int, total: int) -> Table:
+    """The candidate's card: what a reviewer decides on, beside its text."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True, justify="right")
+    grid.add_column(overflow="fold")
+    score = f"{row['score']:.3f}" if row.get("score") is not None else "-"
+    if row.get("borderline"):
+        score += "  BORDERLINE: a weak verdict, near the threshold"
+    found = FOUND.get(row.get("found_via") or "", row.get("found_via") or "")
+    grid.add_row("candidate", Text(f"#{row['queue_seq']}  ({position} of {total})"))
+    grid.add_row("title", Text(row["title"] or ""))
+    grid.add_row("site", Text(f"{site_name(row)} · {row.get('published') or 'date unknown'}"))
+    grid.add_row("url", Text(row.get("url") or ""))
+    grid.add_row("score", Text(score))
+    grid.add_row("reason", Text(row.get("reason") or ""))
+    grid.add_row("found", Text(f"{found} {row.get('found_on') or ''}".strip()))
+    for place in copies:
+        grid.add_row("also at", Text(f"{place['url']} ({place['kind']} copy, {place['similarity']:.2f})"))
+    if row.get("edited_text"):
+        grid.add_row("edited", Text("yes: accept writes your edited text"))
+    return grid
+
+
+def wrap_text(text: str, width: int) -> str:
+    """Paragraphs wrapped at word boundaries to ``width`` columns."""
+    width = max(20, width)
+    return "\n".join(
+        textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) for line in text.split("\n")
+    )
+
+
+def label(row: dict[str, Any], width: int = 40) -> str:
+    """#12 “Title shortened…”: how a confirmation names a candidate."""
+    return f"#{row['queue_seq']} “{textwrap.shorten(row['title'] or '', width, placeholder='…')}”"
+
+
+def show_candidate(console: Console, row: dict[str, Any], copies: list[dict[str, Any]], position: int, total: int,
+                   text: str) -> None:  # fmt: skip
+    """The text (paged when it is taller than the terminal), then the card."""
+    width, height = console.size
+    body = wrap_text(text, min(width, 100))
+    if console.is_terminal and body.count("\n") + 12 > height:
+        click.echo_via_pager(f"#{row['queue_seq']}  {row['title']}\n\n{body}\n")
+    else:
+        console.rule(f"#{row['queue_seq']}")
+        console.print(escape(body), highlight=False)
+    console.rule()
+    console.print(card(row, copies, position, total))
+
+
+class KeyReader:
+    """Keys one at a time from a source that may hand over several at once.
+
+    ``read`` returns what was typed since the last call (click.getchar on a
+    terminal). A newline right after a key is that key's Enter, not a key;
+    ``late_enter`` (on a terminal) takes an Enter that comes a moment after
+    the key, so "r" then Enter does not answer the reason prompt with nothing.
+    """
+
+    def __init__(self, read: Callable[[], str], late_enter: Callable[[], bool] = lambda: False) -> None:
+        self.read = read
+        self.late_enter = late_enter
+        self.pending: deque[str] = deque()
+
+    def key(self) -> str:
+        while True:
+            while not self.pending:
+                self.pending.extend(self.read())
+            key = self.pending.popleft().lower()
+            entered = False
+            while self.pending and self.pending[0] in "\r\n":
+                self.pending.popleft()  # the Enter typed after it
+                entered = True
+            if key in KEYS:
+                if key == "r" and not entered and not self.pending:
+                    self.late_enter()
+                return key
+            if key in ("\x03", "\x04"):  # Ctrl-C, Ctrl-D in raw mode
+                return "q"
+
+    def line(self, prompt: str) -> str:
+        """A line of text (a reason); what was typed ahead of the prompt starts it."""
+        typed = "".join(self.pending)
+        self.pending.clear()
+        if "\r" in typed or "\n" in typed:
+            first, _, rest = typed.replace("\r", "\n").partition("\n")
+            self.pending.extend(rest)
+            return first.strip()
+        answer = click.prompt(prompt + (f" {typed}" if typed else ""), default="", show_default=False)
+        return (typed + answer).strip()
+
+
+def terminal_reader() -> KeyReader:
+    """Single key presses on a terminal; one line per key otherwise (scripts, tests)."""
+    if sys.stdin.isatty():
+        return KeyReader(click.getchar, late_enter=_late_enter)
+    return KeyReader(lambda: (sys.stdin.readline() or "q\n").strip()[:1] or "s")
+
+
+def _late_enter(wait: float = 0.3) -> bool:
+    """Read an Enter pressed within ``wait`` seconds (a line on its own in the
+    terminal's cooked mode); anything else typed stays for the prompt."""
+    import os
+    import select
+    import termios
+
+    fd = sys.stdin.fileno()
+    ready, _, _ = select.select([fd], [], [], wait)
+    if not ready:
+        return False
+    waiting = bytearray(4)
+    try:
+        import fcntl
+
+        fcntl.ioctl(fd, termios.FIONREAD, waiting)
+    except OSError:
+        return False
+    if int.from_bytes(waiting, sys.byteorder) == 1:
+        return os.read(fd, 1) in (b"\n", b"\r")
+    return False

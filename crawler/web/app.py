@@ -1,0 +1,195 @@
+"""The browser review page: queue, reading view, decisions, sources, timeline.
+
+Pages are plain HTML forms (they work without JavaScript); keys.js adds the
+shortcuts. Each request opens the storage folder (sqlite connections are per
+thread) and closes it again. Decisions are POSTs carrying a token that
+only pages of this server hold, so another site open in the same browser
+cannot make them. Bound to a non-loopback address (``--host`` with
+``--allow-remote``), every request must also carry the access token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import secrets
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
+
+from ..report import month_histogram_svg, site_name
+from ..review import Review, ReviewError
+from ..store import QueryError
+from ..store.documents import current_text
+
+TOKEN_COOKIE = "seedcrawl_token"
+
+
+def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str | None = None) -> Flask:
+    """The application for one storage folder (and its seeds folder).
+    ``access_token``: required of every request (a remote bind)."""
+    app = Flask(__name__)
+    app.secret_key = secrets.token_hex(32)  # signs the flash messages; new each start
+    csrf = secrets.token_urlsafe(24)
+    storage = Path(storage)
+
+    def review() -> Review:
+        if "review" not in g:
+            from ..cli.options import open_review
+
+            g.review = open_review(storage, seeds_dir, claim=request.method == "POST")
+        return g.review
+
+    @app.teardown_appcontext
+    def close(_: BaseException | None) -> None:
+        opened = g.pop("review", None)
+        if opened is not None:
+            opened.store.close()
+
+    @app.before_request
+    def check_tokens() -> Any:
+        if access_token is not None:
+            given = request.args.get("token") or request.cookies.get(TOKEN_COOKIE) or ""
+            if not hmac.compare_digest(given, access_token):
+                abort(403, "this page needs its access token (?token=... as printed by seedcrawl serve)")
+        if request.method == "POST" and not hmac.compare_digest(request.form.get("csrf", ""), csrf):
+            abort(403, "a decision must come from this server's own page; reload it")
+        return None
+
+    @app.after_request
+    def remember_token(response: Any) -> Any:
+        if access_token is not None and request.args.get("token") == access_token:
+            response.set_cookie(TOKEN_COOKIE, access_token, httponly=True, samesite="Strict")
+        return response
+
+    @app.context_processor
+    def shared() -> dict[str, Any]:
+        return {"csrf": csrf, "site_name": site_name, "storage": storage}
+
+    @app.errorhandler(ReviewError)
+    @app.errorhandler(QueryError)
+    def refused(exc: Exception) -> Any:
+        flash(str(exc), "error")
+        return redirect(request.referrer or url_for("queue"))
+
+    @app.get("/")
+    def queue() -> str:
+        args = request.args
+        store = review().store
+        min_score = args.get("min_score", type=float)
+        words = args.get("q", "").strip()
+        rows = store.pending_candidates(
+            min_score, args.get("since") or None, args.get("until") or None, args.get("site") or None,
+            uncertain_around=_threshold(storage) if args.get("order") == "uncertain" else None,
+        )  # fmt: skip
+        if words:
+            found = {row["hash"] for row in store.search(words, limit=1000)}
+            rows = [row for row in rows if row["hash"] in found]
+        return render_template("queue.html", rows=rows, args=args)
+
+    @app.get("/c/<ident>")
+    def candidate(ident: str) -> str:
+        opened = review()
+        row = opened.resolve(ident)
+        return render_template(
+            "candidate.html", row=row, text=current_text(row), copies=opened.store.copies_of(row["hash"]),
+            edits=opened.store.edits_of(row["hash"]), next_seq=_next(opened, row), undo=request.args.get("undo"),
+        )  # fmt: skip
+
+    @app.post("/c/<ident>/accept")
+    def accept(ident: str) -> Any:
+        opened = review()
+        row = opened.resolve(ident)
+        decision = opened.accept(ident)
+        flash(f"accepted #{row['queue_seq']} “{row['title']}” → {opened.seeds_dir / (decision.seed_file or '')}")
+        return _after_decision(opened, row)
+
+    @app.post("/c/<ident>/reject")
+    def reject(ident: str) -> Any:
+        opened = review()
+        row = opened.resolve(ident)
+        reason = request.form.get("reason", "").strip() or None
+        opened.reject(ident, reason)
+        flash(f"rejected #{row['queue_seq']} “{row['title']}”" + (f" ({reason})" if reason else ""))
+        return _after_decision(opened, row)
+
+    @app.post("/c/<ident>/undo")
+    def undo(ident: str) -> Any:
+        opened = review()
+        row = opened.resolve(ident)
+        opened.undo(ident)
+        flash(f"undone: #{row['queue_seq']} “{row['title']}” is back in the queue")
+        return redirect(url_for("candidate", ident=row["queue_seq"]))
+
+    @app.get("/c/<ident>/edit")
+    def edit_form(ident: str) -> str:
+        row = review().resolve(ident)
+        return render_template("edit.html", row=row, text=current_text(row))
+
+    @app.post("/c/<ident>/edit")
+    def edit(ident: str) -> Any:
+        opened = review()
+        result = opened.edit(ident, request.form.get("text", ""), via="browser")
+        flash(
+            f"edited #{ident}: version {result.version} kept beside the crawled text" if result.changed else "no change"
+        )
+        return redirect(url_for("candidate", ident=ident))
+
+    @app.get("/sources")
+    def sources() -> str:
+        return render_template("sources.html", rows=review().store.source_yields())
+
+    @app.get("/timeline")
+    def timeline() -> str:
+        store = review().store
+        months = Counter(r["published"][:7] for r in store.candidates_seen() if r["published"])
+        return render_template("timeline.html", chart=month_histogram_svg(months), runs=store.run_summaries(30))
+
+    return app
+
+
+def _next(opened: Review, row: dict[str, Any]) -> int | None:
+    """The next pending candidate after ``row`` in the queue's order (best first)."""
+    pending = [r["queue_seq"] for r in opened.store.pending_candidates()]
+    if row["queue_seq"] in pending:
+        at = pending.index(row["queue_seq"])
+        later = pending[at + 1 :] or pending[:at]
+        return later[0] if later else None
+    return pending[0] if pending else None
+
+
+def _after_decision(opened: Review, row: dict[str, Any]) -> Any:
+    """On to the next candidate, with the decision's undo at hand."""
+    following = _next(opened, row)
+    if following is None:
+        return redirect(url_for("queue", undo=row["queue_seq"]))
+    return redirect(url_for("candidate", ident=following, undo=row["queue_seq"]))
+
+
+def _threshold(storage: Path) -> float:
+    from ..cli.options import recorded_sources
+    from ..sources import load_sources
+
+    return load_sources(recorded_sources(storage, None)).threshold
+
+
+class BindRefused(ValueError):
+    """An address `seedcrawl serve` will not listen on without being told to."""
+
+
+def check_bind(host: str, allow_remote: bool, token: str | None) -> str | None:
+    """The access token a bind needs (None on loopback). Raises BindRefused."""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback:
+        return None
+    if not allow_remote:
+        raise BindRefused(
+            f"--host {host} would show the queue to other machines; add --allow-remote (it needs a token) "
+            "or keep the default 127.0.0.1"
+        )
+    return token or secrets.token_urlsafe(24)

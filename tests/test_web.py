@@ -1,0 +1,106 @@
+"""`seedcrawl serve`: the review queue in a browser (issue 15, item 4)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+from crawler.cli import cli
+from crawler.web.app import BindRefused, check_bind, create_app
+
+from .browser import MISSING, chromium, serving
+from .test_review import make_storage
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return make_storage(tmp_path)
+
+
+@pytest.fixture
+def client(folder: Path):
+    app = create_app(folder / "storage", folder / "seeds")
+    return app.test_client()
+
+
+def csrf_of(page: bytes) -> str:
+    return re.search(rb'name="csrf" value="([^"]+)"', page).group(1).decode()
+
+
+def statuses(folder: Path) -> dict[int, tuple]:
+    db = sqlite_utils.Database(folder / "storage" / "corpus.db")
+    return {r["queue_seq"]: (r["status"], r["decision_reason"]) for r in db.query("select * from documents")}
+
+
+def test_the_queue_page_lists_filters_and_searches(client) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert "Review queue: 3 candidate(s)" in page and "Huawei hearing" in page and "Phone review" in page
+    found = client.get("/", query_string={"q": '"camera and battery"'}).get_data(as_text=True)
+    assert "1 candidate(s)" in found and "Phone review" in found and "Huawei hearing" not in found
+    bad = client.get("/", query_string={"q": 'quote" AND ('}, follow_redirects=True).get_data(as_text=True)
+    assert "cannot search for" in bad  # one line, on the page
+    assert "0 candidate(s)" in client.get("/", query_string={"since": "2021-01-01"}).get_data(as_text=True)
+
+
+def test_the_reading_view_shows_score_reason_copies_and_decides(client, folder: Path) -> None:
+    page = client.get("/c/0")
+    text = page.get_data(as_text=True)
+    for expected in ("Huawei hearing", "0.500", "seed words: huawei 20%", "Paragraph 7: lawmakers", "Accept (a)"):
+        assert expected in text
+    token = csrf_of(page.data)
+    assert client.post("/c/0/accept", data={}).status_code == 403  # not from this server's page
+    moved = client.post("/c/0/accept", data={"csrf": token})
+    assert moved.status_code == 302 and moved.location.endswith("/c/1?undo=0")
+    assert statuses(folder)[0][0] == "accepted" and len(list((folder / "seeds").glob("005_*.txt"))) == 1
+    client.post("/c/1/reject", data={"csrf": token, "reason": "not about security"})
+    assert statuses(folder)[1] == ("rejected", "not about security")
+    client.post("/c/1/undo", data={"csrf": token})
+    assert statuses(folder)[1] == ("pending", None)
+    client.post("/c/2/edit", data={"csrf": token, "text": "Phone review, trimmed\nThe camera impresses."})
+    assert "version 2 by" in client.get("/c/2").get_data(as_text=True)
+    for path in ("/sources", "/timeline"):
+        assert client.get(path).status_code == 200
+
+
+def test_another_address_needs_a_flag_and_a_token(folder: Path) -> None:
+    assert check_bind("127.0.0.1", False, None) is None and check_bind("::1", False, None) is None
+    with pytest.raises(BindRefused, match="--allow-remote"):
+        check_bind("0.0.0.0", False, None)
+    assert check_bind("0.0.0.0", True, "s3cret") == "s3cret" and len(check_bind("192.0.2.7", True, None)) > 20
+    refused = CliRunner().invoke(cli, ["serve", "--storage", str(folder / "storage"), "--host", "0.0.0.0"])
+    assert refused.exit_code == 2 and "add --allow-remote (it needs a token)" in refused.output
+    client = create_app(folder / "storage", folder / "seeds", access_token="s3cret").test_client()
+    assert client.get("/").status_code == 403
+    assert client.get("/?token=s3cret").status_code == 200
+    assert client.get("/c/0").status_code == 200  # the token is kept in a cookie
+
+
+@pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+def test_a_reviewer_decides_with_the_keyboard_in_a_real_browser(folder: Path) -> None:
+    """Open the page, accept one candidate with the keyboard, reject one with a reason."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    app = create_app(folder / "storage", folder / "seeds")
+    with serving(app) as base, chromium() as browser:
+        wait = WebDriverWait(browser, 10)
+        browser.get(base + "/")
+        body = browser.find_element(By.TAG_NAME, "body")
+        body.send_keys(Keys.ENTER)  # the first row is selected: open it
+        wait.until(ready.title_contains("#0"))
+        browser.find_element(By.TAG_NAME, "body").send_keys("a")
+        wait.until(ready.title_contains("#1"))
+        assert "accepted #0 “Huawei hearing”" in browser.find_element(By.CLASS_NAME, "flash").text
+        browser.find_element(By.TAG_NAME, "body").send_keys("r")  # focuses the reason
+        browser.switch_to.active_element.send_keys("only about hearings", Keys.ENTER)
+        wait.until(ready.title_contains("#2"))
+        assert "rejected #1 “ZTE hearing” (only about hearings)" in browser.find_element(By.CLASS_NAME, "flash").text
+    seeds = list((folder / "seeds").glob("005_*.txt"))
+    assert len(seeds) == 1 and seeds[0].read_text(encoding="utf-8").startswith("Huawei hearing\n\n")
+    assert statuses(folder) == {0: ("accepted", None), 1: ("rejected", "only about hearings"), 2: ("pending", None)}
