@@ -197,7 +197,7 @@ def test_review_card_shows_score_reason_place_and_copies_and_stays_below_the_tex
     out = invoke("review", "--storage", reviewed["storage"], input="q\n").output
     card = out[out.index("Paragraph 7: lawmakers") :]  # after the text, above the prompt
     for expected in ("#0  (1 of 3)", "Huawei hearing", "0.500", "seed words: huawei 20%", "feed",
-                     "also at", "http://127.0.0.9/copy (near copy, 0.93)", "a accept · r reject"):  # fmt: skip
+                     "also at", "http://127.0.0.9/copy (near copy, 0.93)", "#0: a accept · r reject"):  # fmt: skip
         assert expected in card
 
 

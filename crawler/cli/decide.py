@@ -189,7 +189,7 @@ def review_command(storage: Path, seeds_dir: Path | None, uncertain: bool) -> No
     while position < len(rows):
         row = review.resolve(str(rows[position]["queue_seq"]))
         show_candidate(console, row, review.store.copies_of(row["hash"]), position + 1, len(rows), current_text(row))
-        click.echo(PROMPT, nl=False)
+        click.echo(f"#{row['queue_seq']}: {PROMPT}", nl=False)
         key = keys.key()
         click.echo(key)
         if key == "q":
