@@ -23,6 +23,11 @@ class BudgetExhausted(IgnoreRequest):
     """The run's page budget is spent; the URL was not fetched and stays unknown."""
 
 
+class Superseded(IgnoreRequest):
+    """A page requested again at a higher priority (more on-topic pages link
+    to it) whose other request went first: not fetched twice, not recorded."""
+
+
 class PageBudgetMiddleware:
     """Spend the page budgets (``limits.max_pages`` for the run,
     ``limits.max_pages_per_site`` for each site) when a page is fetched.
@@ -31,7 +36,9 @@ class PageBudgetMiddleware:
     appear on pages; counting here, as the scheduler hands requests out by
     priority, spends it on the best links found so far (best-first). A
     request over budget is dropped as BudgetExhausted, which the spider
-    does not record, so the URL is tried in a later run.
+    does not record, so the URL is tried in a later run. A page's second
+    request (the spider re-ranks a link found again on a better page) is
+    dropped as Superseded once one went through.
     """
 
     def __init__(self, stats: StatsCollector, budget: int | None, site_budget: int | None) -> None:
@@ -40,6 +47,7 @@ class PageBudgetMiddleware:
         self.site_budget = site_budget
         self.fetched = 0
         self.per_site: dict[str, int] = {}
+        self.sent: set[str] = set()  # page URLs let through (at most the budget)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageBudgetMiddleware:
@@ -53,6 +61,9 @@ class PageBudgetMiddleware:
         meta = request.meta.get("seedcrawl")
         if not meta or meta.get("kind") != "page":
             return None
+        if request.url in self.sent and not _followed_up(request):
+            self.stats.inc_value("seedcrawl/skipped/superseded")
+            raise Superseded(f"{request.url} went already, at its higher priority")
         if self.budget is not None and self.fetched >= self.budget:
             self.stats.inc_value("seedcrawl/skipped/budget")
             raise BudgetExhausted(f"page budget of {self.budget} spent")
@@ -61,11 +72,17 @@ class PageBudgetMiddleware:
             self.stats.inc_value("seedcrawl/skipped/site_budget")
             raise BudgetExhausted(f"budget of {self.site_budget} pages for {site} spent")
         self.fetched += 1
+        self.sent.add(request.url)
         self.per_site[site] = self.per_site.get(site, 0) + 1
         self.stats.set_value(PAGES_SPENT, self.fetched)  # the progress line's "N of budget"
         if self.site_budget and self.per_site[site] == self.site_budget:
             self.stats.set_value(SITES_FULL, [*(self.stats.get_value(SITES_FULL) or []), site])
         return None
+
+
+def _followed_up(request: Request) -> bool:
+    """A retry or a redirect of a request: the same fetch going on, not a second one."""
+    return bool(request.meta.get("retry_times") or request.meta.get("redirect_times"))
 
 
 class PolitenessMiddleware:

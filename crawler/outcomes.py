@@ -25,7 +25,7 @@ from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from .guard import AddressRefused, ResolvedToPrivate, normalise_host
-from .middlewares import BudgetExhausted
+from .middlewares import BudgetExhausted, Superseded
 
 # Words Scrapy uses for each reason it drops a request (IgnoreRequest and
 # cancelled downloads carry no other mark).
@@ -62,8 +62,9 @@ def said(message: str) -> str:
 
 def classify(failure: Failure, refusals: Mapping[str, ResolvedToPrivate] | None = None) -> Outcome | None:
     """The outcome of a failed request; None when it is not an outcome at all
-    (the page budget was spent: the URL stays unknown, a later run may fetch it)."""
-    if failure.check(BudgetExhausted):
+    (the page budget was spent: the URL stays unknown, a later run may fetch it;
+    or the page went already, through a request at a higher priority)."""
+    if failure.check(BudgetExhausted, Superseded):
         return None
     if failure.check(StopDownload):
         response = getattr(failure.value, "response", None)  # set by Scrapy on the way up

@@ -15,6 +15,8 @@ command into settings, crawler.config):
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
@@ -24,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import StopDownload
+from scrapy.exceptions import DontCloseSpider, StopDownload
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import sitemap_urls_from_robots
@@ -37,11 +39,13 @@ from ..dedup import UrlError, canonical_url, unwrap_url
 from ..feeds import FeedEntry, bozo_kind, discover_feeds, parse_feed
 from ..guard import installed_resolver
 from ..items import PageItem
+from ..linklearn import SiteLearner
 from ..outcomes import classify
 from ..run import stop_crawl
 from ..search import derive_queries, gdelt_url, parse_gdelt
 from ..sitemaps import SitemapTooLarge, newer_than, read_sitemap
 from ..store import FrontierLink
+from ..summary import PAGES_SPENT
 from ..traps import TrapDetector
 
 logger = logging.getLogger(__name__)
@@ -51,6 +55,15 @@ STATS = "seedcrawl"
 # choose from (the budget itself is spent at fetch time, PageBudgetMiddleware),
 # bounded so a link-heavy site cannot fill memory.
 SCHEDULE_FACTOR = 10
+# Weak links released from the reserve at a time, when the crawl runs out of better ones.
+RESERVE_BATCH = 16
+# How likely an entry is to be on topic before its title is read, in the
+# units of a page's relevance score: a search result answers a query built
+# from the seeds; a feed was chosen by the user for its subject; a sitemap
+# lists everything a site publishes. Entries of the first two are never held
+# back in reserve (the prior is above the threshold); a sitemap entry is,
+# unless its title speaks of the topic.
+SEARCH_PRIOR, FEED_PRIOR, SITEMAP_PRIOR = 0.6, 0.5, 0.3
 # Sitemap indexes nest; a site's sitemaps are read this deep and this many per index at most.
 MAX_SITEMAP_DEPTH = 2
 MAX_SITEMAPS = 50
@@ -67,6 +80,7 @@ class Link(NamedTuple):
     seed: bool = False
     source: str | None = None  # the seed URL or feed it descends from (the yield ledger)
     date_hint: str | None = None  # when a search engine saw it (a date for the page if it states none)
+    anchor: str = ""  # the link's text, or the entry's title: what SiteLearner learns from
 
 
 class RelatedSpider(scrapy.Spider):
@@ -79,7 +93,11 @@ class RelatedSpider(scrapy.Spider):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.pages_requested = 0
-        self.requested: set[str] = set()
+        self.requested: dict[str, int] = {}  # page URL -> the priority it was last requested at
+        # Weak links held back (held_back): (-priority, arrival, request), best first.
+        self.reserve: list[tuple[int, int, scrapy.Request]] = []
+        self.arrivals = itertools.count()
+        self.learner = SiteLearner()
         self.feeds_requested: set[str] = set()
         self.link_extractor = LinkExtractor(unique=True)
         self.traps = TrapDetector()
@@ -94,7 +112,14 @@ class RelatedSpider(scrapy.Spider):
         spider.first_pass = settings.getbool("SEEDCRAWL_FIRST_PASS")
         spider.content_types = tuple(settings.getlist("SEEDCRAWL_CONTENT_TYPES"))
         crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
+
+    @property
+    def reserve_below(self) -> int:
+        """Links ranked below this wait in reserve: the priority of a link out of
+        a page scoring just at the relevance threshold, with no words of its own."""
+        return int(round(100 * self.run.sources.threshold))
 
     @property
     def run(self) -> CrawlRun:
@@ -165,21 +190,31 @@ class RelatedSpider(scrapy.Spider):
         links are looked up and added to the frontier in one statement each."""
         stats = self.crawler.stats
         fresh: dict[str, Link] = {}
+        boosted: dict[str, Link] = {}
         for link in links:
             try:
                 canonical = canonical_url(link.url)
             except UrlError:
                 stats.inc_value(f"{STATS}/skipped/bad_url")
                 continue
-            if canonical in self.requested or canonical in fresh:
+            if canonical in fresh:
                 stats.inc_value(f"{STATS}/skipped/seen_this_run")
+                continue
+            if canonical in self.requested:
+                if not (self.best_first and link.priority > self.requested[canonical]):
+                    stats.inc_value(f"{STATS}/skipped/seen_this_run")
+                    continue
+                # Found again on a better page: asked for again at the higher
+                # priority (PageBudgetMiddleware lets only the first one through).
+                stats.inc_value(f"{STATS}/reranked")
+                boosted[canonical] = link
                 continue
             trap = None if link.seed else self.traps.check(canonical)
             if trap:
                 stats.inc_value(f"{STATS}/trap/{trap}")
                 continue
             fresh[canonical] = link
-        if not fresh:
+        if not fresh and not boosted:
             return []
         with self.run.storage():
             found = [url for url, link in fresh.items() if not link.seed]
@@ -196,11 +231,12 @@ class RelatedSpider(scrapy.Spider):
                 for url, link in chosen
                 if not link.seed
             )
+        chosen += list(boosted.items())
         self.pages_requested += len(chosen)
-        self.requested.update(url for url, _ in chosen)
+        self.requested.update((url, link.priority) for url, link in chosen)
         # dont_filter: this spider keeps its own seen set (above); Scrapy's
         # dupefilter would also swallow a redirect loop without a trace.
-        return [
+        requests = [
             scrapy.Request(
                 url,
                 dont_filter=True,
@@ -216,11 +252,51 @@ class RelatedSpider(scrapy.Spider):
                         "kind": "page",
                         "source": link.source,
                         "date_hint": link.date_hint,
+                        "anchor": link.anchor,
                     }
                 },
             )  # fmt: skip
             for url, link in chosen
         ]
+        return [request for request in requests if not self.held_back(request)]
+
+    def held_back(self, request: scrapy.Request) -> bool:
+        """Keep a weak link (out of an off-topic page, or a sitemap entry, with no
+        topic words of its own) in reserve instead of scheduling it: it is fetched when nothing
+        better is left (on_idle), so a better link found meanwhile, or the same
+        one found again on an on-topic page, goes first."""
+        meta = request.meta["seedcrawl"]
+        if not self.best_first or meta["seed"] or request.priority >= self.reserve_below:
+            return False
+        heapq.heappush(self.reserve, (-request.priority, next(self.arrivals), request))
+        self.crawler.stats.inc_value(f"{STATS}/reserve/held")
+        return True
+
+    def on_idle(self, spider: scrapy.Spider) -> None:
+        """Nothing left to fetch: release the best of the reserve, while budget remains."""
+        if not self.reserve or self.crawler.engine is None:
+            return
+        if self.crawler.stats.get_value(PAGES_SPENT, 0) >= self.run.sources.max_pages:
+            return  # the budget is spent: what is left stays in the frontier for the next run
+        self.rerank_reserve()
+        for _ in range(min(len(self.reserve), RESERVE_BATCH)):
+            _, _, request = heapq.heappop(self.reserve)
+            self.crawler.engine.crawl(request)
+            self.crawler.stats.inc_value(f"{STATS}/reserve/released")
+        raise DontCloseSpider("links released from the reserve")
+
+    def rerank_reserve(self) -> None:
+        """The reserve ordered by what the sites' judged pages have taught since
+        its links were held back (their words' and shapes' adjustments now)."""
+        ranked = []
+        for _, arrival, request in self.reserve:
+            meta = request.meta["seedcrawl"]
+            base = request.priority - meta.get("learned", 0)
+            learned = self.learner.adjustment(request.url, meta.get("anchor") or "")
+            meta["learned"] = learned
+            ranked.append((-(base + learned), arrival, request.replace(priority=base + learned)))
+        heapq.heapify(ranked)
+        self.reserve = ranked
 
     def search_requests(self) -> list[scrapy.Request]:
         """This run's news searches (search.gdelt): the derived query and the
@@ -256,8 +332,17 @@ class RelatedSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"{STATS}/search/results", len(result.hits))
         self.run.tally(source, "entries", len(result.hits))
         yield from self.page_requests(
-            Link(self.unwrapped(hit.url), "search", response.url, 0, 600, source=source, date_hint=hit.seen)
+            Link(
+                url,
+                "search",
+                response.url,
+                0,
+                self.entry_priority(600, hit.title, url),
+                source=source,
+                date_hint=hit.seen,
+            )
             for hit in result.hits
+            for url in (self.unwrapped(hit.url),)
         )
 
     def site_request(self, site: str, source: str) -> scrapy.Request:
@@ -313,8 +398,8 @@ class RelatedSpider(scrapy.Spider):
         stats.inc_value(f"{STATS}/sitemap/entries", len(sitemap.entries))
         self.run.tally(meta["source"], "entries", len(fresh))
         yield from self.page_requests(
-            Link(entry.url, "sitemap", response.url, 0, 550, source=meta["source"],
-                 date_hint=entry.date.isoformat() if entry.date else None)
+            Link(entry.url, "sitemap", response.url, 0, self.entry_priority(SITEMAP_PRIOR, entry.title, entry.url),
+                 source=meta["source"], date_hint=entry.date.isoformat() if entry.date else None, anchor=entry.title)
             for entry in fresh
         )  # fmt: skip
 
@@ -383,7 +468,21 @@ class RelatedSpider(scrapy.Spider):
                     site=site, published=entry.published,
                 )  # fmt: skip
             return None
-        return Link(self.unwrapped(entry.url), "feed", feed_url, 0, 500, source=source)
+        url = self.unwrapped(entry.url)
+        priority = self.entry_priority(FEED_PRIOR, entry.title, url)
+        return Link(url, "feed", feed_url, 0, priority, source=source, anchor=entry.title)
+
+    def entry_priority(self, prior: float, title: str, url: str) -> int:
+        """An entry of a search, feed or sitemap, ranked as a link is: its
+        channel's prior stands for the score of the page a link is on, and the
+        words of its title and URL for the anchor's."""
+        if not self.best_first:
+            return int(round(100 * prior))
+        return self.learned(self.run.model.link_priority(prior, title, url), url, title)
+
+    def learned(self, priority: int, url: str, anchor: str) -> int:
+        """``priority`` adjusted by what the site's other links have led to (crawler/linklearn.py)."""
+        return priority + self.learner.adjustment(url, anchor)
 
     def unwrapped(self, url: str) -> str:
         """``url``, or the publisher's URL if ``url`` is a wrapper that carries
@@ -419,6 +518,9 @@ class RelatedSpider(scrapy.Spider):
             return
         if analysis.first_pass:
             stats.inc_value(f"{STATS}/first_pass/dropped")
+        if not meta["seed"] and (analysis.verdict is not None or analysis.error_reason == "offtopic"):
+            on_topic = analysis.verdict is not None and analysis.verdict.relevant
+            self.learner.record(response.url, meta.get("anchor") or "", on_topic)
         if analysis.article is None:
             # A seed URL may be a front or section page: no article, but the
             # links are why it was listed. Their own words set their priority.
@@ -470,8 +572,15 @@ class RelatedSpider(scrapy.Spider):
                 self.crawler.stats.inc_value(f"{STATS}/skipped/opaque_wrapper")
                 continue
             url = self.unwrapped(link.url)
-            priority = model.link_priority(parent_score, link.text or "", url) if self.best_first else 0
-            links.append(Link(url, "link", response.url, hops, priority, source=source))
+            anchor = link.text or ""
+            priority = (
+                self.learned(model.link_priority(parent_score, anchor, url), url, anchor) if self.best_first else 0
+            )
+            links.append(Link(url, "link", response.url, hops, priority, source=source, anchor=anchor))
+        if self.best_first:
+            # Best first in the order they are handed over too: the downloader takes
+            # requests as the callback yields them, before the scheduler can rank the rest.
+            links.sort(key=lambda link: link.priority, reverse=True)
         return self.page_requests(links)
 
     # -- failures -------------------------------------------------------------

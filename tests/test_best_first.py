@@ -1,0 +1,83 @@
+"""Best-first on a portal: weak links wait in reserve, a link found again on an
+on-topic page is asked for again at its higher priority (issue 14)."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from pytest_twisted import ensureDeferred
+
+from crawler.sampleweb.site import load_articles
+
+from .inprocess import crawl
+from .mockserver import MockServer, sources_for
+
+
+def page(title: str, text: str, links: list[tuple[str, str]] = ()) -> bytes:
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
+    nav = "".join(f'<li><a href="{url}">{html.escape(anchor)}</a></li>' for url, anchor in links)
+    return (f"<html><head><title>{html.escape(title)}</title></head><body><article><h1>{html.escape(title)}</h1>"
+            f"{body}</article><ul>{nav}</ul></body></html>").encode()  # fmt: skip
+
+
+def portal_site() -> tuple[dict[str, bytes], set[str]]:
+    """A front page listing unrelated stories first, two related stories by telling
+    headlines, and a third related one under a headline that says nothing
+    (``/hidden``), which the two related stories link to."""
+    articles = load_articles()
+    related = [a for a in articles.values() if a["label"] == "related"][:3]
+    unrelated = [a for a in articles.values() if a["label"] == "offtopic"][:5]
+    pages = {f"/other/{i}": page(a["title"], a["text"]) for i, a in enumerate(unrelated)}
+    hidden = ("/hidden", "Comments and assessment")
+    pages["/story/0"] = page(related[0]["title"], related[0]["text"], [hidden])
+    pages["/story/1"] = page(related[1]["title"], related[1]["text"], [hidden])
+    pages["/hidden"] = page(related[2]["title"], related[2]["text"])
+    front = [(f"/other/{i}", f"Weekend sport and weather roundup {i}") for i in range(5)]
+    front += [("/story/0", related[0]["title"]), ("/story/1", related[1]["title"]), hidden]
+    pages["/"] = page("The Daily Portal", "Today's headlines from around the world.", front)
+    pages["/robots.txt"] = b"User-agent: *\nAllow: /\n"
+    return pages, {"/story/0", "/story/1", "/hidden"}
+
+
+async def crawl_portal(tmp_path: Path, *extra: str) -> list[str]:
+    pages, _ = portal_site()
+    with MockServer({path: (200, {}, body) for path, body in pages.items()}) as server:
+        sources = sources_for(tmp_path, [f"{server.base}/"], "[limits]\nmax_pages = 4\n")
+        assert await crawl(sources, tmp_path / "storage", None, *extra) == 0
+    db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
+    return sorted(r["url"][len(server.base) :] for r in db.query("select url from urls where outcome != 'alias'"))
+
+
+@ensureDeferred
+async def test_best_first_spends_the_budget_on_the_related_stories(tmp_path: Path) -> None:
+    fetched = await crawl_portal(tmp_path)
+    # The front page and the three related stories; /hidden through the related
+    # stories' links, re-ranked, not through its own empty headline.
+    assert fetched == ["/", "/hidden", "/story/0", "/story/1"]
+
+
+@ensureDeferred
+async def test_without_best_first_the_budget_goes_in_page_order(tmp_path: Path) -> None:
+    breadth_first = ("-s", "DEPTH_PRIORITY=1", "-s", "SCHEDULER_MEMORY_QUEUE=scrapy.squeues.FifoMemoryQueue")
+    fetched = await crawl_portal(tmp_path, "-s", "SEEDCRAWL_BEST_FIRST=False", *breadth_first)
+    assert fetched == ["/", "/other/0", "/other/1", "/other/2"]
+
+
+def test_a_page_asked_for_twice_is_fetched_once() -> None:
+    from scrapy import Request
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import PageBudgetMiddleware, Superseded
+
+    stats = MemoryStatsCollector(get_crawler())
+    budget = PageBudgetMiddleware(stats, 10, None)
+    first = Request("http://127.0.0.1/a", meta={"seedcrawl": {"kind": "page"}}, priority=10)
+    again = Request("http://127.0.0.1/a", meta={"seedcrawl": {"kind": "page"}}, priority=90)
+    budget.process_request(again)
+    with pytest.raises(Superseded):
+        budget.process_request(first)
+    assert budget.fetched == 1 and stats.get_value("seedcrawl/skipped/superseded") == 1
