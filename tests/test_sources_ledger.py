@@ -46,6 +46,11 @@ async def test_every_candidate_is_counted_to_the_source_that_found_it(sample_web
     assert {r["source"]: r["accepted"] for r in view} == {source: row["accepted"] for source, row in rows.items()}
     lines = table.output.splitlines()
     assert max(len(line) for line in lines) <= 80
+    # `show` names the exact source a candidate descends from.
+    db = sqlite_utils.Database(storage / "corpus.db")
+    one = next(db.query("select queue_seq, source from documents where status = 'pending' and source is not null"))
+    shown = runner.invoke(cli, ["show", str(one["queue_seq"]), "--storage", str(storage)]).output
+    assert f"source {one['source']}" in " ".join(shown.split())
     assert lines[2].split()[-7:] == ["seen", "read", "topic", "queued", "acc", "rej", "err"]
 
 

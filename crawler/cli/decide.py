@@ -97,6 +97,7 @@ def show(storage: Path, ident: str) -> None:
         ("published", row["published"] or "unknown"),
         ("language", row["language"] or "unknown"),
         ("found", f"{found} {row['found_on'] or ''}".strip() + f", {row['first_seen']}"),
+        ("source", row.get("source") or ""),  # the seed URL, feed, search or site it descends from
         (
             "score",
             (f"{row['score']:.3f}" if row["score"] is not None else "")

@@ -50,6 +50,8 @@ def card(row: dict[str, Any], copies: Iterable[dict[str, Any]], position: int, t
     grid.add_row("score", Text(score))
     grid.add_row("reason", Text(row.get("reason") or ""))
     grid.add_row("found", Text(f"{found} {row.get('found_on') or ''}".strip()))
+    if row.get("source") and row.get("source") != row.get("found_on"):
+        grid.add_row("source", Text(row["source"]))
     for place in copies:
         grid.add_row("also at", Text(f"{place['url']} ({place['kind']} copy, {place['similarity']:.2f})"))
     if row.get("edited_text"):
