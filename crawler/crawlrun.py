@@ -26,6 +26,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 
 from .analysis import DEFAULT_RESTARTS, PageAnalyser
+from .archive import Fetched, Stored, WarcArchive
 from .config import RunConfig
 from .guard import installed_resolver
 from .notify import announce, announcement
@@ -38,6 +39,7 @@ from .summary import failed_sources, nothing_fetched, summary_lines
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +122,7 @@ class CrawlRun:
             restarts=settings.getint("SEEDCRAWL_WORKER_RESTARTS", DEFAULT_RESTARTS),
         )  # fmt: skip
         self.crawler.stats.set_value(f"{STATS}/model/terms", len(self.model.centroid))
+        self.archive = WarcArchive(self.config.storage, self.run_id, settings.getint("SEEDCRAWL_WARC_MAX_BYTES"))
         self.register_seeds()
         last = self.store.last_success()
         # New sitemap entries and search results are those since the last finished run.
@@ -152,6 +155,14 @@ class CrawlRun:
         tally = self.yields.setdefault(source, {})
         tally[what] = tally.get(what, 0) + count
 
+    def archived(self, response: Response) -> Stored:
+        """Write a response (and its request) to the run's WARC file; where it went.
+        A full disk stops the crawl as any storage failure does (storage())."""
+        with self.storage():
+            stored = self.archive.write(fetched_of(response))
+        self.crawler.stats.inc_value(f"{STATS}/archive/records")
+        return stored
+
     @contextmanager
     def storage(self) -> Iterator[None]:
         """Around the crawl's own store calls: a storage failure (full disk,
@@ -179,6 +190,8 @@ class CrawlRun:
         self.finished = True
         if hasattr(self, "analyser"):
             self.analyser.close()
+        if hasattr(self, "archive"):
+            self.archive.close()
         self._record_cpu("at_end")
         if not hasattr(self, "store"):
             return
@@ -232,3 +245,17 @@ class CrawlRun:
         stats = self.crawler.stats
         stats.set_value(f"{STATS}/cpu/crawl_process_s/{when}", round(own.ru_utime + own.ru_stime, 3))
         stats.set_value(f"{STATS}/cpu/workers_s/{when}", round(workers.ru_utime + workers.ru_stime, 3))
+
+
+def fetched_of(response: Response) -> Fetched:
+    """What the archive keeps of a Scrapy response and its request."""
+
+    def pairs(headers: Any) -> list[tuple[str, str]]:
+        return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values]
+
+    request = response.request
+    return Fetched(
+        response.url, response.status, pairs(response.headers), response.body,
+        request.method if request is not None else "GET",
+        tuple(pairs(request.headers)) if request is not None else (),
+    )  # fmt: skip

@@ -58,6 +58,15 @@ class StorePipeline:
             raise outcome  # after the commit: a drop is an outcome, not a failure
         return outcome
 
+    def _archive(self, item: PageItem, doc: Document, keep: bool = True) -> None:
+        """The page's response into the run's WARC file, and where it went onto
+        the document's row (in the page's transaction: a record the database
+        never points to is harmless; a row pointing nowhere would not be)."""
+        if keep and item.fetched is not None and self.run.store.text_owner(doc.hash) == doc.hash:
+            stored = self.run.archive.write(item.fetched)
+            self.run.store.record_fetch(doc.hash, stored)
+            self.stats.inc_value(f"{STATS}/archive/records")
+
     def _process(self, item: PageItem) -> DropItem | dict[str, Any]:
         store, run_id = self.run.store, self.run.run_id
         article, verdict = item.article, item.verdict
@@ -93,6 +102,7 @@ class StorePipeline:
                 store.add_copy(match, doc, run_id)
             else:
                 store.add_document(doc, "seed", run_id)
+                self._archive(item, doc)
             record("seed")
             self.stats.inc_value(f"{STATS}/seed_pages")
             return DropItem(f"seed page {item.url}")
@@ -109,17 +119,20 @@ class StorePipeline:
         languages = self.run.sources.languages
         if languages and article.language not in languages:
             store.add_document(doc, "language", run_id)
+            self._archive(item, doc, keep=self.run.sources.archive_offtopic)
             record("language", f"language {article.language}")
             self.stats.inc_value(f"{STATS}/dropped/language")
             return DropItem(f"language {article.language} not kept: {item.url}")
 
         if not (verdict.relevant or verdict.borderline):  # a weak "no" is kept for the reviewer
             store.add_document(doc, "offtopic", run_id)
+            self._archive(item, doc, keep=self.run.sources.archive_offtopic)
             record("offtopic", f"score {verdict.score:.3f}")
             self.stats.inc_value(f"{STATS}/dropped/offtopic")
             return DropItem(f"off topic ({verdict.score:.3f}): {item.url}")
 
         path = store.add_candidate(doc, run_id)
+        self._archive(item, doc)
         record("queued", path.name)
         self.run.tally(item.source, "queued")
         self.stats.inc_value(f"{STATS}/queued")

@@ -40,6 +40,8 @@ EXTENSIONS = {"crawler.crawlrun.CrawlRun": 0, "crawler.progress.CrawlProgress": 
 # A progress line every this many seconds (pages of the budget, candidates so
 # far, sites at their budget); 0: none. It replaces Scrapy's LogStats line.
 SEEDCRAWL_PROGRESS_INTERVAL = 15.0
+# The raw archive (storage/warc/, crawler/archive.py) starts a new file past this size.
+SEEDCRAWL_WARC_MAX_BYTES = 1_000_000_000
 LOGSTATS_INTERVAL = 0
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 # A page yields at most one item, and the pipeline writes to SQLite in turn;

@@ -205,6 +205,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "hosts let through although they are private or local addresses (the demo lists 127.0.0.1-4)",
         ),
     },
+    "archive": {
+        "offtopic": Key(
+            _is_bool,
+            "true or false",
+            False,
+            "also archive the responses of off-topic and other-language pages (every candidate's, feed's and "
+            "search's response is archived anyway)",
+        ),
+    },
     "notify": {
         "command": Key(
             _is_text,
@@ -262,6 +271,7 @@ class Sources:
     exclude: list[str]
     max_records: int
     first_days: int
+    archive_offtopic: bool
     notify_command: str
     notify_webhook: str
     time: str
@@ -284,6 +294,7 @@ _FIELD_OF = {
     ("feeds", "urls"): "feed_urls",
     ("sites", "urls"): "site_urls",
     ("sites", "first_days"): "site_first_days",
+    ("archive", "offtopic"): "archive_offtopic",
     ("notify", "command"): "notify_command",
     ("notify", "webhook"): "notify_webhook",
 }

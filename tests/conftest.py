@@ -31,6 +31,48 @@ def sample_web():
         yield web
 
 
+# The feed exports the shared crawl writes (what `-O out.jsonl -O out.csv -O out.json` sets).
+EXPORTS = {"jsonl": "jsonlines", "csv": "csv", "json": "json"}
+
+
+@pytest.fixture(scope="session")
+def crawled(tmp_path_factory: pytest.TempPathFactory):
+    """Crawl the sample web twice into one storage folder; keep what each run
+    queued. Shared by the crawl, export and archive tests, which only read it."""
+    import sqlite_utils
+    from pytest_twisted import blockon
+    from twisted.internet.defer import ensureDeferred
+
+    from crawler.demo import prepare_folder
+    from crawler.sampleweb import SampleWebServer
+
+    from .inprocess import crawl
+
+    folder = tmp_path_factory.mktemp("crawl")
+    with SampleWebServer(SEEDS) as web:
+        sources = prepare_folder(folder, SEEDS, web)
+        storage = folder / "storage"
+        feeds = {str(folder / f"out.{ext}"): {"format": fmt, "overwrite": True} for ext, fmt in EXPORTS.items()}
+        first = blockon(
+            ensureDeferred(crawl(sources, storage, folder / "first.log", "-s", f"FEEDS={json.dumps(feeds)}"))
+        )
+        queue_after_first = sorted(p.name for p in (storage / "queue").iterdir())
+        requests_first = len(web.requests)
+        second = blockon(ensureDeferred(crawl(sources, storage, folder / "second.log")))
+        requests_second = len(web.requests) - requests_first
+        second_run_paths = [path for _, path in web.requests[requests_first:]]
+    return {
+        "web": web,
+        "folder": folder,
+        "storage": storage,
+        "codes": (first, second),
+        "queue_after_first": queue_after_first,
+        "requests": (requests_first, requests_second),
+        "db": sqlite_utils.Database(storage / "corpus.db"),
+        "second_run_paths": second_run_paths,
+    }
+
+
 def run_to_end(coroutine) -> None:
     """Run a coroutine that never waits (a test's stub), without an event loop."""
     try:

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from pytest_twisted import blockon, ensureDeferred
-from twisted.internet.defer import ensureDeferred as ensure_deferred
+from pytest_twisted import ensureDeferred
 
 from crawler.config import crawl_command
 from crawler.demo import prepare_folder
@@ -18,38 +17,6 @@ from .conftest import SEEDS
 from .inprocess import crawl
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory):
-    """Crawl the sample web twice into one storage folder; keep what each run queued."""
-    folder = tmp_path_factory.mktemp("crawl")
-    with SampleWebServer(SEEDS) as web:
-        sources = prepare_folder(folder, SEEDS, web)
-        storage = folder / "storage"
-        # What `-O out.jsonl -O out.csv -O out.json` sets (Scrapy's feed exports).
-        feeds = {str(folder / f"out.{ext}"): {"format": fmt, "overwrite": True} for ext, fmt in EXPORTS.items()}
-        first = blockon(
-            ensure_deferred(crawl(sources, storage, folder / "first.log", "-s", f"FEEDS={json.dumps(feeds)}"))
-        )
-        queue_after_first = sorted(p.name for p in (storage / "queue").iterdir())
-        requests_first = len(web.requests)
-        second = blockon(ensure_deferred(crawl(sources, storage, folder / "second.log")))
-        requests_second = len(web.requests) - requests_first
-        second_run_paths = [path for _, path in web.requests[requests_first:]]
-    return {
-        "web": web,
-        "folder": folder,
-        "storage": storage,
-        "codes": (first, second),
-        "queue_after_first": queue_after_first,
-        "requests": (requests_first, requests_second),
-        "db": sqlite_utils.Database(storage / "corpus.db"),
-        "second_run_paths": second_run_paths,
-    }
-
-
-EXPORTS = {"jsonl": "jsonlines", "csv": "csv", "json": "json"}
 
 
 def test_feed_exports_write_one_flat_record_per_candidate(crawled) -> None:

@@ -70,7 +70,8 @@ QUEUE_FIELDS = (
 @cli.command()
 @storage_option
 @click.argument("ident")
-def show(storage: Path, ident: str) -> None:
+@click.option("--raw", is_flag=True, help="Print the archived HTTP response (status, headers, body) instead.")
+def show(storage: Path, ident: str, raw: bool) -> None:
     """Print a candidate's text with its metadata, score, reason and other places.
 
     Example: seedcrawl show 12
@@ -79,6 +80,9 @@ def show(storage: Path, ident: str) -> None:
 
     review = open_review(storage)
     row = review.resolve(ident)
+    if raw:
+        show_raw(storage, row)
+        return
     grid = Grid.grid(padding=(0, 1))
     grid.add_column(style="bold", no_wrap=True, justify="right")
     grid.add_column(overflow="fold")  # long values wrap under themselves, not at column 0
@@ -98,6 +102,7 @@ def show(storage: Path, ident: str) -> None:
         ("language", row["language"] or "unknown"),
         ("found", f"{found} {row['found_on'] or ''}".strip() + f", {row['first_seen']}"),
         ("source", row.get("source") or ""),  # the seed URL, feed, search or site it descends from
+        ("fetched", fetch_line(row)),
         (
             "score",
             (f"{row['score']:.3f}" if row["score"] is not None else "")
@@ -118,6 +123,30 @@ def show(storage: Path, ident: str) -> None:
     console.print(grid)
     console.rule()
     click.echo(current_text(row))
+
+
+def fetch_line(row: dict) -> str:
+    """When and how the page was fetched, and where its response is archived."""
+    if not row.get("fetched_at"):
+        return "" if row["status"] == "seed" and not row["url"] else "not archived (crawled before the archive existed)"
+    return (
+        f"{row['fetched_at']}, HTTP {row['http_status']}, {row['payload_digest']}, "
+        f"warc/{row['warc_file']} at {row['warc_offset']}"
+    )
+
+
+def show_raw(storage: Path, row: dict) -> None:
+    """The archived response of a document, as it was fetched (body decompressed)."""
+    from ..archive import read_record
+
+    if not row.get("warc_file"):
+        raise click.ClickException(f"no archived response for {row['title']!r} ({fetch_line(row) or 'a seed file'})")
+    record = read_record(storage, row["warc_file"], row["warc_offset"])
+    click.echo(f"{record.status_line}")
+    for name, value in record.headers:
+        click.echo(f"{name}: {value}")
+    click.echo("")
+    click.echo(record.body.decode("utf-8", "replace"))
 
 
 @cli.command()

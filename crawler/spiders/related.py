@@ -34,7 +34,7 @@ from twisted.python.failure import Failure
 
 from ..aggregators import is_opaque
 from ..analysis import AnalysisFailed
-from ..crawlrun import CrawlRun
+from ..crawlrun import CrawlRun, fetched_of
 from ..dedup import UrlError, canonical_url, unwrap_url
 from ..feeds import FeedEntry, bozo_kind, discover_feeds, parse_feed
 from ..guard import installed_resolver
@@ -323,6 +323,7 @@ class RelatedSpider(scrapy.Spider):
     def parse_search(self, response: Response) -> Any:
         """Search results: each article is a candidate page, its seendate a date hint."""
         source = response.meta["seedcrawl"]["source"]
+        self.run.archived(response)
         result = parse_gdelt(response.body)
         if result.notice is not None:
             self.crawler.stats.inc_value(f"{STATS}/search/notice")
@@ -376,6 +377,7 @@ class RelatedSpider(scrapy.Spider):
         """A sitemap index's newer sitemaps, or a sitemap's newer pages."""
         meta = response.meta["seedcrawl"]
         stats = self.crawler.stats
+        self.run.archived(response)
         try:
             sitemap = read_sitemap(response.body, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         except SitemapTooLarge as exc:
@@ -416,6 +418,7 @@ class RelatedSpider(scrapy.Spider):
             with self.run.storage():
                 self.run.store.record_feed(response.url, last_status=304)
             return
+        self.run.archived(response)
         headers = {k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v}
         feed = parse_feed(response.body, response.url, headers)
         if feed.bozo:
@@ -549,6 +552,7 @@ class RelatedSpider(scrapy.Spider):
             redirected_from=list(response.meta.get("redirect_urls", [])),
             source=meta.get("source"),
             date_hint=meta.get("date_hint"),
+            fetched=fetched_of(response),
         )
         if meta["seed"]:
             for feed_url in discover_feeds(_link_elements(response), response.url):

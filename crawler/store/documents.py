@@ -31,6 +31,7 @@ from ..seedfile import SeedFile, content_hash, file_name, remove_stale_temp_file
 from .base import ORPHANS_DIR, StoreBase, now, queue_files
 
 if TYPE_CHECKING:
+    from ..archive import Stored
     from ..items import PageItem
 
 
@@ -143,6 +144,14 @@ class DocumentStore(StoreBase):
             if score is not None and (best is None or score > best.similarity):
                 best = dedup.Match(row["hash"], "near", round(score, 4))
         return best
+
+    def record_fetch(self, digest: str, stored: Stored) -> None:
+        """Where the document's response is archived, and when and how it was fetched."""
+        self.db.execute(
+            "update documents set fetched_at = ?, http_status = ?, warc_file = ?, warc_offset = ?, warc_length = ?, "
+            "payload_digest = ? where hash = ?",
+            [stored.fetched_at, stored.status, stored.file, stored.offset, stored.length, stored.digest, digest],
+        )
 
     def add_document(self, doc: Document, status: str, run_id: int) -> None:
         """Store a text that is not queued (off topic, other language, seed page)."""

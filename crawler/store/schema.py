@@ -303,3 +303,11 @@ def m012_edits(db: sqlite_utils.Database) -> None:
     db.table("edits").create_index(["text_hash"])
     db.table("documents").add_column("edited_text", str)
     db.table("documents").add_column("edited_hash", str)
+
+
+@migrations()
+def m013_fetch(db: sqlite_utils.Database) -> None:
+    """Where a document's response is archived (crawler/archive.py) and how it was fetched."""
+    for column, kind in (("fetched_at", str), ("http_status", int), ("warc_file", str), ("warc_offset", int),
+                         ("warc_length", int), ("payload_digest", str)):  # fmt: skip
+        db.table("documents").add_column(column, kind)
