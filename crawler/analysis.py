@@ -30,8 +30,9 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -216,6 +217,28 @@ class PageAnalyser:
                 self._replace(pool)
         detail = "its analysis stopped a worker process twice"
         return Analysis(None, None, "analysis_failed", detail)
+
+    def each(self, jobs: Iterable[tuple[bytes, str, str]], in_flight: int = 16) -> Iterator[Analysis]:
+        """Full analyses of (body, encoding, url), in order, from outside a
+        reactor (seedcrawl reextract): at most ``in_flight`` pages in the pool's
+        hands at once. A worker that dies ends it with AnalysisFailed."""
+        if self.pool is None:
+            for body, encoding, url in jobs:
+                yield analyse(decode(body, encoding), url, self.model, self.languages)
+            return
+        pending: deque[Future[Analysis]] = deque()
+        for body, encoding, url in jobs:
+            pending.append(self.pool.submit(_analyse_in_worker, body, encoding, url, self.languages, False))
+            if len(pending) >= in_flight:
+                yield self._result(pending.popleft())
+        while pending:
+            yield self._result(pending.popleft())
+
+    def _result(self, future: Future[Analysis]) -> Analysis:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            raise AnalysisFailed(f"an analysis worker process died ({_how_workers_died(self.processes)})") from None
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         """A new pool for one whose worker died (once, however many pages saw it)."""

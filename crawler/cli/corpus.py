@@ -13,7 +13,16 @@ from rich.text import Text
 
 from ..sources import load_sources
 from .group import cli, console
-from .options import max_bytes_option, open_review, open_store, read_text_file, recorded_sources, storage_option
+from .options import (
+    IsoDate,
+    max_bytes_option,
+    open_review,
+    open_store,
+    read_text_file,
+    recorded_sources,
+    seeds_option,
+    storage_option,
+)
 
 
 @cli.command()
@@ -133,3 +142,56 @@ def report(storage: Path, output: Path | None) -> None:
     store = open_review(storage).store
     path = write_report(store, output or storage / "report.html")
     click.echo(f"report written: {path}")
+
+
+@cli.command()
+@storage_option
+@seeds_option
+@click.option("--since", type=IsoDate(), help="Only pages fetched on or after this date (YYYY-MM-DD).")
+@click.option("--run", "run_id", type=click.IntRange(1), help="Only documents of this crawl run.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+def reextract(storage: Path, seeds_dir: Path | None, since: str | None, run_id: int | None, dry_run: bool) -> None:
+    """Extract and judge the archived responses again, without the network.
+
+    Shows texts that changed and verdicts that flipped, and applies them as a
+    crawl would (a candidate gets its new text; one now off topic leaves the
+    queue; an archived off-topic page now on topic joins it). Accepted,
+    rejected and seed texts are never rewritten: their changes are listed.
+
+    Example: seedcrawl reextract --since 2026-11-01 --dry-run
+    """
+    from ..analysis import PageAnalyser
+    from ..reextract import apply, reread
+    from ..relevance import TopicModel
+
+    review = open_review(storage, seeds_dir)
+    store = review.store
+    config = load_sources(recorded_sources(storage, None))
+    rows = store.archived_documents(since, run_id)
+    if not rows:
+        click.echo("no archived responses to read again (the archive starts with the crawls after it existed)")
+        return
+    model = TopicModel.from_corpus(review.seeds_dir, store.decided_texts(), config.threshold, band=config.band)
+    languages = tuple(config.languages)
+    analyser = PageAnalyser(model, None, languages)
+    step = max(1, len(rows) // 20)
+
+    def progress(done: int) -> None:
+        if done % step == 0 or done == len(rows):
+            click.echo(f"read {done} of {len(rows)}", err=True)
+
+    try:
+        results = reread(storage, rows, analyser, progress)
+    finally:
+        analyser.close()
+    changes = apply(store, results, languages, dry_run)
+    title = f"{len(rows)} archived page(s) read again: {len(changes)} change(s)"
+    table = Table(title=title + (" (dry run: nothing changed)" if dry_run else ""), box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("id", "was", "what", "before", "after", "done"):
+        table.add_column(column, no_wrap=column != "what")
+    table.add_column("title", ratio=1)
+    for change in changes:
+        done = "yes" if change.applied else ("reported" if change.status in ("accepted", "rejected", "seed") else "no")
+        ident = "" if change.queue_seq is None else str(change.queue_seq)
+        table.add_row(ident, change.status, change.what, change.before, change.after, done, Text(change.title))
+    console.print(table)

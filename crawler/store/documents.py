@@ -182,6 +182,52 @@ class DocumentStore(StoreBase):
             self.wrote(path)  # and a rollback after it (a failed commit) removes the file
         return path
 
+    def archived_documents(self, since: str | None = None, run_id: int | None = None) -> list[dict[str, Any]]:
+        """Documents whose response is in the archive, oldest first (what reextract reads)."""
+        where: list[str] = ["warc_file is not null"]
+        args: list[Any] = []
+        if since:
+            where.append("fetched_at >= ?")
+            args.append(since)
+        if run_id is not None:
+            where.append("run_id = ?")
+            args.append(run_id)
+        return list(self.db.query(f"select * from documents where {' and '.join(where)} order by id", args))
+
+    def rejudge(self, digest: str, status: str, score: float, reason: str, borderline: bool) -> Path | None:
+        """A stored text judged again: its new score and status. Becoming pending
+        it gets a queue number and file (returned); leaving pending, its queue
+        file goes after the commit (the caller's), the text stays."""
+        with self.write():
+            row = dict(self.table("documents").get(digest))
+            fields: dict[str, Any] = {"status": status, "score": score, "reason": reason, "borderline": int(borderline)}
+            path = None
+            if status == "pending" and row["status"] != "pending":
+                seq = row["queue_seq"] if row["queue_seq"] is not None else self._next_queue_seq()
+                fields |= {"queue_seq": seq, "queue_file": file_name(seq, digest)}
+                path = self.queue_dir / fields["queue_file"]
+                write_seed(path, row["text"])
+                self.wrote(path)
+            self.table("documents").update(digest, fields)
+        return path
+
+    def replace_text(self, old: dict[str, Any], doc: Document, run_id: int | None) -> Path:
+        """A text as re-extracted, now a candidate: a new document (its own hash)
+        that takes over the old one's queue number (or gets one), and the old
+        row marked ``replaced`` (kept, out of the queue). Returns the new queue file."""
+        with self.write():
+            seq = old["queue_seq"] if old["queue_seq"] is not None else self._next_queue_seq()
+            self.table("documents").update(old["hash"], {"status": "replaced", "queue_seq": None})
+            name = file_name(seq, doc.hash)
+            kept = ("first_seen", "fetched_at", "http_status", "warc_file", "warc_offset", "warc_length",
+                    "payload_digest", "source", "found_via", "found_on")  # fmt: skip
+            keep = {k: old[k] for k in kept}
+            self._insert({**doc.row("pending", run_id), **keep, "queue_seq": seq, "queue_file": name}, doc)
+            path = self.queue_dir / name
+            write_seed(path, doc.text)
+            self.wrote(path)
+        return path
+
     def _next_queue_seq(self) -> int:
         row = self.db.execute("select coalesce(max(queue_seq), -1) + 1 from documents").fetchone()
         return int(row[0])

@@ -1,0 +1,132 @@
+"""`seedcrawl reextract`: read the archive again with today's extractor and model.
+
+A better extractor or a model that learned from the reviewer can be applied
+to what was crawled without fetching it again (the page may have changed or
+gone). Each archived response is extracted and judged again in the worker
+pool (crawler/analysis.py), and what changed is shown: texts that changed,
+verdicts that flipped. Applied (unless ``dry_run``), in one transaction per
+document, as the crawl writes: a pending candidate whose text changed gets
+its new text as a new document that keeps its queue number (the old row is
+kept as ``replaced``); one that is now off topic leaves the queue (its text
+stays); an archived off-topic page that is now on topic joins the queue.
+Accepted, rejected and seed texts are never rewritten: their changes are
+reported only. Copies of other stored texts are reported, not merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from w3lib.encoding import html_to_unicode
+
+from .analysis import Analysis, PageAnalyser
+from .archive import read_record
+from .store import Document, Store
+from .store.documents import current_text
+
+# How many pages are in the pool's hands at once.
+IN_FLIGHT = 16
+REPORTED_ONLY = ("accepted", "rejected", "seed")
+
+
+@dataclass(frozen=True)
+class Change:
+    queue_seq: int | None
+    title: str
+    status: str
+    what: str  # "text", "verdict", "text and verdict", "copy", "unreadable"
+    before: str
+    after: str
+    applied: bool
+
+
+def verdict_status(analysis: Analysis, languages: tuple[str, ...]) -> str:
+    """The status a crawl would give this page now (pending, offtopic, language)."""
+    assert analysis.article is not None and analysis.verdict is not None
+    if languages and analysis.article.language not in languages:
+        return "language"
+    return "pending" if analysis.verdict.relevant or analysis.verdict.borderline else "offtopic"
+
+
+def reread(
+    storage: Path, rows: list[dict[str, Any]], analyser: PageAnalyser, progress: Callable[[int], None]
+) -> list[tuple[dict[str, Any], Analysis]]:
+    """Every row's archived response, extracted and judged again (in the pool)."""
+
+    def jobs() -> Iterator[tuple[bytes, str, str]]:
+        for row in rows:
+            record = read_record(storage, row["warc_file"], row["warc_offset"])
+            content_type = dict((k.lower(), v) for k, v in record.headers).get("content-type", "")
+            yield record.body, html_to_unicode(content_type, record.body)[0], row["url"]
+
+    results = []
+    for done, (row, analysis) in enumerate(zip(rows, analyser.each(jobs(), IN_FLIGHT), strict=True), 1):
+        results.append((row, analysis))
+        progress(done)
+    return results
+
+
+def apply(store: Store, results: list[tuple[dict[str, Any], Analysis]], languages: tuple[str, ...],
+          dry_run: bool) -> list[Change]:  # fmt: skip
+    """What changed, each applied (unless ``dry_run`` or the text was decided)."""
+    changes = []
+    for row, analysis in results:
+        if analysis.article is None or analysis.verdict is None:
+            changes.append(Change(row["queue_seq"], row["title"], row["status"], "unreadable", row["status"],
+                                  analysis.error_reason or "no text", False))  # fmt: skip
+            continue
+        verdict = analysis.verdict
+        status = verdict_status(analysis, languages)
+        text_changed = analysis.article.digest != row["hash"]
+        flipped = _flipped(row["status"], status)
+        if not text_changed and not flipped:
+            continue
+        what = " and ".join(w for w, changed in (("text", text_changed), ("verdict", flipped)) if changed)
+        before = f"{row['status']} {row['score']:.3f}" if row["score"] is not None else row["status"]
+        after = f"{status} {verdict.score:.3f}"
+        if row["status"] in REPORTED_ONLY:
+            changes.append(Change(row["queue_seq"], row["title"], row["status"], what, before, after, False))
+            continue
+        owner = store.text_owner(analysis.article.digest) if text_changed else None
+        if owner is not None and owner != row["hash"]:
+            changes.append(Change(row["queue_seq"], row["title"], row["status"], "copy", before,
+                                  f"now the same text as {owner[:16]}", False))  # fmt: skip
+            continue
+        applied = not dry_run
+        if applied:
+            _apply_one(store, row, analysis, status, text_changed)
+        changes.append(Change(row["queue_seq"], row["title"], row["status"], what, before, after, applied))
+    return changes
+
+
+def _flipped(was: str, now: str) -> bool:
+    """A verdict that changed: a crawl's status, or a reviewer's decision the model now disagrees with."""
+    if was in ("pending", "offtopic", "language"):
+        return now != was
+    return (was == "accepted" and now != "pending") or (was == "rejected" and now == "pending")
+
+
+def _apply_one(store: Store, row: dict[str, Any], analysis: Analysis, status: str, text_changed: bool) -> None:
+    """One document's new reading, in one transaction; queue files follow the commit."""
+    assert analysis.article is not None and analysis.verdict is not None
+    verdict = analysis.verdict
+    old_queue = store.queue_dir / row["queue_file"] if row.get("queue_file") else None
+    if text_changed and status == "pending" and not row.get("edited_text"):
+        doc = Document(
+            hash=analysis.article.digest, text=analysis.article.text, title=analysis.article.title, url=row["url"],
+            canonical_url=row["canonical_url"], sitename=analysis.article.sitename,
+            published=analysis.article.published or row["published"], language=analysis.article.language,
+            score=verdict.score, reason=verdict.reason, found_via=row["found_via"], found_on=row["found_on"],
+            shingles=analysis.shingles, borderline=verdict.borderline, source=row.get("source"),
+        )  # fmt: skip
+        store.replace_text(row, doc, row["run_id"])
+    else:
+        # A verdict that flipped (or a text kept as the reviewer edited it): the stored text judged again.
+        store.rejudge(row["hash"], status, verdict.score, verdict.reason, verdict.borderline)
+        if status == "pending" or row["status"] != "pending":
+            return
+    if old_queue is not None and old_queue.exists() and old_queue.read_text(encoding="utf-8") == current_text(row):
+        old_queue.unlink()  # after the commit; a file edited by hand stays
