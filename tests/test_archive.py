@@ -134,3 +134,34 @@ def test_a_failed_write_leaves_no_half_record_and_the_next_one_goes_to_a_new_fil
         assert subprocess.run([WARCIO, "check", str(path)], capture_output=True).returncode == 0
     with open(tmp_path / WARC_DIR / first.file, "rb") as handle:
         assert [r.rec_type for r in ArchiveIterator(handle)] == ["warcinfo", "response", "request"]
+
+
+@ensureDeferred
+async def test_a_corpus_package_holds_the_accepted_texts_their_manifest_and_warc_files(tmp_path: Path) -> None:
+    """Issue 17, item 5."""
+    import json
+
+    with SampleWebServer(SEEDS) as web:
+        sources = prepare_folder(tmp_path, SEEDS, web, max_pages=20)
+        assert await crawl(sources, tmp_path / "storage", None) == 0
+    storage = str(tmp_path / "storage")
+    runner = CliRunner()
+    edited = runner.invoke(cli, ["edit", "1", "--from", "-", "--storage", storage], input="A title\nA paragraph.\n")
+    assert edited.exit_code == 0, edited.output
+    assert runner.invoke(cli, ["accept", "0", "1", "--storage", storage]).exit_code == 0
+    package = tmp_path / "package"
+    result = runner.invoke(cli, ["export", "--package", str(package), "--storage", storage])
+    assert result.exit_code == 0 and "2 accepted text(s)" in result.output, result.output
+    manifest = [json.loads(line) for line in (package / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(manifest) == 2
+    for entry in manifest:
+        seed = package / "seeds" / entry["seed_file"]
+        assert seed.read_bytes() == (tmp_path / "seeds" / entry["seed_file"]).read_bytes()
+        record = read_record(package, entry["warc_file"], entry["warc_offset"])  # the package's own copy
+        assert record.url == entry["url"] and entry["payload_digest"].startswith("sha1:")
+        assert entry["fetched_at"] and entry["http_status"] == 200 and entry["reviewer"] and entry["decided_at"]
+    assert sum(e["content_hash"] != e["crawled_hash"] for e in manifest) == 1  # the edited one
+    for path in (package / WARC_DIR).iterdir():
+        assert subprocess.run([WARCIO, "check", str(path)], capture_output=True).returncode == 0
+    again = runner.invoke(cli, ["export", "--package", str(package), "--storage", storage])
+    assert again.exit_code == 2 and "exists; a package is written into a new folder" in again.output

@@ -112,11 +112,28 @@ EXPORT_FIELDS = (
 @click.option(
     "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)."
 )
-def export(storage: Path, fmt: str, status: str | None, output) -> None:
-    """Write documents with their metadata as JSON lines or CSV.
+@click.option(
+    "--package", type=click.Path(path_type=Path, file_okay=False),
+    help="Instead: write a corpus package into this new folder (accepted seeds, manifest, WARC files).",
+)  # fmt: skip
+def export(storage: Path, fmt: str, status: str | None, output, package: Path | None) -> None:
+    """Write documents with their metadata as JSON lines or CSV, or a corpus package.
+
+    A package (--package DIR) holds the accepted seed files, manifest.jsonl
+    (URL, dates, fetch time, WARC file and offset, hashes, score, decision)
+    and the WARC files that hold their responses.
 
     Example: seedcrawl export --format csv --status accepted -o accepted.csv
     """
+    if package is not None:
+        from ..package import write_package
+
+        if package.exists():
+            raise click.UsageError(f"{package} exists; a package is written into a new folder")
+        review = open_review(storage)
+        texts, warcs = write_package(review.store, review.seeds_dir, package)
+        click.echo(f"package written: {package} ({texts} accepted text(s), {warcs} WARC file(s))")
+        return
     store = open_review(storage).store
     rows = store.documents(status)
     if fmt == "jsonl":
