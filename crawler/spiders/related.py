@@ -55,8 +55,7 @@ STATS = "seedcrawl"
 # choose from (the budget itself is spent at fetch time, PageBudgetMiddleware),
 # bounded so a link-heavy site cannot fill memory.
 SCHEDULE_FACTOR = 10
-# Weak links released from the reserve at a time (at least; twice CONCURRENT_REQUESTS
-# when that is more), when the crawl runs out of better ones.
+# Weak links released from the reserve at a time, when the crawl runs out of better ones.
 RESERVE_BATCH = 16
 # How likely an entry is to be on topic before its title is read, in the
 # units of a page's relevance score: a search result answers a query built
@@ -280,9 +279,7 @@ class RelatedSpider(scrapy.Spider):
         if self.crawler.stats.get_value(PAGES_SPENT, 0) >= self.run.sources.max_pages:
             return  # the budget is spent: what is left stays in the frontier for the next run
         self.rerank_reserve()
-        # Enough to keep every download slot busy until the next idle moment.
-        batch = max(RESERVE_BATCH, 2 * self.crawler.settings.getint("CONCURRENT_REQUESTS"))
-        for _ in range(min(len(self.reserve), batch)):
+        for _ in range(min(len(self.reserve), RESERVE_BATCH)):
             _, _, request = heapq.heappop(self.reserve)
             self.crawler.engine.crawl(request)
             self.crawler.stats.inc_value(f"{STATS}/reserve/released")
