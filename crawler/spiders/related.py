@@ -18,6 +18,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import time
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -56,7 +57,9 @@ STATS = "seedcrawl"
 # bounded so a link-heavy site cannot fill memory.
 SCHEDULE_FACTOR = 10
 # Weak links released from the reserve at a time, when the crawl runs out of better ones.
-RESERVE_BATCH = 16
+RESERVE_BATCH = 8
+# The reserve is re-ranked by what the sites taught at most this often (seconds).
+RERANK_SECONDS = 5.0
 # How likely an entry is to be on topic before its title is read, in the
 # units of a page's relevance score: a search result answers a query built
 # from the seeds; a feed was chosen by the user for its subject; a sitemap
@@ -94,9 +97,10 @@ class RelatedSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.pages_requested = 0
         self.requested: dict[str, int] = {}  # page URL -> the priority it was last requested at
-        # Weak links held back (held_back): (-priority, arrival, request), best first.
-        self.reserve: list[tuple[int, int, scrapy.Request]] = []
+        # (-priority, arrival, request, priority before what the site taught), best first.
+        self.reserve: list[tuple[int, int, scrapy.Request, int]] = []
         self.arrivals = itertools.count()
+        self.reranked_at = float("-inf")
         self.learner = SiteLearner()
         self.feeds_requested: set[str] = set()
         self.link_extractor = LinkExtractor(unique=True)
@@ -268,9 +272,14 @@ class RelatedSpider(scrapy.Spider):
         meta = request.meta["seedcrawl"]
         if not self.best_first or meta["seed"] or request.priority >= self.reserve_below:
             return False
-        heapq.heappush(self.reserve, (-request.priority, next(self.arrivals), request))
+        base = request.priority - self.learner.adjustment(request.url, meta.get("anchor") or "")
+        heapq.heappush(self.reserve, (-request.priority, next(self.arrivals), request, base))
         self.crawler.stats.inc_value(f"{STATS}/reserve/held")
         return True
+
+    def superseded(self, request: scrapy.Request) -> bool:
+        """The page was asked for again since, at a higher priority (that request went, or goes)."""
+        return self.requested.get(request.url, request.priority) > request.priority
 
     def on_idle(self, spider: scrapy.Spider) -> None:
         """Nothing left to fetch: release the best of the reserve, while budget remains."""
@@ -279,24 +288,32 @@ class RelatedSpider(scrapy.Spider):
         if self.crawler.stats.get_value(PAGES_SPENT, 0) >= self.run.sources.max_pages:
             return  # the budget is spent: what is left stays in the frontier for the next run
         self.rerank_reserve()
-        for _ in range(min(len(self.reserve), RESERVE_BATCH)):
-            _, _, request = heapq.heappop(self.reserve)
-            self.crawler.engine.crawl(request)
+        released = 0
+        while self.reserve and released < RESERVE_BATCH:
+            negative, _, request, _ = heapq.heappop(self.reserve)
+            if self.superseded(request):
+                continue
+            self.crawler.engine.crawl(request if request.priority == -negative else request.replace(priority=-negative))
             self.crawler.stats.inc_value(f"{STATS}/reserve/released")
-        raise DontCloseSpider("links released from the reserve")
+            released += 1
+        if released:
+            raise DontCloseSpider("links released from the reserve")
 
     def rerank_reserve(self) -> None:
         """The reserve ordered by what the sites' judged pages have taught since
-        its links were held back (their words' and shapes' adjustments now)."""
-        ranked = []
-        for _, arrival, request in self.reserve:
-            meta = request.meta["seedcrawl"]
-            base = request.priority - meta.get("learned", 0)
-            learned = self.learner.adjustment(request.url, meta.get("anchor") or "")
-            meta["learned"] = learned
-            ranked.append((-(base + learned), arrival, request.replace(priority=base + learned)))
-        heapq.heapify(ranked)
-        self.reserve = ranked
+        its links were held back (their words' and shapes' adjustments now), at
+        most every RERANK_SECONDS: a large reserve costs its size in lookups."""
+        now = time.monotonic()
+        if now - self.reranked_at < RERANK_SECONDS:
+            return
+        self.reranked_at = now
+        self.reserve = [
+            (-(base + self.learner.adjustment(request.url, request.meta["seedcrawl"].get("anchor") or "")),
+             arrival, request, base)
+            for _, arrival, request, base in self.reserve
+            if not self.superseded(request)
+        ]  # fmt: skip
+        heapq.heapify(self.reserve)
 
     def search_requests(self) -> list[scrapy.Request]:
         """This run's news searches (search.gdelt): the derived query and the
