@@ -355,9 +355,10 @@ class RelatedSpider(scrapy.Spider):
                 "search",
                 response.url,
                 0,
-                self.entry_priority(600, hit.title, url),
+                self.entry_priority(SEARCH_PRIOR, hit.title, url),
                 source=source,
                 date_hint=hit.seen,
+                anchor=hit.title,
             )
             for hit in result.hits
             for url in (self.unwrapped(hit.url),)
