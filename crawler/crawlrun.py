@@ -155,11 +155,11 @@ class CrawlRun:
         tally = self.yields.setdefault(source, {})
         tally[what] = tally.get(what, 0) + count
 
-    def archived(self, response: Response) -> Stored:
-        """Write a response (and its request) to the run's WARC file; where it went.
-        A full disk stops the crawl as any storage failure does (storage())."""
-        with self.storage():
-            stored = self.archive.write(fetched_of(response))
+    def archive_response(self, response: Response) -> Stored:
+        """Write a response (and its request) to the run's WARC file; where it
+        went. Called inside storage() or a store transaction, whose handling
+        of a full disk applies."""
+        stored = self.archive.write(fetched_of(response))
         self.crawler.stats.inc_value(f"{STATS}/archive/records")
         return stored
 

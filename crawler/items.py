@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .archive import Fetched
 from .extract import Article
 from .relevance import Verdict
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
 
 
 @dataclass
@@ -28,7 +30,7 @@ class PageItem:
     redirected_from: list[str] = field(default_factory=list)
     source: str | None = None  # the seed URL or feed it descends from (the yield ledger)
     date_hint: str | None = None  # when a search engine saw it
-    fetched: Fetched | None = field(default=None, repr=False)  # the response, for the archive
+    response: Response | None = field(default=None, repr=False)  # for the archive, if the page is kept
 
 
 # A queued candidate as Scrapy's feed exports write it (`scrapy crawl related

@@ -62,10 +62,8 @@ class StorePipeline:
         """The page's response into the run's WARC file, and where it went onto
         the document's row (in the page's transaction: a record the database
         never points to is harmless; a row pointing nowhere would not be)."""
-        if keep and item.fetched is not None and self.run.store.text_owner(doc.hash) == doc.hash:
-            stored = self.run.archive.write(item.fetched)
-            self.run.store.record_fetch(doc.hash, stored)
-            self.stats.inc_value(f"{STATS}/archive/records")
+        if keep and item.response is not None and self.run.store.text_owner(doc.hash) == doc.hash:
+            self.run.store.record_fetch(doc.hash, self.run.archive_response(item.response))
 
     def _process(self, item: PageItem) -> DropItem | dict[str, Any]:
         store, run_id = self.run.store, self.run.run_id

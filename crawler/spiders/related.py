@@ -35,7 +35,7 @@ from twisted.python.failure import Failure
 
 from ..aggregators import is_opaque
 from ..analysis import AnalysisFailed
-from ..crawlrun import CrawlRun, fetched_of
+from ..crawlrun import CrawlRun
 from ..dedup import UrlError, canonical_url, unwrap_url
 from ..feeds import FeedEntry, bozo_kind, discover_feeds, parse_feed
 from ..guard import installed_resolver
@@ -340,7 +340,8 @@ class RelatedSpider(scrapy.Spider):
     def parse_search(self, response: Response) -> Any:
         """Search results: each article is a candidate page, its seendate a date hint."""
         source = response.meta["seedcrawl"]["source"]
-        self.run.archived(response)
+        with self.run.storage():
+            self.run.archive_response(response)
         result = parse_gdelt(response.body)
         if result.notice is not None:
             self.crawler.stats.inc_value(f"{STATS}/search/notice")
@@ -395,7 +396,8 @@ class RelatedSpider(scrapy.Spider):
         """A sitemap index's newer sitemaps, or a sitemap's newer pages."""
         meta = response.meta["seedcrawl"]
         stats = self.crawler.stats
-        self.run.archived(response)
+        with self.run.storage():
+            self.run.archive_response(response)
         try:
             sitemap = read_sitemap(response.body, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         except SitemapTooLarge as exc:
@@ -436,7 +438,8 @@ class RelatedSpider(scrapy.Spider):
             with self.run.storage():
                 self.run.store.record_feed(response.url, last_status=304)
             return
-        self.run.archived(response)
+        with self.run.storage():
+            self.run.archive_response(response)
         headers = {k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v}
         feed = parse_feed(response.body, response.url, headers)
         if feed.bozo:
@@ -570,7 +573,7 @@ class RelatedSpider(scrapy.Spider):
             redirected_from=list(response.meta.get("redirect_urls", [])),
             source=meta.get("source"),
             date_hint=meta.get("date_hint"),
-            fetched=fetched_of(response),
+            response=response,
         )
         if meta["seed"]:
             for feed_url in discover_feeds(_link_elements(response), response.url):
