@@ -24,6 +24,7 @@ that ``AnalysisFailed`` says what happened and the crawl stops.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -39,6 +40,7 @@ from dataclasses import dataclass
 
 from w3lib.encoding import html_to_unicode
 
+from .boilerplate import strip
 from .dedup import shingle_sample
 from .extract import MIN_TEXT_CHARS, Article, ExtractionError, confirm, detect_language, draft_article, previews
 from .relevance import TopicModel, Verdict
@@ -77,10 +79,16 @@ class Analysis:
 
 
 def analyse(
-    html: str, url: str, model: TopicModel, languages: tuple[str, ...] = (), first_pass: bool = False
+    html: str,
+    url: str,
+    model: TopicModel,
+    languages: tuple[str, ...] = (),
+    first_pass: bool = False,
+    boilerplate: frozenset[str] = frozenset(),
 ) -> Analysis:
-    """Extract and judge one page. Errors come back as values: exceptions
-    with custom arguments do not survive the trip between processes."""
+    """Extract and judge one page, without its site's ``boilerplate`` lines
+    (crawler/boilerplate.py). Errors come back as values: exceptions with
+    custom arguments do not survive the trip between processes."""
     if first_pass:
         dropped = screen(html, model, languages)
         if dropped is not None:
@@ -89,6 +97,10 @@ def analyse(
         article = draft_article(html, url)
     except ExtractionError as exc:
         return Analysis(None, None, exc.reason, str(exc))
+    if boilerplate:
+        text, removed = strip(article.title, article.body, boilerplate)
+        if removed:
+            article = dataclasses.replace(article, text=text)
     verdict = model.judge(article.text) if first_pass else None
     if verdict is None or verdict.score >= SECOND_OPINION_SHARE * model.threshold:
         article = confirm(article, html)
@@ -140,9 +152,11 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _analyse_in_worker(body: bytes, encoding: str, url: str, languages: tuple[str, ...], first_pass: bool) -> Analysis:
+def _analyse_in_worker(
+    body: bytes, encoding: str, url: str, languages: tuple[str, ...], first_pass: bool, boilerplate: frozenset[str]
+) -> Analysis:
     assert _worker_model is not None, "worker started without a model"
-    return analyse(decode(body, encoding), url, _worker_model, languages, first_pass)
+    return analyse(decode(body, encoding), url, _worker_model, languages, first_pass, boilerplate)
 
 
 def decode(body: bytes, encoding: str) -> str:
@@ -201,9 +215,11 @@ class PageAnalyser:
         self.processes = list((getattr(pool, "_processes", None) or {}).values())
         return pool
 
-    async def __call__(self, body: bytes, encoding: str, url: str, first_pass: bool = False) -> Analysis:
+    async def __call__(
+        self, body: bytes, encoding: str, url: str, first_pass: bool = False, boilerplate: frozenset[str] = frozenset()
+    ) -> Analysis:
         if not self.workers:
-            return analyse(decode(body, encoding), url, self.model, self.languages, first_pass)
+            return analyse(decode(body, encoding), url, self.model, self.languages, first_pass, boilerplate)
         loop = asyncio.get_running_loop()
         for _attempt in (1, 2):
             pool = self.pool
@@ -211,24 +227,25 @@ class PageAnalyser:
                 raise self.failed or AnalysisFailed("the analysis workers were stopped")
             try:
                 return await loop.run_in_executor(
-                    pool, _analyse_in_worker, body, encoding, url, self.languages, first_pass
+                    pool, _analyse_in_worker, body, encoding, url, self.languages, first_pass, boilerplate
                 )
             except BrokenProcessPool:
                 self._replace(pool)
         detail = "its analysis stopped a worker process twice"
         return Analysis(None, None, "analysis_failed", detail)
 
-    def each(self, jobs: Iterable[tuple[bytes, str, str]], in_flight: int = 16) -> Iterator[Analysis]:
-        """Full analyses of (body, encoding, url), in order, from outside a
-        reactor (seedcrawl reextract): at most ``in_flight`` pages in the pool's
-        hands at once. A worker that dies ends it with AnalysisFailed."""
+    def each(self, jobs: Iterable[tuple[bytes, str, str, frozenset[str]]], in_flight: int = 16) -> Iterator[Analysis]:
+        """Full analyses of (body, encoding, url, boilerplate lines), in order,
+        from outside a reactor (seedcrawl reextract): at most ``in_flight``
+        pages in the pool's hands at once. A worker that dies ends it with
+        AnalysisFailed."""
         if self.pool is None:
-            for body, encoding, url in jobs:
-                yield analyse(decode(body, encoding), url, self.model, self.languages)
+            for body, encoding, url, lines in jobs:
+                yield analyse(decode(body, encoding), url, self.model, self.languages, False, lines)
             return
         pending: deque[Future[Analysis]] = deque()
-        for body, encoding, url in jobs:
-            pending.append(self.pool.submit(_analyse_in_worker, body, encoding, url, self.languages, False))
+        for body, encoding, url, lines in jobs:
+            pending.append(self.pool.submit(_analyse_in_worker, body, encoding, url, self.languages, False, lines))
             if len(pending) >= in_flight:
                 yield self._result(pending.popleft())
         while pending:

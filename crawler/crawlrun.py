@@ -27,6 +27,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 
 from .analysis import DEFAULT_RESTARTS, PageAnalyser
 from .archive import Fetched, Stored, WarcArchive
+from .boilerplate import SiteBoilerplate
 from .config import RunConfig
 from .guard import installed_resolver
 from .notify import announce, announcement
@@ -53,6 +54,7 @@ class CrawlRun:
     store: Store
     model: TopicModel
     analyser: PageAnalyser
+    boilerplate: SiteBoilerplate  # each site's boilerplate lines, learned as pages are stored
     run_id: int
     last_success: datetime | None  # the start of the last finished run, read as this one opens
 
@@ -123,6 +125,7 @@ class CrawlRun:
         )  # fmt: skip
         self.crawler.stats.set_value(f"{STATS}/model/terms", len(self.model.centroid))
         self.archive = WarcArchive(self.config.storage, self.run_id, settings.getint("SEEDCRAWL_WARC_MAX_BYTES"))
+        self.boilerplate = SiteBoilerplate(self.store.boilerplate_lines())
         self.register_seeds()
         last = self.store.last_success()
         # New sitemap entries and search results are those since the last finished run.

@@ -12,10 +12,12 @@ import dataclasses
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import trafilatura
 from trafilatura.utils import load_html
 
+from .dates import page_witnesses, settle
 from .seedfile import content_hash, format_document
 
 # Fewer characters than this is a teaser, a cookie wall or an index page.
@@ -24,7 +26,17 @@ MIN_TEXT_CHARS = 250
 # Agreement with the second opinion (see confirmed_paragraphs).
 MIN_OPINION_CHARS = 200
 MIN_SHARED_WORDS = 0.5
+# ... and a paragraph of at least TRIGRAM_MIN_COUNT word trigrams must have this
+# share of them in readability's text: a related story's teaser shares a
+# story's words, not its word sequences.
+MIN_SHARED_TRIGRAMS = 0.5
+TRIGRAM_MIN_COUNT = 5
 MIN_KEPT_SHARE = 0.3
+# When readability's text is this many times longer than trafilatura's and
+# holds nearly all of it (COVERED), trafilatura stopped early (a story split
+# by an inline box): readability's text is taken instead.
+FALLBACK_RATIO = 1.5
+COVERED = 0.9
 _WORDS = re.compile(r"\w+")
 
 # fastText's cost grows with the text; a couple of paragraphs is plenty to tell
@@ -35,8 +47,9 @@ LANGUAGE_SAMPLE_CHARS = 1500
 # on nearly every news page, with less navigation than the whole body.
 PROSE_TAGS = ("p", "h1", "h2")
 
-# htmldate: prefer the original publication date over "last modified".
-_DATE_PARAMS = {"extensive_search": True, "original_date": True}
+# trafilatura always asks htmldate for a date; crawler/dates.py asks its own
+# witnesses, so trafilatura's is kept cheap (no free-text search, ~14 ms a page).
+_DATE_PARAMS = {"extensive_search": False, "original_date": True}
 
 
 class ExtractionError(ValueError):
@@ -57,6 +70,7 @@ class Article:
     language: str | None
     sitename: str | None
     author: str | None
+    dates: dict[str, str] = dataclasses.field(default_factory=dict)  # what the page's witnesses said (crawler/dates.py)
 
     @property
     def digest(self) -> str:
@@ -124,27 +138,49 @@ def second_opinion(html: str | bytes) -> str:
         return ""
 
 
-def confirmed_paragraphs(paragraphs: list[str], html: str | bytes) -> list[str]:
+def confirmed_paragraphs(
+    paragraphs: list[str],
+    html: str | bytes,
+    shared: float = MIN_SHARED_WORDS,
+    trigrams: float | None = MIN_SHARED_TRIGRAMS,
+    fallback: float | None = FALLBACK_RATIO,
+) -> list[str]:
     """Keep the paragraphs a second extractor also sees as article text.
 
     trafilatura in recall mode finds nearly all of the body and some chrome
     (captions, teasers, newsletter boxes); readability-lxml misses other
     things but rarely the same chrome. A paragraph stays when most of its
-    words are in readability's text. When readability has no useful opinion
+    words, and of its word trigrams, are in readability's text. When readability has no useful opinion
     (too little text) or would throw most of the text away, trafilatura's
-    answer stands. Measured on the extraction benchmark (bench/extraction.py).
+    answer stands, unless readability found far more of the same story
+    (``fallback``). ``shared``, ``trigrams`` and ``fallback`` are chosen by
+    cross-validation on the extraction benchmark (bench/extraction.py --folds).
     """
     other = second_opinion(html)
     if len(other) < MIN_OPINION_CHARS:
         return paragraphs
-    known = set(_WORDS.findall(other.lower()))
+    other_words = _WORDS.findall(other.lower())
+    known = set(other_words)
+    known_trigrams = set(zip(other_words, other_words[1:], other_words[2:], strict=False))
     kept = []
     for paragraph in paragraphs:
         words = _WORDS.findall(paragraph.lower())
-        if words and sum(word in known for word in words) / len(words) >= MIN_SHARED_WORDS:
-            kept.append(paragraph)
+        if not words or sum(word in known for word in words) / len(words) < shared:
+            continue
+        grams = list(zip(words, words[1:], words[2:], strict=False))
+        if (
+            trigrams
+            and len(grams) >= TRIGRAM_MIN_COUNT
+            and sum(g in known_trigrams for g in grams) / len(grams) < trigrams
+        ):
+            continue
+        kept.append(paragraph)
     if sum(map(len, kept)) < MIN_KEPT_SHARE * sum(map(len, paragraphs)):
-        return paragraphs
+        kept = paragraphs
+    ours = _WORDS.findall(" ".join(kept).lower())
+    if fallback and ours and len(other_words) >= fallback * len(ours):
+        if sum(word in known for word in ours) / len(ours) >= COVERED:
+            return [" ".join(line.split()) for line in other.splitlines() if line.strip()]
     return kept
 
 
@@ -160,8 +196,12 @@ def draft_article(html: str | bytes, url: str) -> Article:
     if not html or not html.strip():
         raise ExtractionError("empty", "no body")
     try:
+        tree = load_html(html)
+        if tree is None:
+            raise ValueError("no HTML document")
+        dates = page_witnesses(tree, url)  # before trafilatura prunes the tree
         doc = trafilatura.bare_extraction(
-            html,
+            tree,
             url=url,
             with_metadata=True,
             include_comments=False,
@@ -186,14 +226,17 @@ def draft_article(html: str | bytes, url: str) -> Article:
         canonical_url=(doc.url or url),
         title=" ".join(title.split()),
         text=format_document(title, paragraphs),
-        published=doc.date,
+        published=settle(dates).value,
         language=language,
         sitename=doc.sitename,
         author=doc.author,
+        dates=dates,
     )
 
 
-def confirm(article: Article, html: str | bytes) -> Article:
-    """The article with only the paragraphs readability-lxml agrees with."""
+def confirm(article: Article, html: str | bytes, **choices: Any) -> Article:
+    """The article with only the paragraphs readability-lxml agrees with
+    (``choices``: ``confirmed_paragraphs``' knobs, for the benchmark)."""
     paragraphs = article.body.split("\n\n") if article.body else []
-    return dataclasses.replace(article, text=format_document(article.title, confirmed_paragraphs(paragraphs, html)))
+    confirmed = confirmed_paragraphs(paragraphs, html, **choices)
+    return dataclasses.replace(article, text=format_document(article.title, confirmed))

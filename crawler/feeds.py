@@ -8,6 +8,7 @@ the bozo exception rather than dropping the feed in silence.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -24,6 +25,7 @@ class FeedEntry:
     # An aggregator's entry names the publisher: <source url="https://site">Name</source>.
     source_name: str | None = None
     source_url: str | None = None
+    day: str | None = None  # the entry's date as YYYY-MM-DD (feedparser reads RFC 822 and ISO, in UTC)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
         if not link:
             continue
         published = entry.get("published") or entry.get("updated")
+        parsed_date = entry.get("published_parsed") or entry.get("updated_parsed")
         source = entry.get("source") or {}
         entries.append(
             FeedEntry(
@@ -55,6 +58,7 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
                 published,
                 (source.get("title") or "").strip() or None,
                 (source.get("href") or "").strip() or None,
+                time.strftime("%Y-%m-%d", parsed_date) if parsed_date else None,
             )  # fmt: skip
         )
     bozo = None

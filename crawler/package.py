@@ -29,8 +29,8 @@ from .store.documents import current_text
 
 MANIFEST_FIELDS = (
     "seed_file", "content_hash", "crawled_hash", "url", "canonical_url", "title", "sitename", "published",
-    "fetched_at", "http_status", "warc_file", "warc_offset", "warc_length", "payload_digest", "score", "reason",
-    "found_via", "found_on", "source", "decided_at", "reviewer",
+    "published_witness", "date_witnesses", "date_flag", "fetched_at", "http_status", "warc_file", "warc_offset",
+    "warc_length", "payload_digest", "score", "reason", "found_via", "found_on", "source", "decided_at", "reviewer",
 )  # fmt: skip
 
 
@@ -38,6 +38,7 @@ def manifest_entry(row: dict[str, Any], reviewer: str | None) -> dict[str, Any]:
     text = current_text(row)
     return {
         **{field: row.get(field) for field in MANIFEST_FIELDS},
+        "date_witnesses": json.loads(row["date_witnesses"]) if row.get("date_witnesses") else {},
         "content_hash": content_hash(text),
         "crawled_hash": row["hash"],
         "reviewer": reviewer,

@@ -114,6 +114,14 @@ class StorePipeline:
             self.stats.inc_value(f"{STATS}/dropped/duplicate/{match.kind}")
             return DropItem(f"{match.kind} duplicate of {match.digest[:16]}: {item.url}")
 
+        # A distinct text of its site: its short paragraphs counted, and the
+        # lines now seen on enough of the site's pages stored as its boilerplate.
+        self.run.boilerplate.learn(item.url, doc.text)
+        learned = self.run.boilerplate.take_new()
+        if learned:
+            store.add_boilerplate(learned, run_id)
+            self.stats.inc_value(f"{STATS}/boilerplate/learned", sum(map(len, learned.values())))
+
         languages = self.run.sources.languages
         if languages and article.language not in languages:
             store.add_document(doc, "language", run_id)

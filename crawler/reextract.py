@@ -24,6 +24,8 @@ from w3lib.encoding import html_to_unicode
 
 from .analysis import Analysis, PageAnalyser
 from .archive import read_record
+from .boilerplate import SiteBoilerplate, line_key
+from .dates import reread as reread_dates
 from .store import Document, Store
 from .store.documents import current_text
 
@@ -37,7 +39,7 @@ class Change:
     queue_seq: int | None
     title: str
     status: str
-    what: str  # "text", "verdict", "text and verdict", "copy", "unreadable"
+    what: str  # "text", "verdict", "text and verdict", "copy", "unreadable", "date"
     before: str
     after: str
     applied: bool
@@ -52,21 +54,44 @@ def verdict_status(analysis: Analysis, languages: tuple[str, ...]) -> str:
 
 
 def reread(
-    storage: Path, rows: list[dict[str, Any]], analyser: PageAnalyser, progress: Callable[[int], None]
+    storage: Path,
+    rows: list[dict[str, Any]],
+    analyser: PageAnalyser,
+    progress: Callable[[int], None],
+    boilerplate: SiteBoilerplate,
 ) -> list[tuple[dict[str, Any], Analysis]]:
-    """Every row's archived response, extracted and judged again (in the pool)."""
+    """Every row's archived response, extracted and judged again (in the
+    pool), without its site's boilerplate lines: those known before, and
+    those learned here from the pages just read (the pages that hold a line
+    learned here are read a second time without it)."""
 
-    def jobs() -> Iterator[tuple[bytes, str, str]]:
-        for row in rows:
+    def jobs(chosen: list[dict[str, Any]]) -> Iterator[tuple[bytes, str, str, frozenset[str]]]:
+        for row in chosen:
             record = read_record(storage, row["warc_file"], row["warc_offset"])
             content_type = dict((k.lower(), v) for k, v in record.headers).get("content-type", "")
-            yield record.body, html_to_unicode(content_type, record.body)[0], row["url"]
+            yield record.body, html_to_unicode(content_type, record.body)[0], row["url"], boilerplate.lines(row["url"])
 
     results = []
-    for done, (row, analysis) in enumerate(zip(rows, analyser.each(jobs(), IN_FLIGHT), strict=True), 1):
+    for done, (row, analysis) in enumerate(zip(rows, analyser.each(jobs(rows), IN_FLIGHT), strict=True), 1):
         results.append((row, analysis))
         progress(done)
+    distinct = {a.article.digest: (row["url"], a.article.text) for row, a in results if a.article is not None}
+    for url, text in distinct.values():
+        boilerplate.learn(url, text)
+    again = [
+        i
+        for i, (row, a) in enumerate(results)
+        if a.article is not None and holds(a.article.body, boilerplate.lines(row["url"]))
+    ]
+    chosen = [results[i][0] for i in again]
+    for i, analysis in zip(again, analyser.each(jobs(chosen), IN_FLIGHT), strict=True):
+        results[i] = (results[i][0], analysis)
     return results
+
+
+def holds(body: str, lines: frozenset[str]) -> bool:
+    """Whether a text still has one of these boilerplate lines."""
+    return bool(lines) and any(line_key(p) in lines for p in body.split("\n\n"))
 
 
 def apply(store: Store, results: list[tuple[dict[str, Any], Analysis]], languages: tuple[str, ...],
@@ -82,6 +107,14 @@ def apply(store: Store, results: list[tuple[dict[str, Any], Analysis]], language
         status = verdict_status(analysis, languages)
         text_changed = analysis.article.digest != row["hash"]
         flipped = _flipped(row["status"], status)
+        dates = reread_dates(row.get("date_witnesses"), analysis.article.dates)
+        if (dates.value, dates.witness, dates.flag) != (row["published"], row.get("published_witness"),
+                                                       row.get("date_flag")):  # fmt: skip
+            redate = not dry_run and row["status"] not in REPORTED_ONLY
+            if redate:
+                store.redate(row["hash"], dates)
+            changes.append(Change(row["queue_seq"], row["title"], row["status"], "date", row["published"] or "unknown",
+                                  dates.described + (f" [{dates.flag}]" if dates.flag else ""), redate))  # fmt: skip
         if not text_changed and not flipped:
             continue
         what = " and ".join(w for w, changed in (("text", text_changed), ("verdict", flipped)) if changed)
@@ -113,14 +146,15 @@ def _apply_one(store: Store, row: dict[str, Any], analysis: Analysis, status: st
     """One document's new reading, in one transaction; queue files follow the commit."""
     assert analysis.article is not None and analysis.verdict is not None
     verdict = analysis.verdict
+    dates = reread_dates(row.get("date_witnesses"), analysis.article.dates)
     old_queue = store.queue_dir / row["queue_file"] if row.get("queue_file") else None
     if text_changed and status == "pending" and not row.get("edited_text"):
         doc = Document(
             hash=analysis.article.digest, text=analysis.article.text, title=analysis.article.title, url=row["url"],
             canonical_url=row["canonical_url"], sitename=analysis.article.sitename,
-            published=analysis.article.published or row["published"], language=analysis.article.language,
+            language=analysis.article.language,
             score=verdict.score, reason=verdict.reason, found_via=row["found_via"], found_on=row["found_on"],
-            shingles=analysis.shingles, borderline=verdict.borderline, source=row.get("source"),
+            shingles=analysis.shingles, borderline=verdict.borderline, source=row.get("source"), dates=dates,
         )  # fmt: skip
         store.replace_text(row, doc, row["run_id"])
     else:

@@ -160,6 +160,8 @@ async def test_a_corpus_package_holds_the_accepted_texts_their_manifest_and_warc
         record = read_record(package, entry["warc_file"], entry["warc_offset"])  # the package's own copy
         assert record.url == entry["url"] and entry["payload_digest"].startswith("sha1:")
         assert entry["fetched_at"] and entry["http_status"] == 200 and entry["reviewer"] and entry["decided_at"]
+        # the date with the witness that gave it and what every witness said
+        assert entry["published"] and entry["date_witnesses"][entry["published_witness"]] == entry["published"]
     assert sum(e["content_hash"] != e["crawled_hash"] for e in manifest) == 1  # the edited one
     for path in (package / WARC_DIR).iterdir():
         assert subprocess.run([WARCIO, "check", str(path)], capture_output=True).returncode == 0

@@ -8,6 +8,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.misc import build_from_crawler
 
 from crawler import run
+from crawler.boilerplate import SiteBoilerplate
 from crawler.crawlrun import CrawlRun
 from crawler.items import PageItem
 from crawler.pipelines import StorePipeline
@@ -32,6 +33,7 @@ def started(crawler, store) -> CrawlRun:
     """The crawler's CrawlRun, as spider_opened leaves it (without the workers)."""
     crawl_run = crawler.get_extension(CrawlRun)
     crawl_run.store, crawl_run.run_id, crawl_run.started = store, 1, True
+    crawl_run.boilerplate = SiteBoilerplate()
     return crawl_run
 
 
@@ -48,7 +50,7 @@ def test_full_disk_closes_the_spider_with_one_line(related_crawler, monkeypatch:
     monkeypatch.setattr(run, "deferred_from_coro", run_to_end)
     doc = make_doc()
     article = SimpleNamespace(digest=doc.hash, text=doc.text, title=doc.title, canonical_url=doc.url, sitename=None,
-                              published=None, language="en")  # fmt: skip
+                              published=None, language="en", dates={})  # fmt: skip
     item = PageItem(
         article=article, verdict=Verdict(0.5, True, ()), url=doc.url, found_via="feed", found_on=None,
         shingles=doc.shingles,
@@ -68,7 +70,7 @@ def test_a_borderline_page_is_queued_and_marked_even_just_below_the_threshold(re
     for number, (score, relevant, borderline) in enumerate(((0.45, False, True), (0.30, False, False))):
         doc = make_doc(f"Story {number}\n\n" + "Huawei equipment and network security, said the report. " * 20)
         article = SimpleNamespace(digest=doc.hash, text=doc.text, title=doc.title, canonical_url=doc.url,
-                                  sitename=None, published=None, language="en")  # fmt: skip
+                                  sitename=None, published=None, language="en", dates={})  # fmt: skip
         items.append(PageItem(
             article=article, verdict=Verdict(score, relevant, (), borderline=borderline), url=f"{doc.url}/{number}",
             found_via="feed", found_on=None, shingles=frozenset(),

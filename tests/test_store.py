@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.dates import settle
 from crawler.dedup import shingle_sample
 from crawler.seedfile import content_hash, read_seed
 from crawler.store import Document, Store, StoreError
@@ -24,7 +25,7 @@ def make_doc(text: str = TEXT, url: str = "http://127.0.0.1/a") -> Document:
         url=url,
         canonical_url=url,
         sitename="Site",
-        published="2020-01-01",
+        dates=settle({"feed": "2020-01-01"}),
         language="en",
         score=0.5,
         reason="seed words: huawei 20%",

@@ -178,6 +178,7 @@ def reextract(storage: Path, seeds_dir: Path | None, since: str | None, run_id: 
     Example: seedcrawl reextract --since 2026-11-01 --dry-run
     """
     from ..analysis import PageAnalyser
+    from ..boilerplate import SiteBoilerplate
     from ..reextract import apply, reread
     from ..relevance import TopicModel
 
@@ -197,10 +198,21 @@ def reextract(storage: Path, seeds_dir: Path | None, since: str | None, run_id: 
         if done % step == 0 or done == len(rows):
             click.echo(f"read {done} of {len(rows)}", err=True)
 
+    boilerplate = SiteBoilerplate(store.boilerplate_lines())
     try:
-        results = reread(storage, rows, analyser, progress)
+        results = reread(storage, rows, analyser, progress, boilerplate)
     finally:
         analyser.close()
+    learned = boilerplate.take_new()
+    if learned:
+        if not dry_run:
+            store.add_boilerplate(learned, None)
+        lines = sum(map(len, learned.values()))
+        shown = "; ".join(
+            f"{site}: " + ", ".join(f"“{line}”" for line in sorted(site_lines)[:4])
+            for site, site_lines in learned.items()
+        )
+        click.echo(f"learned {lines} boilerplate line(s) on {len(learned)} site(s): {shown}")
     changes = apply(store, results, languages, dry_run)
     title = f"{len(rows)} archived page(s) read again: {len(changes)} change(s)"
     table = Table(title=title + (" (dry run: nothing changed)" if dry_run else ""), box=box.SIMPLE_HEAD, pad_edge=False)

@@ -10,6 +10,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from ..dates import described as described_date
 from ..report import site_name
 from ..sources import load_sources
 from ..store import Store
@@ -98,7 +99,7 @@ def show(storage: Path, ident: str, raw: bool) -> None:
         lines.append(("canonical", row["canonical_url"]))
     lines += [
         ("site", site_name(row)),
-        ("published", row["published"] or "unknown"),
+        ("published", described_date(row)),
         ("language", row["language"] or "unknown"),
         ("found", f"{found} {row['found_on'] or ''}".strip() + f", {row['first_seen']}"),
         ("source", row.get("source") or ""),  # the seed URL, feed, search or site it descends from

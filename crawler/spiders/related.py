@@ -494,7 +494,7 @@ class RelatedSpider(scrapy.Spider):
             return None
         url = self.unwrapped(entry.url)
         priority = self.entry_priority(FEED_PRIOR, entry.title, url)
-        return Link(url, "feed", feed_url, 0, priority, source=source, anchor=entry.title)
+        return Link(url, "feed", feed_url, 0, priority, source=source, date_hint=entry.day, anchor=entry.title)
 
     def entry_priority(self, prior: float, title: str, url: str) -> int:
         """An entry of a search, feed or sitemap, ranked as a link is: its
@@ -534,7 +534,11 @@ class RelatedSpider(scrapy.Spider):
         # Extraction and scoring run in a worker process; the reactor keeps fetching.
         try:
             analysis = await self.run.analyser(
-                response.body, response.encoding, response.url, first_pass=self.first_pass and not meta["seed"]
+                response.body,
+                response.encoding,
+                response.url,
+                first_pass=self.first_pass and not meta["seed"],
+                boilerplate=self.run.boilerplate.lines(response.url),
             )
         except AnalysisFailed as exc:
             # Not recorded: the page stays in the frontier for the next run.

@@ -19,6 +19,7 @@ rewritten from the text stored in the row.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,11 +28,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from .. import dedup
+from ..dates import WITNESSES, PublishedDate, day, settle
 from ..seedfile import SeedFile, content_hash, file_name, remove_stale_temp_files, write_seed
 from .base import ORPHANS_DIR, StoreBase, now, queue_files
 
 if TYPE_CHECKING:
     from ..archive import Stored
+    from ..extract import Article
     from ..items import PageItem
 
 
@@ -46,7 +49,6 @@ class Document:
     url: str
     canonical_url: str
     sitename: str | None
-    published: str | None
     language: str | None
     score: float | None
     reason: str | None
@@ -55,13 +57,14 @@ class Document:
     shingles: frozenset[int]
     borderline: bool = False
     source: str | None = None  # the seed URL or feed the crawl found it through
+    dates: PublishedDate = PublishedDate(None, None)  # the date's witnesses and flag
 
     @classmethod
     def from_seed(cls, seed: SeedFile, path: Path) -> Document:
         """A seed file's text: no URL, no score; its copies are never queued."""
         return cls(
             hash=seed.digest, text=seed.text, title=seed.title, url="", canonical_url="", sitename=None,
-            published=None, language=None, score=None, reason="seed document", found_via="seed",
+            language=None, score=None, reason="seed document", found_via="seed",
             found_on=str(path), shingles=frozenset(dedup.shingle_sample(seed.text)),
         )  # fmt: skip
 
@@ -70,26 +73,50 @@ class Document:
         """An extracted, scored page; its canonical URL is the page's own
         rel=canonical / og:url (relative or junk ones give way to its URL)."""
         article, verdict = item.article, item.verdict
+        dates = page_date(article, item.found_via, item.date_hint)
         try:
             canonical = dedup.canonical_url(urljoin(item.url, article.canonical_url or item.url))
         except dedup.UrlError:
             canonical = dedup.canonical_url(item.url)
         return cls(
             hash=article.digest, text=article.text, title=article.title, url=item.url, canonical_url=canonical,
-            sitename=article.sitename, published=article.published or item.date_hint, language=article.language,
+            sitename=article.sitename, language=article.language,
             score=verdict.score, reason=verdict.reason, found_via=item.found_via, found_on=item.found_on,
-            shingles=item.shingles, borderline=verdict.borderline, source=item.source,
+            shingles=item.shingles, borderline=verdict.borderline, source=item.source, dates=dates,
         )  # fmt: skip
+
+    @property
+    def published(self) -> str | None:
+        return self.dates.value
 
     def row(self, status: str, run_id: int | None) -> dict[str, Any]:
         """Its row in ``documents`` (without id and queue columns)."""
         return {
             "hash": self.hash, "status": status, "title": self.title, "url": self.url,
-            "canonical_url": self.canonical_url, "sitename": self.sitename, "published": self.published,
+            "canonical_url": self.canonical_url, "sitename": self.sitename,
             "language": self.language, "score": self.score, "reason": self.reason, "found_via": self.found_via,
             "found_on": self.found_on, "run_id": run_id, "first_seen": now(), "shingles": len(self.shingles),
             "text": self.text, "borderline": int(self.borderline), "source": self.source,
+            **date_columns(self.dates),
         }  # fmt: skip
+
+
+def date_columns(dates: PublishedDate) -> dict[str, Any]:
+    """A settled date as the ``documents`` columns that hold it."""
+    return {
+        "published": dates.value, "published_witness": dates.witness,
+        "date_witnesses": json.dumps(dates.witnesses) if dates.witnesses else None, "date_flag": dates.flag,
+    }  # fmt: skip
+
+
+def page_date(article: Article, found_via: str, date_hint: str | None) -> PublishedDate:
+    """The page's own date witnesses and the one the crawl brought (a feed
+    entry's, a sitemap's or a search result's date), settled."""
+    witnesses = dict(article.dates)
+    hint = day(date_hint)
+    if hint and found_via in WITNESSES:
+        witnesses[found_via] = hint
+    return settle(witnesses)
 
 
 class DocumentStore(StoreBase):
@@ -183,8 +210,9 @@ class DocumentStore(StoreBase):
         return path
 
     def archived_documents(self, since: str | None = None, run_id: int | None = None) -> list[dict[str, Any]]:
-        """Documents whose response is in the archive, oldest first (what reextract reads)."""
-        where: list[str] = ["warc_file is not null"]
+        """Documents whose response is in the archive, oldest first (what reextract
+        reads); a ``replaced`` text's response is read through its successor."""
+        where: list[str] = ["warc_file is not null", "status != 'replaced'"]
         args: list[Any] = []
         if since:
             where.append("fetched_at >= ?")
@@ -227,6 +255,25 @@ class DocumentStore(StoreBase):
             write_seed(path, doc.text)
             self.wrote(path)
         return path
+
+    def boilerplate_lines(self) -> dict[str, set[str]]:
+        """Every site's learned boilerplate lines (crawler/boilerplate.py)."""
+        lines: dict[str, set[str]] = {}
+        for site, line in self.db.execute("select site, line from boilerplate"):
+            lines.setdefault(site, set()).add(line)
+        return lines
+
+    def add_boilerplate(self, learned: dict[str, set[str]], run_id: int | None) -> None:
+        """Lines just learned; in the caller's transaction when there is one."""
+        rows = [{"site": site, "line": line, "learned_at": now(), "run_id": run_id}
+                for site, lines in learned.items() for line in lines]  # fmt: skip
+        with self.write():
+            self.table("boilerplate").insert_all(rows, ignore=True)
+
+    def redate(self, digest: str, dates: PublishedDate) -> None:
+        """A document's published date as its witnesses now settle it."""
+        with self.write():
+            self.table("documents").update(digest, date_columns(dates))
 
     def _next_queue_seq(self) -> int:
         row = self.db.execute("select coalesce(max(queue_seq), -1) + 1 from documents").fetchone()

@@ -311,3 +311,17 @@ def m013_fetch(db: sqlite_utils.Database) -> None:
     for column, kind in (("fetched_at", str), ("http_status", int), ("warc_file", str), ("warc_offset", int),
                          ("warc_length", int), ("payload_digest", str)):  # fmt: skip
         db.table("documents").add_column(column, kind)
+
+
+@migrations()
+def m014_date_witnesses(db: sqlite_utils.Database) -> None:
+    """Which witness gave a document's published date, what all of them said
+    (JSON), and why the date is doubtful, if it is (crawler/dates.py)."""
+    for column in ("published_witness", "date_witnesses", "date_flag"):
+        db.table("documents").add_column(column, str)
+
+
+@migrations()
+def m015_boilerplate(db: sqlite_utils.Database) -> None:
+    """Each site's boilerplate lines as learned from its pages (crawler/boilerplate.py)."""
+    db.table("boilerplate").create({"site": str, "line": str, "learned_at": str, "run_id": int}, pk=("site", "line"))

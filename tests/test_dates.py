@@ -1,0 +1,97 @@
+"""A page's publication date from several witnesses, flagged when doubtful (issue 17, item 3)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from click.testing import CliRunner
+from trafilatura.utils import load_html
+
+from crawler.cli import cli
+from crawler.dates import page_witnesses, reread, settle
+from crawler.extract import extract_article
+
+BODY = "".join(f"<p>Paragraph {i} of a story long enough to count as an article, it is.</p>" for i in range(8))
+
+
+def page(head: str) -> str:
+    article = f"<article><h1>A story</h1>{BODY}</article>"
+    return f"<html><head><title>A story</title>{head}</head><body>{article}</body></html>"
+
+
+LD_GRAPH = """<script type="application/ld+json">
+{"@context": "https://schema.org", "@graph": [
+  {"@type": "Organization", "name": "The Paper", "foundingDate": "1851-09-18"},
+  {"@type": ["NewsArticle"], "headline": "A story", "datePublished": "2019-11-17T23:00:00-05:00"}]}
+</script>"""
+
+
+def test_each_witness_is_read_and_named() -> None:
+    html = page(LD_GRAPH + '<meta property="article:published_time" content="2019-11-18T10:00:00Z">')
+    said = page_witnesses(load_html(html), "https://paper.example/2019/11/18/a-story")
+    # the organisation's founding date is not the article's
+    assert said == {"json-ld": "2019-11-17", "htmldate": "2019-11-18", "url": "2019-11-18"}
+    dates = settle(said, fetched=date(2019, 11, 20))
+    assert (dates.value, dates.witness, dates.flag) == ("2019-11-18", "htmldate", None)  # two witnesses name it
+    assert extract_article(html, "https://paper.example/2019/11/18/a-story").dates == said
+
+
+def test_the_canonical_link_is_not_a_second_url_witness() -> None:
+    """htmldate reads the date in rel=canonical when it has no URL; that would
+    make the URL agree with itself under another witness's name."""
+    html = page('<link rel="canonical" href="https://paper.example/2019/11/18/a-story">')
+    assert page_witnesses(load_html(html), "https://paper.example/a-story") == {}
+
+
+def test_witnesses_that_disagree_by_more_than_two_days_are_flagged() -> None:
+    dates = settle({"htmldate": "2017-03-28", "url": "2019-11-19", "search": "2019-11-20"}, fetched=date(2019, 11, 21))
+    assert dates.value == "2017-03-28" and dates.witness == "htmldate"  # the page's word, first in the order
+    assert dates.flag == "witnesses disagree by 967 days"
+    close = settle({"json-ld": "2019-11-20", "url": "2019-11-19", "feed": "2019-11-18"}, fetched=date(2019, 11, 21))
+    assert close.flag is None
+
+
+def test_placeholders_and_future_dates_are_flagged_and_never_believed() -> None:
+    dates = settle({"json-ld": "0001-01-01", "htmldate": "2019-11-20"}, fetched=date(2019, 11, 21))
+    assert (dates.value, dates.witness) == ("2019-11-20", "htmldate")
+    assert dates.flag == "json-ld says 0001-01-01, before 1995 when no such site existed"
+    ahead = settle({"json-ld": "2031-01-01", "feed": "2024-05-02"}, fetched=date(2024, 5, 3))
+    assert ahead.value == "2024-05-02" and ahead.flag == "json-ld says 2031-01-01, in the future"
+    nothing = settle({"json-ld": "1970-01-01"}, fetched=date(2024, 5, 3))
+    assert nothing.value is None and "before 1995" in (nothing.flag or "")
+
+
+def test_a_page_that_states_no_date_takes_the_feed_or_search_date() -> None:
+    dates = settle({"feed": "2024-05-01", "search": "2024-05-02"}, fetched=date(2024, 5, 3))
+    assert (dates.value, dates.witness) == ("2024-05-01", "feed")
+
+
+def test_reading_a_page_again_keeps_the_crawls_witnesses() -> None:
+    stored = json.dumps({"htmldate": "2020-01-01", "feed": "2024-05-01"})
+    again = reread(stored, {"json-ld": "2024-05-01"})
+    assert again.witnesses == {"json-ld": "2024-05-01", "feed": "2024-05-01"}  # the old page reading is gone
+    assert again.value == "2024-05-01" and again.flag is None
+
+
+def test_the_crawl_stores_every_witness_and_show_prints_them(crawled) -> None:
+    """Pages found through the sample web's feeds: most state their date in
+    their meta tags and URL; the feed dates every entry 2024-01-01."""
+    db, storage = crawled["db"], str(crawled["storage"])
+    rows = list(db.query("select * from documents where found_via = 'feed' and status = 'pending'"))
+    assert len(rows) >= 2
+    for row in rows:
+        witnesses = json.loads(row["date_witnesses"])
+        assert witnesses["feed"] == "2024-01-01"
+        assert row["published"] == witnesses[row["published_witness"]]
+    dated = [row for row in rows if "htmldate" in row["date_witnesses"]]
+    undated = [row for row in rows if "htmldate" not in row["date_witnesses"]]
+    assert dated and undated
+    for row in dated:  # the page's own date, and the feed's doubt about it
+        assert row["published_witness"] == "htmldate" and row["published"] < "2024-01-01"
+        assert row["date_flag"].startswith("witnesses disagree by")
+    assert all(row["published"] == "2024-01-01" and row["date_flag"] is None for row in undated)
+    shown = CliRunner().invoke(cli, ["show", str(dated[0]["queue_seq"]), "--storage", storage]).output
+    day = dated[0]["published"]
+    expected = f"published {day} (htmldate; url {day}, feed 2024-01-01) DOUBTFUL: witnesses disagree by"
+    assert expected in " ".join(shown.split())  # rich wraps it under its label
