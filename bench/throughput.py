@@ -1,7 +1,7 @@
 """Crawl throughput against the tools a user would pick instead, on one local site.
 
 Usage: .venv/bin/python bench/throughput.py [--pages 2000] [--runs 3] [--scale 20000] [--baseline REV]
-       [--only-seedcrawl]
+       [--only-seedcrawl] [--year DIR] [--hosts 40]
 
 Builds a local web of N article pages from the real HTML of the extraction
 benchmark (each page gets a unique paragraph, links to a front page and an
@@ -20,6 +20,18 @@ and peak RSS (the sum over the process tree, sampled every 0.1 s); the
 median of --runs repetitions; the ratios a/b and a/c. --scale also runs (a)
 once on a site of that many pages and compares its CPU per page with the
 small site's.
+
+--year DIR (a storage folder bench/year.py built) adds (y): the same crawl
+as (a), on a copy of that year-old storage and its seeds folder (5,000 more
+seeds, 5,000 rejected texts, a frontier of 50,000 links: they are on
+127.0.0.9, which no run allows, so the address guard refuses them without
+a packet), against (a) on an empty storage.
+
+--hosts N runs a second comparison on a local web of N hosts (127.0.0.10
+onwards), each answering every request after 100-300 ms, under seedcrawl's
+default politeness (AutoThrottle from 1 s, 16 requests at once, 2 per
+host): (a) the full crawl against (b) the bare spider with the same
+settings, pages/s.
 """
 
 from __future__ import annotations
@@ -28,8 +40,10 @@ import argparse
 import gzip
 import json
 import os
+import random
 import re
 import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -56,9 +70,10 @@ class BareSpider(scrapy.Spider):
     name = "bare"
     def __init__(self, start=None, **kw):
         super().__init__(**kw)
-        self.start_url = start
+        self.start_urls_given = start.split(",")
     async def start(self):
-        yield scrapy.Request(self.start_url, callback=self.front)
+        for url in self.start_urls_given:
+            yield scrapy.Request(url, callback=self.front)
     def front(self, response):
         for href in response.css("a::attr(href)").getall():
             yield response.follow(href, callback=self.page)
@@ -95,17 +110,40 @@ def build_site(shared: Path, count: int) -> dict[str, bytes]:
     return pages
 
 
-def serve(pages: dict[str, bytes]) -> LoopbackServer:
-    """A static server of ``pages`` on 127.0.0.1 (HTTP/1.1, keep-alive)."""
+def serve(
+    pages: dict[str, bytes], address: str = "127.0.0.1", latency: tuple[float, float] | None = None
+) -> LoopbackServer:
+    """A static server of ``pages`` (HTTP/1.1, keep-alive), answering after
+    ``latency`` (a range of seconds) when given."""
+    rng = random.Random(address)
 
     def respond(handler: BaseHTTPRequestHandler) -> None:
+        if latency:
+            time.sleep(rng.uniform(*latency))
         body = pages.get(handler.path)
         kind = "application/rss+xml" if handler.path.endswith(".xml") else "text/html; charset=utf-8"
         headers = {"Content-Type": "text/plain" if handler.path.endswith(".txt") else kind,
                    "Content-Length": str(len(body or b""))}  # fmt: skip
         send(handler, 200 if body is not None else 404, body or b"", headers)
 
-    return LoopbackServer(respond, http11=True).start()
+    return LoopbackServer(respond, address=address, http11=True).start()
+
+
+def host_sites(shared: Path, count: int, hosts: int) -> list[dict[str, bytes]]:
+    """The site's pages dealt among ``hosts`` sites, each with its own front page and robots.txt."""
+    pages = build_site(shared, count)
+    sites = []
+    for h in range(hosts):
+        mine = {
+            path: body
+            for i, (path, body) in enumerate(sorted(pages.items()))
+            if path.startswith("/a/") and i % hosts == h
+        }
+        links = "".join(f'<li><a href="{p}">Story {p}</a></li>' for p in mine)
+        mine["/"] = f"<html><body><h1>Front page {h}</h1><ul>{links}</ul></body></html>".encode()
+        mine["/robots.txt"] = b"User-agent: *\nAllow: /\n"
+        sites.append(mine)
+    return sites
 
 
 def tree_rss(pid: int) -> int:
@@ -160,8 +198,13 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Measured:
     return Measured(wall, cpu, own, peak)
 
 
-def seedcrawl_run(base: str, count: int, work: Path) -> list[str]:
+def seedcrawl_run(base: str, count: int, work: Path, year: Path | None = None) -> list[str]:
+    """(a) on an empty storage in ``work``; with ``year``, (y): on a copy of
+    that storage, with its seeds folder."""
     seeds = work / "seeds"
+    if year is not None:
+        seeds = year / "seeds"
+        shutil.copytree(year / "storage", work / "storage")
     seeds.mkdir(parents=True, exist_ok=True)
     for path in (ROOT / "tests" / "data" / "seeds").glob("*.txt"):
         (seeds / path.name).write_bytes(path.read_bytes())
@@ -172,6 +215,55 @@ def seedcrawl_run(base: str, count: int, work: Path) -> list[str]:
     )
     return [sys.executable, "-m", "scrapy", "crawl", "related", "-a", f"sources={seeds / 'sources.toml'}",
             "-a", f"storage={work / 'storage'}", *LOCAL_FAST]  # fmt: skip
+
+
+# seedcrawl's default politeness (crawler/settings.py, sources.toml defaults), for the bare spider too.
+POLITE = [
+    "-s", "AUTOTHROTTLE_ENABLED=True", "-s", "AUTOTHROTTLE_START_DELAY=1.0", "-s", "AUTOTHROTTLE_MAX_DELAY=30.0",
+    "-s", "AUTOTHROTTLE_TARGET_CONCURRENCY=1.0", "-s", "CONCURRENT_REQUESTS=16",
+    "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
+    "-s", "DOWNLOAD_TIMEOUT=30", "-s", "ROBOTSTXT_OBEY=True", "-s", "LOG_LEVEL=WARNING",
+]  # fmt: skip
+
+
+def hosts_commands(bases: list[str], count: int, work: Path) -> dict[str, list[str]]:
+    """(a) and (b) on the many-host web, under the default politeness."""
+    seeds = work / "seeds"
+    seeds.mkdir(parents=True, exist_ok=True)
+    for path in (ROOT / "tests" / "data" / "seeds").glob("*.txt"):
+        (seeds / path.name).write_bytes(path.read_bytes())
+    urls = ", ".join(f'"{b}/"' for b in bases)
+    hosts = ", ".join(f'"{b.split("//")[1].split(":")[0]}"' for b in bases)
+    (seeds / "sources.toml").write_text(
+        f"[seeds]\nurls = [{urls}]\n[network]\nallow_hosts = [{hosts}]\n"
+        f"[limits]\nmax_pages = {count + len(bases) + 10}\nmax_pages_per_site = {count}\nmax_depth = 1\n"
+    )
+    spider = work / "bare.py"
+    spider.write_text(BARE_SPIDER)
+    return {
+        "a": [sys.executable, "-m", "scrapy", "crawl", "related", "-a", f"sources={seeds / 'sources.toml'}",
+              "-a", f"storage={work / 'storage'}", "-s", "LOG_LEVEL=WARNING"],
+        "b": [sys.executable, "-m", "scrapy", "runspider", str(spider),
+              "-a", "start=" + ",".join(b + "/" for b in bases), *POLITE,
+              "-s", "SEEDCRAWL_ALLOW_HOSTS=" + ",".join(b.split("//")[1].split(":")[0] for b in bases)],
+    }  # fmt: skip
+
+
+def run_hosts(shared: Path, count: int, runs: int, hosts: int) -> dict[str, float]:
+    """Median pages/s of (a) and (b) on ``hosts`` slow local hosts."""
+    servers = [serve(site, f"127.0.0.{10 + h}", (0.1, 0.3)) for h, site in enumerate(host_sites(shared, count, hosts))]
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    walls: dict[str, list[float]] = {"a": [], "b": []}
+    try:
+        for _ in range(runs):
+            for key in ("a", "b"):
+                with tempfile.TemporaryDirectory() as tmp:
+                    command = hosts_commands([s.base for s in servers], count, Path(tmp))[key]
+                    walls[key].append(measure(command, ROOT, env).wall)
+    finally:
+        for server in servers:
+            server.stop()
+    return {key: statistics.median(count / w for w in values) for key, values in walls.items()}
 
 
 def bare_run(base: str, work: Path) -> list[str]:
@@ -207,9 +299,11 @@ def steady_own_cpu(storage: Path) -> float | None:
         return None
 
 
-def command_for(key: str, base: str, count: int, work: Path) -> list[str]:
+def command_for(key: str, base: str, count: int, work: Path, year: Path | None = None) -> list[str]:
     if key in ("a", "a0"):
         return seedcrawl_run(base, count, work)
+    if key == "y":
+        return seedcrawl_run(base, count, work, year)
     if key == "b":
         return bare_run(base, work)
     return trafilatura_run(base, count, work)
@@ -223,7 +317,12 @@ def baseline_tree(revision: str, into: Path) -> Path:
 
 
 def run_all(
-    shared: Path, count: int, runs: int, keys: str | list[str] = "abc", baseline: Path | None = None
+    shared: Path,
+    count: int,
+    runs: int,
+    keys: str | list[str] = "abc",
+    baseline: Path | None = None,
+    year: Path | None = None,
 ) -> dict[str, dict[str, float]]:
     server = serve(build_site(shared, count))
     base = server.base
@@ -238,8 +337,8 @@ def run_all(
                     old_env = {**env, "PYTHONPATH": str(baseline)}
                     results[key].append(measure(command_for(key, base, count, work), baseline, old_env))
                 else:
-                    results[key].append(measure(command_for(key, base, count, work), ROOT, env))
-                if key.startswith("a"):
+                    results[key].append(measure(command_for(key, base, count, work, year), ROOT, env))
+                if key.startswith("a") or key == "y":
                     steady[key].append(steady_own_cpu(work / "storage"))
     server.stop()
     summary = {}
@@ -265,14 +364,20 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=0, help="also crawl a site this large once (e.g. 20000)")
     parser.add_argument("--baseline", metavar="REV", help="also crawl with seedcrawl at this git revision")
     parser.add_argument("--only-seedcrawl", action="store_true", help="skip (b) and (c)")
+    parser.add_argument("--year", type=Path, help="also crawl on a copy of this year-old storage (bench/year.py)")
+    parser.add_argument("--hosts", type=int, default=0, help="also compare (a) and (b) on this many slow local hosts")
     args = parser.parse_args()
     names = {"a0": f"(a0) seedcrawl at {args.baseline}", "a": "(a) seedcrawl full crawl", "b": "(b) bare Scrapy spider",
-             "c": "(c) trafilatura CLI"}  # fmt: skip
+             "c": "(c) trafilatura CLI", "y": "(y) seedcrawl, year-old storage"}  # fmt: skip
     keys = ["a"] if args.only_seedcrawl else ["a", "b", "c"]
+    if args.year:
+        keys.append("y")
     with tempfile.TemporaryDirectory() as tmp:
         baseline = baseline_tree(args.baseline, Path(tmp) / "baseline") if args.baseline else None
         try:
-            summary = run_all(args.shared, args.pages, args.runs, (["a0"] if baseline else []) + keys, baseline)
+            summary = run_all(
+                args.shared, args.pages, args.runs, (["a0"] if baseline else []) + keys, baseline, args.year
+            )
         finally:
             if baseline is not None:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(baseline)], check=False)
@@ -299,6 +404,19 @@ def main() -> int:
     if "b" in summary:
         a, b, c = (summary[k]["pages_per_s"] for k in "abc")
         print(f"a/b = {a / b:.2f} (target >= 0.5)   a/c = {a / c:.2f} (target >= 2)   peak RSS (a) target < 500 MB")
+    if "y" in summary:
+        y, a = summary["y"], summary["a"]
+        print(
+            f"year-old storage against empty: CPU/page {y['cpu_per_page'] / a['cpu_per_page']:.2f}x (target <= 1.3x), "
+            "crawl process from the run's start "
+            f"{y.get('steady_own_cpu_per_page', 0) / a.get('steady_own_cpu_per_page', 1):.2f}x, "
+            f"peak RSS {y['peak_rss_mb'] / a['peak_rss_mb']:.2f}x (target <= 1.1x)"
+        )
+    if args.hosts:
+        rates = run_hosts(args.shared, args.pages, args.runs, args.hosts)
+        print(f"{args.hosts} hosts answering in 100-300 ms, default politeness, median of {args.runs} runs: "
+              f"(a) {rates['a']:.1f} pages/s, (b) {rates['b']:.1f} pages/s: a/b = {rates['a'] / rates['b']:.2f} "
+              "(target >= 0.9)")  # fmt: skip
     if args.scale:
         big = run_all(args.shared, args.scale, 1, keys="a")["a"]
         ratio = big["cpu_per_page"] / summary["a"]["cpu_per_page"]

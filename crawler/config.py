@@ -18,12 +18,13 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from scrapy.settings import BaseSettings
+from typing import TYPE_CHECKING, Any
 
 from .seedfile import read_seeds
 from .sources import MAX_PAGES, SCHEMA, Sources, SourcesError, load_sources, whole_number
+
+if TYPE_CHECKING:  # the review commands import this module; Scrapy costs them 0.2 s
+    from scrapy.settings import BaseSettings
 
 # The -a arguments of `scrapy crawl related`, the only place they are named.
 ARGUMENTS = ("sources", "storage", "max_pages", "max_depth", "run_id")

@@ -25,11 +25,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from htmldate import find_date
-from htmldate.extractors import extract_url_date
-from htmldate.settings import MIN_DATE
-from htmldate.utils import Extractor
-
 # The order in which witnesses are believed: the page's own statements, then
 # the URL its publisher chose, then what others said about it.
 WITNESSES = ("json-ld", "htmldate", "url", "feed", "sitemap", "search")
@@ -38,7 +33,10 @@ WITNESSES = ("json-ld", "htmldate", "url", "feed", "sitemap", "search")
 PAGE_WITNESSES = ("json-ld", "htmldate", "url")
 
 MAX_DISAGREEMENT = timedelta(days=2)
-EARLIEST = MIN_DATE.date()
+# htmldate's MIN_DATE: no news site published on the web before it. (htmldate
+# itself is imported where it reads a page: the review commands that show
+# dates need not load it.)
+EARLIEST = date(1995, 1, 1)
 
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # schema.org types that describe the page's own story (not its publisher or an image).
@@ -95,6 +93,8 @@ def page_witnesses(tree: Any, url: str) -> dict[str, str]:
 
     ``tree`` is an lxml tree of the page (htmldate copies it before pruning).
     """
+    from htmldate import find_date
+
     found = {"json-ld": json_ld_date(tree)}
     try:
         # url="": htmldate would otherwise read the date in the canonical link,
@@ -110,7 +110,11 @@ def page_witnesses(tree: Any, url: str) -> dict[str, str]:
 
 def url_date(url: str) -> str | None:
     """A full date in the URL's path (``/2019/11/18/``, ``-2019-11-18``), by htmldate's reader."""
-    options = Extractor(False, datetime.combine(_tomorrow(), datetime.min.time()), MIN_DATE, True, "%Y-%m-%d")
+    from htmldate.extractors import extract_url_date
+    from htmldate.utils import Extractor
+
+    earliest = datetime.combine(EARLIEST, datetime.min.time())
+    options = Extractor(False, datetime.combine(_tomorrow(), datetime.min.time()), earliest, True, "%Y-%m-%d")
     try:
         return day(extract_url_date(url, options))
     except Exception:  # a URL htmldate cannot read; no witness

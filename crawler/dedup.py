@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from hashlib import blake2b
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-import courlan
 from w3lib.url import canonicalize_url as w3lib_canonicalize
 
 from .seedfile import content_hash
@@ -43,6 +42,11 @@ SAMPLE_MOD = 8
 MIN_CONTAINMENT = 0.4
 # Texts with fewer samples than this are too short to judge by containment.
 MIN_SAMPLES = 4
+# A shingle held by this many stored documents is boilerplate (a site's menu,
+# a wire service's footer), not evidence that two texts are one story: it
+# gets no more postings, and lookups leave it out. Without the cap a site's
+# chrome makes postings lists grow with the corpus (bench/dedup.py --boilerplate).
+MAX_POSTINGS = 64
 _WORD = re.compile(r"\w+")
 
 
@@ -88,6 +92,8 @@ def canonical_url(url: str) -> str:
         raise UrlError(f"not an http(s) URL: {url[:200]!r}")
     host = parts.netloc.rstrip(".") if not parts.port else parts.netloc.replace(".:", ":")
     cleaned = urlunsplit((parts.scheme, host, parts.path, parts.query, ""))
+    import courlan  # here: its import (urllib3, tld) costs the review commands 0.1-0.2 s
+
     return w3lib_canonicalize(courlan.normalize_url(cleaned))
 
 

@@ -133,7 +133,31 @@ class CrawlRunner:
             "Crawl %d %s (exit %d): %s pages, %s new, %s duplicates, %s errors",
             run_id, status, code, *(row[k] or 0 for k in ("pages", "new", "duplicates", "errors")),
         )  # fmt: skip
+        if self.config.sources.gc_nightly and not self.stopping.is_set():
+            self.collect_garbage()
         return code
+
+    def collect_garbage(self) -> None:
+        """housekeeping.nightly: `seedcrawl gc` after the crawl, holding the crawl lock."""
+        from .lock import CrawlLock, CrawlLocked
+        from .store.housekeeping import cutoff
+
+        days = self.config.sources.frontier_days
+        try:
+            lock = CrawlLock.for_storage(self.config.storage).acquire("seedcrawl schedule: gc")
+        except CrawlLocked as exc:
+            logger.warning("gc skipped: %s", exc)
+            return
+        store = Store(self.config.storage)
+        try:
+            done = store.collect(cutoff(days))
+        finally:
+            store.close()
+            lock.release()
+        logger.info(
+            "gc: removed %d frontier link(s) older than %d days; %.1f MB freed",
+            done.frontier_removed, days, done.freed / 1e6,
+        )  # fmt: skip
 
     def stop(self, timeout: float) -> None:
         """Ask a running crawl to close (SIGTERM: Scrapy's graceful shutdown), then kill it.

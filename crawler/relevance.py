@@ -163,36 +163,57 @@ def _decayed(weights: Iterable[float], decay: float) -> float:
 
 def capitalised_share(texts: Iterable[str], language: str = "en") -> dict[str, float]:
     """Per stem: the share of its uses inside a sentence (not first) written
-    with a capital letter. Names are written so; other words only at the start."""
+    with a capital letter. Names are written so; other words only at the start.
+
+    Counted per word form, then per stem: a refit reads every accepted and
+    rejected text at each crawl's start (10,000 of them after a year)."""
     capitalised: Counter[str] = Counter()
     total: Counter[str] = Counter()
     for text in texts:
         for match in _WORD.finditer(text):
-            before = text[max(0, match.start() - 3) : match.start()]
-            if match.start() == 0 or re.search(r"[.!?:\n\"“‘(]\s*$", before):
-                continue  # first word of a sentence or line: capitalised anyway
+            start = match.start()
+            if start == 0:
+                continue
+            # The first word of a sentence or line is capitalised anyway: after
+            # one of SENTENCE_MARKS and nothing but blanks (three characters back).
+            before = text[max(0, start - 3) : start]
+            stripped = before.rstrip()
+            if "\n" in before[len(stripped) :] or (stripped and stripped[-1] in SENTENCE_MARKS):
+                continue
             word = match.group()
-            key = stem(word.lower(), language)
-            total[key] += 1
+            total[word] += 1
             if word[0].isupper():
-                capitalised[key] += 1
-    return {word: capitalised[word] / count for word, count in total.items()}
+                capitalised[word] += 1
+    by_stem_total: Counter[str] = Counter()
+    by_stem_capitalised: Counter[str] = Counter()
+    for word, count in total.items():
+        key = stem(word.lower(), language)
+        by_stem_total[key] += count
+        by_stem_capitalised[key] += capitalised[word]
+    return {key: by_stem_capitalised[key] / count for key, count in by_stem_total.items()}
 
 
-def specific_words(texts: Sequence[str], language: str) -> tuple[dict[str, float], dict[str, str]]:
+# What ends a sentence or opens a quote, before a word written with a capital anyway.
+SENTENCE_MARKS = frozenset('.!?:\n"“‘(')
+
+
+def specific_words(texts: Sequence[str], language: str) -> tuple[dict[str, float], dict[str, str], set[str]]:
     """Stems the texts use more than language at large, weighted by how much
-    more (log-likelihood ratio) and by the share of texts that use them; and
-    each stem's commonest word, to show in reasons."""
-    counts: Counter[str] = Counter()
+    more (log-likelihood ratio) and by the share of texts that use them; each
+    stem's commonest word, to show in reasons; and every stem the texts use.
+    Words are counted per form, then stemmed once each."""
+    words_counted: Counter[str] = Counter()
     used_by: Counter[str] = Counter()
-    forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for text in texts:
         words = tokenize(text)
-        stems = [stem(word, language) for word in words]
-        counts.update(stems)
-        used_by.update(set(stems))
-        for word, key in zip(words, stems, strict=True):
-            forms[key][word] += 1
+        words_counted.update(words)
+        used_by.update({stem(word, language) for word in set(words)})
+    counts: Counter[str] = Counter()
+    forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for word, count in words_counted.items():
+        key = stem(word, language)
+        counts[key] += count
+        forms[key][word] += count
     total = sum(counts.values())
     weights = {}
     for key, count in counts.items():
@@ -203,7 +224,8 @@ def specific_words(texts: Sequence[str], language: str) -> tuple[dict[str, float
         ratio = math.log((count + SMOOTHING * background) / ((total + SMOOTHING) * background))
         if ratio > 0:
             weights[key] = ratio * (used_by[key] / len(texts)) ** 2
-    return weights, {key: words.most_common(1)[0][0] for key, words in forms.items() if key in weights}
+    shown = {key: words.most_common(1)[0][0] for key, words in forms.items() if key in weights}
+    return weights, shown, set(counts)
 
 
 @dataclass(frozen=True)
@@ -278,7 +300,7 @@ class TopicModel:
         if not texts:
             raise ValueError("the relevance model needs at least one non-empty seed text")
         capitals = capitalised_share(texts, language)
-        weights, shown = specific_words(texts, language)
+        weights, shown, used = specific_words(texts, language)
         names = {w: x for w, x in weights.items() if capitals.get(w, 0.0) >= NAME_CAPITALISED_SHARE}
         concepts = {w: x for w, x in weights.items() if w not in names}
         if not names and not concepts:
@@ -289,9 +311,8 @@ class TopicModel:
             # Only words the positives never use count against a page (a rejected
             # story about the topic's own subject must not teach the model
             # against its words), and one rejection teaches less than several.
-            used = set().union(*(terms(text, language) for text in texts))
             confidence = len(rejected_texts) / (len(rejected_texts) + REJECTION_PRIOR)
-            rejected_weights, rejected_shown = specific_words(rejected_texts, language)
+            rejected_weights, rejected_shown, _ = specific_words(rejected_texts, language)
             rejected = {w: x * confidence for w, x in rejected_weights.items() if w not in used}
             shown = {**rejected_shown, **shown}
         model = cls(names, concepts, threshold, language, rejected, band=band, shown=shown)

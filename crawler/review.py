@@ -38,6 +38,7 @@ from .seedfile import (
     write_seed,
 )
 from .store import Store, now
+from .store.base import queue_files
 from .store.documents import current_text
 
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
@@ -238,8 +239,9 @@ class Review:
         """Seed files the database does not know whose name carries a pending
         candidate's hash: what an interrupted accept or undo leaves. Other
         files (seeds added by hand, even unreadable ones) are not read here."""
-        known = self.store.known_seed_files()
-        for path in seed_files(self.seeds_dir):
+        files = seed_files(self.seeds_dir)
+        known = self.store.known_seed_files(path.name for path in files)
+        for path in files:
             if path.name in known:
                 continue
             prefix = SEED_NAME.match(path.name)["hash"]  # type: ignore[index]
@@ -249,7 +251,8 @@ class Review:
     def _leftover_queue_files(self) -> Iterator[Path]:
         """Queue files of decided candidates that still hold the stored text
         (a file edited by hand is somebody's work, and stays)."""
-        for row in self.store.decided_queue_files():
+        present = [path.name for path in queue_files(self.store.queue_dir)]
+        for row in self.store.decided_queue_files(present):
             path = self.store.queue_dir / row["queue_file"]
             if path.exists() and content_hash(path.read_bytes().decode("utf-8", "replace")) in (
                 row["hash"],

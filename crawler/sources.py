@@ -228,6 +228,16 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "gets the announcement as a JSON POST after a crawl that queued new candidates",
         ),
     },
+    "housekeeping": {
+        "frontier_days": Key(
+            _is_positive_int,
+            "a positive integer (days)",
+            90,
+            "`seedcrawl gc` removes frontier links (links over a run's budget, not yet fetched) older than this",
+            most=3650,
+        ),
+        "nightly": Key(_is_bool, "true or false", False, "run `seedcrawl gc` after each nightly crawl"),
+    },
     "schedule": {
         "time": Key(_is_clock_time, 'a time of day "HH:MM"', "02:30", "when the nightly crawl starts"),
         "timezone": Key(
@@ -274,6 +284,8 @@ class Sources:
     archive_offtopic: bool
     notify_command: str
     notify_webhook: str
+    frontier_days: int
+    gc_nightly: bool
     time: str
     timezone: str
     shutdown_timeout: int
@@ -297,6 +309,7 @@ _FIELD_OF = {
     ("archive", "offtopic"): "archive_offtopic",
     ("notify", "command"): "notify_command",
     ("notify", "webhook"): "notify_webhook",
+    ("housekeeping", "nightly"): "gc_nightly",
 }
 
 

@@ -4,6 +4,7 @@ on-topic page is asked for again at its higher priority (issue 14)."""
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,73 @@ def test_a_page_asked_for_twice_is_fetched_once() -> None:
     with pytest.raises(Superseded):
         budget.process_request(first)
     assert budget.fetched == 1 and stats.get_value("seedcrawl/skipped/superseded") == 1
+
+
+@ensureDeferred
+async def test_weak_links_of_many_sites_go_out_round_the_sites_not_one_site_after_another(tmp_path: Path) -> None:
+    """Three sites' front pages (seeds) link six stories each under headlines
+    with no topic words: all wait in the reserve. Released in the order they
+    were found, the first ones were all one site's, and with two places per
+    site the others waited (0.17x the bare spider's pages/s on 10 slow hosts)."""
+    import time
+
+    from crawler.sampleweb import LoopbackServer, send
+
+    offtopic = [a for a in load_articles().values() if a["label"] == "offtopic"][:6]
+    log: list[tuple[float, str, str]] = []
+
+    def responder(address: str):
+        def respond(handler) -> None:
+            log.append((time.monotonic(), address, handler.path))
+            if handler.path == "/":
+                body = page("Front", "Today's headlines.", [(f"/s/{i}", f"Roundup {i}") for i in range(6)])
+            elif handler.path.startswith("/s/"):
+                story = offtopic[int(handler.path[3:])]
+                body = page(story["title"], story["text"])
+            else:
+                body = b"User-agent: *\nAllow: /\n" if handler.path == "/robots.txt" else b""
+            send(handler, 200 if body else 404, body, {"Content-Type": "text/html; charset=utf-8",
+                                                       "Content-Length": str(len(body))})  # fmt: skip
+
+        return respond
+
+    addresses = ["127.0.0.21", "127.0.0.22", "127.0.0.23"]
+    servers = [LoopbackServer(responder(a), address=a).start() for a in addresses]
+    try:
+        sources = sources_for(tmp_path, [f"{s.base}/" for s in servers])
+        text = sources.read_text().replace(
+            'allow_hosts = ["127.0.0.1"]', f"allow_hosts = {addresses!r}".replace("'", '"')
+        )
+        sources.write_text(text)
+        assert await crawl(sources, tmp_path / "storage", None, "-s", "AUTOTHROTTLE_ENABLED=False") == 0
+    finally:
+        for server in servers:
+            server.stop()
+    stories = [address for _, address, path in sorted(log) if path.startswith("/s/")]
+    assert len(stories) == 18
+    assert len(set(stories[:6])) == 3, stories  # each site's first links before any site's last
+
+
+@ensureDeferred
+async def test_a_years_frontier_does_not_crowd_out_this_runs_own_links(tmp_path: Path) -> None:
+    """Issue 19: a crawl took up to 10x its budget of old frontier links before
+    its seeds' links; on a year-old storage it crawled one page of its site."""
+    from crawler.spiders.related import RESUME_FACTOR
+    from crawler.store import FrontierLink, Store
+
+    pages, related = portal_site()
+    storage = tmp_path / "storage"
+    store = Store(storage)
+    # links an earlier run could not fetch, on an address no crawl here allows (refused, no packet)
+    store.add_to_frontier(FrontierLink(f"http://127.0.0.9/later/{n}", "link", None, 1, 50) for n in range(500))
+    store.close()
+    with MockServer({path: (200, {}, body) for path, body in pages.items()}) as server:
+        sources = sources_for(tmp_path, [f"{server.base}/"], "[limits]\nmax_pages = 4\n")
+        assert await crawl(sources, storage, None) == 0
+    db = sqlite_utils.Database(storage / "corpus.db")
+    stats = json.loads(next(db.query("select stats from runs order by id desc limit 1"))["stats"])
+    assert stats["seedcrawl/frontier/resumed"] == 4 * RESUME_FACTOR
+    fetched = {
+        r["url"][len(server.base) :] for r in db.query("select url from urls where url like 'http://127.0.0.1%'")
+    }
+    assert related <= fetched  # the run's own related stories, all of them

@@ -134,3 +134,26 @@ def test_transient_failures_are_retried_final_ones_are_not(store: Store) -> None
     assert not store.is_known_url("http://127.0.0.1/busy")
     assert not store.is_known_url("http://127.0.0.1/slow")
     assert not store.is_known_url("http://127.0.0.1/never")
+
+
+def test_a_sites_chrome_stops_being_indexed_and_never_makes_two_stories_one(store: Store) -> None:
+    """Issue 19: boilerplate shingles made postings lists grow with the corpus
+    and, in a short text, could outvote the story's own."""
+    import dataclasses
+
+    from crawler import dedup
+
+    chrome = list(range(1, 31))  # a site's menu and footer: 30 sampled shingles on every page
+    run = store.start_run("sources.toml")
+    for n in range(dedup.MAX_POSTINGS + 6):
+        own = range(1000 * (n + 1), 1000 * (n + 1) + 10)
+        doc = dataclasses.replace(make_doc(f"Story {n}\n\nText {n}.", url=f"http://127.0.0.1/{n}"),
+                                  shingles=frozenset([*chrome, *own]))  # fmt: skip
+        store.add_document(doc, "offtopic", run)
+    postings = store.db.execute("select count(*) from shingles where shingle = 1").fetchone()[0]
+    assert postings == dedup.MAX_POSTINGS
+    another = frozenset([*chrome, *range(900_000, 900_010)])  # a new story of the same site
+    assert store.find_duplicate("f" * 64, another) is None
+    copy = frozenset([*chrome, *range(5000, 5010)])  # story 4 again, on the same site
+    match = store.find_duplicate("e" * 64, copy)
+    assert match is not None and match.kind == "near"

@@ -18,6 +18,9 @@ from ..store.documents import current_text
 from .group import cli, console
 from .options import IsoDate, open_review, recorded_sources, seeds_option, storage_option
 
+# Candidates `seedcrawl queue` lists unless told otherwise: a year's queue is thousands.
+QUEUE_SHOWN = 50
+
 
 @cli.command()
 @storage_option
@@ -26,25 +29,37 @@ from .options import IsoDate, open_review, recorded_sources, seeds_option, stora
 @click.option("--until", type=IsoDate(), help="Published on or before this date (YYYY-MM-DD).")
 @click.option("--site", help="Only sites whose name or URL contains this.")
 @click.option("--lang", help="Only this language code.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, for scripts.")
-def queue(storage: Path, min_score, since, until, site, lang, as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, for scripts (all of them).")
+@click.option("--limit", type=click.IntRange(1), help=f"Show this many (default {QUEUE_SHOWN}).")
+@click.option("--all", "show_all", is_flag=True, help="Show every candidate.")
+def queue(storage: Path, min_score, since, until, site, lang, as_json: bool, limit: int | None, show_all: bool) -> None:
     """List pending candidates, best score first.
 
     Example: seedcrawl queue --min-score 0.35 --since 2020-01-01
     """
-    rows = open_review(storage).store.pending_candidates(min_score, since, until, site, lang)
+    store = open_review(storage).store
+    if not (as_json or show_all):
+        limit = limit or QUEUE_SHOWN
+    rows = store.pending_candidates(min_score, since, until, site, lang, limit=limit)
     if as_json:
         for row in rows:
             click.echo(json.dumps({k: row[k] for k in QUEUE_FIELDS}, ensure_ascii=False))
         return
-    console.print(queue_table(rows))
+    total = len(rows)
+    if limit is not None and len(rows) == limit:
+        total = store.count_candidates(min_score, since, until, site, lang)
+    console.print(queue_table(rows, total))
 
 
-def queue_table(rows: list[dict]) -> Table:
-    """The pending candidates as a table that fits an 80-column terminal."""
+def queue_table(rows: list[dict], total: int | None = None) -> Table:
+    """The pending candidates as a table that fits an 80-column terminal
+    (``total``: how many there are, when ``rows`` is the first of them)."""
     weak = sum(1 for row in rows if row.get("borderline"))
     caption = f"* borderline: a weak verdict, near the threshold ({weak})" if weak else None
-    title = f"Review queue: {len(rows)} candidate(s), best first"
+    total = len(rows) if total is None else total
+    title = f"Review queue: {total} candidate(s), best first"
+    if total > len(rows):
+        title += f" (the first {len(rows)}; --limit N or --all for more)"
     table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("id", "score", "published"):
         table.add_column(column, no_wrap=True)

@@ -14,7 +14,7 @@ from ..sources import DEFAULT_SOURCES, load_sources
 from ..store import Store
 from .decide import show_queue
 from .group import cli, console
-from .options import open_review, recorded_sources, seeds_option, sources_option, storage_option
+from .options import open_review, open_store, recorded_sources, seeds_option, sources_option, storage_option
 
 
 @cli.command()
@@ -242,3 +242,46 @@ def serve(storage: Path, seeds_dir: Path | None, host: str, port: int, allow_rem
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+
+
+@cli.command()
+@storage_option
+@click.option("--frontier-days", type=click.IntRange(1), help="Remove frontier links older than this many days "
+              "(default: housekeeping.frontier_days of the sources file, 90).")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; change nothing.")
+def gc(storage: Path, frontier_days: int | None, dry_run: bool) -> None:
+    """Remove old frontier links and compact the database; never a document, decision or seed.
+
+    Example: seedcrawl gc --frontier-days 30
+    """
+    from ..lock import CrawlLock, CrawlLocked
+    from ..store.housekeeping import cutoff
+
+    days = frontier_days or load_sources(recorded_sources(storage, None)).frontier_days
+    store = open_store(storage)
+    try:
+        if dry_run:
+            stale = store.stale_frontier(cutoff(days))
+            click.echo(
+                f"would remove {stale} frontier link(s) older than {days} days; database {mb(store.files_size())}"
+            )
+            return
+        try:
+            lock = CrawlLock.for_storage(storage).acquire("seedcrawl gc")
+        except CrawlLocked as exc:
+            raise click.ClickException(f"{exc} (gc rewrites the database file)") from None
+        try:
+            done = store.collect(cutoff(days))
+        finally:
+            lock.release()
+    finally:
+        store.close()
+    click.echo(
+        f"removed {done.frontier_removed} frontier link(s) older than {days} days; database "
+        f"{mb(done.bytes_before)} -> {mb(done.bytes_after)} ({mb(done.freed)} freed); documents, decisions and "
+        "seeds untouched"
+    )
+
+
+def mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"

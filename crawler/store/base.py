@@ -53,6 +53,10 @@ def same_folder(a: Path, b: Path) -> bool:
         return Path(a).absolute() == Path(b).absolute()
 
 
+# The WAL file's size after a checkpoint (SQLite checkpoints every 1,000 pages, ~4 MB).
+WAL_LIMIT_BYTES = 64 * 1024 * 1024
+
+
 class StoreBase:
     """The database and the queue folder of one storage directory."""
 
@@ -83,6 +87,9 @@ class StoreBase:
             # seed files they wrote are adopted again by reconcile_queue() /
             # review.reconcile(). Every commit's fsync cost 2 ms a page.
             self.db.execute("PRAGMA synchronous = NORMAL")
+            # After a checkpoint the WAL file is cut back to this size: a long
+            # crawl's WAL stays bounded instead of keeping its largest size.
+            self.db.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
             migrations.apply(self.db)
         except (OSError, sqlite3.Error) as exc:
             explained = self.explain(exc)

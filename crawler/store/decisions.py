@@ -7,9 +7,11 @@ undone decision stays in the log, marked ``undone``.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .base import StoreBase, now
+from .links import CHUNK
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 
@@ -33,13 +35,14 @@ class DecisionStore(StoreBase):
         return list(self.db.query("select * from documents where queue_seq = ?", [number]))
 
     def documents_by_hash_prefix(self, prefix: str) -> list[dict[str, Any]]:
-        return list(self.db.query("select * from documents where hash like ?", [prefix + "%"]))
+        # A range on the key, not LIKE (which reads every row): hex digits sort below "g".
+        return list(self.db.query("select * from documents where hash >= ? and hash < ?", [prefix, prefix + "g"]))
 
     def pending_with_text(self, digest: str) -> dict[str, Any] | None:
         """The pending candidate whose text, as crawled or as last edited, has this hash."""
         rows = list(
             self.db.query(
-                "select * from documents where status = 'pending' and (hash = ? or edited_hash = ?)", [digest, digest]
+                "select * from documents where +status = 'pending' and (hash = ? or edited_hash = ?)", [digest, digest]
             )
         )
         return rows[0] if rows else None
@@ -47,11 +50,13 @@ class DecisionStore(StoreBase):
     def pending_with_hash_prefix(self, prefix: str) -> bool:
         """A pending candidate whose text (or last edit) hash starts with the 16
         hex digits a file name carries."""
+        end = prefix + "g"  # hex digits sort below "g": index ranges, not a scan
         return (
             self.db.execute(
-                "select 1 from documents where status = 'pending' "
-                "and (substr(hash, 1, 16) = ? or substr(edited_hash, 1, 16) = ?)",
-                [prefix, prefix],
+                # +status: by the hash ranges, not by the status index (a year's 10,000 pending rows)
+                "select 1 from documents where +status = 'pending' "
+                "and ((hash >= ? and hash < ?) or (edited_hash >= ? and edited_hash < ?))",
+                [prefix, end, prefix, end],
             ).fetchone()
             is not None
         )
@@ -97,14 +102,24 @@ class DecisionStore(StoreBase):
     def mark_undone(self, decision_id: int) -> None:
         self.table("decisions").update(decision_id, {"undone": 1})
 
-    def known_seed_files(self) -> set[str]:
-        return {r["seed_file"] for r in self.db.query("select seed_file from documents where seed_file is not null")}
+    def known_seed_files(self, names: Iterable[str]) -> set[str]:
+        """Which of these seed file names the database knows (index lookups:
+        a decision must not read every decided row of a year's corpus)."""
+        return set(self._rows_named("seed_file", "seed_file", names, "seed_file is not null"))
 
-    def decided_queue_files(self) -> list[dict[str, Any]]:
-        """(queue_file, hash) of accepted and rejected candidates."""
-        return list(
-            self.db.query(
-                "select queue_file, hash, edited_hash from documents "
-                "where status in ('accepted', 'rejected') and queue_file is not null"
-            )
-        )
+    def decided_queue_files(self, names: Iterable[str]) -> list[dict[str, Any]]:
+        """(queue_file, hash, edited_hash) of the accepted and rejected
+        candidates among these queue file names (the files still in the queue)."""
+        return list(self._rows_named("queue_file", "queue_file, hash, edited_hash", names,
+                                     "status in ('accepted', 'rejected')", whole=True))  # fmt: skip
+
+    def _rows_named(
+        self, column: str, wanted: str, names: Iterable[str], where: str, whole: bool = False
+    ) -> Iterator[Any]:
+        names = list(names)
+        for start in range(0, len(names), CHUNK):
+            chunk = names[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            query = f"select {wanted} from documents where {column} in ({marks}) and {where}"
+            for row in self.db.query(query, chunk):
+                yield row if whole else row[column]

@@ -138,8 +138,11 @@ class DocumentStore(StoreBase):
         with self.write():
             doc_id = self.db.execute("select coalesce(max(id), 0) + 1 from documents").fetchone()[0]
             self.insert_row("documents", {**row, "id": doc_id})
+            # A shingle already held by MAX_POSTINGS documents is boilerplate: not indexed again.
             self.db.conn.executemany(
-                "insert or ignore into shingles (shingle, doc) values (?, ?)", [(s, doc_id) for s in doc.shingles]
+                "insert or ignore into shingles (shingle, doc) select ?1, ?2 "
+                "where (select count(*) from (select 1 from shingles where shingle = ?1 limit ?3)) < ?3",
+                [(s, doc_id, dedup.MAX_POSTINGS) for s in doc.shingles],
             )
 
     def register_seed(self, doc: Document, seed_file: str) -> bool:
@@ -157,17 +160,30 @@ class DocumentStore(StoreBase):
             return dedup.Match(owner, "exact", 1.0)
         if len(shingles) < dedup.MIN_SAMPLES:
             return None  # too short to judge by containment; exact copies were caught above
-        marks = ",".join("?" * len(shingles))
+        sample = list(shingles)
+        marks = ",".join("?" * len(sample))
+        # Boilerplate shingles (at the postings cap) say nothing about the story.
+        common = {
+            row[0]
+            for row in self.db.execute(
+                f"select shingle from shingles where shingle in ({marks}) group by shingle having count(*) >= ?",
+                [*sample, dedup.MAX_POSTINGS],
+            )
+        }
+        sample = [s for s in sample if s not in common]
+        if len(sample) < dedup.MIN_SAMPLES:
+            return None
+        marks = ",".join("?" * len(sample))
         rows = self.db.query(
             "select d.hash, c.shared, d.shingles from ("
             f"  select doc, count(*) as shared from shingles where shingle in ({marks})"
             "   group by doc order by shared desc limit 10"
             ") c join documents d on d.id = c.doc",
-            list(shingles),
+            sample,
         )
         best: dedup.Match | None = None
         for row in rows:
-            score = dedup.near_match(row["shared"], len(shingles), row["shingles"])
+            score = dedup.near_match(row["shared"], len(sample), row["shingles"])
             if score is not None and (best is None or score > best.similarity):
                 best = dedup.Match(row["hash"], "near", round(score, 4))
         return best

@@ -35,32 +35,30 @@ class ReadQueries(StoreBase):
         site: str | None = None,
         lang: str | None = None,
         uncertain_around: float | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
-        """Pending candidates, best score first, or with ``uncertain_around`` (the
-        threshold) the weakest verdicts first: the ones a decision teaches most."""
-        where: list[str] = ["status = 'pending'"]
-        args: list[Any] = []
-        if min_score is not None:
-            where.append("score >= ?")
-            args.append(min_score)
-        if since:
-            where.append("published >= ?")
-            args.append(since)
-        if until:
-            where.append("published <= ?")
-            args.append(until + "~")  # dates with a time part still count as that day
-        if site:
-            where.append("(sitename like ? or url like ?)")
-            args += [f"%{site}%", f"%{site}%"]
-        if lang:
-            where.append("language = ?")
-            args.append(lang)
+        """Pending candidates (their rows without the texts), best score first,
+        or with ``uncertain_around`` (the threshold) the weakest verdicts first:
+        the ones a decision teaches most. ``limit``/``offset``: one page of them."""
+        where, args = _pending_filter(min_score, since, until, site, lang)
         order = "score desc, queue_seq"
         if uncertain_around is not None:
             order = "abs(score - ?), queue_seq"
             args.append(uncertain_around)
-        sql = f"select * from documents where {' and '.join(where)} order by {order}"
+        page = ""
+        if limit is not None:
+            page = " limit ? offset ?"
+            args += [limit, offset]
+        columns = ", ".join(c for c in self.table("documents").columns_dict if c not in TEXT_COLUMNS)
+        sql = f"select {columns} from documents where {where} order by {order}{page}"
         return list(self.db.query(sql, args))
+
+    def count_candidates(self, *filters: Any) -> int:
+        """How many pending candidates pass these filters (pending_candidates'
+        first five: min_score, since, until, site, lang)."""
+        where, args = _pending_filter(*filters)
+        return int(self.db.execute(f"select count(*) from documents where {where}", args).fetchone()[0])
 
     def new_candidates(self, run_id: int, limit: int = 5) -> list[dict[str, Any]]:
         """The best candidates a run queued that still wait for review."""
@@ -158,3 +156,35 @@ class ReadQueries(StoreBase):
                 row["warning"] = ""
         rows.sort(key=lambda r: (r["accepted"], r["queued"], r["on_topic"], r["fetched"]), reverse=True)
         return rows
+
+
+# A list of candidates does not carry their texts (a year's queue is 50 MB of them).
+TEXT_COLUMNS = ("text", "edited_text")
+
+
+def _pending_filter(
+    min_score: float | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    site: str | None = None,
+    lang: str | None = None,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause and its arguments of the queue's filters."""
+    where: list[str] = ["status = 'pending'"]
+    args: list[Any] = []
+    if min_score is not None:
+        where.append("score >= ?")
+        args.append(min_score)
+    if since:
+        where.append("published >= ?")
+        args.append(since)
+    if until:
+        where.append("published <= ?")
+        args.append(until + "~")  # dates with a time part still count as that day
+    if site:
+        where.append("(sitename like ? or url like ?)")
+        args += [f"%{site}%", f"%{site}%"]
+    if lang:
+        where.append("language = ?")
+        args.append(lang)
+    return " and ".join(where), args

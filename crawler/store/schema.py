@@ -325,3 +325,20 @@ def m014_date_witnesses(db: sqlite_utils.Database) -> None:
 def m015_boilerplate(db: sqlite_utils.Database) -> None:
     """Each site's boilerplate lines as learned from its pages (crawler/boilerplate.py)."""
     db.table("boilerplate").create({"site": str, "line": str, "learned_at": str, "run_id": int}, pk=("site", "line"))
+
+
+@migrations()
+def m016_review_indexes(db: sqlite_utils.Database) -> None:
+    """A decision looks a candidate up by its queue file, a seed by its file
+    name, an edit by its hash: without these, each one read every row of a
+    year's corpus."""
+    db.table("documents").create_index(["queue_file"])
+    db.table("documents").create_index(["seed_file"])
+    db.table("documents").create_index(["edited_hash"])
+
+
+@migrations()
+def m017_queue_order(db: sqlite_utils.Database) -> None:
+    """The queue's first page, best first, read from an index instead of
+    sorting a year's 10,000 pending rows."""
+    db.table("documents").create_index(["status", "score"])

@@ -80,14 +80,21 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         store = review().store
         min_score = args.get("min_score", type=float)
         words = args.get("q", "").strip()
-        rows = store.pending_candidates(
-            min_score, args.get("since") or None, args.get("until") or None, args.get("site") or None,
-            uncertain_around=_threshold(storage) if args.get("order") == "uncertain" else None,
-        )  # fmt: skip
-        if words:
+        page = max(1, args.get("page", 1, type=int))
+        filters = (min_score, args.get("since") or None, args.get("until") or None, args.get("site") or None)
+        order = _threshold(storage) if args.get("order") == "uncertain" else None
+        if words:  # the search's matches (at most 1,000), then their page
             found = {row["hash"] for row in store.search(words, limit=1000)}
-            rows = [row for row in rows if row["hash"] in found]
-        return render_template("queue.html", rows=rows, args=args)
+            rows = [row for row in store.pending_candidates(*filters, uncertain_around=order) if row["hash"] in found]
+            total, rows = len(rows), rows[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
+        else:
+            rows = store.pending_candidates(*filters, uncertain_around=order, limit=PAGE_ROWS,
+                                            offset=(page - 1) * PAGE_ROWS)  # fmt: skip
+            total = store.count_candidates(*filters)
+        first = (page - 1) * PAGE_ROWS + 1
+        pages = {"page": page, "first": first, "last": first + len(rows) - 1, "total": total,
+                 "more": first + len(rows) - 1 < total}  # fmt: skip
+        return render_template("queue.html", rows=rows, args=args, pages=pages)
 
     @app.get("/c/<ident>")
     def candidate(ident: str) -> str:
@@ -166,6 +173,10 @@ def _after_decision(opened: Review, row: dict[str, Any]) -> Any:
     if following is None:
         return redirect(url_for("queue", undo=row["queue_seq"]))
     return redirect(url_for("candidate", ident=following, undo=row["queue_seq"]))
+
+
+# Candidates on one page of the queue: a year's queue is thousands.
+PAGE_ROWS = 200
 
 
 def _threshold(storage: Path) -> float:
