@@ -31,14 +31,15 @@ from .seedfile import (
     content_hash,
     file_name,
     format_document,
+    has_temp_files,
     next_sequence,
     read_seed,
     remove_stale_temp_files,
     seed_files,
+    seed_names,
     write_seed,
 )
 from .store import Store, now
-from .store.base import queue_files
 from .store.documents import current_text
 
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
@@ -229,7 +230,7 @@ class Review:
             return self._reconcile()
 
     def _needs_reconcile(self) -> bool:
-        if any(self.seeds_dir.glob(".tmp-*.part")) or any(self.store.queue_dir.glob(".tmp-*.part")):
+        if has_temp_files(self.seeds_dir) or has_temp_files(self.store.queue_dir):
             return True
         if any(self._unknown_seed_files()):
             return True
@@ -239,19 +240,19 @@ class Review:
         """Seed files the database does not know whose name carries a pending
         candidate's hash: what an interrupted accept or undo leaves. Other
         files (seeds added by hand, even unreadable ones) are not read here."""
-        files = seed_files(self.seeds_dir)
-        known = self.store.known_seed_files(path.name for path in files)
-        for path in files:
-            if path.name in known:
+        names = seed_names(self.seeds_dir)
+        known = self.store.known_seed_files(names)
+        for name in names:
+            if name in known:
                 continue
-            prefix = SEED_NAME.match(path.name)["hash"]  # type: ignore[index]
+            prefix = SEED_NAME.match(name)["hash"]  # type: ignore[index]
             if self.store.pending_with_hash_prefix(prefix):
-                yield path
+                yield self.seeds_dir / name
 
     def _leftover_queue_files(self) -> Iterator[Path]:
         """Queue files of decided candidates that still hold the stored text
         (a file edited by hand is somebody's work, and stays)."""
-        present = [path.name for path in queue_files(self.store.queue_dir)]
+        present = seed_names(self.store.queue_dir)  # queue files have the seed format
         for row in self.store.decided_queue_files(present):
             path = self.store.queue_dir / row["queue_file"]
             if path.exists() and content_hash(path.read_bytes().decode("utf-8", "replace")) in (

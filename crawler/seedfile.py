@@ -189,8 +189,28 @@ def write_seed(path: Path, seed: SeedFile | str) -> None:
 
 def seed_files(folder: Path) -> list[Path]:
     """The seed-format files in a folder, in sequence order."""
-    found = [p for p in Path(folder).glob("*.txt") if SEED_NAME.match(p.name)]
-    return sorted(found, key=lambda p: int(SEED_NAME.match(p.name)["seq"]))  # type: ignore[index]
+    return [Path(folder) / name for name in seed_names(folder)]
+
+
+def seed_names(folder: Path) -> list[str]:
+    """The names of the seed-format files in a folder, in sequence order (one
+    directory read, no Path per file: pathlib cost a decision 0.15 s on a
+    year's 5,000 seeds)."""
+    names = [name for name in _names(folder) if name.endswith(".txt") and SEED_NAME.match(name)]
+    names.sort(key=lambda name: int(SEED_NAME.match(name)["seq"]))  # type: ignore[index]
+    return names
+
+
+def has_temp_files(folder: Path) -> bool:
+    """Whether a write in this folder was cut off (its temp file is still there)."""
+    return any(name.startswith(".tmp-") and name.endswith(".part") for name in _names(folder))
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def read_seeds(folder: Path) -> Iterator[tuple[Path, SeedFile]]:
@@ -205,7 +225,7 @@ def read_seeds(folder: Path) -> Iterator[tuple[Path, SeedFile]]:
 
 def next_sequence(folder: Path) -> int:
     """The next free NNN in a folder: one past the highest, never reused."""
-    numbers = [int(SEED_NAME.match(p.name)["seq"]) for p in seed_files(folder)]  # type: ignore[index]
+    numbers = [int(SEED_NAME.match(name)["seq"]) for name in seed_names(folder)]  # type: ignore[index]
     return max(numbers, default=-1) + 1
 
 
