@@ -166,6 +166,15 @@ def quality(shared: Path) -> None:
         print(f"{threshold:>9.1f} {recall:>7.3f} {false:>13.4%}")
 
 
+def insert_bench_documents(db, size: int, per_doc: int) -> None:
+    """``size`` document rows (ids 1..size) for the shingles to point at."""
+    with db.atomic():
+        db.conn.executemany(
+            "insert into documents (id, hash, status, shingles) values (?, ?, 'bench', ?)",
+            ((i, f"{i:064x}", per_doc) for i in range(1, size + 1)),
+        )
+
+
 def build_synthetic_store(folder: Path, size: int, rng: random.Random) -> list[list[int]]:
     """A store with ``size`` documents of random samples; returns some stored samples."""
     import numpy as np
@@ -175,11 +184,7 @@ def build_synthetic_store(folder: Path, size: int, rng: random.Random) -> list[l
     generator = np.random.default_rng(rng.randrange(1 << 30))
     kept: list[list[int]] = []
     db = store.db
-    with db.atomic():
-        db.conn.executemany(
-            "insert into documents (id, hash, status, shingles) values (?, ?, 'bench', ?)",
-            ((i, f"{i:064x}", per_doc) for i in range(1, size + 1)),
-        )
+    insert_bench_documents(db, size, per_doc)
     chunk = 100_000
     for start in range(1, size + 1, chunk):
         ids = np.arange(start, min(start + chunk, size + 1))
@@ -220,11 +225,7 @@ def build_boilerplate_store(
     chrome, common = site_values(generator)
     per_doc = 60
     db = store.db
-    with db.atomic():
-        db.conn.executemany(
-            "insert into documents (id, hash, status, shingles) values (?, ?, 'bench', ?)",
-            ((i, f"{i:064x}", per_doc) for i in range(1, size + 1)),
-        )
+    insert_bench_documents(db, size, per_doc)
     held: dict[int, int] = {}
     kept: list[list[int]] = []
     chunk = 100_000

@@ -29,7 +29,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -113,16 +112,13 @@ CHOICES = [{"shared": 0.5, "trigrams": 0.5, "fallback": 1.5}] + [
 ]
 
 
-def site(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
-
-
 def folds_by_site(truth: dict[str, dict[str, str]], k: int) -> dict[str, int]:
     """Page id -> fold; sites in a fixed pseudo-random order, dealt round-robin."""
-    sites = sorted({site(v["url"]) for v in truth.values()}, key=lambda s: hashlib.sha1(s.encode()).hexdigest())
+    from crawler.boilerplate import site_of
+
+    sites = sorted({site_of(v["url"]) for v in truth.values()}, key=lambda s: hashlib.sha1(s.encode()).hexdigest())
     fold_of_site = {s: i % k for i, s in enumerate(sites)}
-    return {key: fold_of_site[site(v["url"])] for key, v in truth.items()}
+    return {key: fold_of_site[site_of(v["url"])] for key, v in truth.items()}
 
 
 def cross_validate(truth: dict[str, dict[str, str]], pages: dict[str, str], k: int) -> None:

@@ -198,6 +198,13 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Measured:
     return Measured(wall, cpu, own, peak)
 
 
+def copy_seeds(seeds: Path) -> None:
+    """The five seed documents into ``seeds``."""
+    seeds.mkdir(parents=True, exist_ok=True)
+    for path in (ROOT / "tests" / "data" / "seeds").glob("*.txt"):
+        (seeds / path.name).write_bytes(path.read_bytes())
+
+
 def seedcrawl_run(base: str, count: int, work: Path, year: Path | None = None) -> list[str]:
     """(a) on an empty storage in ``work``; with ``year``, (y): on a copy of
     that storage, with its seeds folder."""
@@ -205,9 +212,7 @@ def seedcrawl_run(base: str, count: int, work: Path, year: Path | None = None) -
     if year is not None:
         seeds = year / "seeds"
         shutil.copytree(year / "storage", work / "storage")
-    seeds.mkdir(parents=True, exist_ok=True)
-    for path in (ROOT / "tests" / "data" / "seeds").glob("*.txt"):
-        (seeds / path.name).write_bytes(path.read_bytes())
+    copy_seeds(seeds)
     (seeds / "sources.toml").write_text(
         f'[seeds]\nurls = ["{base}/"]\n[feeds]\nurls = ["{base}/feed.xml"]\n[network]\nallow_hosts = ["127.0.0.1"]\n'
         f"[limits]\nmax_pages = {count + 10}\nmax_pages_per_site = {count + 10}\nmax_depth = 1\n"
@@ -229,9 +234,7 @@ POLITE = [
 def hosts_commands(bases: list[str], count: int, work: Path) -> dict[str, list[str]]:
     """(a) and (b) on the many-host web, under the default politeness."""
     seeds = work / "seeds"
-    seeds.mkdir(parents=True, exist_ok=True)
-    for path in (ROOT / "tests" / "data" / "seeds").glob("*.txt"):
-        (seeds / path.name).write_bytes(path.read_bytes())
+    copy_seeds(seeds)
     urls = ", ".join(f'"{b}/"' for b in bases)
     hosts = ", ".join(f'"{b.split("//")[1].split(":")[0]}"' for b in bases)
     (seeds / "sources.toml").write_text(

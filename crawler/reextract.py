@@ -25,6 +25,7 @@ from w3lib.encoding import html_to_unicode
 from .analysis import Analysis, PageAnalyser
 from .archive import read_record
 from .boilerplate import SiteBoilerplate, line_key
+from .dates import PublishedDate
 from .dates import reread as reread_dates
 from .store import Document, Store
 from .store.documents import current_text
@@ -130,7 +131,7 @@ def apply(store: Store, results: list[tuple[dict[str, Any], Analysis]], language
             continue
         applied = not dry_run
         if applied:
-            _apply_one(store, row, analysis, status, text_changed)
+            _apply_one(store, row, analysis, status, text_changed, dates)
         changes.append(Change(row["queue_seq"], row["title"], row["status"], what, before, after, applied))
     return changes
 
@@ -142,11 +143,13 @@ def _flipped(was: str, now: str) -> bool:
     return (was == "accepted" and now != "pending") or (was == "rejected" and now == "pending")
 
 
-def _apply_one(store: Store, row: dict[str, Any], analysis: Analysis, status: str, text_changed: bool) -> None:
-    """One document's new reading, in one transaction; queue files follow the commit."""
+def _apply_one(
+    store: Store, row: dict[str, Any], analysis: Analysis, status: str, text_changed: bool, dates: PublishedDate
+) -> None:
+    """One document's new reading (``dates``: its date as the witnesses now settle it),
+    in one transaction; queue files follow the commit."""
     assert analysis.article is not None and analysis.verdict is not None
     verdict = analysis.verdict
-    dates = reread_dates(row.get("date_witnesses"), analysis.article.dates)
     old_queue = store.queue_dir / row["queue_file"] if row.get("queue_file") else None
     if text_changed and status == "pending" and not row.get("edited_text"):
         doc = Document(

@@ -167,7 +167,6 @@ def capitalised_share(texts: Iterable[str], language: str = "en") -> dict[str, f
 
     Counted per word form, then per stem: a refit reads every accepted and
     rejected text at each crawl's start (10,000 of them after a year)."""
-    capitalised: Counter[str] = Counter()
     total: Counter[str] = Counter()
     for text in texts:
         for match in _WORD.finditer(text):
@@ -180,16 +179,14 @@ def capitalised_share(texts: Iterable[str], language: str = "en") -> dict[str, f
             stripped = before.rstrip()
             if "\n" in before[len(stripped) :] or (stripped and stripped[-1] in SENTENCE_MARKS):
                 continue
-            word = match.group()
-            total[word] += 1
-            if word[0].isupper():
-                capitalised[word] += 1
+            total[match.group()] += 1
     by_stem_total: Counter[str] = Counter()
     by_stem_capitalised: Counter[str] = Counter()
-    for word, count in total.items():
+    for word, count in total.items():  # a form is capitalised or not in all its uses
         key = stem(word.lower(), language)
         by_stem_total[key] += count
-        by_stem_capitalised[key] += capitalised[word]
+        if word[0].isupper():
+            by_stem_capitalised[key] += count
     return {key: by_stem_capitalised[key] / count for key, count in by_stem_total.items()}
 
 

@@ -94,6 +94,10 @@ class Link(NamedTuple):
     anchor: str = ""  # the link's text, or the entry's title: what SiteLearner learns from
 
 
+# A held-back link: (-priority, turn, request, priority before what the site taught).
+ReserveEntry = tuple[int, int, scrapy.Request, int]
+
+
 class RelatedSpider(scrapy.Spider):
     name = "related"
 
@@ -106,8 +110,7 @@ class RelatedSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.pages_requested = 0
         self.requested: dict[str, int] = {}  # page URL -> the priority it was last requested at
-        # (-priority, turn, request, priority before what the site taught), best first.
-        self.reserve: list[tuple[int, int, scrapy.Request, int]] = []
+        self.reserve: list[ReserveEntry] = []
         self.arrivals = itertools.count()
         self.site_turns: Counter[str] = Counter()  # reserve links held per site so far
         self.reranked_at = float("-inf")
@@ -328,9 +331,8 @@ class RelatedSpider(scrapy.Spider):
         self.rerank_reserve()
         downloader = self.crawler.engine.downloader
         released = 0
-        passed_over: list[
-            tuple[int, int, scrapy.Request, int]
-        ] = []  # links of sites whose places are all taken: the next free place is another site's
+        # Links of sites whose places are all taken: the next free place is another site's.
+        passed_over: list[ReserveEntry] = []
         while self.reserve and released < most and len(passed_over) < MAX_PASSED_OVER:
             entry = heapq.heappop(self.reserve)
             negative, _, request, _ = entry
