@@ -31,6 +31,7 @@ from .boilerplate import SiteBoilerplate
 from .config import RunConfig
 from .guard import installed_resolver
 from .notify import announce, announcement
+from .refit import corpus_model
 from .relevance import TopicModel
 from .run import STOP_REASON, stop_crawl
 from .seedfile import read_seeds
@@ -114,9 +115,7 @@ class CrawlRun:
         self.started = True
         resolver = installed_resolver()
         self.crawler.stats.set_value(f"{STATS}/resolver", type(resolver).__name__ if resolver else None)
-        self.model = TopicModel.from_corpus(
-            self.sources.seeds_dir, self.store.decided_texts(), self.sources.threshold, band=self.sources.band
-        )
+        self.model = corpus_model(self.sources.seeds_dir, self.store, self.sources.threshold, self.sources.band)
         settings = self.crawler.settings
         workers = settings.get("SEEDCRAWL_WORKERS")
         self.analyser = PageAnalyser(

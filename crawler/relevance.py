@@ -41,18 +41,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import snowballstemmer
 
 from .frequencies import word_frequency
 from .seedfile import read_seeds
+from .topic_counts import Counts
+from .words import sentences, stem, terms
 
-# Words of two characters or more: a letter first, a letter or digit last,
-# inner apostrophes, dots and hyphens kept (u.s, zte's, covid-19).
-_WORD = re.compile(r"[^\W\d_][\w'’.-]*[^\W_]")
-# A sentence ends at . ! or ? followed by space and a capital or a quote.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^\W\d_\s]|[\"'“‘(])")
 # Frequency floor for words wordfreq has never seen (names, typos).
 _UNSEEN_FREQUENCY = 1e-8
 # Words more common than this in language at large (the, its, said) are
@@ -82,57 +76,9 @@ REJECTION_PRIOR = 3
 FIRST_PASS_SHARE = 0.5
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased words of two characters or more."""
-    return _WORD.findall(text.lower())
-
-
-# Snowball's stemmers by ISO 639-1 code (the languages it has).
-_SNOWBALL = {
-    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek", "en": "english",
-    "es": "spanish", "et": "estonian", "eu": "basque", "fi": "finnish", "fr": "french", "hu": "hungarian",
-    "hy": "armenian", "id": "indonesian", "it": "italian", "lt": "lithuanian", "nl": "dutch", "no": "norwegian",
-    "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish",
-    "ta": "tamil", "tr": "turkish",
-}  # fmt: skip
-
-
-@functools.lru_cache(maxsize=32)
-def _stemmer(language: str) -> Any:
-    name = _SNOWBALL.get(language)
-    return snowballstemmer.stemmer(name) if name else None
-
-
-@functools.lru_cache(maxsize=200_000)
-def stem(word: str, language: str = "en") -> str:
-    """A word's stem (reef, reefs -> reef; bleaching, bleached -> bleach), so
-    that a text is matched on what it says, not on its grammar. Snowball's
-    stemmer for the language; the word itself where there is none."""
-    stemmer = _stemmer(language)
-    return stemmer.stemWord(word) if stemmer is not None else word
-
-
-def terms(text: str, language: str = "en") -> list[str]:
-    """The stems of a text's words."""
-    return [stem(word, language) for word in tokenize(text)]
-
-
 @functools.lru_cache(maxsize=50_000)
 def _frequency(word: str, language: str) -> float:
     return max(word_frequency(word, language), _UNSEEN_FREQUENCY)
-
-
-def sentences(text: str, titled: bool = True) -> tuple[str, list[str]]:
-    """(title, sentences): the first line is the title (if ``titled``); lines
-    are split into sentences."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    if not lines:
-        return "", []
-    title, body = (lines[0], lines[1:]) if titled else ("", lines)
-    found: list[str] = []
-    for line in body:
-        found.extend(part for part in _SENTENCE_END.split(line) if part.strip())
-    return title, found
 
 
 def passages(text: str, size: int = PASSAGE_WORDS, titled: bool = True, language: str = "en") -> list[set[str]]:
@@ -161,53 +107,15 @@ def _decayed(weights: Iterable[float], decay: float) -> float:
     return sum(weight * decay**rank for rank, weight in enumerate(sorted(weights, reverse=True)))
 
 
-def capitalised_share(texts: Iterable[str], language: str = "en") -> dict[str, float]:
-    """Per stem: the share of its uses inside a sentence (not first) written
-    with a capital letter. Names are written so; other words only at the start.
-
-    Counted per word form, then per stem: a refit reads every accepted and
-    rejected text at each crawl's start (10,000 of them after a year)."""
-    total: Counter[str] = Counter()
-    for text in texts:
-        for match in _WORD.finditer(text):
-            start = match.start()
-            if start == 0:
-                continue
-            # The first word of a sentence or line is capitalised anyway: after
-            # one of SENTENCE_MARKS and nothing but blanks (three characters back).
-            before = text[max(0, start - 3) : start]
-            stripped = before.rstrip()
-            if "\n" in before[len(stripped) :] or (stripped and stripped[-1] in SENTENCE_MARKS):
-                continue
-            total[match.group()] += 1
-    by_stem_total: Counter[str] = Counter()
-    by_stem_capitalised: Counter[str] = Counter()
-    for word, count in total.items():  # a form is capitalised or not in all its uses
-        key = stem(word.lower(), language)
-        by_stem_total[key] += count
-        if word[0].isupper():
-            by_stem_capitalised[key] += count
-    return {key: by_stem_capitalised[key] / count for key, count in by_stem_total.items()}
-
-
-# What ends a sentence or opens a quote, before a word written with a capital anyway.
-SENTENCE_MARKS = frozenset('.!?:\n"“‘(')
-
-
-def specific_words(texts: Sequence[str], language: str) -> tuple[dict[str, float], dict[str, str], set[str]]:
+def specific_words(counted: Counts, language: str) -> tuple[dict[str, float], dict[str, str], set[str]]:
     """Stems the texts use more than language at large, weighted by how much
     more (log-likelihood ratio) and by the share of texts that use them; each
     stem's commonest word, to show in reasons; and every stem the texts use.
     Words are counted per form, then stemmed once each."""
-    words_counted: Counter[str] = Counter()
-    used_by: Counter[str] = Counter()
-    for text in texts:
-        words = tokenize(text)
-        words_counted.update(words)
-        used_by.update({stem(word, language) for word in set(words)})
+    used_by = counted.used_by
     counts: Counter[str] = Counter()
     forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    for word, count in words_counted.items():
+    for word, count in counted.forms.items():
         key = stem(word, language)
         counts[key] += count
         forms[key][word] += count
@@ -220,7 +128,7 @@ def specific_words(texts: Sequence[str], language: str) -> tuple[dict[str, float
             continue
         ratio = math.log((count + SMOOTHING * background) / ((total + SMOOTHING) * background))
         if ratio > 0:
-            weights[key] = ratio * (used_by[key] / len(texts)) ** 2
+            weights[key] = ratio * (used_by[key] / counted.texts) ** 2
     shown = {key: words.most_common(1)[0][0] for key, words in forms.items() if key in weights}
     return weights, shown, set(counts)
 
@@ -294,31 +202,43 @@ class TopicModel:
         set by the first ``yardstick`` positives (the seeds; all by default),
         so accepting a candidate adds words to the topic without moving it."""
         texts = [text for text in positives if text.strip()]
-        if not texts:
+        rejected = [text for text in negatives if text.strip()]
+        return cls.fit_counts(
+            Counts.of(texts, language), Counts.of(rejected, language), texts[:yardstick] if yardstick else texts,
+            threshold, language, band,
+        )  # fmt: skip
+
+    @classmethod
+    def fit_counts(
+        cls, positives: Counts, negatives: Counts, yardstick: Sequence[str], threshold: float, language: str = "en",
+        band: float = 0.0,
+    ) -> TopicModel:  # fmt: skip
+        """The model from counted texts (crawler.topic_counts): the positives'
+        facets, the negatives' words the positives never use, and the scale
+        both facets are measured on, from the ``yardstick`` texts' passages."""
+        if not positives.texts:
             raise ValueError("the relevance model needs at least one non-empty seed text")
-        capitals = capitalised_share(texts, language)
-        weights, shown, used = specific_words(texts, language)
+        capitals = positives.capitalised_share(language)
+        weights, shown, used = specific_words(positives, language)
         names = {w: x for w, x in weights.items() if capitals.get(w, 0.0) >= NAME_CAPITALISED_SHARE}
         concepts = {w: x for w, x in weights.items() if w not in names}
         if not names and not concepts:
             raise ValueError("the relevance model found no distinctive words in the seed texts")
-        rejected_texts = [text for text in negatives if text.strip()]
         rejected = {}
-        if rejected_texts:
+        if negatives.texts:
             # Only words the positives never use count against a page (a rejected
             # story about the topic's own subject must not teach the model
             # against its words), and one rejection teaches less than several.
-            confidence = len(rejected_texts) / (len(rejected_texts) + REJECTION_PRIOR)
-            rejected_weights, rejected_shown, _ = specific_words(rejected_texts, language)
+            confidence = negatives.texts / (negatives.texts + REJECTION_PRIOR)
+            rejected_weights, rejected_shown, _ = specific_words(negatives, language)
             rejected = {w: x * confidence for w, x in rejected_weights.items() if w not in used}
             shown = {**rejected_shown, **shown}
         model = cls(names, concepts, threshold, language, rejected, band=band, shown=shown)
         # The scale of both facets: what the seeds' passages typically carry.
-        measured = texts[:yardstick] if yardstick else texts
-        evidence = [model._evidence(words) for text in measured for words in passages(text, language=language)]
-        name_ref = statistics.median(e[0] for e in evidence) or 1.0
-        concept_ref = statistics.median(e[1] for e in evidence) or 1.0
-        model.name_reference, model.concept_reference = name_ref, concept_ref
+        evidence = [model._evidence(words) for text in yardstick for words in passages(text, language=language)]
+        if evidence:
+            model.name_reference = statistics.median(e[0] for e in evidence) or 1.0
+            model.concept_reference = statistics.median(e[1] for e in evidence) or 1.0
         return model
 
     @classmethod
@@ -330,9 +250,9 @@ class TopicModel:
         cls, seeds_dir: Path, decided: tuple[Sequence[str], Sequence[str]] = ((), ()), threshold: float = 0.5,
         language: str = "en", band: float = 0.0,
     ) -> TopicModel:  # fmt: skip
-        """The model the crawl uses: the seeds and the accepted candidates as
-        positives, the rejected ones as negatives (``decided``: the texts of
-        both, Store.decided_texts())."""
+        """The seeds and the accepted candidates as positives, the rejected
+        ones as negatives (``decided``: the texts of both), every text counted
+        now; crawler.refit fits the same model from counts kept in the store."""
         positives = [seed.text for _, seed in read_seeds(seeds_dir)]
         accepted, rejected = decided
         texts = list(dict.fromkeys([*positives, *accepted]))

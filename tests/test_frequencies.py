@@ -9,8 +9,8 @@ from pathlib import Path
 import wordfreq
 
 from crawler import frequencies
-from crawler.relevance import tokenize
 from crawler.seedfile import read_seed, seed_files
+from crawler.words import tokenize
 
 DATA = Path(__file__).parent / "data"
 

@@ -1,7 +1,9 @@
 from pathlib import Path
 
-from crawler.relevance import TopicModel, tokenize
+from crawler.refit import corpus_model
+from crawler.relevance import TopicModel
 from crawler.sources import SCHEMA
+from crawler.words import tokenize
 
 from .conftest import DATA, SEEDS
 
@@ -73,12 +75,12 @@ def test_a_rejected_kind_of_article_scores_lower_afterwards(tmp_path: Path) -> N
     from .test_store import make_doc
 
     store = Store(tmp_path / "storage")
-    before = TopicModel.from_corpus(SEEDS, store.decided_texts(), THRESHOLD).judge(NEW_PHONE_REVIEW).score
+    before = corpus_model(SEEDS, store, THRESHOLD).judge(NEW_PHONE_REVIEW).score
     run = store.start_run("sources.toml")
     for text in PHONE_REVIEWS:
         store.add_candidate(make_doc(text, url=f"http://127.0.0.1/{len(text)}"), run)
     store.db.execute("update documents set status = 'rejected'")
-    after = TopicModel.from_corpus(SEEDS, store.decided_texts(), THRESHOLD)
+    after = corpus_model(SEEDS, store, THRESHOLD)
     store.close()
     assert after.judge(NEW_PHONE_REVIEW).score < before * 0.8
     # while real coverage of the topic keeps its standing
@@ -95,11 +97,11 @@ def test_accepted_candidates_count_as_positives(tmp_path: Path, labelled: list[d
 
     row = next(r for r in labelled if r["id"] == "ukban-018")  # relevant, the weakest of the sample
     store = Store(tmp_path / "storage")
-    before = TopicModel.from_corpus(SEEDS, store.decided_texts(), THRESHOLD).judge(row["text"]).score
+    before = corpus_model(SEEDS, store, THRESHOLD).judge(row["text"]).score
     other = next(r for r in labelled if r["id"] == "ukban-068")
     store.add_candidate(make_doc(other["text"]), store.start_run("x"))
     store.db.execute("update documents set status = 'accepted'")
-    assert TopicModel.from_corpus(SEEDS, store.decided_texts(), THRESHOLD).judge(row["text"]).score > before
+    assert corpus_model(SEEDS, store, THRESHOLD).judge(row["text"]).score > before
     store.close()
 
 

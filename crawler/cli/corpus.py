@@ -57,16 +57,16 @@ def score(paths: tuple[Path, ...], sources: Path | None, storage: Path, explain:
 
     Example: seedcrawl score --explain storage/queue/*.txt
     """
-    from ..relevance import TopicModel
+    from ..refit import corpus_model
 
     texts = {path: read_text_file(path, max_bytes) for path in paths}  # every file checked before the model is fitted
     config = load_sources(recorded_sources(storage, sources))
-    decided: tuple[list[str], list[str]] = ([], [])
     if (storage / "corpus.db").exists():
         store = open_store(storage)
-        decided = store.decided_texts()
+        model = corpus_model(config.seeds_dir, store, config.threshold, config.band)
         store.close()
-    model = TopicModel.from_corpus(config.seeds_dir, decided, config.threshold, band=config.band)
+    else:
+        model = corpus_model(config.seeds_dir, None, config.threshold, config.band)
     for path, text in texts.items():
         verdict = model.judge(text)
         line = f"{verdict.score:.3f}\t{'relevant' if verdict.relevant else 'offtopic'}\t{path}"
@@ -180,7 +180,7 @@ def reextract(storage: Path, seeds_dir: Path | None, since: str | None, run_id: 
     from ..analysis import PageAnalyser
     from ..boilerplate import SiteBoilerplate
     from ..reextract import apply, reread
-    from ..relevance import TopicModel
+    from ..refit import corpus_model
 
     review = open_review(storage, seeds_dir)
     store = review.store
@@ -189,7 +189,7 @@ def reextract(storage: Path, seeds_dir: Path | None, since: str | None, run_id: 
     if not rows:
         click.echo("no archived responses to read again (the archive starts with the crawls after it existed)")
         return
-    model = TopicModel.from_corpus(review.seeds_dir, store.decided_texts(), config.threshold, band=config.band)
+    model = corpus_model(review.seeds_dir, store, config.threshold, config.band)
     languages = tuple(config.languages)
     analyser = PageAnalyser(model, None, languages)
     step = max(1, len(rows) // 20)

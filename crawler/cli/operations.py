@@ -174,11 +174,11 @@ def sources_command(storage: Path, as_json: bool, queries: bool) -> None:
 
     store = open_review(storage).store
     if queries:
-        from ..relevance import TopicModel
+        from ..refit import corpus_model
         from ..search import derive_queries
 
         config = load_sources(recorded_sources(storage, None))
-        model = TopicModel.from_corpus(config.seeds_dir, store.decided_texts(), config.threshold, band=config.band)
+        model = corpus_model(config.seeds_dir, store, config.threshold, config.band)
         for query in dict.fromkeys([*derive_queries(model, config.exclude, config.languages), *config.queries]):
             click.echo(query)
         if not config.gdelt:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -342,13 +342,39 @@ class DocumentStore(StoreBase):
             return self.table("documents").rows
         return self.table("documents").rows_where("status = ?", [status])
 
-    def decided_texts(self) -> tuple[list[str], list[str]]:
-        """The texts of accepted and of rejected candidates: what the relevance
-        model learns from besides the seeds."""
-        texts = "select coalesce(edited_text, text) as text from documents where status = ?"
-        accepted = [r["text"] for r in self.db.query(texts, ["accepted"])]
-        rejected = [r["text"] for r in self.db.query(texts, ["rejected"])]
-        return accepted, rejected
+    def decided_identities(self) -> list[tuple[str, str]]:
+        """(content hash of the current text, status) of every accepted and
+        rejected candidate, without reading a text."""
+        query = "select coalesce(edited_hash, hash), status from documents where status in ('accepted', 'rejected')"
+        return [(digest, status) for digest, status in self.db.execute(query)]
+
+    def current_texts(self, digests: Iterable[str]) -> dict[str, str]:
+        """The current texts (the newest edit, else as crawled) of documents,
+        by the content hash of that text."""
+        wanted = list(dict.fromkeys(digests))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            asked = set(chunk)
+            marks = ", ".join("?" * len(chunk))
+            query = (
+                f"select coalesce(edited_hash, hash), coalesce(edited_text, text) from documents "
+                f"where hash in ({marks}) or edited_hash in ({marks})"
+            )
+            for digest, text in self.db.execute(query, chunk + chunk):
+                if digest in asked:  # an edited text's original hash matched
+                    found[digest] = text
+        return found
+
+    def kept_counts(self, name: str) -> str | None:
+        """A body kept by keep_counts(), or None."""
+        row = self.db.execute("select body from kept_counts where name = ?", [name]).fetchone()
+        return row[0] if row else None
+
+    def keep_counts(self, name: str, body: str) -> None:
+        """Keep the relevance model's counts for the next fit (crawler/refit.py)."""
+        with self.write():
+            self.table("kept_counts").upsert({"name": name, "body": body, "counted_at": now()}, pk="name")
 
     def copies_of(self, digest: str) -> list[dict[str, Any]]:
         return list(self.table("copies").rows_where("hash = ?", [digest], order_by="id"))

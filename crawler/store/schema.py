@@ -342,3 +342,9 @@ def m017_queue_order(db: sqlite_utils.Database) -> None:
     """The queue's first page, best first, read from an index instead of
     sorting a year's 10,000 pending rows."""
     db.table("documents").create_index(["status", "score"])
+
+
+@migrations()
+def m018_kept_counts(db: sqlite_utils.Database) -> None:
+    """The relevance model's word counts, kept between fits (crawler/topic_counts.py)."""
+    db.table("kept_counts").create({"name": str, "body": str, "counted_at": str}, pk="name")

@@ -1,0 +1,112 @@
+"""The crawl's model is refitted from counts kept in the store: the same
+model as counting every text again, whatever happened to the corpus."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from crawler import topic_counts
+from crawler.refit import KEPT_NAME, corpus_model
+from crawler.relevance import TopicModel
+from crawler.store import Store
+
+from .conftest import SEEDS
+from .test_relevance import NEW_PHONE_REVIEW, PHONE_REVIEWS
+from .test_store import make_doc
+
+THRESHOLD = 0.48
+ON_TOPIC = (
+    "Germany weighs Huawei ban\n\nGerman officials debated whether Huawei equipment in 5G networks is a national "
+    "security risk, as US intelligence agencies warned allies about spying by the Chinese telecom vendor."
+)
+
+
+def same(a: TopicModel, b: TopicModel) -> None:
+    assert a.names == b.names and a.concepts == b.concepts and a.rejected == b.rejected
+    assert (a.name_reference, a.concept_reference) == (b.name_reference, b.concept_reference)
+    assert a.judge(NEW_PHONE_REVIEW) == b.judge(NEW_PHONE_REVIEW) and a.judge(ON_TOPIC) == b.judge(ON_TOPIC)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> tuple[Path, Store]:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    return seeds, Store(tmp_path / "storage")
+
+
+def decide(store: Store, text: str, status: str) -> None:
+    doc = make_doc(text, url=f"http://127.0.0.1/{len(text)}")
+    store.add_candidate(doc, store.start_run("sources.toml"))
+    store.db.execute("update documents set status = ? where hash = ?", [status, doc.hash])
+    store.db.conn.commit()
+
+
+def adds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The hashes of the texts counted from now on."""
+    counted: list[str] = []
+    add = topic_counts.Counts.add
+
+    def spy(self: topic_counts.Counts, digest: str, text: str, language: str = "en") -> None:
+        counted.append(digest)
+        add(self, digest, text, language)
+
+    monkeypatch.setattr(topic_counts.Counts, "add", spy)
+    return counted
+
+
+def test_a_refit_counts_only_the_new_texts_and_gives_the_full_fits_model(
+    corpus: tuple[Path, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds, store = corpus
+    counted = adds(monkeypatch)
+    first = corpus_model(seeds, store, THRESHOLD)
+    assert len(counted) == 5  # the five seeds, the first time
+    counted.clear()
+    second = corpus_model(seeds, store, THRESHOLD)
+    assert counted == []  # nothing new: nothing read for the counts
+    same(first, TopicModel.from_corpus(seeds, threshold=THRESHOLD))
+    same(second, first)
+
+    decide(store, PHONE_REVIEWS[0], "rejected")
+    decide(store, PHONE_REVIEWS[1], "rejected")
+    decide(store, ON_TOPIC, "accepted")
+    (seeds / "005_0000000000000005.txt").write_text(NEW_PHONE_REVIEW.replace("Mate 30", "Mate 40") + "\n")
+    counted.clear()
+    refit = corpus_model(seeds, store, THRESHOLD)
+    assert len(counted) == 4  # two rejections, one acceptance, one new seed file
+    full = TopicModel.from_corpus(seeds, ([ON_TOPIC], PHONE_REVIEWS), THRESHOLD)
+    same(refit, full)
+    assert refit.rejected  # the rejections count against pages
+
+
+def test_a_seed_removed_or_edited_is_taken_out_of_the_model(corpus: tuple[Path, Store]) -> None:
+    seeds, store = corpus
+    corpus_model(seeds, store, THRESHOLD)
+    first, *_, last = sorted(seeds.glob("*.txt"))
+    last.unlink()
+    same(corpus_model(seeds, store, THRESHOLD), TopicModel.from_corpus(seeds, threshold=THRESHOLD))
+    first.write_text(first.read_text(encoding="utf-8") + "\nCoral reefs bleach as the ocean warms.\n")
+    edited = corpus_model(seeds, store, THRESHOLD)
+    same(edited, TopicModel.from_corpus(seeds, threshold=THRESHOLD))
+    assert "reef" in edited.centroid
+
+
+def test_an_undone_decision_is_taken_out_of_the_model(corpus: tuple[Path, Store]) -> None:
+    seeds, store = corpus
+    decide(store, PHONE_REVIEWS[0], "rejected")
+    assert corpus_model(seeds, store, THRESHOLD).rejected
+    store.db.execute("update documents set status = 'pending'")
+    store.db.conn.commit()
+    undone = corpus_model(seeds, store, THRESHOLD)
+    assert undone.rejected == {}
+    same(undone, TopicModel.from_corpus(seeds, threshold=THRESHOLD))
+
+
+@pytest.mark.parametrize("body", ["{not json", '{"positives": {"version": 0}}', "[]"])
+def test_unreadable_kept_counts_are_counted_again(corpus: tuple[Path, Store], body: str) -> None:
+    seeds, store = corpus
+    corpus_model(seeds, store, THRESHOLD)
+    store.keep_counts(KEPT_NAME, body)
+    same(corpus_model(seeds, store, THRESHOLD), TopicModel.from_corpus(seeds, threshold=THRESHOLD))
+    assert store.kept_counts(KEPT_NAME) != body  # and kept again
