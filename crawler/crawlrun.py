@@ -31,10 +31,10 @@ from .boilerplate import SiteBoilerplate
 from .config import RunConfig
 from .guard import installed_resolver
 from .notify import announce, announcement
-from .refit import corpus_model
+from .refit import fit_corpus
 from .relevance import TopicModel
 from .run import STOP_REASON, stop_crawl
-from .seedfile import read_seeds
+from .seedfile import read_seed
 from .store import Document, Store, StoreError
 from .summary import failed_sources, nothing_fetched, summary_lines
 
@@ -115,7 +115,8 @@ class CrawlRun:
         self.started = True
         resolver = installed_resolver()
         self.crawler.stats.set_value(f"{STATS}/resolver", type(resolver).__name__ if resolver else None)
-        self.model = corpus_model(self.sources.seeds_dir, self.store, self.sources.threshold, self.sources.band)
+        corpus = fit_corpus(self.sources.seeds_dir, self.store, self.sources.threshold, self.sources.band)
+        self.model = corpus.model
         settings = self.crawler.settings
         workers = settings.get("SEEDCRAWL_WORKERS")
         self.analyser = PageAnalyser(
@@ -125,7 +126,7 @@ class CrawlRun:
         self.crawler.stats.set_value(f"{STATS}/model/terms", len(self.model.centroid))
         self.archive = WarcArchive(self.config.storage, self.run_id, settings.getint("SEEDCRAWL_WARC_MAX_BYTES"))
         self.boilerplate = SiteBoilerplate(self.store.boilerplate_lines())
-        self.register_seeds()
+        self.register_seeds(corpus.seed_files)
         last = self.store.last_success()
         # New sitemap entries and search results are those since the last finished run.
         self.last_success = datetime.fromisoformat(last) if last else None
@@ -136,10 +137,20 @@ class CrawlRun:
             self.sources.max_depth, self.config.storage,
         )  # fmt: skip
 
-    def register_seeds(self) -> None:
-        """Put the seed texts in the database so no copy of them is queued."""
-        for path, seed in read_seeds(self.sources.seeds_dir):
-            if self.store.register_seed(Document.from_seed(seed, path), path.name):
+    def register_seeds(self, seed_files: dict[str, str]) -> None:
+        """Put the seed texts in the database so no copy of them is queued.
+        Only the files whose text the store lacks are read (a year's 5,000
+        seeds took 10 s to read and fingerprint at every start)."""
+        missing = self.store.missing_texts(seed_files.values())
+        for name, digest in seed_files.items():
+            if digest not in missing:
+                continue
+            path = self.sources.seeds_dir / name
+            try:
+                seed = read_seed(path)
+            except FileNotFoundError:  # removed since the fit listed it
+                continue
+            if self.store.register_seed(Document.from_seed(seed, path), name):
                 self.crawler.stats.inc_value(f"{STATS}/seeds_registered")
 
     def add_source(self, source: str, kind: str) -> None:

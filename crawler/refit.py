@@ -6,9 +6,11 @@ that is 5,000 seeds and 10,000 decided texts: reading and counting them all
 took 14 s at every start. The counts add up (crawler/topic_counts.py), so
 they are kept in the store with the hashes of the texts they cover, and a
 refit reads only what is new: seed files whose name, size or time changed,
-decided texts whose hash is not counted yet. When a text left the corpus (a
-seed deleted or edited, a decision undone), the counts are made again from
-every text. The facets' scale is measured on the passages of at most
+decided texts whose hash is not counted yet. A text that left the corpus (a
+seed deleted or edited, a decision undone) is taken out again, its counts
+made from its text as the store keeps it (every seed a crawl registered,
+every version of an edit); only when no one holds it any more are the
+counts made again from every text. The facets' scale is measured on the passages of at most
 YARDSTICK_TEXTS seeds: the ones with the lowest hashes, a sample that stays
 the same as seeds are added, exact while the corpus is smaller than that.
 """
@@ -70,6 +72,14 @@ class KeptCounts:
         return cls(positives, negatives, seed_files)
 
 
+@dataclass(frozen=True)
+class Corpus:
+    """The fitted model, and the seeds folder as the fit found it."""
+
+    model: TopicModel
+    seed_files: dict[str, str]  # file name -> content hash of its text
+
+
 def corpus_model(
     seeds_dir: Path, store: Store | None, threshold: float, band: float = 0.0, language: str = "en"
 ) -> TopicModel:
@@ -77,6 +87,11 @@ def corpus_model(
     positives, the rejected ones as negatives. Without a store, the seeds'."""
     if store is None:
         return TopicModel.from_corpus(seeds_dir, threshold=threshold, language=language, band=band)
+    return fit_corpus(seeds_dir, store, threshold, band, language).model
+
+
+def fit_corpus(seeds_dir: Path, store: Store, threshold: float, band: float = 0.0, language: str = "en") -> Corpus:
+    """corpus_model(), with the seed files' hashes (a crawl registers the new ones)."""
     kept = KeptCounts.from_json(store.kept_counts(KEPT_NAME))
     read: dict[str, str] = {}  # hash -> text, of the texts read for this fit
     seeds = _seed_hashes(Path(seeds_dir), kept.seed_files, read)
@@ -87,10 +102,17 @@ def corpus_model(
     changed = kept.seed_files != seeds
     for side, wanted in (("positives", positives), ("negatives", negatives)):
         counts: Counts = getattr(kept, side)
-        if not counts.members <= set(wanted):  # a text left the corpus: count every text again
-            counts = Counts()
-            setattr(kept, side, counts)
+        present = set(wanted)
+        gone = [digest for digest in counts.members if digest not in present]
+        if gone:  # texts that left the corpus: taken out, or every text counted again
             changed = True
+            texts = _texts(gone, seeds_dir, seeds, read, store)
+            if len(texts) == len(gone):
+                for digest in gone:
+                    counts.remove(digest, texts[digest], language)
+            else:  # a text no one holds any more (a seed deleted before a crawl registered it)
+                counts = Counts()
+                setattr(kept, side, counts)
         new = [digest for digest in dict.fromkeys(wanted) if digest not in counts.members]
         if new:
             texts = _texts(new, seeds_dir, seeds, read, store)
@@ -111,7 +133,7 @@ def corpus_model(
             store.keep_counts(KEPT_NAME, kept.to_json())
         except (sqlite3.Error, OSError) as exc:  # the counts are a cache: the next fit makes them again
             logger.warning("The relevance model's counts could not be kept (%s); the next fit counts again", exc)
-    return model
+    return Corpus(model, {name: digest for name, (_, _, digest) in seeds.items()})
 
 
 def _seed_hashes(
@@ -151,5 +173,5 @@ def _texts(
                     read[digest] = read_seed(folder / by_hash[digest]).text
                 except FileNotFoundError:
                     pass
-        read.update(store.current_texts(d for d in missing if d not in read))
+        read.update(store.texts_by_hash(d for d in missing if d not in read))
     return {d: read[d] for d in digests if d in read}

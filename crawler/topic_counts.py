@@ -5,8 +5,7 @@ start: after a year, 5,000 seeds and 10,000 decisions, 14 s. Counts add up,
 so they are kept (in the store, as JSON) with the content hashes of the
 texts they cover, and a refit reads and counts only the texts new since the
 last one. A text that left the corpus (a seed deleted or edited, a decision
-undone) cannot be taken out of a sum: the counts are then made again from
-every text.
+undone) is taken out by counting it again and subtracting.
 """
 
 from __future__ import annotations
@@ -48,23 +47,24 @@ class Counts:
         if digest in self.members:
             return
         self.members.add(digest)
-        words = WORD.findall(text.lower())
-        self.forms.update(words)
-        self.used_by.update({stem(word, language) for word in set(words)})
-        for match in WORD.finditer(text):
-            start = match.start()
-            if start == 0:
-                continue
-            # The first word of a sentence or line is capitalised anyway: after
-            # one of SENTENCE_MARKS and nothing but blanks (three characters back).
-            before = text[max(0, start - 3) : start]
-            stripped = before.rstrip()
-            if "\n" in before[len(stripped) :] or (stripped and stripped[-1] in SENTENCE_MARKS):
-                continue
-            word = match.group()
-            self.inside[word.lower()] += 1
-            if word[0].isupper():
-                self.capitalised[word.lower()] += 1
+        forms, stems, inside, capitalised = _counted(text, language)
+        self.forms.update(forms)
+        self.used_by.update(stems)
+        self.inside.update(inside)
+        self.capitalised.update(capitalised)
+
+    def remove(self, digest: str, text: str, language: str = "en") -> None:
+        """Take a counted text out again (its counts follow from its text)."""
+        if digest not in self.members:
+            return
+        self.members.discard(digest)
+        forms, stems, inside, capitalised = _counted(text, language)
+        for total, part in ((self.forms, forms), (self.used_by, Counter(stems)), (self.inside, inside),
+                            (self.capitalised, capitalised)):  # fmt: skip
+            total.subtract(part)
+            for key in part:
+                if total[key] <= 0:
+                    del total[key]
 
     def capitalised_share(self, language: str = "en") -> dict[str, float]:
         """Per stem: the share of its uses inside a sentence written with a
@@ -92,3 +92,26 @@ class Counts:
             Counter(data["forms"]), Counter(data["used_by"]), Counter(data["inside"]), Counter(data["capitalised"]),
             set(data["members"]),
         )  # fmt: skip
+
+
+def _counted(text: str, language: str) -> tuple[Counter[str], set[str], Counter[str], Counter[str]]:
+    """A text's word forms, the stems it uses, and its words inside sentences
+    (all, and those written with a capital)."""
+    words = WORD.findall(text.lower())
+    inside: Counter[str] = Counter()
+    capitalised: Counter[str] = Counter()
+    for match in WORD.finditer(text):
+        start = match.start()
+        if start == 0:
+            continue
+        # The first word of a sentence or line is capitalised anyway: after
+        # one of SENTENCE_MARKS and nothing but blanks (three characters back).
+        before = text[max(0, start - 3) : start]
+        stripped = before.rstrip()
+        if "\n" in before[len(stripped) :] or (stripped and stripped[-1] in SENTENCE_MARKS):
+            continue
+        word = match.group()
+        inside[word.lower()] += 1
+        if word[0].isupper():
+            capitalised[word.lower()] += 1
+    return Counter(words), {stem(word, language) for word in set(words)}, inside, capitalised

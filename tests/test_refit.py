@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from crawler import topic_counts
-from crawler.refit import KEPT_NAME, corpus_model
+from crawler.refit import KEPT_NAME, corpus_model, fit_corpus
 from crawler.relevance import TopicModel
-from crawler.store import Store
+from crawler.seedfile import read_seed
+from crawler.store import Document, Store
 
 from .conftest import SEEDS
 from .test_relevance import NEW_PHONE_REVIEW, PHONE_REVIEWS
@@ -90,6 +91,28 @@ def test_a_seed_removed_or_edited_is_taken_out_of_the_model(corpus: tuple[Path, 
     edited = corpus_model(seeds, store, THRESHOLD)
     same(edited, TopicModel.from_corpus(seeds, threshold=THRESHOLD))
     assert "reef" in edited.centroid
+
+
+def test_a_removed_text_is_subtracted_when_the_store_holds_it(
+    corpus: tuple[Path, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds, store = corpus
+    fit_corpus(seeds, store, THRESHOLD)
+    for path in sorted(seeds.glob("*.txt")):  # as a crawl registers them
+        store.register_seed(Document.from_seed(read_seed(path), path), path.name)
+    counted = adds(monkeypatch)
+    max(seeds.glob("*.txt")).unlink()
+    refit = corpus_model(seeds, store, THRESHOLD)
+    assert counted == []  # taken out, not every text counted again
+    same(refit, TopicModel.from_corpus(seeds, threshold=THRESHOLD))
+
+
+def test_counts_of_a_text_added_then_removed_are_gone() -> None:
+    texts = [read_seed(path).text for path in sorted(SEEDS.glob("*.txt"))]
+    counts = topic_counts.Counts.of(texts[:3])
+    counts.add("x", texts[3])
+    counts.remove("x", texts[3])
+    assert counts == topic_counts.Counts.of(texts[:3])
 
 
 def test_an_undone_decision_is_taken_out_of_the_model(corpus: tuple[Path, Store]) -> None:

@@ -33,7 +33,6 @@ ORPHANS_DIR = "orphans"
 # disk fills up so the run's last row can still be written.
 RESERVE_NAME = ".space-reserve"
 RESERVE_BYTES = 256 * 1024
-MMAP_BYTES = 1 << 30
 
 
 def now() -> str:
@@ -78,8 +77,10 @@ class StoreBase:
             conn = sqlite3.connect(db_path, timeout=self.busy_timeout)
             self.db = sqlite_utils.Database(conn)
             self.db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            # Memory-mapped reads keep index lookups cheap when the file is large.
-            self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+            # No memory-mapped reads (SQLite's default): every page a crawl touched
+            # in a year-old file counted in its memory (peak RSS 770 MB against
+            # 396 on an empty one; 425 without). The near-duplicate lookup at 1M
+            # documents costs 0.44 ms instead of 0.36 (bench/dedup.py).
             self.db.enable_wal()
             # In WAL mode, NORMAL syncs at checkpoints, not at every commit:
             # a killed process still loses nothing committed; a power cut may

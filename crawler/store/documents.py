@@ -126,6 +126,19 @@ class DocumentStore(StoreBase):
         """A stored document's text, or a reviewer's edit of one."""
         return self.text_owner(digest) is not None
 
+    def missing_texts(self, digests: Iterable[str]) -> set[str]:
+        """Those of these hashes that no stored document's text (or edit) has."""
+        missing = set(digests)
+        wanted = list(missing)
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            marks = ", ".join("?" * len(chunk))
+            for (digest,) in self.db.execute(f"select hash from documents where hash in ({marks})", chunk):
+                missing.discard(digest)
+            for (digest,) in self.db.execute(f"select text_hash from edits where text_hash in ({marks})", chunk):
+                missing.discard(digest)
+        return missing
+
     def text_owner(self, digest: str) -> str | None:
         """The document whose text (or one of whose edits) has this hash."""
         row = self.db.execute("select hash from documents where hash = ?", [digest]).fetchone()
@@ -312,9 +325,13 @@ class DocumentStore(StoreBase):
             # Queue files are written holding the write lock (here and by
             # review's undo): a temp file seen while holding it is stale.
             remove_stale_temp_files(self.queue_dir)
-            expected = {row["queue_file"]: row for row in self.pending()}
+            # Names only: a year's queue is 10,000 texts, read here at every start.
+            pending = "select queue_file from documents where status = 'pending'"
+            expected = {name for (name,) in self.db.execute(pending)}
+            present: set[str] = set()
             for path in queue_files(self.queue_dir):
                 if path.name in expected:
+                    present.add(path.name)
                     continue
                 if self._holds_text_of(path):
                     path.unlink()
@@ -324,10 +341,11 @@ class DocumentStore(StoreBase):
                     orphans.mkdir(exist_ok=True)
                     os.replace(path, orphans / path.name)
                     orphaned += 1
-            for name, row in expected.items():
-                if not (self.queue_dir / name).exists():
-                    write_seed(self.queue_dir / name, current_text(row))
-                    restored += 1
+            for name in sorted(expected - present):
+                query = "select text, edited_text from documents where status = 'pending' and queue_file = ?"
+                row = self.db.execute(query, [name]).fetchone()
+                write_seed(self.queue_dir / name, row[1] or row[0])
+                restored += 1
         return restored, removed, orphaned
 
     def _holds_text_of(self, path: Path) -> bool:
@@ -348,22 +366,20 @@ class DocumentStore(StoreBase):
         query = "select coalesce(edited_hash, hash), status from documents where status in ('accepted', 'rejected')"
         return [(digest, status) for digest, status in self.db.execute(query)]
 
-    def current_texts(self, digests: Iterable[str]) -> dict[str, str]:
-        """The current texts (the newest edit, else as crawled) of documents,
-        by the content hash of that text."""
+    def texts_by_hash(self, digests: Iterable[str]) -> dict[str, str]:
+        """Every text the store holds with one of these content hashes: a
+        document's as crawled (or registered from a seed file), or any version
+        a reviewer made of one."""
         wanted = list(dict.fromkeys(digests))
         found: dict[str, str] = {}
         for start in range(0, len(wanted), 400):
             chunk = wanted[start : start + 400]
-            asked = set(chunk)
             marks = ", ".join("?" * len(chunk))
-            query = (
-                f"select coalesce(edited_hash, hash), coalesce(edited_text, text) from documents "
-                f"where hash in ({marks}) or edited_hash in ({marks})"
-            )
-            for digest, text in self.db.execute(query, chunk + chunk):
-                if digest in asked:  # an edited text's original hash matched
-                    found[digest] = text
+            found.update(self.db.execute(f"select hash, text from documents where hash in ({marks})", chunk))
+            rest = [digest for digest in chunk if digest not in found]
+            if rest:
+                marks = ", ".join("?" * len(rest))
+                found.update(self.db.execute(f"select text_hash, text from edits where text_hash in ({marks})", rest))
         return found
 
     def kept_counts(self, name: str) -> str | None:
