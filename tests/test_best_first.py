@@ -152,3 +152,29 @@ async def test_a_years_frontier_does_not_crowd_out_this_runs_own_links(tmp_path:
         r["url"][len(server.base) :] for r in db.query("select url from urls where url like 'http://127.0.0.1%'")
     }
     assert related <= fetched  # the run's own related stories, all of them
+
+
+def test_the_place_of_a_request_leaving_the_downloader_is_filled_at_once() -> None:
+    """Scrapy signals request_left_downloader while the downloader still holds
+    the request: counted taken, its place stayed empty until the next event
+    (15.1 of 16 places busy on 40 slow hosts instead of 14.4)."""
+    from types import SimpleNamespace
+
+    from scrapy import Request
+
+    from crawler.spiders.related import RelatedSpider
+
+    leaving = Request("http://127.0.0.1/done")
+    others = {Request(f"http://127.0.0.1/{n}") for n in range(3)}
+    released: list[int] = []
+    downloader = SimpleNamespace(active={leaving, *others})
+    spider = SimpleNamespace(
+        reserve=[(0, 0, Request("http://127.0.0.1/next"), 0)], concurrency=4, analysing=0,
+        crawler=SimpleNamespace(engine=SimpleNamespace(scheduler=[], downloader=downloader)),
+        release=lambda most, leaving=None: released.append(most),
+    )  # fmt: skip
+    RelatedSpider.top_up(spider, leaving, None)  # type: ignore[arg-type]
+    assert released == [1]
+    spider.analysing = 1  # a page in analysis may bring better links: its place waits for them
+    RelatedSpider.top_up(spider, leaving, None)  # type: ignore[arg-type]
+    assert released == [1]
