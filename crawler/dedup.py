@@ -19,6 +19,7 @@ whose cost grows with log(corpus), not with the corpus.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -85,8 +86,11 @@ def unwrap_url(url: str) -> str:
     return url
 
 
+@functools.lru_cache(maxsize=50_000)
 def canonical_url(url: str) -> str:
-    """The one spelling of a URL used for "seen before?" questions."""
+    """The one spelling of a URL used for "seen before?" questions. Cached:
+    a crawl asks again for each link when it is scheduled, fetched and
+    recorded, and each asking cost courlan and w3lib 0.1 ms."""
     parts = urlsplit(unwrap_url(url.strip()))
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise UrlError(f"not an http(s) URL: {url[:200]!r}")

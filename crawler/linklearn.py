@@ -14,6 +14,7 @@ a number out.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from urllib.parse import urlsplit
@@ -30,16 +31,24 @@ _DIGITS = re.compile(r"\d+")
 def url_shape(url: str) -> str:
     """The URL's host and path with numbers as ``#`` and the last segment (the
     story's slug) as ``*``: the pages of one section share it."""
+    return _host_and_shape(url)[1]
+
+
+# Cached: the reserve is re-ranked with the same links again and again.
+@functools.lru_cache(maxsize=50_000)
+def _host_and_shape(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
+    host = parts.hostname or ""
     segments = parts.path.split("/")[1:]
     if not segments:
-        return f"{parts.hostname}/"
+        return host, f"{parts.hostname}/"
     folders = [_DIGITS.sub("#", segment) for segment in segments[:-1]]
-    return f"{parts.hostname}/" + "/".join([*folders, "*"])
+    return host, f"{parts.hostname}/" + "/".join([*folders, "*"])
 
 
-def anchor_words(anchor: str) -> set[str]:
-    return {word.lower() for word in _WORD.findall(anchor)}
+@functools.lru_cache(maxsize=50_000)
+def anchor_words(anchor: str) -> frozenset[str]:
+    return frozenset(word.lower() for word in _WORD.findall(anchor))
 
 
 class SiteLearner:
@@ -52,10 +61,10 @@ class SiteLearner:
 
     def record(self, url: str, anchor: str, on_topic: bool) -> None:
         """A page reached through ``anchor`` was judged on or off topic."""
-        host = urlsplit(url).hostname or ""
+        host, shape = _host_and_shape(url)
         for counts in (
             self.sites[host],
-            self.shapes[url_shape(url)],
+            self.shapes[shape],
             *(self.words[host, w] for w in anchor_words(anchor)),
         ):
             counts[0] += on_topic
@@ -63,13 +72,13 @@ class SiteLearner:
 
     def adjustment(self, url: str, anchor: str) -> int:
         """Priority points to add to a link of this site (negative: fewer)."""
-        host = urlsplit(url).hostname or ""
+        host, shape_key = _host_and_shape(url)
         site = self.sites.get(host)
         if site is None or site[1] < MIN_EVIDENCE:
             return 0
         average = (site[0] + 1) / (site[1] + 2)
         evidence = []
-        shape = self.shapes.get(url_shape(url))
+        shape = self.shapes.get(shape_key)
         if shape is not None and shape[1] >= MIN_EVIDENCE:
             evidence.append((shape[0] + 1) / (shape[1] + 2) - average)
         words = [self.words[host, w] for w in anchor_words(anchor) if (host, w) in self.words]
