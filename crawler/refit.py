@@ -170,8 +170,10 @@ def _texts(
         for digest in missing:
             if digest in by_hash:
                 try:
-                    read[digest] = read_seed(folder / by_hash[digest]).text
+                    text = read_seed(folder / by_hash[digest]).text
                 except FileNotFoundError:
-                    pass
+                    continue
+                if content_hash(text) == digest:  # not rewritten since it was listed
+                    read[digest] = text
         read.update(store.texts_by_hash(d for d in missing if d not in read))
     return {d: read[d] for d in digests if d in read}
