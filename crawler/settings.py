@@ -60,6 +60,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PageBudgetMiddleware": 120,
     # After RetryMiddleware (550) on the way in: sees a 429/503 before its retry.
     "crawler.middlewares.PolitenessMiddleware": 560,
+    # Scrapy's meta refresh, without decoding every page to look for it.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
 }
 # A Retry-After longer than this (seconds) is capped, not obeyed to the letter.
 SEEDCRAWL_MAX_RETRY_AFTER = 300.0
