@@ -311,17 +311,21 @@ def first_pass_report(shared: Path, model: TopicModel, relevant: list[str]) -> N
         print(f"{share:>20.2f}{cutoff:>8.3f}{lost:>19}{skipped:>19.2f}{mark}")
 
     # Past the first pass, readability's opinion is asked only for pages whose
-    # unconfirmed text scores at least SECOND_OPINION_SHARE of the threshold.
-    past = [html for html, score in zip(pages.values(), off, strict=True) if score >= model.first_pass_cutoff]
-    passed = [scores(html)[0] for html in past]
-    lowest = min(draft for _, draft in kept) / model.threshold
-    print(f"\nSecond opinion: lowest unconfirmed score of a queued page {lowest:.2f} x threshold; of the")
-    print(f"{len(passed)} off-topic pages past the first pass, at each share of the threshold, skip readability:")
+    # unconfirmed text or preview scores at least SECOND_OPINION_SHARE of the
+    # threshold (crawler.analysis.analyse); "draft alone" is the rule before.
+    past = [(html, score) for html, score in zip(pages.values(), off, strict=True) if score >= model.first_pass_cutoff]
+    passed = [(score, scores(html)[0]) for html, score in past]
+    lowest = min(max(preview, draft) for preview, draft in kept) / model.threshold
+    print(f"\nSecond opinion: lowest score (the better of draft and preview) of a queued page {lowest:.2f} x")
+    print(f"threshold; of the {len(passed)} off-topic pages past the first pass, at each share of the threshold:")
     for share in (0.6, 0.7, SECOND_OPINION_SHARE, 0.9):
-        lost = sum(draft < share * model.threshold for _, draft in kept)
-        skipped = sum(draft < share * model.threshold for draft in passed) / max(1, len(passed))
+        cut = share * model.threshold
+        lost = sum(max(preview, draft) < cut for preview, draft in kept)
+        skipped = sum(max(preview, draft) < cut for preview, draft in passed) / max(1, len(passed))
+        alone = sum(draft < cut for _, draft in kept)
         mark = "  (default)" if share == SECOND_OPINION_SHARE else ""
-        print(f"  {share:.1f}: queued pages lost {lost}, off-topic pages skipping readability {skipped:.2f}{mark}")
+        print(f"  {share:.1f}: queued pages lost {lost} (draft alone: {alone}), "
+              f"off-topic pages skipping readability {skipped:.2f}{mark}")  # fmt: skip
 
 
 def main() -> int:

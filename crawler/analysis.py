@@ -55,12 +55,14 @@ STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 # Worker processes replaced per crawl before the crawl gives up (setting
 # SEEDCRAWL_WORKER_RESTARTS).
 DEFAULT_RESTARTS = 3
-# A page past the first pass whose unconfirmed text (trafilatura alone)
-# scores under this share of the threshold is recorded as read, without the
-# second extractor's opinion: it is off topic however that trims it. On
-# bench/relevance.py none of the 274 pages the full path queues scores under
-# the threshold before confirmation; at 0.8, 38% of the off-topic pages past
-# the first pass skip readability (at 0.9, 88%, with less margin).
+# A page past the first pass whose unconfirmed text (trafilatura alone) and
+# whose preview (its paragraphs) both score under this share of the threshold
+# is recorded as read, without the second extractor's opinion. The draft
+# alone is not enough: trafilatura can miss a story set in <div>s that
+# readability then finds, and 13 of the 298 pages bench/relevance.py's full
+# path queues scored 0.00-0.30 on their draft (0.49 and more on their
+# preview). With both: none lost, 69% of the off-topic pages past the first
+# pass skip readability.
 SECOND_OPINION_SHARE = 0.8
 # Paragraph text shorter than this is too little to tell the language by.
 FIRST_PASS_MIN_CHARS = 500
@@ -89,8 +91,9 @@ def analyse(
     """Extract and judge one page, without its site's ``boilerplate`` lines
     (crawler/boilerplate.py). Errors come back as values: exceptions with
     custom arguments do not survive the trip between processes."""
+    preview = 0.0
     if first_pass:
-        dropped = screen(html, model, languages)
+        dropped, preview = screen(html, model, languages)
         if dropped is not None:
             return dropped
     try:
@@ -102,28 +105,28 @@ def analyse(
         if removed:
             article = dataclasses.replace(article, text=text)
     verdict = model.judge(article.text) if first_pass else None
-    if verdict is None or verdict.score >= SECOND_OPINION_SHARE * model.threshold:
+    if verdict is None or max(verdict.score, preview) >= SECOND_OPINION_SHARE * model.threshold:
         article = confirm(article, html)
         verdict = model.judge(article.text)
     return Analysis(article, verdict, shingles=frozenset(shingle_sample(article.text)))
 
 
-def screen(html: str, model: TopicModel, languages: tuple[str, ...]) -> Analysis | None:
-    """The first pass: why a page is dropped on its preview, or None when
-    it must be read in full."""
+def screen(html: str, model: TopicModel, languages: tuple[str, ...]) -> tuple[Analysis | None, float]:
+    """The first pass: why a page is dropped on its preview (or None when it
+    must be read in full), and the preview's score."""
     prose, body = previews(html)
     if len(body.strip()) < MIN_TEXT_CHARS:
-        return None  # too little to judge; the extraction says what is wrong, and cheaply
+        return None, 0.0  # too little to judge; the extraction says what is wrong, and cheaply
     if languages and len(prose) >= FIRST_PASS_MIN_CHARS:
         language = detect_language(prose)
         if language is not None and language not in languages:
-            return Analysis(None, None, "language", f"language {language} (first pass)", first_pass=True)
+            return Analysis(None, None, "language", f"language {language} (first pass)", first_pass=True), 0.0
     # The paragraphs hold less chrome; the body also holds a story set in <div>s.
     verdict = max(model.first_pass(prose), model.first_pass(body), key=lambda v: v.score)
     if verdict.relevant:
-        return None
+        return None, verdict.score
     detail = f"first pass {verdict.score:.3f} < {model.first_pass_cutoff:.3f}; {verdict.reason}"
-    return Analysis(None, verdict, "offtopic", detail, first_pass=True)
+    return Analysis(None, verdict, "offtopic", detail, first_pass=True), verdict.score
 
 
 class AnalysisFailed(RuntimeError):
