@@ -92,7 +92,8 @@ def corpus_model(
 
 def fit_corpus(seeds_dir: Path, store: Store, threshold: float, band: float = 0.0, language: str = "en") -> Corpus:
     """corpus_model(), with the seed files' hashes (a crawl registers the new ones)."""
-    kept = KeptCounts.from_json(store.kept_counts(KEPT_NAME))
+    name = f"{KEPT_NAME}:{language}"  # stems are the language's
+    kept = KeptCounts.from_json(store.kept_counts(name))
     read: dict[str, str] = {}  # hash -> text, of the texts read for this fit
     seeds = _seed_hashes(Path(seeds_dir), kept.seed_files, read)
     decided = store.decided_identities()
@@ -130,7 +131,7 @@ def fit_corpus(seeds_dir: Path, store: Store, threshold: float, band: float = 0.
     if changed:
         kept.seed_files = seeds
         try:
-            store.keep_counts(KEPT_NAME, kept.to_json())
+            store.keep_counts(name, kept.to_json())
         except (sqlite3.Error, OSError) as exc:  # the counts are a cache: the next fit makes them again
             logger.warning("The relevance model's counts could not be kept (%s); the next fit counts again", exc)
     return Corpus(model, {name: digest for name, (_, _, digest) in seeds.items()})

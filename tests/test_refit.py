@@ -130,6 +130,6 @@ def test_an_undone_decision_is_taken_out_of_the_model(corpus: tuple[Path, Store]
 def test_unreadable_kept_counts_are_counted_again(corpus: tuple[Path, Store], body: str) -> None:
     seeds, store = corpus
     corpus_model(seeds, store, THRESHOLD)
-    store.keep_counts(KEPT_NAME, body)
+    store.keep_counts(f"{KEPT_NAME}:en", body)
     same(corpus_model(seeds, store, THRESHOLD), TopicModel.from_corpus(seeds, threshold=THRESHOLD))
-    assert store.kept_counts(KEPT_NAME) != body  # and kept again
+    assert store.kept_counts(f"{KEPT_NAME}:en") != body  # and kept again
