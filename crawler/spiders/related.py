@@ -579,14 +579,14 @@ class RelatedSpider(scrapy.Spider):
             self.run.store.record_alias(url, page, self.run.run_id, "aggregator wrapper")
         return target
 
-    async def parse_page(self, response: Response) -> Any:
+    async def parse_page(self, response: Response) -> list[Any]:
         stats = self.crawler.stats
         meta = response.meta["seedcrawl"]
         stats.inc_value(f"{STATS}/pages")
         self.run.tally(meta.get("source"), "fetched")
         if not isinstance(response, TextResponse):
             self.drop_page(response, "not_html", "response is not text")
-            return
+            return []
         # Extraction and scoring run in a worker process; the reactor keeps fetching.
         # A page at the depth limit brings no links: reserve links need not wait for it.
         leads_on = meta["hops"] < self.run.sources.max_depth
@@ -602,7 +602,7 @@ class RelatedSpider(scrapy.Spider):
         except AnalysisFailed as exc:
             # Not recorded: the page stays in the frontier for the next run.
             stop_crawl(self.crawler, "analysis_failed", str(exc))
-            return
+            return []
         finally:
             self.analysing -= leads_on
         if analysis.first_pass:
@@ -617,9 +617,7 @@ class RelatedSpider(scrapy.Spider):
             if meta["seed"] and meta["hops"] < self.run.sources.max_depth:
                 follow = self.follow_links(response, 0.0, meta["hops"] + 1)
             self.drop_page(response, analysis.error_reason or "no_text", analysis.error_detail or "")
-            for request in follow:
-                yield request
-            return
+            return follow
         article, verdict = analysis.article, analysis.verdict
         assert verdict is not None  # an article always comes with its verdict
         # The links go into the frontier before the page is recorded as read:
@@ -627,26 +625,27 @@ class RelatedSpider(scrapy.Spider):
         follow = []
         if (meta["seed"] or verdict.relevant or verdict.borderline) and meta["hops"] < self.run.sources.max_depth:
             follow = self.follow_links(response, verdict.score, meta["hops"] + 1)
-        yield PageItem(
-            article=article,
-            verdict=verdict,
-            shingles=analysis.shingles,
-            url=response.url,
-            found_via=meta["via"],
-            found_on=meta["on"],
-            is_seed_page=meta["seed"],
-            redirected_from=list(response.meta.get("redirect_urls", [])),
-            source=meta.get("source"),
-            date_hint=meta.get("date_hint"),
-            response=response,
-        )
+        out: list[Any] = [
+            PageItem(
+                article=article,
+                verdict=verdict,
+                shingles=analysis.shingles,
+                url=response.url,
+                found_via=meta["via"],
+                found_on=meta["on"],
+                is_seed_page=meta["seed"],
+                redirected_from=list(response.meta.get("redirect_urls", [])),
+                source=meta.get("source"),
+                date_hint=meta.get("date_hint"),
+                response=response,
+            )
+        ]
         if meta["seed"]:
             for feed_url in discover_feeds(_link_elements(response), response.url):
                 if feed_url not in self.feeds_requested:
                     stats.inc_value(f"{STATS}/feed/discovered")
-                    yield self.feed_request(feed_url, on=response.url)
-        for request in follow:
-            yield request
+                    out.append(self.feed_request(feed_url, on=response.url))
+        return out + follow
 
     def follow_links(self, response: TextResponse, parent_score: float, hops: int) -> list[scrapy.Request]:
         """Links out of a page, best-first by the parent's score and the link's words."""
