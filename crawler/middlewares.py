@@ -163,6 +163,10 @@ def retry_after_seconds(value: bytes | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+# Scrapy reads a meta refresh in a page's first 4,096 characters: at most this many bytes in UTF-8.
+HEAD_BYTES = 4 * 4096
+
+
 class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
     """Scrapy's meta-refresh redirects, without decoding every page for them.
 
@@ -181,7 +185,3 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
         if b"\x00" not in head and b"refresh" not in head.lower():
             return response
         return super().process_response(request, response)
-
-
-# 4,096 characters take at most this many bytes in UTF-8.
-HEAD_BYTES = 4 * 4096

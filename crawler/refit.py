@@ -10,9 +10,10 @@ decided texts whose hash is not counted yet. A text that left the corpus (a
 seed deleted or edited, a decision undone) is taken out again, its counts
 made from its text as the store keeps it (every seed a crawl registered,
 every version of an edit); only when no one holds it any more are the
-counts made again from every text. The facets' scale is measured on the passages of at most
-YARDSTICK_TEXTS seeds: the ones with the lowest hashes, a sample that stays
-the same as seeds are added, exact while the corpus is smaller than that.
+counts made again from every text. The facets' scale is measured on the
+passages of at most YARDSTICK_TEXTS seeds: the ones with the lowest hashes,
+a sample that stays the same as seeds are added, exact while the corpus is
+smaller than that.
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ logger = logging.getLogger(__name__)
 # Seeds whose passages set the scale of both facets (bench/year.py: the
 # median of 500 seeds' passages is within 0.3% of all 5,000 seeds').
 YARDSTICK_TEXTS = 500
-KEPT_NAME = "relevance"
+
+
+def kept_name(language: str) -> str:
+    """Where a language's counts are kept (their stems are the language's)."""
+    return f"relevance:{language}"
 
 
 @dataclass
@@ -92,8 +97,7 @@ def corpus_model(
 
 def fit_corpus(seeds_dir: Path, store: Store, threshold: float, band: float = 0.0, language: str = "en") -> Corpus:
     """corpus_model(), with the seed files' hashes (a crawl registers the new ones)."""
-    name = f"{KEPT_NAME}:{language}"  # stems are the language's
-    kept = KeptCounts.from_json(store.kept_counts(name))
+    kept = KeptCounts.from_json(store.kept_counts(kept_name(language)))
     read: dict[str, str] = {}  # hash -> text, of the texts read for this fit
     seeds = _seed_hashes(Path(seeds_dir), kept.seed_files, read)
     decided = store.decided_identities()
@@ -131,7 +135,7 @@ def fit_corpus(seeds_dir: Path, store: Store, threshold: float, band: float = 0.
     if changed:
         kept.seed_files = seeds
         try:
-            store.keep_counts(name, kept.to_json())
+            store.keep_counts(kept_name(language), kept.to_json())
         except (sqlite3.Error, OSError) as exc:  # the counts are a cache: the next fit makes them again
             logger.warning("The relevance model's counts could not be kept (%s); the next fit counts again", exc)
     return Corpus(model, {name: digest for name, (_, _, digest) in seeds.items()})

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .words import SENTENCE_MARKS, WORD, stem
+from .words import SENTENCE_MARKS, WORD, stem, tokenize
 
 # Bumped when what is counted changes: older kept counts are then recounted.
 COUNTS_VERSION = 1
@@ -97,7 +97,7 @@ class Counts:
 def _counted(text: str, language: str) -> tuple[Counter[str], set[str], Counter[str], Counter[str]]:
     """A text's word forms, the stems it uses, and its words inside sentences
     (all, and those written with a capital)."""
-    words = WORD.findall(text.lower())
+    words = tokenize(text)
     inside: Counter[str] = Counter()
     capitalised: Counter[str] = Counter()
     for match in WORD.finditer(text):

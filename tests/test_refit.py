@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from crawler import topic_counts
-from crawler.refit import KEPT_NAME, corpus_model, fit_corpus
+from crawler.refit import corpus_model, fit_corpus, kept_name
 from crawler.relevance import TopicModel
-from crawler.seedfile import read_seed
+from crawler.seedfile import content_hash, read_seed
 from crawler.store import Document, Store
 
 from .conftest import SEEDS
@@ -126,10 +126,30 @@ def test_an_undone_decision_is_taken_out_of_the_model(corpus: tuple[Path, Store]
     same(undone, TopicModel.from_corpus(seeds, threshold=THRESHOLD))
 
 
+def test_an_edited_text_whose_decision_is_undone_is_taken_out_by_its_edit(
+    corpus: tuple[Path, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reviewer's version is what was counted; only the edits table holds it."""
+    seeds, store = corpus
+    decide(store, PHONE_REVIEWS[0], "rejected")
+    [row] = store.db.query("select * from documents where status = 'rejected'")
+    edited = PHONE_REVIEWS[0] + "\nThe reviewer adds: the zoom lens is superb."
+    with store.write():
+        store.record_edit(row, edited, content_hash(edited), "editor")
+    assert "zoom" in corpus_model(seeds, store, THRESHOLD).rejected
+    store.db.execute("update documents set status = 'pending'")
+    store.db.conn.commit()
+    counted = adds(monkeypatch)
+    undone = corpus_model(seeds, store, THRESHOLD)
+    assert counted == []  # subtracted with the edit's text, not every text counted again
+    assert undone.rejected == {}
+    same(undone, TopicModel.from_corpus(seeds, threshold=THRESHOLD))
+
+
 @pytest.mark.parametrize("body", ["{not json", '{"positives": {"version": 0}}', "[]"])
 def test_unreadable_kept_counts_are_counted_again(corpus: tuple[Path, Store], body: str) -> None:
     seeds, store = corpus
     corpus_model(seeds, store, THRESHOLD)
-    store.keep_counts(f"{KEPT_NAME}:en", body)
+    store.keep_counts(kept_name("en"), body)
     same(corpus_model(seeds, store, THRESHOLD), TopicModel.from_corpus(seeds, threshold=THRESHOLD))
-    assert store.kept_counts(f"{KEPT_NAME}:en") != body  # and kept again
+    assert store.kept_counts(kept_name("en")) != body  # and kept again

@@ -614,7 +614,7 @@ class RelatedSpider(scrapy.Spider):
             # A seed URL may be a front or section page: no article, but the
             # links are why it was listed. Their own words set their priority.
             follow = []
-            if meta["seed"] and meta["hops"] < self.run.sources.max_depth:
+            if meta["seed"] and leads_on:
                 follow = self.follow_links(response, 0.0, meta["hops"] + 1)
             self.drop_page(response, analysis.error_reason or "no_text", analysis.error_detail or "")
             return follow
@@ -623,7 +623,7 @@ class RelatedSpider(scrapy.Spider):
         # The links go into the frontier before the page is recorded as read:
         # a crawl killed in between finds them there when it starts again.
         follow = []
-        if (meta["seed"] or verdict.relevant or verdict.borderline) and meta["hops"] < self.run.sources.max_depth:
+        if (meta["seed"] or verdict.relevant or verdict.borderline) and leads_on:
             follow = self.follow_links(response, verdict.score, meta["hops"] + 1)
         out: list[Any] = [
             PageItem(

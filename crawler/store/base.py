@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +33,19 @@ ORPHANS_DIR = "orphans"
 # disk fills up so the run's last row can still be written.
 RESERVE_NAME = ".space-reserve"
 RESERVE_BYTES = 256 * 1024
+
+
+# SQLite's limit on host parameters in one statement is 32,766 since 3.32.
+CHUNK = 30_000
+
+
+def in_chunks(values: Iterable[str]) -> Iterator[tuple[list[str], str]]:
+    """``values`` in lists small enough for one ``in (...)`` each, with the
+    list's placeholders."""
+    values = list(values)
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start : start + CHUNK]
+        yield chunk, ",".join("?" * len(chunk))
 
 
 def now() -> str:

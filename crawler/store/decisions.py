@@ -10,8 +10,7 @@ import getpass
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .base import StoreBase, now
-from .links import CHUNK
+from .base import StoreBase, in_chunks, now
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 
@@ -116,10 +115,7 @@ class DecisionStore(StoreBase):
     def _rows_named(
         self, column: str, wanted: str, names: Iterable[str], where: str, whole: bool = False
     ) -> Iterator[Any]:
-        names = list(names)
-        for start in range(0, len(names), CHUNK):
-            chunk = names[start : start + CHUNK]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(names):
             query = f"select {wanted} from documents where {column} in ({marks}) and {where}"
             for row in self.db.query(query, chunk):
                 yield row if whole else row[column]

@@ -30,7 +30,7 @@ from urllib.parse import urljoin
 from .. import dedup
 from ..dates import WITNESSES, PublishedDate, day, settle
 from ..seedfile import SeedFile, content_hash, file_name, remove_stale_temp_files, write_seed
-from .base import ORPHANS_DIR, StoreBase, now, queue_files
+from .base import ORPHANS_DIR, StoreBase, in_chunks, now, queue_files
 
 if TYPE_CHECKING:
     from ..archive import Stored
@@ -129,10 +129,7 @@ class DocumentStore(StoreBase):
     def missing_texts(self, digests: Iterable[str]) -> set[str]:
         """Those of these hashes that no stored document's text (or edit) has."""
         missing = set(digests)
-        wanted = list(missing)
-        for start in range(0, len(wanted), 400):
-            chunk = wanted[start : start + 400]
-            marks = ", ".join("?" * len(chunk))
+        for chunk, marks in in_chunks(missing):
             for (digest,) in self.db.execute(f"select hash from documents where hash in ({marks})", chunk):
                 missing.discard(digest)
             for (digest,) in self.db.execute(f"select text_hash from edits where text_hash in ({marks})", chunk):
@@ -343,8 +340,7 @@ class DocumentStore(StoreBase):
                     orphaned += 1
             for name in sorted(expected - present):
                 query = "select text, edited_text from documents where status = 'pending' and queue_file = ?"
-                row = self.db.execute(query, [name]).fetchone()
-                write_seed(self.queue_dir / name, row[1] or row[0])
+                write_seed(self.queue_dir / name, current_text(next(self.db.query(query, [name]))))
                 restored += 1
         return restored, removed, orphaned
 
@@ -372,14 +368,10 @@ class DocumentStore(StoreBase):
         a reviewer made of one."""
         wanted = list(dict.fromkeys(digests))
         found: dict[str, str] = {}
-        for start in range(0, len(wanted), 400):
-            chunk = wanted[start : start + 400]
-            marks = ", ".join("?" * len(chunk))
+        for chunk, marks in in_chunks(wanted):
             found.update(self.db.execute(f"select hash, text from documents where hash in ({marks})", chunk))
-            rest = [digest for digest in chunk if digest not in found]
-            if rest:
-                marks = ", ".join("?" * len(rest))
-                found.update(self.db.execute(f"select text_hash, text from edits where text_hash in ({marks})", rest))
+        for chunk, marks in in_chunks(d for d in wanted if d not in found):
+            found.update(self.db.execute(f"select text_hash, text from edits where text_hash in ({marks})", chunk))
         return found
 
     def kept_counts(self, name: str) -> str | None:

@@ -17,14 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from .base import StoreBase, now
+from .base import StoreBase, in_chunks, now
 
 # A final outcome: transient failures (a timeout, a refused connection, a 5xx
 # or a 429) may be gone tomorrow; a 404 or a page we read is not worth
 # another request.
 FINAL = "(outcome != 'error' or (http_status between 400 and 499 and http_status != 429))"
-# SQLite's limit on host parameters in one statement is 32,766 since 3.32.
-CHUNK = 30_000
 
 
 class FrontierLink(NamedTuple):
@@ -46,9 +44,7 @@ class LinkStore(StoreBase):
     def unknown_urls(self, urls: Sequence[str]) -> list[str]:
         """The URLs not fetched before with a final outcome, in the order given."""
         known: set[str] = set()
-        for start in range(0, len(urls), CHUNK):
-            chunk = list(urls[start : start + CHUNK])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(urls):
             known.update(
                 row[0] for row in self.db.execute(f"select url from urls where url in ({marks}) and {FINAL}", chunk)
             )
