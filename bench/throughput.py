@@ -400,9 +400,11 @@ def main() -> int:
         f"crawl process CPU: {own:.2f} ms/page with start-up, {steady:.2f} ms/page from the run's start (target < 2 ms)"
     )
     if "a0" in summary:
+        old_steady = summary["a0"].get("steady_own_cpu_per_page", 0) * 1000
         print(
             f"against {args.baseline}: own CPU/page {own / (summary['a0']['own_cpu_per_page'] * 1000):.2f}x, "
-            f"pages/s {summary['a']['pages_per_s'] / summary['a0']['pages_per_s']:.2f}x"
+            + (f"from the run's start {steady / old_steady:.2f}x ({old_steady:.2f} ms), " if old_steady else "")
+            + f"pages/s {summary['a']['pages_per_s'] / summary['a0']['pages_per_s']:.2f}x"
         )
     if "b" in summary:
         a, b, c = (summary[k]["pages_per_s"] for k in "abc")

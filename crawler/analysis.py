@@ -2,8 +2,8 @@
 
 Extraction (trafilatura + readability) and scoring are pure CPU work, 70-100
 ms a page: on the reactor thread they stall every download. A process pool
-runs them on all cores while the reactor keeps fetching. Each worker gets
-the fitted relevance model once, when it starts.
+runs them on all cores while the reactor keeps fetching (crawler/workers.py).
+Each worker gets the fitted relevance model once, when it starts.
 
 Most pages a crawl reaches are off topic, so a first pass judges cheap
 previews of each page (its paragraph and body text, a few ms) and only
@@ -15,27 +15,23 @@ read in full.
 Stopping: the workers never see the terminal's Ctrl-C or a SIGTERM sent to
 the crawl's process group (systemd's default): they are started with those
 signals blocked and ignore them, finish the pages in hand, and exit when
-the crawl closes the pool (or when the crawl itself is gone). A worker that
-dies anyway (the kernel's OOM killer) breaks the pool: it is replaced and
-the pages it held are read again, up to ``restarts`` times per crawl; after
-that ``AnalysisFailed`` says what happened and the crawl stops.
+the crawl closes their pipes (or when the crawl itself is gone). A worker
+that dies anyway (the kernel's OOM killer) is replaced and the pages it
+held are read again, up to ``restarts`` times per crawl; after that
+``AnalysisFailed`` says what happened and the crawl stops. A page whose
+analysis a worker died on twice is recorded as ``analysis_failed``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import logging
-import multiprocessing
 import os
-import signal
 import threading
-import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from w3lib.encoding import html_to_unicode
@@ -44,14 +40,11 @@ from .boilerplate import strip
 from .dedup import shingle_sample
 from .extract import MIN_TEXT_CHARS, Article, ExtractionError, confirm, detect_language, draft_article, previews
 from .relevance import TopicModel, Verdict
+from .workers import JobStoppedWorkers, WorkerDied, WorkerPool
 
 logger = logging.getLogger(__name__)
 
 _worker_model: TopicModel | None = None  # set in each worker by _start_worker
-PARENT_CHECK_SECONDS = 1.0
-# The signals a terminal or a service manager sends to stop a crawl: the
-# crawl's own process handles them, the workers must not.
-STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 # Worker processes replaced per crawl before the crawl gives up (setting
 # SEEDCRAWL_WORKER_RESTARTS).
 DEFAULT_RESTARTS = 3
@@ -133,26 +126,9 @@ class AnalysisFailed(RuntimeError):
     """Worker processes keep dying; the message is one line saying how."""
 
 
-def _start_worker(model: TopicModel, crawl_pid: int) -> None:
+def _start_worker(model: TopicModel) -> None:
     global _worker_model
-    for number in STOP_SIGNALS:  # blocked since the spawn; ignored for good
-        signal.signal(number, signal.SIG_IGN)
     _worker_model = model
-    threading.Thread(target=_exit_with_parent, args=(crawl_pid,), daemon=True).start()
-
-
-def _exit_with_parent(parent: int) -> None:
-    """End this worker when the crawl that started it is gone.
-
-    A crawl killed with SIGKILL cannot shut its pool down, and a spawned
-    worker holds both ends of its task queue, so it would wait for work
-    forever: each orphan kept ~180 MB until the machine ran out of memory.
-    The crawl's pid comes from the crawl itself: a worker still importing
-    when the crawl died would otherwise take its new parent for the crawl.
-    """
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_SECONDS)
-    os._exit(1)
 
 
 def _analyse_in_worker(
@@ -168,26 +144,13 @@ def decode(body: bytes, encoding: str) -> str:
     The crawl sends the raw body and the encoding Scrapy found for it, and
     the worker decodes: bytes cross to the worker as they are, where a str
     would be encoded to UTF-8 by pickle in the crawl's process and decoded
-    again here. (Scrapy's MetaRefreshMiddleware still decodes each page in
-    the crawl's process, to look at its first 4,096 characters.)
+    again here.
     """
     return html_to_unicode(f"charset={encoding}", body)[1]
 
 
-@contextmanager
-def _stop_signals_blocked() -> Iterator[None]:
-    """Processes started inside inherit a mask that blocks SIGINT and SIGTERM
-    from their first instruction (an ignore set in the initializer would
-    leave the import time open to a KeyboardInterrupt traceback)."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 class PageAnalyser:
-    """Runs ``analyse`` in a process pool (or inline with no workers)."""
+    """Runs ``analyse`` in worker processes (crawler/workers.py), or inline with no workers."""
 
     def __init__(
         self, model: TopicModel, workers: int | None = None, languages: tuple[str, ...] = (),
@@ -196,114 +159,55 @@ class PageAnalyser:
         self.model = model
         self.languages = languages
         self.workers = (os.cpu_count() or 1) if workers is None else workers
-        self.restarts_left = restarts
-        self.restarted = 0
-        self.failed: AnalysisFailed | None = None  # once set, every page gets it
-        self.pool = self._new_pool() if self.workers else None
-
-    def _new_pool(self) -> ProcessPoolExecutor:
-        # spawn, not fork: forking a process with reactor and resolver threads can
-        # leave a lock held forever in the child.
-        pool = ProcessPoolExecutor(
-            self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
-            initargs=(self.model, os.getpid()),
-        )  # fmt: skip
-        with _stop_signals_blocked():
-            # The pool starts a worker per task while none is idle: start them
-            # all now, inside the mask (their first task is nothing).
-            for _ in range(self.workers):
-                pool.submit(os.getpid)
-        # The pool's own table (private) is read once, now: the pool drops a
-        # dead worker from it, and then nothing would say how it died.
-        self.processes = list((getattr(pool, "_processes", None) or {}).values())
-        return pool
+        self.pool = (
+            WorkerPool(self.workers, _analyse_in_worker, _start_worker, (model,), restarts, name="analysis worker")
+            if self.workers
+            else None
+        )
 
     async def __call__(
         self, body: bytes, encoding: str, url: str, first_pass: bool = False, boilerplate: frozenset[str] = frozenset()
     ) -> Analysis:
-        if not self.workers:
+        if self.pool is None:
             return analyse(decode(body, encoding), url, self.model, self.languages, first_pass, boilerplate)
-        loop = asyncio.get_running_loop()
-        for _attempt in (1, 2):
-            pool = self.pool
-            if self.failed is not None or pool is None:
-                raise self.failed or AnalysisFailed("the analysis workers were stopped")
-            try:
-                return await loop.run_in_executor(
-                    pool, _analyse_in_worker, body, encoding, url, self.languages, first_pass, boilerplate
-                )
-            except BrokenProcessPool:
-                self._replace(pool)
-        detail = "its analysis stopped a worker process twice"
-        return Analysis(None, None, "analysis_failed", detail)
+        try:
+            result: Analysis = await self.pool.run(body, encoding, url, self.languages, first_pass, boilerplate)
+        except JobStoppedWorkers:
+            return Analysis(None, None, "analysis_failed", "its analysis stopped a worker process twice")
+        except WorkerDied as exc:
+            raise AnalysisFailed(
+                f"{exc}; the crawl stopped (out of memory? see SEEDCRAWL_WORKERS and the system log)"
+            ) from None
+        return result
 
     def each(self, jobs: Iterable[tuple[bytes, str, str, frozenset[str]]], in_flight: int = 16) -> Iterator[Analysis]:
         """Full analyses of (body, encoding, url, boilerplate lines), in order,
-        from outside a reactor (seedcrawl reextract): at most ``in_flight``
-        pages in the pool's hands at once. A worker that dies ends it with
-        AnalysisFailed."""
+        for a caller without an event loop of its own (seedcrawl reextract):
+        the workers are driven from a loop in a thread of their own, at most
+        ``in_flight`` pages in their hands at once. Workers that keep dying
+        end it with AnalysisFailed; the workers are stopped at its end."""
         if self.pool is None:
             for body, encoding, url, lines in jobs:
                 yield analyse(decode(body, encoding), url, self.model, self.languages, False, lines)
             return
-        pending: deque[Future[Analysis]] = deque()
-        for body, encoding, url, lines in jobs:
-            pending.append(self.pool.submit(_analyse_in_worker, body, encoding, url, self.languages, False, lines))
-            if len(pending) >= in_flight:
-                yield self._result(pending.popleft())
-        while pending:
-            yield self._result(pending.popleft())
-
-    def _result(self, future: Future[Analysis]) -> Analysis:
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="seedcrawl-analysis", daemon=True)
+        thread.start()
         try:
-            return future.result()
-        except BrokenProcessPool:
-            raise AnalysisFailed(f"an analysis worker process died ({_how_workers_died(self.processes)})") from None
-
-    def _replace(self, broken: ProcessPoolExecutor) -> None:
-        """A new pool for one whose worker died (once, however many pages saw it)."""
-        if self.pool is not broken:
-            return
-        how = _how_workers_died(self.processes)
-        # The pool stops its other workers with SIGTERM, which they ignore (see
-        # the module's docstring), and then waits for them: end them for it.
-        for process in self.processes:
-            if process.exitcode is None:
-                process.kill()
-        broken.shutdown(wait=True, cancel_futures=True)
-        if self.restarts_left <= 0:
-            self.pool = None
-            self.failed = AnalysisFailed(
-                f"an analysis worker process died ({how}) after {self.restarted} replacement(s); "
-                "the crawl stopped (out of memory? see SEEDCRAWL_WORKERS and the system log)"
-            )
-            raise self.failed
-        self.restarts_left -= 1
-        self.restarted += 1
-        logger.warning("An analysis worker process died (%s); starting new workers, pages in hand are read again", how)
-        self.pool = self._new_pool()
+            pending: deque[concurrent.futures.Future[Analysis]] = deque()
+            for body, encoding, url, lines in jobs:
+                pending.append(asyncio.run_coroutine_threadsafe(self(body, encoding, url, False, lines), loop))
+                if len(pending) >= in_flight:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join()
+            self.close()
+            loop.close()
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.close()
             self.pool = None
-
-
-def _how_workers_died(processes: list[multiprocessing.process.BaseProcess], patience: float = 1.0) -> str:
-    """ "pid 123 killed by SIGKILL", for people. The pool's own thread may be
-    reaping the dead worker at this very moment (its exit code shows a little
-    later), so this looks again for up to ``patience`` seconds."""
-    deadline = time.monotonic() + patience
-    while True:
-        for process in processes:
-            code = process.exitcode
-            if code is not None and code < 0:
-                try:
-                    return f"pid {process.pid} killed by {signal.Signals(-code).name}"
-                except ValueError:
-                    return f"pid {process.pid} killed by signal {-code}"
-            if code not in (None, 0):
-                return f"pid {process.pid} exited with status {code}"
-        if time.monotonic() >= deadline:
-            return "killed"
-        time.sleep(0.02)

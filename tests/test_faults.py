@@ -236,7 +236,7 @@ def workers_of(pid: int) -> list[int]:
     for child in children(pid):
         try:
             with open(f"/proc/{child}/cmdline", "rb") as cmdline:
-                if b"spawn_main" in cmdline.read():
+                if b"crawler.workers" in cmdline.read():
                     found.append(child)
         except FileNotFoundError:
             pass
