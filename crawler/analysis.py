@@ -165,6 +165,11 @@ class PageAnalyser:
             else None
         )
 
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The workers get the model now, on the crawl's loop, not with its first page."""
+        if self.pool is not None:
+            self.pool.attach(loop)
+
     async def __call__(
         self, body: bytes, encoding: str, url: str, first_pass: bool = False, boilerplate: frozenset[str] = frozenset()
     ) -> Analysis:

@@ -14,6 +14,7 @@ changed, an unusable store) stops it as ``config_error``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import resource
 import sqlite3
@@ -123,6 +124,7 @@ class CrawlRun:
             self.model, None if workers in (None, "", "None") else int(workers), tuple(self.sources.languages),
             restarts=settings.getint("SEEDCRAWL_WORKER_RESTARTS", DEFAULT_RESTARTS),
         )  # fmt: skip
+        self.analyser.start(asyncio.get_running_loop())  # the reactor's loop (Scrapy's asyncio reactor)
         self.crawler.stats.set_value(f"{STATS}/model/terms", len(self.model.centroid))
         self.archive = WarcArchive(self.config.storage, self.run_id, settings.getint("SEEDCRAWL_WARC_MAX_BYTES"))
         self.boilerplate = SiteBoilerplate(self.store.boilerplate_lines())

@@ -13,7 +13,12 @@ NEWSPIDER_MODULE = "crawler.spiders"
 USER_AGENT = "seedcrawl/0.1 (research corpus crawler; +https://github.com/seedcrawl/seedcrawl)"
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
+# No way into a running crawl: Scrapy's telnet console and its remote-control
+# HTTP server (on by default since 2.19: it runs any Python code sent with
+# the token it writes under ~/.local/state/scrapy/job_files/, and a killed
+# crawl leaves that file behind) stay off for an unattended nightly crawl.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 # Politeness: AutoThrottle adapts the delay to each site's latency; a hard
 # per-site cap keeps a fast site from being hammered.

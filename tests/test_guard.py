@@ -6,6 +6,7 @@ are not on the allow-list, with a listening socket that counts connections.
 """
 
 import socket
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,7 +18,8 @@ from scrapy import Request
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import defer
 
-from crawler.demo import run_crawl
+from crawler.config import crawl_command
+from crawler.demo import prepare_folder, run_crawl
 from crawler.guard import (
     AddressGuardMiddleware,
     AddressRefused,
@@ -27,7 +29,9 @@ from crawler.guard import (
     refusal,
 )
 
-from .conftest import SEEDS
+from .conftest import SEEDS, wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -246,3 +250,44 @@ def test_a_crawl_refuses_links_to_local_addresses_without_connecting(tmp_path: P
     log = (tmp_path / "log").read_text()
     assert "robots.txt" not in log  # a refused host's robots.txt is never asked for
     assert "Traceback" not in log and " ERROR: " not in log
+
+
+# -- no way in ------------------------------------------------------------------------------
+
+
+def listening_sockets(pid: int) -> list[int]:
+    """Inodes of the TCP sockets process ``pid`` listens on (/proc)."""
+    listening = set()
+    for table in ("tcp", "tcp6"):
+        with open(f"/proc/{pid}/net/{table}") as rows:
+            next(rows)
+            listening |= {row.split()[9] for row in rows if row.split()[3] == "0A"}  # 0A: LISTEN
+    held = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = fd.readlink().name
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in listening:
+            held.append(int(target[8:-1]))
+    return held
+
+
+def test_a_running_crawl_listens_on_no_port_and_leaves_no_key_behind(sample_web, tmp_path: Path) -> None:
+    """Scrapy 2.19 starts an HTTP server that runs any Python code sent to it,
+    and writes its key to a job file a killed crawl leaves behind."""
+    sources = prepare_folder(tmp_path / "site", SEEDS, sample_web)
+    storage, jobs = tmp_path / "storage", tmp_path / "job_files"
+    command = crawl_command(
+        sources, storage, tmp_path / "crawl.log", "-s", "DOWNLOAD_DELAY=0.5", "-s", f"REMOTE_CONTROL_JOBS_DIR={jobs}"
+    )
+    crawl = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
+    log = tmp_path / "crawl.log"
+    try:
+        # Some pages in: Scrapy's extensions have all started.
+        assert wait_for(lambda: log.exists() and "Queued " in log.read_text(errors="replace"))
+        assert listening_sockets(crawl.pid) == [] and not list(jobs.glob("*"))
+    finally:
+        crawl.kill()  # as the OOM killer would: nothing gets to clean up
+        crawl.wait()
+    assert not list(jobs.glob("*"))
