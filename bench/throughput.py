@@ -426,7 +426,9 @@ def main() -> int:
         big = run_all(args.shared, args.scale, 1, keys="a")["a"]
         ratio = big["cpu_per_page"] / summary["a"]["cpu_per_page"]
         print(f"scale: CPU s/page {summary['a']['cpu_per_page']:.4f} at {args.pages} pages, "
-              f"{big['cpu_per_page']:.4f} at {args.scale} pages: {ratio:.2f}x (target <= 1.5x)")  # fmt: skip
+              f"{big['cpu_per_page']:.4f} at {args.scale} pages: {ratio:.2f}x (target <= 1.5x); "
+              f"crawl process CPU at {args.scale} pages: {big['own_cpu_per_page'] * 1000:.2f} ms/page with start-up, "
+              f"{big.get('steady_own_cpu_per_page', 0) * 1000:.2f} from the run's start")  # fmt: skip
     return 0
 
 

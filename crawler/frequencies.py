@@ -16,15 +16,21 @@ from __future__ import annotations
 import ctypes
 import functools
 import gzip
+import logging
 import math
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import marisa_trie
 import msgpack
+import platformdirs
 import wordfreq
 from wordfreq.language_info import get_language_info
 from wordfreq.numbers import digit_freq, smash_numbers
 from wordfreq.tokens import lossy_tokenize
+
+logger = logging.getLogger(__name__)
 
 
 def word_frequency(word: str, language: str) -> float:
@@ -57,13 +63,44 @@ def word_frequency(word: str, language: str) -> float:
 
 @functools.cache
 def _table(language: str) -> marisa_trie.RecordTrie | None:
-    """word -> its frequency bucket (minus centibels), for one language."""
+    """word -> its frequency bucket (minus centibels), for one language.
+
+    Building the trie takes 0.3 s; it is saved in the user's cache folder
+    and mapped from there by the next process (a crawl's start, ``seedcrawl
+    score``), which then shares its pages with every other process mapping it.
+    """
     path = wordfreq.available_languages("best").get(language)
     if path is None or get_language_info(language)["tokenizer"] != "regex":
         return None
+    cached = cache_path(path)
+    try:
+        return marisa_trie.RecordTrie("<H").mmap(str(cached))
+    except RuntimeError:  # marisa's own errors: not there yet, or not whole
+        pass
     table = marisa_trie.RecordTrie("<H", _buckets(path))
     _return_freed_memory()
+    _save(table, cached)
     return table
+
+
+def cache_path(source: str) -> Path:
+    """Where the trie of wordfreq's ``source`` file is kept: named after the
+    file, its size and its time, so a new wordfreq gets a new trie."""
+    stat = os.stat(source)
+    name = f"{Path(source).name.split('.')[0]}-{stat.st_size}-{stat.st_mtime_ns}.marisa"
+    return Path(platformdirs.user_cache_dir("seedcrawl")) / "wordfreq" / name
+
+
+def _save(table: marisa_trie.RecordTrie, path: Path) -> None:
+    """Written whole or not at all (a file renamed into place); a cache folder
+    that cannot be written only means the next process builds it again."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+        table.save(str(partial))
+        os.replace(partial, path)
+    except (OSError, RuntimeError) as exc:
+        logger.debug("wordfreq's trie not cached at %s: %s", path, exc)
 
 
 def _buckets(path: str) -> Iterator[tuple[str, tuple[int]]]:

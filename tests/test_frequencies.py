@@ -6,6 +6,7 @@ import json
 import random
 from pathlib import Path
 
+import pytest
 import wordfreq
 
 from crawler import frequencies
@@ -59,3 +60,55 @@ def test_plain_lower_case_words_read_as_wordfreq_reads_them_in_languages_it_norm
                 language,
                 word,
             )
+
+
+# -- the trie kept between processes --------------------------------------------------------
+
+SAMPLE = ["huawei", "the", "espionage", "zte's", "5g", "xyzzyqq"]
+
+
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A user cache folder of the test's own, and no trie held in memory."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    frequencies._table.cache_clear()
+    yield tmp_path / "cache"
+    frequencies._table.cache_clear()
+
+
+def answers() -> list[float]:
+    return [frequencies.word_frequency(word, "en") for word in SAMPLE]
+
+
+def cannot_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(path: str):
+        raise AssertionError("built again instead of mapped from the cache")
+
+    monkeypatch.setattr(frequencies, "_buckets", refuse)
+
+
+def test_the_trie_is_built_once_and_the_next_process_maps_it(cache_home: Path, monkeypatch) -> None:
+    expected = [wordfreq.word_frequency(word, "en") for word in SAMPLE]
+    assert answers() == expected  # built, and saved
+    kept = list(cache_home.glob("seedcrawl/wordfreq/*.marisa"))
+    assert len(kept) == 1 and not list(cache_home.rglob("*.part"))
+    frequencies._table.cache_clear()  # as a new process
+    cannot_build(monkeypatch)
+    assert answers() == expected
+
+
+def test_a_damaged_cache_file_is_built_again(cache_home: Path, monkeypatch) -> None:
+    expected = [wordfreq.word_frequency(word, "en") for word in SAMPLE]
+    answers()
+    (kept,) = cache_home.glob("seedcrawl/wordfreq/*.marisa")
+    kept.write_bytes(kept.read_bytes()[:100_000])  # cut short (a full disk, a copy)
+    frequencies._table.cache_clear()
+    assert answers() == expected
+    frequencies._table.cache_clear()
+    cannot_build(monkeypatch)
+    assert answers() == expected  # and the file is whole again
+
+
+def test_a_cache_folder_that_cannot_be_written_only_costs_the_build(cache_home: Path) -> None:
+    cache_home.write_text("a file where the folder should be")
+    assert answers() == [wordfreq.word_frequency(word, "en") for word in SAMPLE]
