@@ -126,3 +126,18 @@ async def test_workers_ignore_a_stop_signal_and_end_when_their_pipe_is_closed() 
     finally:
         pool.close()
     assert [process.returncode for process in processes] == [0, 0]  # reaped: their CPU time is counted
+
+
+@on_the_loop
+async def test_pages_and_results_larger_than_a_pipe_cross_whole() -> None:
+    """Up to DOWNLOAD_MAXSIZE (5 MB): more than a pipe holds, either way."""
+    sizes = [5_000_000, 3, 1_500_000, 70_000]
+    measuring, making = pool_of(len), pool_of(bytes)
+    try:
+        measured = await asyncio.gather(*(measuring.run(b"x" * size) for size in sizes))
+        made = await asyncio.gather(*(making.run(size) for size in sizes))
+    finally:
+        measuring.close()
+        making.close()
+    assert measured == sizes
+    assert [len(result) for result in made] == sizes and all(not any(result) for result in made)
