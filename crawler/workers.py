@@ -16,8 +16,9 @@ A worker reads its jobs from a pipe whose only writer is the crawl: when
 the crawl is gone, however it went (SIGKILL included), the worker reads
 end-of-file and exits. A worker that dies is seen the same way, from its
 result pipe: it is replaced (``restarts`` times per pool), the job it was
-working on is tried once more on another worker, and the jobs waiting
-behind it go back to the queue's front.
+working on is tried once more on another worker (a job a worker died on
+twice fails with JobStoppedWorkers), and the jobs waiting behind it go
+back to the queue's front.
 """
 
 from __future__ import annotations
@@ -110,8 +111,10 @@ class _Results(asyncio.Protocol):
 
 class WorkerPool:
     """``size`` processes that each run ``initializer(*initargs)`` once, then
-    ``function(*args)`` for every ``await pool.run(*args)``, in the asyncio
-    loop that first runs a job. ``name`` says what a worker is, in messages
+    ``function(*args)`` for every ``await pool.run(*args)``; on the asyncio
+    loop given to ``attach``, or else on the one that runs the first job.
+    The functions go by name (module and qualified name): they must be
+    importable at module level. ``name`` says what a worker is, in messages
     ("analysis worker")."""
 
     def __init__(
@@ -120,7 +123,6 @@ class WorkerPool:
     ) -> None:  # fmt: skip
         self.name = name
         self.start = pickle.dumps((_name_of(function), _name_of(initializer), initargs), pickle.HIGHEST_PROTOCOL)
-        self.size = size
         self.restarts_left = restarts
         self.restarted = 0
         self.failed: WorkerDied | None = None
@@ -128,10 +130,6 @@ class WorkerPool:
         self.waiting: deque[_Job] = deque()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.workers = [self._spawn() for _ in range(size)]
-
-    @property
-    def pids(self) -> list[int]:
-        return [worker.process.pid for worker in self.workers]
 
     async def run(self, *args: Any) -> Any:
         """``function(*args)`` in a worker; raises WorkerDied once the workers

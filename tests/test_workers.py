@@ -141,3 +141,18 @@ async def test_pages_and_results_larger_than_a_pipe_cross_whole() -> None:
         making.close()
     assert measured == sizes
     assert [len(result) for result in made] == sizes and all(not any(result) for result in made)
+
+
+@on_the_loop
+async def test_closing_with_pages_in_hand_cancels_them_and_waits_for_the_workers() -> None:
+    """What a crawl's end does when a stop signal left analyses unfinished."""
+    pool = pool_of(time.sleep)
+    jobs = [asyncio.ensure_future(pool.run(0.3)) for _ in range(6)]
+    await holding_a_job(pool)
+    processes = [worker.process for worker in pool.workers]
+    pool.close()
+    results = await asyncio.gather(*jobs, return_exceptions=True)
+    assert all(isinstance(result, asyncio.CancelledError) for result in results), results
+    assert [process.returncode for process in processes] == [0, 0]  # finished their page, then exited
+    with pytest.raises(WorkerDied, match="stopped"):
+        await pool.run(0)
