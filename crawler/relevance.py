@@ -20,7 +20,9 @@ passages do. That is what tells "vendor + security concern" from "vendor
 + new phone" (a name, few concern words) and from "security without the
 vendor" (concern words, none of the names), and what makes the score
 independent of length: a two-sentence wire item is one passage, a long
-article is judged by its best one. Seeds without names of their own (a
+article is judged by its best one. One strong name is enough, whatever
+the passage's length; concern words add up, so a passage's concerns are
+measured against what the seeds' passages of its size carry. Seeds without names of their own (a
 topic that is all concepts) are judged on the second facet alone.
 
 Learned from the review too: accepted candidates join the positives (their
@@ -61,6 +63,15 @@ MIN_NAME_SHARE = 0.1
 SMOOTHING = 500
 # A passage: about this many words of consecutive sentences, plus the title.
 PASSAGE_WORDS = 60
+# The passage sizes (words) at which the seeds' passages are measured for the
+# concerns facet, the last the size a long text is cut into: fewer words
+# carry fewer concern words, so a passage is held to what the seeds'
+# passages of its size carry (interpolated by distinct words). Names are not
+# scaled: one strong name suffices at any length (NAME_DECAY).
+SCALE_SIZES = (10, 20, 30, 40, PASSAGE_WORDS)
+# The shorter sizes are measured on at most this many yardstick texts: their
+# medians settle long before, and a year's refit would read 500 texts 4 more times.
+SCALE_TEXTS = 100
 # Evidence of a facet in a passage: its words' weights, strongest first, the
 # k-th counted with decay**k. One strong name suffices (China, U.S. and
 # Chinese together are not Huawei); concern words add up, with diminishing
@@ -85,22 +96,30 @@ def passages(text: str, size: int = PASSAGE_WORDS, titled: bool = True, language
     """The word sets of a text's passages: consecutive sentences of about
     ``size`` words (one sentence shared with the next passage), each with
     the title's words. A text shorter than that is one passage."""
+    return windows(*_read(text, titled, language), size)
+
+
+def _read(text: str, titled: bool, language: str) -> tuple[set[str], list[list[str]]]:
+    """A text's title words and each sentence's words (the costly part: stems)."""
     title, found = sentences(text, titled)
-    title_words = set(terms(title, language))
-    windows: list[set[str]] = []
+    return set(terms(title, language)), [terms(sentence, language) for sentence in found]
+
+
+def windows(title_words: set[str], sentence_words: list[list[str]], size: int) -> list[set[str]]:
+    """The passages of sentences already read (see ``passages``)."""
+    found: list[set[str]] = []
     current: list[list[str]] = []
     length = 0
-    for sentence in found:
-        words = terms(sentence, language)
+    for words in sentence_words:
         current.append(words)
         length += len(words)
         if length >= size:
-            windows.append(title_words.union(*current))
+            found.append(title_words.union(*current))
             current = current[-1:]
             length = len(current[0])
-    if current or not windows:
-        windows.append(title_words.union(*current) if current else title_words)
-    return windows
+    if current or not found:
+        found.append(title_words.union(*current) if current else title_words)
+    return found
 
 
 def _decayed(weights: Iterable[float], decay: float) -> float:
@@ -183,6 +202,9 @@ class TopicModel:
         self.language = language
         self.band = band
         self.name_reference, self.concept_reference = reference
+        # (distinct words, concept reference) of the seeds' passages at each of
+        # SCALE_SIZES, fewest words first; empty: concept_reference for all.
+        self.concept_scale: tuple[tuple[float, float], ...] = ()
         # A topic whose seeds name nothing in particular is judged on concepts alone.
         total = sum(names.values()) + sum(concepts.values())
         self.uses_names = total > 0 and sum(names.values()) / total >= MIN_NAME_SHARE
@@ -234,11 +256,22 @@ class TopicModel:
             rejected = {w: x * confidence for w, x in rejected_weights.items() if w not in used}
             shown = {**rejected_shown, **shown}
         model = cls(names, concepts, threshold, language, rejected, band=band, shown=shown)
-        # The scale of both facets: what the seeds' passages typically carry.
-        evidence = [model._evidence(words) for text in yardstick for words in passages(text, language=language)]
-        if evidence:
-            model.name_reference = statistics.median(e[0] for e in evidence) or 1.0
-            model.concept_reference = statistics.median(e[1] for e in evidence) or 1.0
+        # The scale of both facets: what the seeds' passages typically carry
+        # (the concerns at each passage size; the last size is the full passage).
+        read = [_read(text, True, language) for text in yardstick]
+        scale = []
+        for size in SCALE_SIZES:
+            texts = read if size == PASSAGE_WORDS else read[:SCALE_TEXTS]
+            evidence = [
+                (len(words), model._evidence(words))
+                for title_words, sentence_words in texts
+                for words in windows(title_words, sentence_words, size)
+            ]
+            if evidence:
+                model.name_reference = statistics.median(e[0] for _, e in evidence) or 1.0
+                model.concept_reference = statistics.median(e[1] for _, e in evidence) or 1.0
+                scale.append((statistics.median(n for n, _ in evidence), model.concept_reference))
+        model.concept_scale = tuple(sorted(scale))
         return model
 
     @classmethod
@@ -266,11 +299,24 @@ class TopicModel:
         penalty = _decayed((self.rejected[w] for w in words if w in self.rejected), CONCEPT_DECAY)
         return names, concepts, penalty
 
+    def _concept_reference(self, size: int) -> float:
+        """What the seeds' passages of ``size`` distinct words carry of the concerns."""
+        scale = self.concept_scale
+        if not scale:
+            return self.concept_reference
+        if size <= scale[0][0]:
+            return scale[0][1]
+        for (n0, reference0), (n1, reference1) in zip(scale, scale[1:], strict=False):
+            if size <= n1:
+                return reference0 + (reference1 - reference0) * ((size - n0) / (n1 - n0) if n1 > n0 else 1.0)
+        return scale[-1][1]
+
     def _passage(self, words: set[str]) -> _Passage:
         names, concepts, penalty = self._evidence(words)
+        concept_reference = self._concept_reference(len(words))
         names /= self.name_reference
-        concepts /= self.concept_reference
-        penalty /= self.concept_reference
+        concepts /= concept_reference
+        penalty /= concept_reference
         said = concepts - penalty
         raw = min(names, said) if self.uses_names else said
         return _Passage(max(0.0, raw), names, concepts, penalty, words)

@@ -154,7 +154,9 @@ def test_a_story_is_judged_by_its_best_passage_not_diluted_by_the_rest(labelled:
 
 def test_verdicts_near_the_threshold_are_marked_borderline() -> None:
     topic = TopicModel.from_seeds(SEEDS, THRESHOLD, band=0.1)
-    brief = "Huawei and the UK\n\nBritain decided to remove Huawei equipment from its telecoms networks"
+    # (Until short texts were held to the seeds' short passages, "to remove Huawei
+    # equipment from its telecoms networks" was this weak; it is now clearly on topic.)
+    brief = "Huawei and the UK\n\nBritain decided to buy less Huawei equipment for its networks"
     weak, strong = topic.judge(brief + "."), topic.judge(brief + " over security concerns.")
     assert weak.borderline and abs(weak.score - THRESHOLD) <= 0.1
     assert not strong.borderline and strong.relevant and strong.score > weak.score
@@ -166,3 +168,25 @@ def test_a_verdict_is_fast_enough_to_stay_in_the_crawl() -> None:
     topic = model()
     assert len(topic.centroid) < 5_000
     assert topic.judge("").score == 0.0 and not topic.judge("x " * 10).relevant
+
+
+# A headline and a sentence or two: what a brief, a teaser or a feed entry holds.
+BRIEFS = {
+    # Forbes, 2019 (bench/relevance.py's UK-ban set): the headline and the page's first lines.
+    "Huawei Has Failed To Resolve Security Flaws, U.K. Government Report Says\n\n"
+    "Covering breaking news and tech policy stories at Forbes. This article is more than 3 years old.": True,
+    "Huawei unveils Mate 30 phone with a curved screen\n\n"
+    "The Chinese company showed the phone at an event in Munich on Thursday. It goes on sale next month.": False,
+    "Huawei reports record revenue despite sanctions\n\n"
+    "The Chinese company said its sales rose 18 percent in the first half. Its phone business grew fastest.": False,
+    "Hackers breach hospital network in ransomware attack\n\n"
+    "The attackers encrypted patient records and demanded payment. Officials said the network was restored.": False,
+}
+
+
+def test_a_brief_is_held_to_what_the_seeds_short_passages_carry() -> None:
+    """A two-sentence brief on the concern is on topic (held to the seeds'
+    60-word passages it scored 0.45); the vendor's product and business
+    briefs and a security brief without the vendor stay off topic."""
+    judged = {text.split("\n")[0]: model().judge(text).relevant for text in BRIEFS}
+    assert judged == {text.split("\n")[0]: expected for text, expected in BRIEFS.items()}
