@@ -26,6 +26,7 @@ ON_TOPIC = (
 def same(a: TopicModel, b: TopicModel) -> None:
     assert a.names == b.names and a.concepts == b.concepts and a.rejected == b.rejected
     assert (a.name_reference, a.concept_reference) == (b.name_reference, b.concept_reference)
+    assert a.concept_scale == b.concept_scale and len(a.concept_scale) > 1  # the short passages' scale too
     assert a.judge(NEW_PHONE_REVIEW) == b.judge(NEW_PHONE_REVIEW) and a.judge(ON_TOPIC) == b.judge(ON_TOPIC)
 
 
