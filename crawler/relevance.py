@@ -22,8 +22,9 @@ vendor" (concern words, none of the names), and what makes the score
 independent of length: a two-sentence wire item is one passage, a long
 article is judged by its best one. One strong name is enough, whatever
 the passage's length; concern words add up, so a passage's concerns are
-measured against what the seeds' passages of its size carry. Seeds without names of their own (a
-topic that is all concepts) are judged on the second facet alone.
+measured against what the seeds' passages of its size carry. Seeds
+without names of their own (a topic that is all concepts) are judged on
+the second facet alone.
 
 Learned from the review too: accepted candidates join the positives (their
 words become the topic's words); words typical of rejected candidates and
@@ -257,7 +258,7 @@ class TopicModel:
             shown = {**rejected_shown, **shown}
         model = cls(names, concepts, threshold, language, rejected, band=band, shown=shown)
         # The scale of both facets: what the seeds' passages typically carry
-        # (the concerns at each passage size; the last size is the full passage).
+        # (the concerns at each passage size; names at the full passage only).
         read = [_read(text, True, language) for text in yardstick]
         scale = []
         for size in SCALE_SIZES:
@@ -267,10 +268,13 @@ class TopicModel:
                 for title_words, sentence_words in texts
                 for words in windows(title_words, sentence_words, size)
             ]
-            if evidence:
+            if not evidence:
+                continue
+            concerns = statistics.median(e[1] for _, e in evidence) or 1.0
+            scale.append((statistics.median(n for n, _ in evidence), concerns))
+            if size == PASSAGE_WORDS:  # a long text's passages: both facets' own scale
                 model.name_reference = statistics.median(e[0] for _, e in evidence) or 1.0
-                model.concept_reference = statistics.median(e[1] for _, e in evidence) or 1.0
-                scale.append((statistics.median(n for n, _ in evidence), model.concept_reference))
+                model.concept_reference = concerns
         model.concept_scale = tuple(sorted(scale))
         return model
 
