@@ -33,6 +33,7 @@ import signal
 import struct
 import subprocess
 import sys
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -139,8 +140,7 @@ class WorkerPool:
         if self.closing:
             raise WorkerDied("the workers were stopped")
         loop = asyncio.get_running_loop()
-        if self.loop is None:
-            self.attach(loop)
+        self.attach(loop)  # once: the first loop stays
         job = _Job(pickle.dumps(args, pickle.HIGHEST_PROTOCOL), loop.create_future())
         self.waiting.append(job)
         self._dispatch()
@@ -177,7 +177,7 @@ class WorkerPool:
         if self.closing or worker not in self.workers:
             return
         writer, _ = await self.loop.connect_write_pipe(asyncio.Protocol, worker.files[0])
-        writer.write(HEADER.pack(len(self.start)) + self.start)
+        writer.write(_framed(self.start))
         reader, _ = await self.loop.connect_read_pipe(lambda: _Results(self, worker), worker.files[1])
         worker.writer, worker.reader = writer, reader
         if self.closing or worker not in self.workers:
@@ -192,7 +192,7 @@ class WorkerPool:
                 if job.future.done():  # its awaiter went away
                     continue
                 worker.jobs.append(job)
-                worker.writer.write(HEADER.pack(len(job.payload)) + job.payload)
+                worker.writer.write(_framed(job.payload))
 
     def _finished(self, worker: _Worker, message: tuple[bool, Any]) -> None:
         job = worker.jobs.popleft()
@@ -216,12 +216,9 @@ class WorkerPool:
             held[0].tries += 1  # the one it was working on
         if self.restarts_left <= 0:
             self.failed = WorkerDied(f"an {self.name} process died ({how}) after {self.restarted} replacement(s)")
-            for job in [*held, *self.waiting, *(job for other in self.workers for job in other.jobs)]:
+            for job in [*held, *self._take_all()]:
                 if not job.future.done():
                     job.future.set_exception(self.failed)
-            self.waiting.clear()
-            for other in self.workers:
-                other.jobs.clear()
             return
         self.restarts_left -= 1
         self.restarted += 1
@@ -236,14 +233,21 @@ class WorkerPool:
         assert self.loop is not None
         self.loop.create_task(self._connect(replacement))
 
+    def _take_all(self) -> list[_Job]:
+        """Every job the pool holds (waiting, or in a worker's hands), taken from it."""
+        jobs = [*self.waiting, *(job for worker in self.workers for job in worker.jobs)]
+        self.waiting.clear()
+        for worker in self.workers:
+            worker.jobs.clear()
+        return jobs
+
     def close(self) -> None:
         """End every worker once its page in hand is done (they read
         end-of-file), and wait for them: their CPU time is counted then.
         Jobs still held are cancelled, as a closing executor cancels its own."""
         self.closing = True
-        for job in [*self.waiting, *(job for worker in self.workers for job in worker.jobs)]:
+        for job in self._take_all():
             job.future.cancel()
-        self.waiting.clear()
         for worker in self.workers:
             _close_transports(worker)
         for worker in self.workers:
@@ -253,6 +257,11 @@ class WorkerPool:
                 worker.process.kill()
                 worker.process.wait()
         self.workers = []
+
+
+def _framed(payload: bytes) -> bytes:
+    """A message as multiprocessing.connection reads it: its length, then it."""
+    return HEADER.pack(len(payload)) + payload
 
 
 def _widen(pipe: int) -> None:
@@ -327,8 +336,6 @@ def serve(jobs_fd: int, results_fd: int) -> None:
             try:
                 message = (True, function(*args))
             except Exception:  # noqa: BLE001 - sent back whole, raised in the crawl
-                import traceback
-
                 message = (False, traceback.format_exc())
             results.send(message)
     except (EOFError, BrokenPipeError):
