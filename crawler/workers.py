@@ -160,12 +160,16 @@ class WorkerPool:
         results_read, results_write = os.pipe()
         for pipe in (jobs_write, results_write):
             _widen(pipe)
-        # The worker imports this package from where the crawl found it.
-        search_path = [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, search_path))}
-        command = [sys.executable, "-m", __name__, str(jobs_read), str(results_write)]
+        # The worker finds this package where the crawl found it, at the end of
+        # its path: PYTHONPATH would put a site-packages folder before the
+        # standard library's modules.
+        package_parent = str(Path(__file__).resolve().parents[1])
+        bootstrap = (
+            f"import sys; sys.path.append({package_parent!r}); "
+            f"from {__name__} import serve; serve({jobs_read}, {results_write})"
+        )
         with _stop_signals_blocked():
-            process = subprocess.Popen(command, pass_fds=(jobs_read, results_write), env=env)
+            process = subprocess.Popen([sys.executable, "-c", bootstrap], pass_fds=(jobs_read, results_write))
         os.close(jobs_read)
         os.close(results_write)
         files = [os.fdopen(jobs_write, "wb", buffering=0), os.fdopen(results_read, "rb", buffering=0)]
@@ -340,7 +344,3 @@ def serve(jobs_fd: int, results_fd: int) -> None:
             results.send(message)
     except (EOFError, BrokenPipeError):
         pass  # the crawl closed the pipe, or is gone
-
-
-if __name__ == "__main__":
-    serve(int(sys.argv[1]), int(sys.argv[2]))
