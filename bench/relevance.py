@@ -79,6 +79,11 @@ def short_variant(title: str, text: str) -> str:
     return title + "\n\n" + " ".join(_SENTENCE.split(prose)[:2])
 
 
+def short_of(item: dict) -> str:
+    """An item's short variant (its title: given, or the text's first line)."""
+    return short_variant(item.get("title") or item["text"].split("\n", 1)[0], item["text"])
+
+
 def evaluation_set(shared: Path) -> tuple[list[str], list[dict]]:
     """(seed texts, items): each item has id, group, label, kind, text, and
     ``seed`` (its index) for the seeds and their short variants."""
@@ -103,8 +108,7 @@ def evaluation_set(shared: Path) -> tuple[list[str], list[dict]]:
             items.append({"id": f"aeb-{key[:8]}", "group": f"aeb:{urlsplit(value['url']).hostname}", "label": 0,
                           "kind": "long", "text": value["articleBody"]})  # fmt: skip
     for item in [i for i in items if i["label"]]:
-        title = item.get("title") or item["text"].split("\n", 1)[0]
-        items.append({**item, "id": item["id"] + "-short", "kind": "short", "text": short_variant(title, item["text"])})
+        items.append({**item, "id": item["id"] + "-short", "kind": "short", "text": short_of(item)})
     return seeds, items
 
 
@@ -218,7 +222,7 @@ def short_offtopic_report(seeds: list[str], items: list[dict], cuts: dict[str, f
     texts would look free there: the same variant of every off-topic text,
     judged at its group's held-out threshold, says what it costs."""
     negatives = [it for it in items if not it["label"]]
-    shorts = [short_variant(it.get("title") or it["text"].split("\n", 1)[0], it["text"]) for it in negatives]
+    shorts = [short_of(it) for it in negatives]
     model = TopicModel.fit(seeds, THRESHOLD)
     judged = [model.judge(text).score >= cuts[it["group"]] for text, it in zip(shorts, negatives, strict=True)]
     keyword = [keyword_rule(text) for text in shorts]
