@@ -249,12 +249,19 @@ class TopicModel:
             raise ValueError("the relevance model found no distinctive words in the seed texts")
         rejected = {}
         if negatives.texts:
-            # Only words the positives never use count against a page (a rejected
-            # story about the topic's own subject must not teach the model
-            # against its words), and one rejection teaches less than several.
+            # A word counts against a page by how much more often rejected pages
+            # use it than the positives do: not at all when the positives use it
+            # as often (a rejected story about the topic's own subject must not
+            # teach the model against its words), fully when they never do. The
+            # topic's names never count against it, and one rejection teaches
+            # less than several.
             confidence = negatives.texts / (negatives.texts + REJECTION_PRIOR)
             rejected_weights, rejected_shown, _ = specific_words(negatives, language)
-            rejected = {w: x * confidence for w, x in rejected_weights.items() if w not in used}
+            for w, x in rejected_weights.items():
+                share_rejected = negatives.used_by[w] / negatives.texts
+                share_positive = positives.used_by[w] / positives.texts if w in used else 0.0
+                if w not in names and share_positive < share_rejected:
+                    rejected[w] = x * confidence * (1 - share_positive / share_rejected)
             shown = {**rejected_shown, **shown}
         model = cls(names, concepts, threshold, language, rejected, band=band, shown=shown)
         # The scale of both facets: what the seeds' passages typically carry

@@ -90,6 +90,24 @@ def test_a_rejected_kind_of_article_scores_lower_afterwards(tmp_path: Path) -> N
     assert after.judge(text).relevant and after.judge(text).score >= seeds_only.judge(text).score * 0.95
 
 
+# An accepted story about the topic that mentions the vendor's phones in passing.
+ACCEPTED_IN_PASSING = (
+    "Huawei ban widens\n\nThe government barred Huawei equipment from the 5G network over security concerns. "
+    "Officials said the threat of spying through telecom gear outweighs the cost; Huawei, also known for its phone's "
+    "camera and battery, denied the allegations."
+)
+
+
+def test_words_rejected_pages_use_far_more_than_accepted_ones_still_count_against_a_page() -> None:
+    before = TopicModel.from_corpus(SEEDS, ([ACCEPTED_IN_PASSING], []), THRESHOLD).judge(NEW_PHONE_REVIEW).score
+    after = TopicModel.from_corpus(SEEDS, ([ACCEPTED_IN_PASSING], PHONE_REVIEWS), THRESHOLD)
+    # one accepted story uses camera and battery once; every rejected review does
+    assert after.judge(NEW_PHONE_REVIEW).score < before * 0.8
+    assert {"camera", "battery"} & {w for w, _ in after.judge(NEW_PHONE_REVIEW).like_rejected}
+    coverage = "Huawei gear barred\n\nSecurity officials barred Huawei telecom equipment over spying concerns."
+    assert after.judge(coverage).relevant
+
+
 def test_accepted_candidates_count_as_positives(tmp_path: Path, labelled: list[dict]) -> None:
     from crawler.store import Store
 
