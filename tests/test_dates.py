@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import date
+from pathlib import Path
 
+import sqlite_utils
 from click.testing import CliRunner
+from pytest_twisted import ensureDeferred
 from trafilatura.utils import load_html
 
 from crawler.cli import cli
 from crawler.dates import page_witnesses, reread, settle
 from crawler.extract import extract_article
+from crawler.sampleweb.site import load_articles
+
+from .inprocess import crawl
+from .mockserver import MockServer, sources_for
 
 BODY = "".join(f"<p>Paragraph {i} of a story long enough to count as an article, it is.</p>" for i in range(8))
 
@@ -95,3 +103,46 @@ def test_the_crawl_stores_every_witness_and_show_prints_them(crawled) -> None:
     day = dated[0]["published"]
     expected = f"published {day} (htmldate; url {day}, feed 2024-01-01) DOUBTFUL: witnesses disagree by"
     assert expected in " ".join(shown.split())  # rich wraps it under its label
+
+
+@ensureDeferred
+async def test_feed_entries_left_for_the_next_run_keep_the_feeds_date(tmp_path: Path) -> None:
+    """A run whose budget ends before a feed's entries are fetched leaves them
+    in the frontier; the next run fetches them from there (the feed itself no
+    longer lists them) and still has the feed's date for pages that state none."""
+    related = [a for a in load_articles().values() if a["label"] == "related"][:3]
+    routes = {f"/story/{i}": (200, {}, undated_page(a["title"], a["text"])) for i, a in enumerate(related)}
+    items = "".join(
+        f"<item><title>{html.escape(a['title'])}</title><link>/story/{i}</link>"
+        f"<pubDate>Wed, 01 May 2024 08:00:00 GMT</pubDate></item>"
+        for i, a in enumerate(related)
+    )
+    routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss(items))
+    routes["/robots.txt"] = (200, {}, b"User-agent: *\nAllow: /\n")
+    storage = tmp_path / "storage"
+    with MockServer(routes) as server:
+        sources = sources_for(tmp_path, [], f'[feeds]\nurls = ["{server.base}/feed.xml"]\n')
+        assert await crawl(sources, storage, None, "-a", "max_pages=1") == 0
+        db = sqlite_utils.Database(storage / "corpus.db")
+        left = list(db.query("select date_hint, anchor from frontier"))
+        assert len(left) == 2 and {row["date_hint"] for row in left} == {"2024-05-01"}
+        assert {row["anchor"] for row in left} < {a["title"] for a in related}
+        routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss(""))  # the entries are gone
+        assert await crawl(sources, storage, None) == 0
+    rows = list(
+        db.query("select published, published_witness, date_witnesses from documents where url like '%/story/%'")
+    )
+    assert len(rows) == 3
+    for row in rows:
+        assert (row["published"], row["published_witness"]) == ("2024-05-01", "feed"), row
+
+
+def undated_page(title: str, text: str) -> bytes:
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
+    return (
+        f"<html><head><title>{html.escape(title)}</title></head><body><article>{body}</article></body></html>".encode()
+    )
+
+
+def rss(items: str) -> bytes:
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>{items}</channel></rss>'.encode()

@@ -180,7 +180,16 @@ class RelatedSpider(scrapy.Spider):
         with run.storage():
             resumed = run.store.frontier(limit=run.sources.max_pages * RESUME_FACTOR)
         links = (
-            Link(row["url"], row["via"], row["found_on"], row["hops"], row["priority"], source=row["source"])
+            Link(
+                row["url"],
+                row["via"],
+                row["found_on"],
+                row["hops"],
+                row["priority"],
+                source=row["source"],
+                date_hint=row["date_hint"],
+                anchor=row["anchor"] or "",
+            )
             for row in resumed
         )
         for request in self.page_requests(links):
@@ -247,7 +256,7 @@ class RelatedSpider(scrapy.Spider):
                 stats.inc_value(f"{STATS}/skipped/schedule_cap", len(chosen) - room)
                 chosen = chosen[:room]
             self.run.store.add_to_frontier(
-                FrontierLink(url, link.via, link.on, link.hops, link.priority, link.source)
+                FrontierLink(url, link.via, link.on, link.hops, link.priority, link.source, link.date_hint, link.anchor)
                 for url, link in chosen
                 if not link.seed
             )

@@ -32,6 +32,8 @@ class FrontierLink(NamedTuple):
     hops: int
     priority: int
     source: str | None = None
+    date_hint: str | None = None  # the feed entry's, sitemap's or search result's date: a witness for the page
+    anchor: str = ""  # the link's text or the entry's title: what the link learner reads
 
 
 class LinkStore(StoreBase):
@@ -81,8 +83,8 @@ class LinkStore(StoreBase):
         stamp = now()
         with self.write():
             self.db.conn.executemany(
-                "insert or ignore into frontier (url, via, found_on, hops, priority, source, added) "
-                "values (?, ?, ?, ?, ?, ?, ?)",
+                "insert or ignore into frontier (url, via, found_on, hops, priority, source, date_hint, anchor, added) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(*link, stamp) for link in links],
             )
 

@@ -348,3 +348,11 @@ def m017_queue_order(db: sqlite_utils.Database) -> None:
 def m018_kept_counts(db: sqlite_utils.Database) -> None:
     """The relevance model's word counts, kept between fits (crawler/topic_counts.py)."""
     db.table("kept_counts").create({"name": str, "body": str, "counted_at": str}, pk="name")
+
+
+@migrations()
+def m019_frontier_hints(db: sqlite_utils.Database) -> None:
+    """A link left for a later run keeps the date its feed entry, sitemap or
+    search result gave (a witness for the page's date) and its anchor text."""
+    db.table("frontier").add_column("date_hint", str)
+    db.table("frontier").add_column("anchor", str)
