@@ -214,7 +214,7 @@ def undo(storage: Path, seeds_dir: Path | None, ident: str) -> None:
 @storage_option
 @seeds_option
 @click.option(
-    "--uncertain", is_flag=True, help="Weakest verdicts first (nearest the threshold): they teach the model most."
+    "--uncertain", is_flag=True, help="Weakest verdicts first (nearest the threshold): settle the doubtful calls first."
 )
 def review_command(storage: Path, seeds_dir: Path | None, uncertain: bool) -> None:
     """Walk the queue, best first: read each text and its card, then a key:
