@@ -27,10 +27,10 @@ without names of their own (a topic that is all concepts) are judged on
 the second facet alone.
 
 Learned from the review too: accepted candidates join the positives (their
-words become the topic's words); words typical of rejected candidates and
-not of the positives count against a passage, so rejecting phone reviews
-makes the next phone review score lower while coverage of the topic keeps
-its score.
+words become the topic's words); words typical of rejected candidates
+count against a passage by how much more often the rejected use them than
+the positives do, so rejecting phone reviews makes the next phone review
+score lower while coverage of the topic keeps its score.
 """
 
 from __future__ import annotations
