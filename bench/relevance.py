@@ -288,11 +288,13 @@ def review_simulation(seeds: list[str], items: list[dict], rounds: int = 5, fold
                 model = TopicModel.fit(seeds + accepted, THRESHOLD, rejected, yardstick=len(seeds))
                 if round_ in results:
                     results[round_] += [(model.judge(it["text"]).score >= THRESHOLD, it) for it in test]
-                scored = [(model.judge(it["text"]).score, k) for k, it in enumerate(pool) if k not in seen]
+                # The queue: what the crawl keeps (relevant, or borderline below the threshold).
+                queued = [(score, k) for k, it in enumerate(pool) if k not in seen
+                          for score in [model.judge(it["text"]).score] if score >= THRESHOLD - BAND]  # fmt: skip
                 if order == "best first":
-                    shown = sorted((x for x in scored if x[0] >= THRESHOLD - BAND), reverse=True)[:10]
+                    shown = sorted(queued, reverse=True)[:10]
                 else:
-                    shown = sorted(scored, key=lambda x: abs(x[0] - THRESHOLD))[:10]
+                    shown = sorted(queued, key=lambda x: abs(x[0] - THRESHOLD))[:10]
                 for _, k in shown:
                     seen.add(k)
                     (accepted if pool[k]["label"] else rejected).append(pool[k]["text"])
