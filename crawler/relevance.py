@@ -127,11 +127,11 @@ def _decayed(weights: Iterable[float], decay: float) -> float:
     return sum(weight * decay**rank for rank, weight in enumerate(sorted(weights, reverse=True)))
 
 
-def specific_words(counted: Counts, language: str) -> tuple[dict[str, float], dict[str, str], set[str]]:
+def specific_words(counted: Counts, language: str) -> tuple[dict[str, float], dict[str, str]]:
     """Stems the texts use more than language at large, weighted by how much
-    more (log-likelihood ratio) and by the share of texts that use them; each
-    stem's commonest word, to show in reasons; and every stem the texts use.
-    Words are counted per form, then stemmed once each."""
+    more (log-likelihood ratio) and by the share of texts that use them, and
+    each stem's commonest word, to show in reasons. Words are counted per
+    form, then stemmed once each."""
     used_by = counted.used_by
     counts: Counter[str] = Counter()
     forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -150,7 +150,7 @@ def specific_words(counted: Counts, language: str) -> tuple[dict[str, float], di
         if ratio > 0:
             weights[key] = ratio * (used_by[key] / counted.texts) ** 2
     shown = {key: words.most_common(1)[0][0] for key, words in forms.items() if key in weights}
-    return weights, shown, set(counts)
+    return weights, shown
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,7 @@ class TopicModel:
         if not positives.texts:
             raise ValueError("the relevance model needs at least one non-empty seed text")
         capitals = positives.capitalised_share(language)
-        weights, shown, used = specific_words(positives, language)
+        weights, shown = specific_words(positives, language)
         names = {w: x for w, x in weights.items() if capitals.get(w, 0.0) >= NAME_CAPITALISED_SHARE}
         concepts = {w: x for w, x in weights.items() if w not in names}
         if not names and not concepts:
@@ -256,10 +256,10 @@ class TopicModel:
             # topic's names never count against it, and one rejection teaches
             # less than several.
             confidence = negatives.texts / (negatives.texts + REJECTION_PRIOR)
-            rejected_weights, rejected_shown, _ = specific_words(negatives, language)
+            rejected_weights, rejected_shown = specific_words(negatives, language)
             for w, x in rejected_weights.items():
                 share_rejected = negatives.used_by[w] / negatives.texts
-                share_positive = positives.used_by[w] / positives.texts if w in used else 0.0
+                share_positive = positives.used_by[w] / positives.texts
                 if w not in names and share_positive < share_rejected:
                     rejected[w] = x * confidence * (1 - share_positive / share_rejected)
             shown = {**rejected_shown, **shown}

@@ -19,6 +19,7 @@ from crawler.sampleweb.site import load_articles
 
 from .inprocess import crawl
 from .mockserver import MockServer, sources_for
+from .test_best_first import page as story_page
 
 BODY = "".join(f"<p>Paragraph {i} of a story long enough to count as an article, it is.</p>" for i in range(8))
 
@@ -111,7 +112,7 @@ async def test_feed_entries_left_for_the_next_run_keep_the_feeds_date(tmp_path: 
     in the frontier; the next run fetches them from there (the feed itself no
     longer lists them) and still has the feed's date for pages that state none."""
     related = [a for a in load_articles().values() if a["label"] == "related"][:3]
-    routes = {f"/story/{i}": (200, {}, undated_page(a["title"], a["text"])) for i, a in enumerate(related)}
+    routes = {f"/story/{i}": (200, {}, story_page(a["title"], a["text"])) for i, a in enumerate(related)}  # no date
     items = "".join(
         f"<item><title>{html.escape(a['title'])}</title><link>/story/{i}</link>"
         f"<pubDate>Wed, 01 May 2024 08:00:00 GMT</pubDate></item>"
@@ -135,13 +136,6 @@ async def test_feed_entries_left_for_the_next_run_keep_the_feeds_date(tmp_path: 
     assert len(rows) == 3
     for row in rows:
         assert (row["published"], row["published_witness"]) == ("2024-05-01", "feed"), row
-
-
-def undated_page(title: str, text: str) -> bytes:
-    body = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
-    return (
-        f"<html><head><title>{html.escape(title)}</title></head><body><article>{body}</article></body></html>".encode()
-    )
 
 
 def rss(items: str) -> bytes:
