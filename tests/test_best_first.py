@@ -178,3 +178,22 @@ def test_the_place_of_a_request_leaving_the_downloader_is_filled_at_once() -> No
     spider.analysing = 1  # a page in analysis may bring better links: its place waits for them
     RelatedSpider.top_up(spider, leaving, None)  # type: ignore[arg-type]
     assert released == [1]
+
+
+@ensureDeferred
+async def test_a_link_found_again_on_a_better_page_keeps_its_higher_priority_for_the_next_run(tmp_path: Path) -> None:
+    """With a budget of three pages, /hidden (an empty headline on the front page,
+    then linked from both related stories) is not fetched: the frontier the next
+    run resumes holds it at the related stories' priority and as found on one."""
+    pages, _ = portal_site()
+    storage = tmp_path / "storage"
+    with MockServer({path: (200, {}, body) for path, body in pages.items()}) as server:
+        sources = sources_for(tmp_path, [f"{server.base}/"], "[limits]\nmax_pages = 3\n")
+        assert await crawl(sources, storage, None) == 0
+    db = sqlite_utils.Database(storage / "corpus.db")
+    left = {row["url"][len(server.base) :]: row for row in db.query("select * from frontier")}
+    hidden, weak = left.pop("/hidden"), [left[f"/other/{i}"] for i in range(5)]
+    assert hidden["found_on"] in (f"{server.base}/story/0", f"{server.base}/story/1")
+    assert hidden["hops"] == 2
+    assert hidden["priority"] > max(row["priority"] for row in weak)
+    assert list(db.query("select url from frontier order by priority desc limit 1"))[0]["url"].endswith("/hidden")

@@ -94,6 +94,11 @@ class Link(NamedTuple):
     anchor: str = ""  # the link's text, or the entry's title: what SiteLearner learns from
 
 
+def frontier_link(url: str, link: Link) -> FrontierLink:
+    """How the store keeps a link under its canonical ``url`` until it is resolved."""
+    return FrontierLink(url, link.via, link.on, link.hops, link.priority, link.source, link.date_hint, link.anchor)
+
+
 # A held-back link: (-priority, turn, request, priority before what the site taught).
 ReserveEntry = tuple[int, int, scrapy.Request, int]
 
@@ -255,11 +260,9 @@ class RelatedSpider(scrapy.Spider):
             if len(chosen) > room:
                 stats.inc_value(f"{STATS}/skipped/schedule_cap", len(chosen) - room)
                 chosen = chosen[:room]
-            self.run.store.add_to_frontier(
-                FrontierLink(url, link.via, link.on, link.hops, link.priority, link.source, link.date_hint, link.anchor)
-                for url, link in chosen
-                if not link.seed
-            )
+            self.run.store.add_to_frontier(frontier_link(url, link) for url, link in chosen if not link.seed)
+            if boosted:
+                self.run.store.raise_in_frontier(frontier_link(url, link) for url, link in boosted.items())
         chosen += list(boosted.items())
         self.pages_requested += len(chosen)
         self.requested.update((url, link.priority) for url, link in chosen)

@@ -88,6 +88,18 @@ class LinkStore(StoreBase):
                 [(*link, stamp) for link in links],
             )
 
+    def raise_in_frontier(self, links: Iterable[FrontierLink]) -> None:
+        """Links found again on a better page: their frontier record takes the
+        higher priority and that page as where they were found, so a crawl that
+        resumes them asks for them as this one does (links no longer in the
+        frontier, fetched meanwhile, are left alone)."""
+        with self.write():
+            self.db.conn.executemany(
+                "update frontier set via = ?, found_on = ?, hops = ?, priority = ?, source = ?, "
+                "date_hint = coalesce(?, date_hint), anchor = ? where url = ? and priority < ?",
+                [(*link[1:], link.url, link.priority) for link in links],
+            )
+
     def frontier(self, limit: int) -> list[dict[str, Any]]:
         """Unresolved links, best first (a URL leaves the frontier when it is recorded)."""
         return list(self.db.query("select * from frontier order by priority desc limit ?", [limit]))
