@@ -161,11 +161,16 @@ def best_threshold(scores: list[float], labels: list[int]) -> float:
     return cut
 
 
-def scores_of(seeds: list[str], items: list[dict], threshold: float = THRESHOLD) -> list[float]:
-    """Each item's score: the model fitted on the seeds, or on the other four for a seed's own items."""
+def models_of(seeds: list[str], items: list[dict], threshold: float = THRESHOLD) -> list[TopicModel]:
+    """Each item's model: fitted on the seeds, or on the other four for a seed's own items."""
     full = TopicModel.fit(seeds, threshold)
     held = {i: TopicModel.fit(seeds[:i] + seeds[i + 1 :], threshold) for i in range(len(seeds))}
-    return [(held[it["seed"]] if "seed" in it else full).judge(it["text"]).score for it in items]
+    return [held[it["seed"]] if "seed" in it else full for it in items]
+
+
+def scores_of(seeds: list[str], items: list[dict], threshold: float = THRESHOLD) -> list[float]:
+    """Each item's score (see ``models_of``)."""
+    return [model.judge(it["text"]).score for model, it in zip(models_of(seeds, items, threshold), items, strict=True)]
 
 
 def held_out_predictions(scores: list[float], items: list[dict]) -> tuple[list[bool], dict[str, float]]:
@@ -202,7 +207,8 @@ def vendor_cell(predicted: list[bool], items: list[dict]) -> str:
 
 
 def cross_validation_report(seeds: list[str], items: list[dict]) -> None:
-    scores = scores_of(seeds, items)
+    models = models_of(seeds, items)
+    scores = [model.judge(it["text"]).score for model, it in zip(models, items, strict=True)]
     predicted, chosen = held_out_predictions(scores, items)
     keyword = [keyword_rule(it["text"]) for it in items]
     on = sum(it["label"] for it in items)
@@ -224,10 +230,14 @@ def cross_validation_report(seeds: list[str], items: list[dict]) -> None:
     in_band = sum(1 for s in scores if abs(s - THRESHOLD) <= BAND)
     print(f"\nBorderline band {THRESHOLD} +/- {BAND}: {in_band} of {len(items)} items fall in it "
           f"({in_band / len(items):.1%}), and {within} of the {len(errors)} held-out errors.")  # fmt: skip
-    print("\nHeld-out errors (score, id, label):")
+    print("\nHeld-out errors (score, id, label; the best passage's evidence of the seeds' names and of their other")
+    print("words, 1.0 being a typical seed passage's: the score is the lesser of the two):")
     for k in sorted(errors, key=lambda k: scores[k]):
-        print(f"  {scores[k]:.3f}  {items[k]['id']}  {'on topic' if items[k]['label'] else 'off topic'}")
+        names, concerns = models[k].facets(items[k]["text"])
+        print(f"  {scores[k]:.3f}  {items[k]['id']}  {'on topic' if items[k]['label'] else 'off topic'}  "
+              f"names {names:.2f}, other words {concerns:.2f}")  # fmt: skip
     vocabulary_gap(seeds, [it for k, it in enumerate(items) if it["label"] and not predicted[k]], items)
+    recall_price(scores, items)
 
 
 def vocabulary_gap(seeds: list[str], missed: list[dict], items: list[dict]) -> None:
@@ -243,9 +253,21 @@ def vocabulary_gap(seeds: list[str], missed: list[dict], items: list[dict]) -> N
 
     among_missed = Counter(w for it in missed for w in unseen(it["text"]))
     among_all = Counter(w for it in on_topic for w in unseen(it["text"]))
-    common = ", ".join(f"{w} {n} ({among_missed[w]})" for w, n in among_all.most_common(8))
+    commonest = sorted(among_all.items(), key=lambda item: (-item[1], item[0]))[:8]  # ties in a fixed order
+    common = ", ".join(f"{w} {n} ({among_missed[w]})" for w, n in commonest)
     print(f"\nWords none of the {len(seeds)} seeds uses, by how many of the {len(on_topic)} on-topic dev texts "
           f"(articles and short variants) use them (and of the {len(missed)} missed): {common}")  # fmt: skip
+
+
+def recall_price(scores: list[float], items: list[dict]) -> None:
+    """What the recall targets cost with this ranking: the cut that reaches
+    them, chosen on these very items (the best any threshold could do, so
+    not a held-out figure), and the precision left there."""
+    print("\nThe price of recall with the seeds' words alone (cut chosen on these items: a bound, not held out):")
+    for name, kinds, target in (("recall", ("long", "short"), 0.90), ("short recall", ("short",), 0.85)):
+        on = sorted((s for s, it in zip(scores, items, strict=True) if it["label"] and it["kind"] in kinds))[::-1]
+        cut = on[math.ceil(target * len(on)) - 1]
+        print(table_row(f"{name} {target} at a cut of {cut:.2f}", [s >= cut for s in scores], items, scores))
 
 
 def short_offtopic_report(seeds: list[str], items: list[dict], cuts: dict[str, float]) -> None:

@@ -352,6 +352,13 @@ class TopicModel:
             missing, abs(score - self.threshold) <= self.band if self.band else False,
         )  # fmt: skip
 
+    def facets(self, text: str) -> tuple[float, float]:
+        """The evidence of the names and of the seeds' other words (less what
+        looks like rejected pages) in the text's best passage, 1.0 being what a
+        typical seed passage carries: what ``judge`` takes the lesser of."""
+        best = self._best(text)
+        return best.names, best.concepts - best.penalty
+
     def _earned(self, words: Iterable[str]) -> dict[str, float]:
         """Each topic word's weight among ``words``: what earned a passage its score."""
         topic = self.centroid

@@ -1,3 +1,4 @@
+import math
 from pathlib import Path
 
 from crawler.refit import corpus_model
@@ -208,3 +209,16 @@ def test_a_brief_is_held_to_what_the_seeds_short_passages_carry() -> None:
     briefs and a security brief without the vendor stay off topic."""
     judged = {text.split("\n")[0]: model().judge(text).relevant for text in BRIEFS}
     assert judged == {text.split("\n")[0]: expected for text, expected in BRIEFS.items()}
+
+
+def test_facets_say_which_of_the_two_a_text_lacks(labelled: list[dict]) -> None:
+    """bench/relevance.py prints them beside each error: the vendor's phone has
+    the names of a seed passage and few of its other words, a university's
+    breach the other way round, and the score is the lesser of the two."""
+    topic = model()
+    names, concerns = topic.facets(PHONE_LAUNCH)
+    assert names >= 0.9 and concerns < 0.5 * names
+    breach = next(r for r in labelled if r["id"] == "cyber-0042")
+    names, concerns = topic.facets(breach["title"] + "\n" + breach["text"])
+    assert concerns >= 0.5 and names < 0.5 * concerns
+    assert topic.judge(PHONE_LAUNCH).score == round(1 - math.exp(-min(topic.facets(PHONE_LAUNCH))), 4)
