@@ -323,7 +323,9 @@ def load_sources(path: Path | str = DEFAULT_SOURCES) -> Sources:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SourcesError(f"{path}: file not found (pass -a sources=PATH or create it)") from None
+        raise SourcesError(
+            f"{path}: file not found (create it, or name another: --sources PATH, or -a sources=PATH to scrapy crawl)"
+        ) from None
     except UnicodeDecodeError:
         raise SourcesError(f"{path}: not UTF-8 text; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:

@@ -81,6 +81,14 @@ def test_gc_waits_for_no_crawl(tmp_path: Path) -> None:
     assert counts(storage) == before
 
 
+def test_gc_where_there_is_no_storage_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not that seeds/sources.toml is missing (it looked for that first)."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["gc", "--storage", "elsewhere"])
+    assert result.exit_code == 2 and "no corpus database here" in result.output
+    assert "sources.toml" not in result.output and not (tmp_path / "elsewhere" / "corpus.db").exists()
+
+
 def test_the_nightly_step_runs_gc_when_asked(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     storage, _ = corpus(tmp_path, frontier=100)
     sources = tmp_path / "seeds" / "sources.toml"

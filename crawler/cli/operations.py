@@ -257,9 +257,9 @@ def gc(storage: Path, frontier_days: int | None, dry_run: bool) -> None:
     from ..lock import CrawlLock, CrawlLocked
     from ..store.housekeeping import cutoff
 
-    days = frontier_days or load_sources(recorded_sources(storage, None)).frontier_days
-    store = open_store(storage)
+    store = open_store(storage)  # no storage here: that is what to say, not that sources.toml is missing
     try:
+        days = frontier_days or load_sources(recorded_sources(storage, None)).frontier_days
         if dry_run:
             stale = store.stale_frontier(cutoff(days))
             click.echo(
