@@ -31,6 +31,7 @@ from .archive import Fetched, Stored, WarcArchive
 from .boilerplate import SiteBoilerplate
 from .config import RunConfig
 from .guard import installed_resolver
+from .new_words import count_in_queue, sentence
 from .notify import announce, announcement
 from .refit import fit_corpus
 from .relevance import TopicModel
@@ -217,6 +218,7 @@ class CrawlRun:
                 self.store.record_source_runs(self.run_id, self.yields)
                 self.store.finish_run(self.run_id, reason, self.crawler.stats.get_stats())
                 self._summarise()
+                self._count_new_words()
         except (sqlite3.Error, OSError) as exc:
             message = self.store.explain_or_raise(exc)
             # The run row stays 'running'; the next start marks it killed.
@@ -243,6 +245,13 @@ class CrawlRun:
         self.store.record_summary(self.run_id, "\n".join(lines))
         if run["new"] and (self.sources.notify_command or self.sources.notify_webhook):
             self._announce(run["new"])
+
+    def _count_new_words(self) -> None:
+        """The queue's new words (crawler/new_words.py), counted while the word
+        frequencies are loaded, kept for the review commands, and logged."""
+        words, read = count_in_queue(self.store)
+        if words:
+            logger.info("%s", sentence(words, read))
 
     def _announce(self, count: int) -> None:
         """Tell the [notify] hooks about this run's new candidates; a failure is only logged."""

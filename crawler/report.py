@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .new_words import in_queue, sentence
 from .store import Store, now
 
 CSS = """
@@ -135,13 +136,15 @@ def write_report(store: Store, path: Path) -> Path:
             for r in runs
         ],
     )  # fmt: skip
+    words, read = in_queue(store)
+    vocabulary = f"<p>{html.escape(sentence(words, read))}</p>" if words else ""
     page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>seedcrawl report</title><style>{CSS}</style></head><body>
 <h1>seedcrawl report</h1><small>{html.escape(str(store.storage_dir))} · written {now()}</small>
 <div class="cards">{cards}</div>
 <h2>Candidates over publication date</h2>{month_histogram_svg(months)}
 <h2>Review queue ({len(pending)})</h2>
-{queue_table}
+{vocabulary}{queue_table}
 <h2>Runs</h2>
 {runs_table}
 <h2>Sources, best yield first</h2>

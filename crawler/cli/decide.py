@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..dates import described as described_date
+from ..new_words import in_queue, sentence
 from ..report import site_name
 from ..sources import load_sources
 from ..store import Store
@@ -49,6 +50,9 @@ def queue(storage: Path, min_score, since, until, site, lang, as_json: bool, lim
     if limit is not None and len(rows) == limit:
         total = store.count_candidates(min_score, since, until, site, lang)
     console.print(queue_table(rows, total))
+    words, read = in_queue(store)
+    if words:
+        console.print(Text(sentence(words, read), style="dim"))
 
 
 def queue_table(rows: list[dict], total: int | None = None) -> Table:

@@ -379,6 +379,22 @@ class DocumentStore(StoreBase):
         row = self.db.execute("select body from kept_counts where name = ?", [name]).fetchone()
         return row[0] if row else None
 
+    def latest_decision_number(self) -> int:
+        """The number of the latest decision (0 before any): decisions made
+        after it are the ones with higher numbers."""
+        return self.db.execute("select coalesce(max(id), 0) from decisions").fetchone()[0]
+
+    def texts_accepted_after(self, decision: int) -> list[str]:
+        """The current texts of the candidates accepted by a decision after
+        ``decision`` (see latest_decision_number) and still accepted. Looked up by
+        decision number: a date is kept after each candidate's text, and
+        reading it for every accepted candidate took 0.15 s on a year-old storage."""
+        query = (
+            "select coalesce(d.edited_text, d.text) from decisions x join documents d on d.hash = x.hash "
+            "where x.id > ? and x.action = 'accept' and d.status = 'accepted'"
+        )
+        return [row[0] for row in self.db.execute(query, [decision])]
+
     def keep_counts(self, name: str, body: str) -> None:
         """Keep the relevance model's counts for the next fit (crawler/refit.py)."""
         with self.write():

@@ -54,6 +54,19 @@ class ReadQueries(StoreBase):
         sql = f"select {columns} from documents where {where} order by {order}{page}"
         return list(self.db.query(sql, args))
 
+    def pending_texts(self, limit: int) -> list[dict[str, Any]]:
+        """The ``limit`` best pending candidates' language, site, URL and text
+        (as edited, if it was), best score first. Ties in the index's order:
+        breaking them by queue number made SQLite read every pending text (64
+        ms on a year-old storage, against 1)."""
+        return list(
+            self.db.query(
+                "select language, sitename, url, coalesce(edited_text, text) as text from documents "
+                "where status = 'pending' order by score desc limit ?",
+                [limit],
+            )
+        )
+
     def count_candidates(self, *filters: Any) -> int:
         """How many pending candidates pass these filters (pending_candidates'
         first five: min_score, since, until, site, lang)."""

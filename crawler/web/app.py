@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
 
+from ..new_words import ADVICE, HEADING, in_queue
 from ..report import month_histogram_svg, site_name
 from ..review import Review, ReviewError
 from ..store import QueryError
@@ -94,7 +95,10 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         first = (page - 1) * PAGE_ROWS + 1
         pages = {"page": page, "first": first, "last": first + len(rows) - 1, "total": total,
                  "more": first + len(rows) - 1 < total}  # fmt: skip
-        return render_template("queue.html", rows=rows, args=args, pages=pages)
+        new = in_queue(store) if page == 1 and not any(args.get(k) for k in FILTERS) else ([], 0)
+        return render_template(
+            "queue.html", rows=rows, args=args, pages=pages, new_words=new, heading=HEADING, advice=ADVICE
+        )
 
     @app.get("/c/<ident>")
     def candidate(ident: str) -> str:
@@ -177,6 +181,8 @@ def _after_decision(opened: Review, row: dict[str, Any]) -> Any:
 
 # Candidates on one page of the queue: a year's queue is thousands.
 PAGE_ROWS = 200
+# The queue page's filters; the new words are said on the unfiltered first page.
+FILTERS = ("q", "min_score", "site", "since", "until", "order")
 
 
 def _threshold(storage: Path) -> float:

@@ -1,0 +1,128 @@
+"""Words the queue uses that no positive text does: what the model cannot know yet.
+
+The relevance model learns the topic's words from the seeds and the accepted
+candidates only (crawler/relevance.py). Coverage that speaks of the topic in
+words none of them uses (a *ban*, years after seeds about spying) scores
+lower than it should, and the model cannot tell. The queue shows it: a word
+that many candidates, from more than one site, use and no positive text
+does is the topic's new vocabulary (accepting candidates that use it
+teaches it) or the mark of a kind of page to reject (which teaches that).
+The crawl counts them at its end; `seedcrawl queue`, the browser's list and
+the report name them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from .words import stem, terms, tokenize
+
+if TYPE_CHECKING:
+    from .store import Store
+
+# A word is new vocabulary when at least this many candidates use it, at
+# least this share of the candidates read, from at least this many sites (one
+# site's chrome is not the topic's vocabulary).
+MIN_CANDIDATES = 3
+MIN_SHARE = 1 / 3
+MIN_SITES = 2
+SHOWN = 6  # words named
+# The queue's best candidates read for them (a year's queue need not be read whole).
+READ = 200
+# Where the store keeps the last count (beside the model's kept word counts).
+KEPT = "new_words"
+
+
+def new_words(
+    candidates: Iterable[tuple[str, str]], known: Collection[str], language: str = "en", limit: int = SHOWN
+) -> list[tuple[str, int]]:
+    """(word, candidates using it), commonest first: the words of the
+    candidates (``(site, text)`` pairs) whose stems are not in ``known`` (the
+    stems the positive texts use), function words aside."""
+    # Here, not at the top: the review commands that show the words need not
+    # import wordfreq (0.1 s), which the relevance model and the crawl do.
+    from .frequencies import word_frequency
+    from .relevance import FUNCTION_WORD_FREQUENCY
+
+    users: Counter[str] = Counter()
+    sites: defaultdict[str, set[str]] = defaultdict(set)
+    forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    read = 0
+    for site, text in candidates:
+        read += 1
+        found: set[str] = set()
+        for word in tokenize(text):
+            key = stem(word, language)
+            if key in known or word_frequency(word, language) > FUNCTION_WORD_FREQUENCY:
+                continue
+            found.add(key)
+            forms[key][word] += 1
+        users.update(found)
+        for key in found:
+            sites[key].add(site)
+    enough = max(MIN_CANDIDATES, math.ceil(MIN_SHARE * read))
+    kept = [(key, n) for key, n in users.items() if n >= enough and len(sites[key]) >= MIN_SITES]
+    kept.sort(key=lambda item: (-item[1], item[0]))
+    return [(forms[key].most_common(1)[0][0], n) for key, n in kept[:limit]]
+
+
+def count_in_queue(store: Store, candidates: int = READ) -> tuple[list[tuple[str, int]], int]:
+    """Count the new words of the ``candidates`` best pending candidates of
+    the queue's main language, keep them in the store, and return them with
+    how many were read. The crawl calls this at its end, when it has the
+    word frequencies loaded (a review command would spend 0.1 s importing
+    them). What the positives use is read from the counts the crawl's fit
+    kept, and from the candidates accepted since."""
+    from .refit import KeptCounts, kept_name  # the crawl's modules (see new_words)
+
+    decision = store.latest_decision_number()
+    rows = store.pending_texts(candidates)
+    language = Counter(row["language"] or "en" for row in rows).most_common(1)[0][0] if rows else "en"
+    kept = store.kept_counts(kept_name(language))
+    words: list[tuple[str, int]] = []
+    read = 0
+    if kept is not None:
+        positives = KeptCounts.from_json(kept).positives
+        known = set(positives.used_by)
+        accepted = [digest for digest, status in store.decided_identities() if status == "accepted"]
+        for text in store.texts_by_hash(d for d in accepted if d not in positives.members).values():
+            known.update(terms(text, language))
+        texts = [(row["sitename"] or urlsplit(row["url"] or "").hostname or "", row["text"])
+                 for row in rows if (row["language"] or "en") == language]  # fmt: skip
+        words, read = new_words(texts, known, language), len(texts)
+    store.keep_counts(KEPT, json.dumps({"language": language, "read": read, "words": words, "decision": decision}))
+    return words, read
+
+
+def in_queue(store: Store) -> tuple[list[tuple[str, int]], int]:
+    """The new words the last crawl counted (see ``count_in_queue``), less
+    those a candidate accepted since uses (no longer new: the next fit counts
+    them), and how many candidates were read; nothing before a crawl counted
+    them."""
+    kept = store.kept_counts(KEPT)
+    if kept is None:
+        return [], 0
+    found = json.loads(kept)
+    language = found["language"]
+    used = {key for text in store.texts_accepted_after(found["decision"]) for key in terms(text, language)}
+    return [(word, n) for word, n in found["words"] if stem(word, language) not in used], found["read"]
+
+
+def sentence(words: list[tuple[str, int]], read: int) -> str:
+    """One paragraph for a person: the words, and what to do about them."""
+    listed = ", ".join(f"{word} {n}" for word, n in words)
+    return f"{HEADING} {read} best): {listed}. {ADVICE}"
+
+
+HEADING = "New words in the queue at the last crawl (candidates using them, of the"
+
+
+ADVICE = (
+    "None of your seeds or accepted texts uses them, so the model does not count them yet: accepting candidates "
+    "that use them teaches it (rejecting them, if they mark pages you do not want)."
+)
