@@ -248,8 +248,13 @@ class CrawlRun:
 
     def _count_new_words(self) -> None:
         """The queue's new words (crawler/new_words.py), counted while the word
-        frequencies are loaded, kept for the review commands, and logged."""
-        words, read = count_in_queue(self.store)
+        frequencies are loaded, kept for the review commands, and logged. The
+        run is recorded already: a storage failure here costs only the hint."""
+        try:
+            words, read = count_in_queue(self.store)
+        except (sqlite3.Error, OSError) as exc:
+            logger.warning("New words in the queue not counted: %s", self.store.explain_or_raise(exc))
+            return
         if words:
             logger.info("%s", sentence(words, read))
 

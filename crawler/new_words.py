@@ -105,12 +105,13 @@ def in_queue(store: Store) -> tuple[list[tuple[str, int]], int]:
     them), and how many candidates were read; nothing before a crawl counted
     them."""
     kept = store.kept_counts(KEPT)
-    if kept is None:
+    try:
+        found = json.loads(kept) if kept is not None else {}
+        language, words, read, decision = found["language"], found["words"], found["read"], found["decision"]
+    except (ValueError, KeyError, TypeError):  # none yet, or not what count_in_queue keeps: the next crawl's
         return [], 0
-    found = json.loads(kept)
-    language = found["language"]
-    used = {key for text in store.texts_accepted_after(found["decision"]) for key in terms(text, language)}
-    return [(word, n) for word, n in found["words"] if stem(word, language) not in used], found["read"]
+    used = {key for text in store.texts_accepted_after(decision) for key in terms(text, language)}
+    return [(word, n) for word, n in words if stem(word, language) not in used], read
 
 
 def sentence(words: list[tuple[str, int]], read: int) -> str:

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from pytest_twisted import ensureDeferred
 
 from crawler.cli import cli
 from crawler.demo import run_demo
@@ -64,3 +65,47 @@ def test_the_queue_the_report_and_the_browser_name_the_words_until_a_candidate_u
     assert accepted.exit_code == 0, accepted.output
     after = words_named(runner.invoke(cli, ["queue", "--storage", storage]).output)
     assert "ban" not in after  # an accepted text uses it: the model counts it from the next fit on
+
+
+@pytest.mark.parametrize("body", ["not json", "[]", '{"words": [["ban", 3]]}'])
+def test_a_kept_count_that_cannot_be_read_is_not_shown_and_the_queue_still_is(tmp_path, body: str) -> None:
+    from crawler.new_words import KEPT, in_queue
+    from crawler.store import Store
+
+    from .test_review import make_storage
+
+    make_storage(tmp_path)
+    store = Store(tmp_path / "storage")
+    store.keep_counts(KEPT, body)
+    assert in_queue(store) == ([], 0)
+    store.close()
+    result = CliRunner().invoke(cli, ["queue", "--storage", str(tmp_path / "storage")])
+    assert result.exit_code == 0 and "Review queue: 3 candidate(s)" in result.output
+
+
+@ensureDeferred
+async def test_a_storage_failure_while_counting_them_costs_only_the_hint(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Counted after the run is recorded: the run stays finished, one line says why there are none."""
+    import sqlite3
+
+    import sqlite_utils
+
+    from crawler import crawlrun
+
+    from .inprocess import crawl
+    from .mockserver import MockServer, sources_for
+
+    def full(store):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(crawlrun, "count_in_queue", full)
+    page = b"<html><head><title>Nothing here</title></head><body><p>Quiet.</p></body></html>"
+    with MockServer({"/": (200, {}, page), "/robots.txt": (200, {}, b"")}) as server:
+        sources = sources_for(tmp_path, [f"{server.base}/"])
+        assert await crawl(sources, tmp_path / "storage", None) == 0
+    db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
+    assert [row["status"] for row in db.query("select status from runs")] == ["finished"]
+    said = [r.getMessage() for r in caplog.records if "New words" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("New words in the queue not counted:") and "full" in said[0]
