@@ -69,6 +69,7 @@ class CrawlRun:
         self.started = False
         # The yield ledger of this run: source -> kind and counts (store.source_runs).
         self.yields: dict[str, dict[str, Any]] = {}
+        self.new_words: list[str] = []  # the queue's, counted at the end (crawler/new_words.py)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRun:
@@ -217,8 +218,8 @@ class CrawlRun:
                 self._check_fetched(reason)
                 self.store.record_source_runs(self.run_id, self.yields)
                 self.store.finish_run(self.run_id, reason, self.crawler.stats.get_stats())
-                self._summarise()
                 self._count_new_words()
+                self._summarise()
         except (sqlite3.Error, OSError) as exc:
             message = self.store.explain_or_raise(exc)
             # The run row stays 'running'; the next start marks it killed.
@@ -255,12 +256,15 @@ class CrawlRun:
         except (sqlite3.Error, OSError) as exc:
             logger.warning("New words in the queue not counted: %s", self.store.explain_or_raise(exc))
             return
+        self.new_words = [word for word, _ in words]
         if words:
             logger.info("%s", sentence(words, read))
 
     def _announce(self, count: int) -> None:
         """Tell the [notify] hooks about this run's new candidates; a failure is only logged."""
-        message = announcement(self.run_id, self.config.storage, self.store.new_candidates(self.run_id, 5), count)
+        message = announcement(
+            self.run_id, self.config.storage, self.store.new_candidates(self.run_id, 5), count, self.new_words
+        )
         failures = announce(self.sources.notify_command, self.sources.notify_webhook, message)
         self.crawler.stats.set_value(f"{STATS}/notify/failed", len(failures))
 

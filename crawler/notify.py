@@ -16,6 +16,7 @@ import os
 import shlex
 import subprocess
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,11 @@ COMMAND_TIMEOUT = 60
 WEBHOOK_TIMEOUT = 10
 
 
-def announcement(run_id: int, storage: Path, new: list[dict[str, Any]], count: int) -> dict[str, Any]:
-    """What a hook is told: how many, the best few, and how to review them."""
+def announcement(
+    run_id: int, storage: Path, new: list[dict[str, Any]], count: int, words: Sequence[str] = ()
+) -> dict[str, Any]:
+    """What a hook is told: how many, the best few, how to review them, and
+    the queue's new words (crawler/new_words.py)."""
     return {
         "run": run_id,
         "new_candidates": count,
@@ -35,6 +39,7 @@ def announcement(run_id: int, storage: Path, new: list[dict[str, Any]], count: i
             for row in new
         ],
         "review": f"seedcrawl review --storage {storage}",
+        "new_words": list(words),
         "text": f"seedcrawl: {count} new candidate(s): " + "; ".join(row["title"] for row in new[:3]),
     }
 

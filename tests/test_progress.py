@@ -7,7 +7,9 @@ import sqlite_utils
 from pytest_twisted import ensureDeferred
 
 from crawler.demo import prepare_folder
+from crawler.new_words import in_queue
 from crawler.sampleweb import SampleWebServer
+from crawler.store import Store
 from crawler.summary import PAGES_SPENT, SITES_FULL, nothing_fetched, progress_line
 
 from .conftest import SEEDS
@@ -122,6 +124,11 @@ async def test_new_candidates_are_announced_to_a_command_and_a_webhook(tmp_path:
     assert int(count) == run["new"] and json.loads(body) == posted[0]
     assert posted[0]["new_candidates"] == run["new"] and posted[0]["review"].startswith("seedcrawl review --storage ")
     assert 1 <= len(posted[0]["best"]) <= 5 and posted[0]["best"][0]["title"]
+    store = Store(tmp_path / "good" / "storage", create=False)
+    try:  # the words the queue names: the sample web's UK-ban stories speak of a ban, the seeds never
+        assert "ban" in posted[0]["new_words"] and posted[0]["new_words"] == [word for word, _ in in_queue(store)[0]]
+    finally:
+        store.close()
     code, run, log = results["failing"]
     assert code == 0 and run["new"] > 0 and run["status"] == "finished"
     assert "notify.command exited with status 3" in log and "notify.webhook http://127.0.0.1:9/closed failed" in log
