@@ -110,7 +110,7 @@ async def test_new_candidates_are_announced_to_a_command_and_a_webhook(tmp_path:
         for name, (command, webhook) in runs.items():
             with SampleWebServer(SEEDS) as web:
                 folder = tmp_path / name
-                sources = prepare_folder(folder, SEEDS, web, max_pages=12)
+                sources = prepare_folder(folder, SEEDS, web, max_pages=24)  # 6-7 candidates: enough for new words
                 with open(sources, "a", encoding="utf-8") as handle:
                     handle.write(f"[notify]\ncommand = {json.dumps(command)}\nwebhook = {json.dumps(webhook)}\n")
                 code = await crawl(sources, folder / "storage", folder / "crawl.log")
