@@ -50,9 +50,7 @@ def queue(storage: Path, min_score, since, until, site, lang, as_json: bool, lim
     if limit is not None and len(rows) == limit:
         total = store.count_candidates(min_score, since, until, site, lang)
     console.print(queue_table(rows, total))
-    words, read = in_queue(store)
-    if words:
-        console.print(Text(sentence(words, read), style="dim"))
+    show_new_words(store)
 
 
 def queue_table(rows: list[dict], total: int | None = None) -> Table:
@@ -314,3 +312,11 @@ def edit(storage: Path, seeds_dir: Path | None, ident: str, source) -> None:
 
 def show_queue(store: Store) -> None:
     console.print(queue_table(store.pending_candidates()))
+    show_new_words(store)
+
+
+def show_new_words(store: Store) -> None:
+    """The queue's new words (crawler/new_words.py), if the last crawl found any."""
+    words, read = in_queue(store)
+    if words:
+        console.print(Text(sentence(words, read), style="dim"))
