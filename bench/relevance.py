@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 from crawler.analysis import SECOND_OPINION_SHARE  # noqa: E402
 from crawler.extract import ExtractionError, confirm, detect_language, draft_article, previews  # noqa: E402
 from crawler.frequencies import word_frequency  # noqa: E402
-from crawler.relevance import FIRST_PASS_SHARE, FUNCTION_WORD_FREQUENCY, TopicModel  # noqa: E402
+from crawler.relevance import FIRST_PASS_SHARE, FUNCTION_WORD_FREQUENCY, TopicModel, squash  # noqa: E402
 from crawler.seedfile import read_seed, seed_files  # noqa: E402
 from crawler.sources import SCHEMA  # noqa: E402
 from crawler.words import terms  # noqa: E402
@@ -377,8 +377,8 @@ def embedding_comparison(seeds: list[str], items: list[dict]) -> None:
             concerns = max(0.0, float(sim)) / reference
             best_alone = max(best_alone, concerns)
             best_combined = max(best_combined, min(model._passage(set(terms(part))).names, concerns))
-        alone.append(1 - math.exp(-best_alone))
-        combined.append(1 - math.exp(-best_combined))
+        alone.append(squash(best_alone))
+        combined.append(squash(best_combined))
     print("\nEmbeddings (wordllama 0.4 sentence vectors) on the same folds, thresholds chosen the same way:")
     print("| model | precision | recall | F1 | recall, articles | recall, short items | vendor news relevant | AUC |")
     print("|---|---|---|---|---|---|---|---|")

@@ -18,7 +18,6 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from .words import stem, terms, tokenize
 
@@ -79,6 +78,7 @@ def count_in_queue(store: Store, candidates: int = READ) -> tuple[list[tuple[str
     them). What the positives use is read from the counts the crawl's fit
     kept, and from the candidates accepted since."""
     from .refit import KeptCounts, kept_name  # the crawl's modules (see new_words)
+    from .report import site_name  # the report imports this module
 
     decision = store.latest_decision_number()
     rows = store.pending_texts(candidates)
@@ -92,8 +92,7 @@ def count_in_queue(store: Store, candidates: int = READ) -> tuple[list[tuple[str
         accepted = [digest for digest, status in store.decided_identities() if status == "accepted"]
         for text in store.texts_by_hash(d for d in accepted if d not in positives.members).values():
             known.update(terms(text, language))
-        texts = [(row["sitename"] or urlsplit(row["url"] or "").hostname or "", row["text"])
-                 for row in rows if (row["language"] or "en") == language]  # fmt: skip
+        texts = [(site_name(row), row["text"]) for row in rows if (row["language"] or "en") == language]
         words, read = new_words(texts, known, language), len(texts)
     store.keep_counts(KEPT, json.dumps({"language": language, "read": read, "words": words, "decision": decision}))
     return words, read

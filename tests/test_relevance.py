@@ -1,8 +1,7 @@
-import math
 from pathlib import Path
 
 from crawler.refit import corpus_model
-from crawler.relevance import TopicModel
+from crawler.relevance import TopicModel, squash
 from crawler.sources import SCHEMA
 from crawler.words import tokenize
 
@@ -221,4 +220,4 @@ def test_facets_say_which_of_the_two_a_text_lacks(labelled: list[dict]) -> None:
     breach = next(r for r in labelled if r["id"] == "cyber-0042")
     names, concerns = topic.facets(breach["title"] + "\n" + breach["text"])
     assert concerns >= 0.5 and names < 0.5 * concerns
-    assert topic.judge(PHONE_LAUNCH).score == round(1 - math.exp(-min(topic.facets(PHONE_LAUNCH))), 4)
+    assert topic.judge(PHONE_LAUNCH).score == round(squash(min(topic.facets(PHONE_LAUNCH))), 4)
