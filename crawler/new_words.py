@@ -8,7 +8,8 @@ that many candidates, from more than one site, use and no positive text
 does is the topic's new vocabulary (accepting candidates that use it
 teaches it) or the mark of a kind of page to reject (which teaches that).
 The crawl counts them at its end; `seedcrawl queue`, the browser's list and
-the report name them.
+the report name them, counting only the candidates still pending (a
+reviewer who rejects the pages that used a word sees it go).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ MIN_CANDIDATES = 3
 MIN_SHARE = 1 / 3
 MIN_SITES = 2
 SHOWN = 6  # words named
+# Words kept at the crawl's end: more than are named, since decisions can
+# leave some with too few pending candidates.
+KEPT_WORDS = 3 * SHOWN
 # The queue's best candidates read for them (a year's queue need not be read whole).
 READ = 200
 # Where the store keeps the last count (beside the model's kept word counts).
@@ -43,16 +47,24 @@ def new_words(
     """(word, candidates using it), commonest first: the words of the
     candidates (``(site, text)`` pairs) whose stems are not in ``known`` (the
     stems the positive texts use), function words aside."""
+    return [(word, len(users)) for word, users in new_word_users(candidates, known, language, limit)]
+
+
+def new_word_users(
+    candidates: Iterable[tuple[str, str]], known: Collection[str], language: str = "en", limit: int = SHOWN
+) -> list[tuple[str, list[int]]]:
+    """The new words (see ``new_words``), each with the candidates that use
+    it: their positions in ``candidates``."""
     # Here, not at the top: the review commands that show the words need not
     # import wordfreq (0.1 s), which the relevance model and the crawl do.
     from .frequencies import word_frequency
     from .relevance import FUNCTION_WORD_FREQUENCY
 
-    users: Counter[str] = Counter()
+    users: defaultdict[str, list[int]] = defaultdict(list)
     sites: defaultdict[str, set[str]] = defaultdict(set)
     forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
     read = 0
-    for site, text in candidates:
+    for position, (site, text) in enumerate(candidates):
         read += 1
         found: set[str] = set()
         for word in tokenize(text):
@@ -61,13 +73,13 @@ def new_words(
                 continue
             found.add(key)
             forms[key][word] += 1
-        users.update(found)
         for key in found:
+            users[key].append(position)
             sites[key].add(site)
     enough = max(MIN_CANDIDATES, math.ceil(MIN_SHARE * read))
-    kept = [(key, n) for key, n in users.items() if n >= enough and len(sites[key]) >= MIN_SITES]
-    kept.sort(key=lambda item: (-item[1], item[0]))
-    return [(forms[key].most_common(1)[0][0], n) for key, n in kept[:limit]]
+    kept = [(key, using) for key, using in users.items() if len(using) >= enough and len(sites[key]) >= MIN_SITES]
+    kept.sort(key=lambda item: (-len(item[1]), item[0]))
+    return [(forms[key].most_common(1)[0][0], using) for key, using in kept[:limit]]
 
 
 def count_in_queue(store: Store, candidates: int = READ) -> tuple[list[tuple[str, int]], int]:
@@ -84,33 +96,51 @@ def count_in_queue(store: Store, candidates: int = READ) -> tuple[list[tuple[str
     rows = store.pending_texts(candidates)
     language = Counter(row["language"] or "en" for row in rows).most_common(1)[0][0] if rows else "en"
     kept = store.kept_counts(kept_name(language))
-    words: list[tuple[str, int]] = []
-    read = 0
+    found: list[tuple[str, list[int]]] = []
+    read: list[dict] = []
     if kept is not None:
         positives = KeptCounts.from_json(kept).positives
         known = set(positives.used_by)
         accepted = [digest for digest, status in store.decided_identities() if status == "accepted"]
         for text in store.texts_by_hash(d for d in accepted if d not in positives.members).values():
             known.update(terms(text, language))
-        texts = [(site_name(row), row["text"]) for row in rows if (row["language"] or "en") == language]
-        words, read = new_words(texts, known, language), len(texts)
-    store.keep_counts(KEPT, json.dumps({"language": language, "read": read, "words": words, "decision": decision}))
-    return words, read
+        read = [row for row in rows if (row["language"] or "en") == language]
+        found = new_word_users([(site_name(row), row["text"]) for row in read], known, language, KEPT_WORDS)
+    using = sorted({k for _, users in found for k in users})  # the candidates that use any of them
+    position = {k: n for n, k in enumerate(using)}
+    body = {
+        "language": language, "read": len(read), "decision": decision,
+        "candidates": [[read[k]["hash"], site_name(read[k])] for k in using],
+        "words": [[word, [position[k] for k in users]] for word, users in found],  # positions in candidates
+    }  # fmt: skip
+    store.keep_counts(KEPT, json.dumps(body))
+    return [(word, len(users)) for word, users in found[:SHOWN]], len(read)
 
 
-def in_queue(store: Store) -> tuple[list[tuple[str, int]], int]:
-    """The new words the last crawl counted (see ``count_in_queue``), less
-    those a candidate accepted since uses (no longer new: the next fit counts
-    them), and how many candidates were read; nothing before a crawl counted
+def in_queue(store: Store, limit: int = SHOWN) -> tuple[list[tuple[str, int]], int]:
+    """The new words the last crawl counted (see ``count_in_queue``) with the
+    candidates using them that are still pending (decided ones no longer
+    count, and a word left with too few is no longer named), less those a
+    candidate accepted since uses (no longer new: the next fit counts them),
+    and how many candidates the crawl read; nothing before a crawl counted
     them."""
     kept = store.kept_counts(KEPT)
     try:
         found = json.loads(kept) if kept is not None else {}
         language, words, read, decision = found["language"], found["words"], found["read"], found["decision"]
-    except (ValueError, KeyError, TypeError):  # none yet, or not what count_in_queue keeps: the next crawl's
+        candidates = [(digest, site) for digest, site in found["candidates"]]
+        users = {word: [candidates[k] for k in positions] for word, positions in words}
+    except (ValueError, KeyError, TypeError, IndexError):  # none yet, or not what count_in_queue keeps
         return [], 0
     used = {key for text in store.texts_accepted_after(decision) for key in terms(text, language)}
-    return [(word, n) for word, n in words if stem(word, language) not in used], read
+    pending = store.still_pending(digest for digest, _ in candidates)
+    named = []
+    for word, using in users.items():
+        left = [site for digest, site in using if digest in pending]
+        if stem(word, language) not in used and len(left) >= MIN_CANDIDATES and len(set(left)) >= MIN_SITES:
+            named.append((word, len(left)))
+    named.sort(key=lambda item: -item[1])  # stable: the crawl's order among equals
+    return named[:limit], read
 
 
 def sentence(words: list[tuple[str, int]], read: int) -> str:

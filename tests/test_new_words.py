@@ -67,6 +67,51 @@ def test_the_queue_the_report_and_the_browser_name_the_words_until_a_candidate_u
     assert "ban" not in after  # an accepted text uses it: the model counts it from the next fit on
 
 
+def counts_named(output: str) -> dict[str, int]:
+    line = " ".join(output.split())
+    found = re.search(r"of the \d+ best\): (.*?)\. None", line)
+    return {word: int(n) for word, n in (part.rsplit(" ", 1) for part in found.group(1).split(", "))} if found else {}
+
+
+def test_rejecting_the_candidates_that_use_a_word_takes_them_off_its_count_then_the_word_off_the_list(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Counted at the crawl's end, but a decision shows at once: a word the
+    reviewer rejected the pages of is no longer what the queue says."""
+    import sqlite_utils
+
+    from crawler.new_words import KEPT_WORDS, in_queue
+    from crawler.store import Store
+    from crawler.words import stem
+
+    run = run_demo(tmp_path_factory.mktemp("rejecting") / "demo", seeds_from=SEEDS)
+    storage, runner = str(run.storage), CliRunner()
+    named = counts_named(runner.invoke(cli, ["queue", "--storage", storage]).output)
+    word = min(named, key=lambda w: (named[w], w))  # the least used word named
+    db = sqlite_utils.Database(run.storage / "corpus.db")
+    pending = db.query("select queue_seq, text from documents where status = 'pending' order by queue_seq")
+    users = [row["queue_seq"] for row in pending if stem(word) in terms(row["text"])]
+    assert len(users) == named[word] >= 3
+
+    def every_new_word() -> dict[str, int]:  # beyond the six named, others may rise as this one falls
+        store = Store(run.storage)
+        try:
+            return dict(in_queue(store, limit=KEPT_WORDS)[0])
+        finally:
+            store.close()
+
+    for rejected, number in enumerate(users[:-2], start=1):
+        result = runner.invoke(cli, ["reject", str(number), "--storage", storage])
+        assert result.exit_code == 0, result.output
+        if named[word] - rejected >= 3:
+            assert every_new_word()[word] == named[word] - rejected
+    assert word not in every_new_word()  # two pending candidates left: not the queue's vocabulary any more
+    assert word not in counts_named(runner.invoke(cli, ["queue", "--storage", storage]).output)
+    undone = runner.invoke(cli, ["undo", str(users[0]), "--storage", storage])
+    assert undone.exit_code == 0, undone.output
+    assert every_new_word()[word] == 3  # pending again
+
+
 @pytest.mark.parametrize("body", ["not json", "[]", '{"words": [["ban", 3]]}'])
 def test_a_kept_count_that_cannot_be_read_is_not_shown_and_the_queue_still_is(tmp_path, body: str) -> None:
     from crawler.new_words import KEPT, in_queue
