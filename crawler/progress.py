@@ -19,8 +19,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from twisted.internet import task
 
 from .crawlrun import SPIDER, CrawlRun
-from .store.runs import run_counts
-from .summary import progress_line
+from .summary import progress_line, run_counts
 
 if TYPE_CHECKING:
     from scrapy import Spider

@@ -9,11 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .store.runs import run_counts
-
 # Where PageBudgetMiddleware keeps the pages it let through and the sites whose budget is spent.
 PAGES_SPENT = "seedcrawl/budget/pages"
 SITES_FULL = "seedcrawl/budget/sites_full"
+
+
+def run_counts(stats: Mapping[str, Any]) -> dict[str, int]:
+    """The counts a run row and a progress line show, from a crawl's stats."""
+    return {
+        "pages": stats.get("seedcrawl/pages", 0),
+        "new": stats.get("seedcrawl/queued", 0),
+        "duplicates": stats.get("seedcrawl/dropped/duplicate", 0),
+        "offtopic": stats.get("seedcrawl/dropped/offtopic", 0),
+        "errors": sum(v for k, v in stats.items() if k.startswith(("seedcrawl/error/", "log_count/ERROR"))),
+    }
 
 
 def progress_line(stats: Mapping[str, Any], budget: int | None) -> str:

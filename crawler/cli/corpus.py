@@ -12,17 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..sources import load_sources
+from ..workspace import open_review, open_store, recorded_sources
 from .group import cli, console
-from .options import (
-    IsoDate,
-    max_bytes_option,
-    open_review,
-    open_store,
-    read_text_file,
-    recorded_sources,
-    seeds_option,
-    storage_option,
-)
+from .options import IsoDate, max_bytes_option, read_text_file, seeds_option, storage_option
 
 
 @cli.command()

@@ -16,8 +16,9 @@ from ..report import site_name
 from ..sources import load_sources
 from ..store import Store
 from ..store.documents import current_text
+from ..workspace import open_review, recorded_sources
 from .group import cli, console
-from .options import IsoDate, open_review, recorded_sources, seeds_option, storage_option
+from .options import IsoDate, seeds_option, storage_option
 
 # Candidates `seedcrawl queue` lists unless told otherwise: a year's queue is thousands.
 QUEUE_SHOWN = 50

@@ -12,9 +12,10 @@ from rich.table import Table
 
 from ..sources import DEFAULT_SOURCES, load_sources
 from ..store import Store
+from ..workspace import open_review, open_store, recorded_sources
 from .decide import show_queue
 from .group import cli, console
-from .options import open_review, open_store, recorded_sources, seeds_option, sources_option, storage_option
+from .options import seeds_option, sources_option, storage_option
 
 
 @cli.command()

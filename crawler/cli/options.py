@@ -1,7 +1,5 @@
-"""Options and openers shared by the commands.
-
-Every command that opens a storage folder first finishes what an
-interrupted decision left (crawler.review), whatever the command is."""
+"""Options and argument types shared by the commands (storage is opened
+through crawler.workspace, as the browser page opens it)."""
 
 from __future__ import annotations
 
@@ -11,10 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..review import Review
 from ..seedfile import read_regular_file
-from ..sources import DEFAULT_SOURCES
-from ..store import Store
 
 # Texts given to `score` and `dups` larger than this are refused (an article
 # is tens of kilobytes; /dev/zero is endless).
@@ -48,43 +43,6 @@ def max_bytes_option(command):
         "--max-bytes", type=click.IntRange(1, 2**40), default=MAX_TEXT_BYTES, show_default=True,
         envvar="SEEDCRAWL_MAX_TEXT_BYTES", help="Refuse text files larger than this (env SEEDCRAWL_MAX_TEXT_BYTES).",
     )(command)  # fmt: skip
-
-
-def open_store(storage: Path) -> Store:
-    """An existing storage folder (never creates one: a typo in --storage is
-    an error, not a new empty corpus)."""
-    return Store(storage, create=False)
-
-
-def open_review(storage: Path, seeds_dir: Path | None = None, claim: bool = False) -> Review:
-    """The storage folder with its seeds folder, after finishing any decision
-    a crash interrupted. ``claim``: record the seeds folder (decisions do)."""
-    store = open_store(storage)
-    recorded = store.corpus().get("seeds")
-    folder = seeds_dir or (recorded if recorded is not None and recorded.exists() else Path("seeds"))
-    if claim:
-        store.claim_corpus(folder)
-    else:
-        store.check_corpus(folder)
-    review = Review(store, folder)
-    if folder.is_dir():
-        review.reconcile()
-    return review
-
-
-def recorded_sources(storage: Path, given: Path | None) -> Path:
-    """The sources file given, else the one the storage folder recorded, else seeds/sources.toml."""
-    if given is not None:
-        return given
-    if (storage / "corpus.db").exists():
-        store = open_store(storage)
-        try:
-            recorded = store.corpus().get("sources")
-        finally:
-            store.close()
-        if recorded is not None and recorded.exists():
-            return recorded
-    return DEFAULT_SOURCES
 
 
 def read_text_file(path: Path, limit: int = MAX_TEXT_BYTES) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..summary import run_counts
 from .base import StoreBase, now
 from .errors import StoreError
 
@@ -112,14 +112,3 @@ class RunLedger(StoreBase):
         for run_id in dead:
             self.table("runs").update(run_id, {"status": "killed"})
         return dead
-
-
-def run_counts(stats: Mapping[str, Any]) -> dict[str, int]:
-    """The counts a run row and a progress line show, from a crawl's stats."""
-    return {
-        "pages": stats.get("seedcrawl/pages", 0),
-        "new": stats.get("seedcrawl/queued", 0),
-        "duplicates": stats.get("seedcrawl/dropped/duplicate", 0),
-        "offtopic": stats.get("seedcrawl/dropped/offtopic", 0),
-        "errors": sum(v for k, v in stats.items() if k.startswith(("seedcrawl/error/", "log_count/ERROR"))),
-    }

@@ -24,6 +24,7 @@ from ..report import month_histogram_svg, site_name
 from ..review import Review, ReviewError
 from ..store import QueryError
 from ..store.documents import current_text
+from ..workspace import open_review, recorded_sources
 
 TOKEN_COOKIE = "seedcrawl_token"
 
@@ -38,8 +39,6 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
 
     def review() -> Review:
         if "review" not in g:
-            from ..cli.options import open_review
-
             g.review = open_review(storage, seeds_dir, claim=request.method == "POST")
         return g.review
 
@@ -186,7 +185,6 @@ FILTERS = ("q", "min_score", "site", "since", "until", "order")
 
 
 def _threshold(storage: Path) -> float:
-    from ..cli.options import recorded_sources
     from ..sources import load_sources
 
     return load_sources(recorded_sources(storage, None)).threshold

@@ -1,0 +1,51 @@
+"""A storage folder and the seeds folder and sources file it was made for.
+
+The CLI and the browser page open storage the same way, through these:
+a storage folder is never created by a command that only reads, and an
+interrupted decision is finished before anything else is done with it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .review import Review
+from .sources import DEFAULT_SOURCES
+from .store import Store
+
+
+def open_store(storage: Path) -> Store:
+    """An existing storage folder (never creates one: a typo in --storage is
+    an error, not a new empty corpus)."""
+    return Store(storage, create=False)
+
+
+def open_review(storage: Path, seeds_dir: Path | None = None, claim: bool = False) -> Review:
+    """The storage folder with its seeds folder, after finishing any decision
+    a crash interrupted. ``claim``: record the seeds folder (decisions do)."""
+    store = open_store(storage)
+    recorded = store.corpus().get("seeds")
+    folder = seeds_dir or (recorded if recorded is not None and recorded.exists() else Path("seeds"))
+    if claim:
+        store.claim_corpus(folder)
+    else:
+        store.check_corpus(folder)
+    review = Review(store, folder)
+    if folder.is_dir():
+        review.reconcile()
+    return review
+
+
+def recorded_sources(storage: Path, given: Path | None) -> Path:
+    """The sources file given, else the one the storage folder recorded, else seeds/sources.toml."""
+    if given is not None:
+        return given
+    if (storage / "corpus.db").exists():
+        store = open_store(storage)
+        try:
+            recorded = store.corpus().get("sources")
+        finally:
+            store.close()
+        if recorded is not None and recorded.exists():
+            return recorded
+    return DEFAULT_SOURCES
