@@ -1,6 +1,7 @@
 """A crawl of the hostile web completes, counts every case by name, queues nothing bad."""
 
 import json
+from pathlib import Path
 
 import pytest
 import sqlite_utils
@@ -33,9 +34,11 @@ def test_the_crawl_completes(hostile_crawl) -> None:
     assert run["status"] == "finished"
 
 
-def test_at_least_25_kinds_of_bad_input_are_served() -> None:
+def test_at_least_25_kinds_of_bad_input_are_served_and_the_readme_says_how_many() -> None:
     kinds = [what for what, _ in list(PAGES.values()) + list(FEEDS.values()) if not what.startswith("(")]
     assert len(kinds) + len(ODD_LINKS) >= 25
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"crawls a local site with {len(kinds) + len(ODD_LINKS)} kinds of bad input" in " ".join(readme.split())
 
 
 def test_every_bad_page_is_recorded_under_a_named_reason(hostile_crawl) -> None:
