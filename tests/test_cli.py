@@ -95,6 +95,17 @@ def test_queue_lists_best_first_with_filters_and_json(reviewed) -> None:
     assert none.output == ""
     table = invoke("queue", "--storage", reviewed["storage"], "--site", "Site", "--lang", "en")
     assert "3 candidate(s)" in table.output and "Huawei hearing" in table.output
+    unmatched = invoke("queue", "--storage", reviewed["storage"], "--min-score", "0.9").output
+    assert unmatched == "Nothing waiting for review with these filters (3 candidate(s) pending in all).\n"
+
+
+def test_an_empty_queue_is_said_in_one_line(tmp_path: Path) -> None:
+    from crawler.store import Store
+
+    Store(tmp_path / "storage").close()
+    assert invoke("queue", "--storage", str(tmp_path / "storage")).output == (
+        "Nothing waiting for review: the queue is empty.\n"
+    )
 
 
 def test_show_prints_text_metadata_reason_and_other_places(reviewed) -> None:

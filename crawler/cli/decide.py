@@ -47,6 +47,14 @@ def queue(storage: Path, min_score, since, until, site, lang, as_json: bool, lim
         for row in rows:
             click.echo(json.dumps({k: row[k] for k in QUEUE_FIELDS}, ensure_ascii=False))
         return
+    if not rows:  # one line, as the browser's list says it, not an empty table
+        filters = (min_score, since, until, site, lang)
+        if any(value is not None for value in filters):
+            pending = store.count_candidates(None, None, None, None, None)
+            console.print(f"Nothing waiting for review with these filters ({pending} candidate(s) pending in all).")
+        else:
+            console.print("Nothing waiting for review: the queue is empty.")
+        return
     total = len(rows)
     if limit is not None and len(rows) == limit:
         total = store.count_candidates(min_score, since, until, site, lang)
