@@ -146,7 +146,8 @@ def in_queue(store: Store, limit: int = SHOWN) -> tuple[list[tuple[str, int]], i
 def sentence(words: list[tuple[str, int]], read: int) -> str:
     """One paragraph for a person: the words, and what to do about them."""
     listed = ", ".join(f"{word} {n}" for word, n in words)
-    return f"{HEADING} {read} best): {listed}. {ADVICE}"
+    walk = f" `seedcrawl review --search {words[0][0]}` walks the candidates that use it." if words else ""
+    return f"{HEADING} {read} best): {listed}. {ADVICE}{walk}"
 
 
 HEADING = "New words in the queue at the last crawl (candidates using them, of the"

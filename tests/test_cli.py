@@ -99,6 +99,21 @@ def test_queue_lists_best_first_with_filters_and_json(reviewed) -> None:
     assert unmatched == "Nothing waiting for review with these filters (3 candidate(s) pending in all).\n"
 
 
+def test_queue_and_review_take_the_same_filters_and_a_search(reviewed) -> None:
+    storage = reviewed["storage"]
+    listed = invoke("queue", "--storage", storage, "--search", "senators").output
+    assert "1 candidate(s)" in listed and "ZTE hearing" in listed and "Huawei hearing" not in listed
+    walked = invoke("review", "--storage", storage, "--search", "camera battery", input="r\nphone\n").output
+    assert "#2  (1 of 1)" in walked and "rejected #2 “Phone review” (phone)" in walked
+    assert _statuses(storage) == ["pending", "pending", "rejected"]
+    assert invoke("review", "--storage", storage, "--min-score", "0.9").output == (
+        "Nothing waiting for review with these filters (2 candidate(s) pending in all).\n"
+    )
+    refused = CliRunner().invoke(cli, ["queue", "--storage", storage, "--search", '"unclosed'])
+    assert refused.exit_code == 1 and refused.output.startswith("Error: cannot search for '\"unclosed'")
+    assert len(refused.output.strip().splitlines()) == 1
+
+
 def test_an_empty_queue_is_said_in_one_line(tmp_path: Path) -> None:
     from crawler.store import Store
 

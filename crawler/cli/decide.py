@@ -18,7 +18,7 @@ from ..store import Store
 from ..store.documents import current_text
 from ..workspace import open_review, recorded_sources
 from .group import cli, console
-from .options import IsoDate, seeds_option, storage_option
+from .options import QueueFilters, queue_filters, seeds_option, storage_option
 
 # Candidates `seedcrawl queue` lists unless told otherwise: a year's queue is thousands.
 QUEUE_SHOWN = 50
@@ -26,40 +26,40 @@ QUEUE_SHOWN = 50
 
 @cli.command()
 @storage_option
-@click.option("--min-score", type=float, help="Only candidates scoring at least this.")
-@click.option("--since", type=IsoDate(), help="Published on or after this date (YYYY-MM-DD).")
-@click.option("--until", type=IsoDate(), help="Published on or before this date (YYYY-MM-DD).")
-@click.option("--site", help="Only sites whose name or URL contains this.")
-@click.option("--lang", help="Only this language code.")
+@queue_filters
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, for scripts (all of them).")
 @click.option("--limit", type=click.IntRange(1), help=f"Show this many (default {QUEUE_SHOWN}).")
 @click.option("--all", "show_all", is_flag=True, help="Show every candidate.")
-def queue(storage: Path, min_score, since, until, site, lang, as_json: bool, limit: int | None, show_all: bool) -> None:
+def queue(storage: Path, filters: QueueFilters, as_json: bool, limit: int | None, show_all: bool) -> None:
     """List pending candidates, best score first.
 
-    Example: seedcrawl queue --min-score 0.35 --since 2020-01-01
+    Example: seedcrawl queue --min-score 0.35 --since 2020-01-01 --search ban
     """
     store = open_review(storage).store
     if not (as_json or show_all):
         limit = limit or QUEUE_SHOWN
-    rows = store.pending_candidates(min_score, since, until, site, lang, limit=limit)
+    rows = store.pending_candidates(*filters.columns, limit=limit, words=filters.words)
     if as_json:
         for row in rows:
             click.echo(json.dumps({k: row[k] for k in QUEUE_FIELDS}, ensure_ascii=False))
         return
-    if not rows:  # one line, as the browser's list says it, not an empty table
-        filters = (min_score, since, until, site, lang)
-        if any(value is not None for value in filters):
-            pending = store.count_candidates(None, None, None, None, None)
-            console.print(f"Nothing waiting for review with these filters ({pending} candidate(s) pending in all).")
-        else:
-            console.print("Nothing waiting for review: the queue is empty.")
+    if not rows:
+        say_nothing_to_review(store, filters)
         return
     total = len(rows)
     if limit is not None and len(rows) == limit:
-        total = store.count_candidates(min_score, since, until, site, lang)
+        total = store.count_candidates(*filters.columns, words=filters.words)
     console.print(queue_table(rows, total))
     show_new_words(store)
+
+
+def say_nothing_to_review(store: Store, filters: QueueFilters) -> None:
+    """One line, as the browser's list says it, not an empty table."""
+    if filters.given:
+        pending = store.count_candidates()
+        console.print(f"Nothing waiting for review with these filters ({pending} candidate(s) pending in all).")
+    else:
+        console.print("Nothing waiting for review: the queue is empty.")
 
 
 def queue_table(rows: list[dict], total: int | None = None) -> Table:
@@ -224,21 +224,25 @@ def undo(storage: Path, seeds_dir: Path | None, ident: str) -> None:
 @cli.command("review")
 @storage_option
 @seeds_option
+@queue_filters
 @click.option(
     "--uncertain", is_flag=True, help="Weakest verdicts first (nearest the threshold): settle the doubtful calls first."
 )
-def review_command(storage: Path, seeds_dir: Path | None, uncertain: bool) -> None:
+def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters, uncertain: bool) -> None:
     """Walk the queue, best first: read each text and its card, then a key:
     a(ccept), r(eject, with a reason), s(kip), e(dit in $EDITOR), u(ndo the
-    last decision) or q(uit).
+    last decision) or q(uit). The queue's filters choose which candidates.
 
-    Example: seedcrawl review --uncertain
+    Example: seedcrawl review --uncertain; seedcrawl review --search ban
     """
     from .screen import PROMPT, label, show_candidate, terminal_reader
 
     review = open_review(storage, seeds_dir, claim=True)
     threshold = load_sources(recorded_sources(storage, None)).threshold if uncertain else None
-    rows = review.store.pending_candidates(uncertain_around=threshold)
+    rows = review.store.pending_candidates(*filters.columns, uncertain_around=threshold, words=filters.words)
+    if not rows:
+        say_nothing_to_review(review.store, filters)
+        return
     keys = terminal_reader()
     counts = {"accepted": 0, "rejected": 0, "skipped": 0, "edited": 0, "undone": 0}
     decided: list[dict] = []  # this session's decisions, newest last: what u takes back

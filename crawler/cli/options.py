@@ -3,7 +3,10 @@ through crawler.workspace, as the browser page opens it)."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -36,6 +39,48 @@ def sources_option(command):
         "--sources", type=click.Path(path_type=Path), default=None,
         help="Sources file (default: the one the storage folder was made with, else seeds/sources.toml).",
     )(command)  # fmt: skip
+
+
+def queue_filters(command):
+    """The queue's filters, shared by `queue` and `review`: the command gets
+    them as one tuple, ``filters`` (pending_candidates' order)."""
+    options = [
+        click.option("--min-score", type=float, help="Only candidates scoring at least this."),
+        click.option("--since", type=IsoDate(), help="Published on or after this date (YYYY-MM-DD)."),
+        click.option("--until", type=IsoDate(), help="Published on or before this date (YYYY-MM-DD)."),
+        click.option("--site", help="Only sites whose name or URL contains this."),
+        click.option("--lang", help="Only this language code."),
+        click.option("--search", "words", help="Only candidates whose title or text matches (as `seedcrawl search`)."),
+    ]
+
+    @functools.wraps(command)
+    def with_filters(*args, min_score, since, until, site, lang, words, **kwargs):
+        return command(*args, filters=QueueFilters(min_score, since, until, site, lang, words), **kwargs)
+
+    for option in reversed(options):
+        with_filters = option(with_filters)
+    return with_filters
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What `queue` and `review` were asked to show (None: no such filter)."""
+
+    min_score: float | None = None
+    since: str | None = None
+    until: str | None = None
+    site: str | None = None
+    lang: str | None = None
+    words: str | None = None
+
+    @property
+    def given(self) -> bool:
+        return any(value is not None for value in dataclasses.astuple(self))
+
+    @property
+    def columns(self) -> tuple[float | None, str | None, str | None, str | None, str | None]:
+        """The first five, as pending_candidates and count_candidates take them."""
+        return self.min_score, self.since, self.until, self.site, self.lang
 
 
 def max_bytes_option(command):

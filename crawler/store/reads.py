@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from .base import StoreBase, in_chunks
@@ -38,11 +39,13 @@ class ReadQueries(StoreBase):
         uncertain_around: float | None = None,
         limit: int | None = None,
         offset: int = 0,
+        words: str | None = None,
     ) -> list[dict[str, Any]]:
         """Pending candidates (their rows without the texts), best score first,
         or with ``uncertain_around`` (the threshold) the weakest verdicts first:
-        the ones a decision teaches most. ``limit``/``offset``: one page of them."""
-        where, args = _pending_filter(min_score, since, until, site, lang)
+        the ones a decision teaches most. ``limit``/``offset``: one page of them;
+        ``words``: only those whose title or text matches (``search``'s syntax)."""
+        where, args = _pending_filter(min_score, since, until, site, lang, words)
         order = "score desc, queue_seq"
         if uncertain_around is not None:
             order = "abs(score - ?), queue_seq"
@@ -53,7 +56,8 @@ class ReadQueries(StoreBase):
             args += [limit, offset]
         columns = ", ".join(c for c in self.table("documents").columns_dict if c not in TEXT_COLUMNS)
         sql = f"select {columns} from documents where {where} order by {order}{page}"
-        return list(self.db.query(sql, args))
+        with _searching(words):
+            return list(self.db.query(sql, args))
 
     def pending_texts(self, limit: int) -> list[dict[str, Any]]:
         """The ``limit`` best pending candidates' language, site, URL and text
@@ -78,11 +82,19 @@ class ReadQueries(StoreBase):
             found.update(digest for digest, status in self.db.execute(query, chunk) if status == "pending")
         return found
 
-    def count_candidates(self, *filters: Any) -> int:
-        """How many pending candidates pass these filters (pending_candidates'
-        first five: min_score, since, until, site, lang)."""
-        where, args = _pending_filter(*filters)
-        return int(self.db.execute(f"select count(*) from documents where {where}", args).fetchone()[0])
+    def count_candidates(
+        self,
+        min_score: float | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        site: str | None = None,
+        lang: str | None = None,
+        words: str | None = None,
+    ) -> int:
+        """How many pending candidates pass these filters (pending_candidates')."""
+        where, args = _pending_filter(min_score, since, until, site, lang, words)
+        with _searching(words):
+            return int(self.db.execute(f"select count(*) from documents where {where}", args).fetchone()[0])
 
     def new_candidates(self, run_id: int, limit: int = 5) -> list[dict[str, Any]]:
         """The best candidates a run queued that still wait for review."""
@@ -102,25 +114,16 @@ class ReadQueries(StoreBase):
         query syntax passes through ("a phrase", AND / OR / NOT, prefix*,
         NEAR(...)); plain words are each quoted, so "U.S." or "5G-ban" need no
         care. A query FTS5 cannot parse is a QueryError with one line."""
-        match = query if FTS_SYNTAX.search(query) else " ".join(
-            '"' + word.replace('"', '""') + '"' for word in query.split()
-        )  # fmt: skip
-        try:
+        with _searching(query):
             return list(
                 self.db.query(
                     "select d.hash, d.queue_seq, d.status, d.score, d.title, d.url, d.seed_file, "
                     "snippet(documents_fts, 1, '[', ']', ' … ', 12) as snippet "
                     "from documents_fts join documents d on d.rowid = documents_fts.rowid "
                     "where documents_fts match ? order by rank limit ?",
-                    [match, limit],
+                    [_match(query), limit],
                 )
             )
-        except sqlite3.OperationalError as exc:
-            if explain_storage_error(exc) is not None:
-                raise  # locked, full, read-only: the storage's problem, said as such
-            raise QueryError(
-                f"cannot search for {query!r}: {exc} (phrases in double quotes; AND, OR, NOT in capitals)"
-            ) from None
 
     def status_counts(self) -> list[dict[str, Any]]:
         return list(self.db.query("select status, count(*) as n from documents group by status order by n desc"))
@@ -186,12 +189,35 @@ class ReadQueries(StoreBase):
 TEXT_COLUMNS = ("text", "edited_text")
 
 
+def _match(query: str) -> str:
+    """A search as FTS5 takes it: its syntax passes through, plain words are
+    each quoted (so "U.S." or "5G-ban" need no care)."""
+    if FTS_SYNTAX.search(query):
+        return query
+    return " ".join('"' + word.replace('"', '""') + '"' for word in query.split())
+
+
+@contextmanager
+def _searching(query: str | None) -> Iterator[None]:
+    """A search FTS5 cannot parse is a QueryError with one line; a storage
+    failure stays the storage's (locked, full, read-only)."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if query is None or explain_storage_error(exc) is not None:
+            raise
+        raise QueryError(
+            f"cannot search for {query!r}: {exc} (phrases in double quotes; AND, OR, NOT in capitals)"
+        ) from None
+
+
 def _pending_filter(
     min_score: float | None = None,
     since: str | None = None,
     until: str | None = None,
     site: str | None = None,
     lang: str | None = None,
+    words: str | None = None,
 ) -> tuple[str, list[Any]]:
     """The WHERE clause and its arguments of the queue's filters."""
     where: list[str] = ["status = 'pending'"]
@@ -211,4 +237,7 @@ def _pending_filter(
     if lang:
         where.append("language = ?")
         args.append(lang)
+    if words and words.strip():
+        where.append("rowid in (select rowid from documents_fts where documents_fts match ?)")
+        args.append(_match(words))
     return " and ".join(where), args

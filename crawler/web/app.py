@@ -83,14 +83,9 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         page = max(1, args.get("page", 1, type=int))
         filters = (min_score, args.get("since") or None, args.get("until") or None, args.get("site") or None)
         order = _threshold(storage) if args.get("order") == "uncertain" else None
-        if words:  # the search's matches (at most 1,000), then their page
-            found = {row["hash"] for row in store.search(words, limit=1000)}
-            rows = [row for row in store.pending_candidates(*filters, uncertain_around=order) if row["hash"] in found]
-            total, rows = len(rows), rows[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
-        else:
-            rows = store.pending_candidates(*filters, uncertain_around=order, limit=PAGE_ROWS,
-                                            offset=(page - 1) * PAGE_ROWS)  # fmt: skip
-            total = store.count_candidates(*filters)
+        rows = store.pending_candidates(*filters, uncertain_around=order, limit=PAGE_ROWS,
+                                        offset=(page - 1) * PAGE_ROWS, words=words or None)  # fmt: skip
+        total = store.count_candidates(*filters, words=words or None)
         first = (page - 1) * PAGE_ROWS + 1
         pages = {"page": page, "first": first, "last": first + len(rows) - 1, "total": total,
                  "more": first + len(rows) - 1 < total}  # fmt: skip
