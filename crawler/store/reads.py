@@ -45,7 +45,7 @@ class ReadQueries(StoreBase):
         or with ``uncertain_around`` (the threshold) the weakest verdicts first:
         the ones a decision teaches most. ``limit``/``offset``: one page of them;
         ``words``: only those whose title or text matches (``search``'s syntax)."""
-        where, args = _pending_filter(min_score, since, until, site, lang, words)
+        where, args = _pending_filter(min_score, since, until, site, lang, words=words)
         order = "score desc, queue_seq"
         if uncertain_around is not None:
             order = "abs(score - ?), queue_seq"
@@ -82,17 +82,10 @@ class ReadQueries(StoreBase):
             found.update(digest for digest, status in self.db.execute(query, chunk) if status == "pending")
         return found
 
-    def count_candidates(
-        self,
-        min_score: float | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        site: str | None = None,
-        lang: str | None = None,
-        words: str | None = None,
-    ) -> int:
-        """How many pending candidates pass these filters (pending_candidates')."""
-        where, args = _pending_filter(min_score, since, until, site, lang, words)
+    def count_candidates(self, *filters: Any, words: str | None = None) -> int:
+        """How many pending candidates pass these filters (pending_candidates'
+        first five: min_score, since, until, site, lang; and its ``words``)."""
+        where, args = _pending_filter(*filters, words=words)
         with _searching(words):
             return int(self.db.execute(f"select count(*) from documents where {where}", args).fetchone()[0])
 
@@ -217,6 +210,7 @@ def _pending_filter(
     until: str | None = None,
     site: str | None = None,
     lang: str | None = None,
+    *,
     words: str | None = None,
 ) -> tuple[str, list[Any]]:
     """The WHERE clause and its arguments of the queue's filters."""
