@@ -42,8 +42,8 @@ def sources_option(command):
 
 
 def queue_filters(command):
-    """The queue's filters, shared by `queue` and `review`: the command gets
-    them as one tuple, ``filters`` (pending_candidates' order)."""
+    """The queue's filters, shared by `queue` and `review` (and so named
+    alike in both): the command gets them as one ``filters`` argument."""
     options = [
         click.option("--min-score", type=float, help="Only candidates scoring at least this."),
         click.option("--since", type=IsoDate(), help="Published on or after this date (YYYY-MM-DD)."),
