@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -137,7 +138,8 @@ def write_report(store: Store, path: Path) -> Path:
         ],
     )  # fmt: skip
     words, read = in_queue(store)
-    vocabulary = f"<p>{html.escape(sentence(words, read))}</p>" if words else ""
+    said = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(sentence(words, read)))  # the command to run
+    vocabulary = f"<p>{said}</p>" if words else ""
     page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>seedcrawl report</title><style>{CSS}</style></head><body>
 <h1>seedcrawl report</h1><small>{html.escape(str(store.storage_dir))} · written {now()}</small>

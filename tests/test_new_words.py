@@ -60,7 +60,8 @@ def test_the_queue_the_report_and_the_browser_name_the_words_until_a_candidate_u
     assert f"(1 of {counts[rarest]})" in walked and re.search(rf"\b{rarest}\b", walked, re.I)
     report = runner.invoke(cli, ["report", "--storage", storage, "--output", str(demo.folder / "r.html")])
     assert report.exit_code == 0, report.output
-    assert "New words in the queue" in (demo.folder / "r.html").read_text(encoding="utf-8")
+    written = (demo.folder / "r.html").read_text(encoding="utf-8")
+    assert "New words in the queue" in written and f"<code>seedcrawl review --search {before[0]}</code>" in written
     page = create_app(demo.storage, demo.folder / "seeds").test_client().get("/").get_data(as_text=True)
     assert 'href="/?q=ban"' in page  # the word opens the candidates that use it
     listed = runner.invoke(cli, ["search", "ban", "--storage", storage]).output
