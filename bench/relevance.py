@@ -57,10 +57,11 @@ from crawler import relevance  # noqa: E402
 from crawler.analysis import SECOND_OPINION_SHARE  # noqa: E402
 from crawler.extract import ExtractionError, confirm, detect_language, draft_article, previews  # noqa: E402
 from crawler.frequencies import word_frequency  # noqa: E402
+from crawler.new_words import new_words  # noqa: E402
 from crawler.relevance import FIRST_PASS_SHARE, FUNCTION_WORD_FREQUENCY, TopicModel, squash  # noqa: E402
 from crawler.seedfile import read_seed, seed_files  # noqa: E402
 from crawler.sources import SCHEMA  # noqa: E402
-from crawler.words import terms  # noqa: E402
+from crawler.words import stem, terms  # noqa: E402
 from tests.chrome import with_article  # noqa: E402
 
 THRESHOLD = SCHEMA["relevance"]["threshold"].default
@@ -391,7 +392,9 @@ def short_offtopic_report(seeds: list[str], items: list[dict], cuts: dict[str, f
 
 def review_simulation(seeds: list[str], items: list[dict], rounds: int = 5, folds: int = 5) -> None:
     """Start from the seeds; each round a reviewer labels the 10 candidates the
-    queue shows first (their dev label), the model refits. Items are split
+    queue shows first (their dev label), the model refits: best first, weakest
+    verdicts first, or those using the queue's commonest new word first (what
+    the queue's new-words line advises). Items are split
     into folds by group; each fold is judged by a model whose reviewer only
     saw the other folds' articles (long texts: the queue holds pages)."""
     groups = sorted({it["group"] for it in items if it["group"] != "seeds"})
@@ -402,7 +405,9 @@ def review_simulation(seeds: list[str], items: list[dict], rounds: int = 5, fold
           "vendor news judged relevant):")  # fmt: skip
     print("| queue order | after 0 rounds | after 1 | after 3 | after 5 |")
     print("|---|---|---|---|---|")
-    for order in ("best first", "uncertain first (`review --uncertain`)"):
+    orders = ("best first", "uncertain first (`review --uncertain`)",
+              "the queue's commonest new word first (`review --search WORD`)")  # fmt: skip
+    for order in orders:
         results: dict[int, list[tuple[bool, dict]]] = {r: [] for r in (0, 1, 3, 5)}
         for fold in range(folds):
             test = [it for it in pool_all if fold_of[it["group"]] == fold]
@@ -417,10 +422,16 @@ def review_simulation(seeds: list[str], items: list[dict], rounds: int = 5, fold
                 # The queue: what the crawl keeps (relevant, or borderline below the threshold).
                 queued = [(score, k) for k, it in enumerate(pool) if k not in seen
                           for score in [model.judge(it["text"]).score] if score >= THRESHOLD - BAND]  # fmt: skip
-                if order == "best first":
+                if order == orders[0]:
                     shown = sorted(queued, reverse=True)[:10]
-                else:
+                elif order == orders[1]:
                     shown = sorted(queued, key=lambda x: abs(x[0] - THRESHOLD))[:10]
+                else:  # as the queue's line advises: the candidates using its commonest new word, then the best
+                    known = {stem for text in seeds + accepted for stem in terms(text)}
+                    found = new_words([(pool[k]["group"], pool[k]["text"]) for _, k in queued], known, limit=1)
+                    word = stem(found[0][0], "en") if found else None  # FTS5 matches its forms (porter)
+                    using = {k for _, k in queued if word in terms(pool[k]["text"])}
+                    shown = sorted(queued, key=lambda x: (x[1] not in using, -x[0]))[:10]
                 for _, k in shown:
                     seen.add(k)
                     (accepted if pool[k]["label"] else rejected).append(pool[k]["text"])
