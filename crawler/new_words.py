@@ -98,6 +98,7 @@ def count_in_queue(store: Store, candidates: int = READ) -> tuple[list[tuple[str
     kept = store.kept_counts(kept_name(language))
     found: list[tuple[str, list[int]]] = []
     read: list[dict] = []
+    sites: list[str] = []
     if kept is not None:
         positives = KeptCounts.from_json(kept).positives
         known = set(positives.used_by)
@@ -105,12 +106,13 @@ def count_in_queue(store: Store, candidates: int = READ) -> tuple[list[tuple[str
         for text in store.texts_by_hash(d for d in accepted if d not in positives.members).values():
             known.update(terms(text, language))
         read = [row for row in rows if (row["language"] or "en") == language]
-        found = new_word_users([(site_name(row), row["text"]) for row in read], known, language, KEPT_WORDS)
+        sites = [site_name(row) for row in read]
+        found = new_word_users(zip(sites, (row["text"] for row in read), strict=True), known, language, KEPT_WORDS)
     using = sorted({k for _, users in found for k in users})  # the candidates that use any of them
     position = {k: n for n, k in enumerate(using)}
     body = {
         "language": language, "read": len(read), "decision": decision,
-        "candidates": [[read[k]["hash"], site_name(read[k])] for k in using],
+        "candidates": [[read[k]["hash"], sites[k]] for k in using],
         "words": [[word, [position[k] for k in users]] for word, users in found],  # positions in candidates
     }  # fmt: skip
     store.keep_counts(KEPT, json.dumps(body))
@@ -132,6 +134,8 @@ def in_queue(store: Store, limit: int = SHOWN) -> tuple[list[tuple[str, int]], i
         users = {word: [candidates[k] for k in positions] for word, positions in words}
     except (ValueError, KeyError, TypeError, IndexError):  # none yet, or not what count_in_queue keeps
         return [], 0
+    if not users:  # nothing to look up (every queue and report page asks)
+        return [], read
     used = {key for text in store.texts_accepted_after(decision) for key in terms(text, language)}
     pending = store.still_pending(digest for digest, _ in candidates)
     named = []

@@ -138,8 +138,10 @@ def write_report(store: Store, path: Path) -> Path:
         ],
     )  # fmt: skip
     words, read = in_queue(store)
-    said = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(sentence(words, read)))  # the command to run
-    vocabulary = f"<p>{said}</p>" if words else ""
+    vocabulary = ""
+    if words:
+        said = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(sentence(words, read)))  # the command to run
+        vocabulary = f"<p>{said}</p>"
     page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>seedcrawl report</title><style>{CSS}</style></head><body>
 <h1>seedcrawl report</h1><small>{html.escape(str(store.storage_dir))} · written {now()}</small>

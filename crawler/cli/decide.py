@@ -56,7 +56,7 @@ def queue(storage: Path, filters: QueueFilters, as_json: bool, limit: int | None
 def say_nothing_to_review(store: Store, filters: QueueFilters) -> None:
     """One line, as the browser's list says it, not an empty table."""
     if filters.given:
-        pending = store.count_candidates()
+        pending = store.count_pending()
         console.print(f"Nothing waiting for review with these filters ({pending} candidate(s) pending in all).")
     else:
         console.print("Nothing waiting for review: the queue is empty.")
