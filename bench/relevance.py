@@ -309,7 +309,8 @@ def nested_selection(seeds: list[str], items: list[dict]) -> None:
     """The design constants were set looking at this data; here they are
     chosen inside the training folds too: for each held-out group, the
     constants and threshold with the best F1 on all the other groups judge
-    it. Close to the headline row: the constants did not lean on the data."""
+    it. A row close to the headline would say the constants did not lean on
+    the data; how far it is says how much they did."""
     configs = [dict(zip(DESIGN_GRID, values, strict=True)) for values in itertools.product(*DESIGN_GRID.values())]
     shipped = configs.index({name: getattr(relevance, name) for name in DESIGN_GRID})
     scored = []
@@ -322,10 +323,12 @@ def nested_selection(seeds: list[str], items: list[dict]) -> None:
     for group in sorted({it["group"] for it in items}):
         inside = [k for k, it in enumerate(items) if it["group"] == group]
         outside = [k for k, it in enumerate(items) if it["group"] != group]
+        known = [labels[k] for k in outside]
         best: tuple[float, bool, int, float] = (-1.0, False, 0, 0.0)  # F1, the shipped constants (ties), config, cut
         for c, scores in enumerate(scored):
-            cut = best_threshold([scores[k] for k in outside], [labels[k] for k in outside])
-            f1 = prf([scores[k] >= cut for k in outside], [labels[k] for k in outside])[2]
+            seen = [scores[k] for k in outside]
+            cut = best_threshold(seen, known)
+            f1 = prf([score >= cut for score in seen], known)[2]
             best = max(best, (f1, c == shipped, c, cut), key=lambda b: (b[0], b[1]))
         _, _, c, cut = best
         chosen[tuple(configs[c].values())] += len(inside)
@@ -337,10 +340,10 @@ def nested_selection(seeds: list[str], items: list[dict]) -> None:
     print("| model | precision | recall | F1 | recall, articles | recall, short items | vendor news relevant | AUC |")
     print("|---|---|---|---|---|---|---|---|")
     print(table_row("seedcrawl, constants and threshold chosen in the training folds", predicted, items))
+    as_shipped = tuple(configs[shipped].values())
     common = "; ".join(
-        f"{'/'.join(f'{v:g}' for v in values)} for {n} items" + (" (as shipped)" if c == shipped else "")
+        f"{'/'.join(f'{v:g}' for v in values)} for {n} items" + (" (as shipped)" if values == as_shipped else "")
         for values, n in chosen.most_common(4)
-        for c in [[tuple(config.values()) for config in configs].index(values)]
     )
     print(f"chosen ({'/'.join(DESIGN_GRID)}): {common}")
 
@@ -427,7 +430,7 @@ def review_simulation(seeds: list[str], items: list[dict], rounds: int = 5, fold
                 elif order == orders[1]:
                     shown = sorted(queued, key=lambda x: abs(x[0] - THRESHOLD))[:10]
                 else:  # as the queue's line advises: the candidates using its commonest new word, then the best
-                    known = {stem for text in seeds + accepted for stem in terms(text)}
+                    known = {key for text in seeds + accepted for key in terms(text)}
                     found = new_words([(pool[k]["group"], pool[k]["text"]) for _, k in queued], known, limit=1)
                     word = stem(found[0][0], "en") if found else None  # FTS5 matches its forms (porter)
                     using = {k for _, k in queued if word in terms(pool[k]["text"])}

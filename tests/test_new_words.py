@@ -31,11 +31,15 @@ def test_a_word_few_of_many_candidates_use_is_not_new_vocabulary() -> None:
     assert new_words(candidates, set()) == [("tale", 9)]  # embargo: 3 of 12, under a third
 
 
-def words_named(output: str) -> list[str]:
-    """The words of the queue's line, in its order (rich wraps the line)."""
+def counts_named(output: str) -> dict[str, int]:
+    """The words of the queue's line and their counts, in its order (rich wraps the line)."""
     line = " ".join(output.split())
     found = re.search(r"at the last crawl \(candidates using them, of the \d+ best\): (.*?)\. None", line)
-    return [part.rsplit(" ", 1)[0] for part in found.group(1).split(", ")] if found else []
+    return {word: int(n) for word, n in (part.rsplit(" ", 1) for part in found.group(1).split(", "))} if found else {}
+
+
+def words_named(output: str) -> list[str]:
+    return list(counts_named(output))
 
 
 @pytest.fixture(scope="module")
@@ -73,12 +77,6 @@ def test_the_queue_the_report_and_the_browser_name_the_words_until_a_candidate_u
     assert accepted.exit_code == 0, accepted.output
     after = words_named(runner.invoke(cli, ["queue", "--storage", storage]).output)
     assert "ban" not in after  # an accepted text uses it: the model counts it from the next fit on
-
-
-def counts_named(output: str) -> dict[str, int]:
-    line = " ".join(output.split())
-    found = re.search(r"of the \d+ best\): (.*?)\. None", line)
-    return {word: int(n) for word, n in (part.rsplit(" ", 1) for part in found.group(1).split(", "))} if found else {}
 
 
 def test_rejecting_the_candidates_that_use_a_word_takes_them_off_its_count_then_the_word_off_the_list(
