@@ -66,6 +66,37 @@ def test_the_reading_view_shows_score_reason_copies_and_decides(client, folder: 
         assert client.get(path).status_code == 200
 
 
+def test_a_filtered_queue_is_walked_in_its_own_order_to_its_end(client, folder: Path) -> None:
+    """Opened from a search, accept/reject/skip/undo/back stay in that search's list (#1 is not in it)."""
+    walk = {"q": "huawei OR camera"}
+    listed = client.get("/", query_string=walk).get_data(as_text=True)
+    assert "2 candidate(s)" in listed and 'href="/c/0?q=huawei+OR+camera"' in listed
+    page = client.get("/c/0", query_string=walk)
+    text = page.get_data(as_text=True)
+    assert "1 of 2 in the queue (search “huawei OR camera”)" in text
+    assert 'href="/c/2?q=huawei+OR+camera" id="skip"' in text and 'href="/?q=huawei+OR+camera" id="back"' in text
+    token = csrf_of(page.data)
+    accepted = client.post("/c/0/accept", query_string=walk, data={"csrf": token})
+    assert accepted.location == "/c/2?undo=0&q=huawei+OR+camera"  # unfiltered, #1 would come next
+    assert "1 of 1 in the queue" in client.get(accepted.location).get_data(as_text=True)
+    rejected = client.post("/c/2/reject", query_string=walk, data={"csrf": token})
+    assert rejected.location == "/?undo=2&q=huawei+OR+camera"  # the list is done: back to it
+    assert "Nothing waiting for review with these filters" in client.get(rejected.location).get_data(as_text=True)
+    undone = client.post("/c/2/undo", query_string=walk, data={"csrf": token})
+    assert undone.location == "/c/2?q=huawei+OR+camera" and statuses(folder)[2] == ("pending", None)
+    weakest = client.get("/c/1", query_string={"order": "uncertain"}).get_data(as_text=True)
+    assert "(weakest verdicts first)" in weakest
+
+
+def test_the_queue_page_filters_by_language_and_end_date(client) -> None:
+    def count(**query: str) -> str:
+        return re.search(r"Review queue: (\d+)", client.get("/", query_string=query).get_data(as_text=True))[1]
+
+    assert (count(lang="en"), count(lang="de"), count(until="2020-01-01"), count(until="2019-12-31")) == (
+        "3", "0", "3", "0",
+    )  # fmt: skip
+
+
 def test_another_address_needs_a_flag_and_a_token(folder: Path) -> None:
     assert check_bind("127.0.0.1", False, None) is None and check_bind("::1", False, None) is None
     with pytest.raises(BindRefused, match="--allow-remote"):
@@ -101,6 +132,12 @@ def test_a_reviewer_decides_with_the_keyboard_in_a_real_browser(folder: Path) ->
         browser.switch_to.active_element.send_keys("only about hearings", Keys.ENTER)
         wait.until(ready.title_contains("#2"))
         assert "rejected #1 “ZTE hearing” (only about hearings)" in browser.find_element(By.CLASS_NAME, "flash").text
+        browser.get(base + "/?q=camera")  # a search's list: q on a candidate goes back to it
+        browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ENTER)
+        wait.until(ready.title_contains("#2"))
+        browser.find_element(By.TAG_NAME, "body").send_keys("q")
+        wait.until(ready.url_contains("/?q=camera"))
+        assert "Review queue: 1 candidate(s)" in browser.find_element(By.TAG_NAME, "h1").text
     seeds = list((folder / "seeds").glob("005_*.txt"))
     assert len(seeds) == 1 and seeds[0].read_text(encoding="utf-8").startswith("Huawei hearing\n\n")
     assert statuses(folder) == {0: ("accepted", None), 1: ("rejected", "only about hearings"), 2: ("pending", None)}

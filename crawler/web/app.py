@@ -14,6 +14,7 @@ import hmac
 import ipaddress
 import secrets
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
 
     @app.context_processor
     def shared() -> dict[str, Any]:
-        return {"csrf": csrf, "site_name": site_name, "storage": storage}
+        return {"csrf": csrf, "site_name": site_name, "storage": storage, "walk": walk_of(request.args)}
 
     @app.errorhandler(ReviewError)
     @app.errorhandler(QueryError)
@@ -78,18 +79,15 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     def queue() -> str:
         args = request.args
         store = review().store
-        min_score = args.get("min_score", type=float)
-        words = args.get("q", "").strip()
         page = max(1, args.get("page", 1, type=int))
-        filters = (min_score, args.get("since") or None, args.get("until") or None, args.get("site") or None)
-        order = _threshold(storage) if args.get("order") == "uncertain" else None
+        filters, words, order = _selection(args, storage)
         rows = store.pending_candidates(*filters, uncertain_around=order, limit=PAGE_ROWS,
-                                        offset=(page - 1) * PAGE_ROWS, words=words or None)  # fmt: skip
-        total = store.count_candidates(*filters, words=words or None)
+                                        offset=(page - 1) * PAGE_ROWS, words=words)  # fmt: skip
+        total = store.count_candidates(*filters, words=words)
         first = (page - 1) * PAGE_ROWS + 1
         pages = {"page": page, "first": first, "last": first + len(rows) - 1, "total": total,
                  "more": first + len(rows) - 1 < total}  # fmt: skip
-        new = in_queue(store) if page == 1 and not any(args.get(k) for k in FILTERS) else ([], 0)
+        new = in_queue(store) if page == 1 and not walk_of(args) else ([], 0)
         return render_template(
             "queue.html", rows=rows, args=args, pages=pages, new_words=new, heading=HEADING, advice=ADVICE
         )
@@ -98,27 +96,31 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     def candidate(ident: str) -> str:
         opened = review()
         row = opened.resolve(ident)
+        place = _place(opened, row, request.args, storage)
         return render_template(
             "candidate.html", row=row, text=current_text(row), copies=opened.store.copies_of(row["hash"]),
-            edits=opened.store.edits_of(row["hash"]), next_seq=_next(opened, row), undo=request.args.get("undo"),
+            edits=opened.store.edits_of(row["hash"]), place=place, walk_named=describe_walk(request.args),
+            undo=request.args.get("undo"),
         )  # fmt: skip
 
     @app.post("/c/<ident>/accept")
     def accept(ident: str) -> Any:
         opened = review()
         row = opened.resolve(ident)
+        following = _place(opened, row, request.args, storage).following  # before it leaves the walk
         decision = opened.accept(ident)
         flash(f"accepted #{row['queue_seq']} “{row['title']}” → {opened.seeds_dir / (decision.seed_file or '')}")
-        return _after_decision(opened, row)
+        return _after_decision(row, following)
 
     @app.post("/c/<ident>/reject")
     def reject(ident: str) -> Any:
         opened = review()
         row = opened.resolve(ident)
+        following = _place(opened, row, request.args, storage).following
         reason = request.form.get("reason", "").strip() or None
         opened.reject(ident, reason)
         flash(f"rejected #{row['queue_seq']} “{row['title']}”" + (f" ({reason})" if reason else ""))
-        return _after_decision(opened, row)
+        return _after_decision(row, following)
 
     @app.post("/c/<ident>/undo")
     def undo(ident: str) -> Any:
@@ -126,7 +128,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         row = opened.resolve(ident)
         opened.undo(ident)
         flash(f"undone: #{row['queue_seq']} “{row['title']}” is back in the queue")
-        return redirect(url_for("candidate", ident=row["queue_seq"]))
+        return redirect(url_for("candidate", ident=row["queue_seq"], **walk_of(request.args)))
 
     @app.get("/c/<ident>/edit")
     def edit_form(ident: str) -> str:
@@ -140,7 +142,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         flash(
             f"edited #{ident}: version {result.version} kept beside the crawled text" if result.changed else "no change"
         )
-        return redirect(url_for("candidate", ident=ident))
+        return redirect(url_for("candidate", ident=ident, **walk_of(request.args)))
 
     @app.get("/sources")
     def sources() -> str:
@@ -155,28 +157,66 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     return app
 
 
-def _next(opened: Review, row: dict[str, Any]) -> int | None:
-    """The next pending candidate after ``row`` in the queue's order (best first)."""
-    pending = [r["queue_seq"] for r in opened.store.pending_candidates()]
-    if row["queue_seq"] in pending:
-        at = pending.index(row["queue_seq"])
-        later = pending[at + 1 :] or pending[:at]
-        return later[0] if later else None
-    return pending[0] if pending else None
-
-
-def _after_decision(opened: Review, row: dict[str, Any]) -> Any:
-    """On to the next candidate, with the decision's undo at hand."""
-    following = _next(opened, row)
-    if following is None:
-        return redirect(url_for("queue", undo=row["queue_seq"]))
-    return redirect(url_for("candidate", ident=following, undo=row["queue_seq"]))
-
-
 # Candidates on one page of the queue: a year's queue is thousands.
 PAGE_ROWS = 200
-# The queue page's filters; the new words are said on the unfiltered first page.
-FILTERS = ("q", "min_score", "site", "since", "until", "order")
+# The queue page's filters and order, each with how the candidate page names
+# it. A candidate opened from a filtered queue keeps them in its links, so
+# next, skip, undo and back walk that queue (as `review --search` does); the
+# new words are said on the unfiltered first page.
+WALK = {"q": "search", "min_score": "score at least", "site": "site", "lang": "language", "since": "since",
+        "until": "until", "order": "order"}  # fmt: skip
+
+
+def walk_of(args: Any) -> dict[str, Any]:
+    """The queue's filters and order that a request's query string sets."""
+    return {key: args[key].strip() for key in WALK if args.get(key, "").strip()}
+
+
+def describe_walk(args: Any) -> str:
+    """``search “ban”, site bbc`` for the candidate page (empty: the whole queue)."""
+    walk = walk_of(args)
+    named = {"order": "weakest verdicts first", "q": f"search “{walk.get('q')}”"}
+    return ", ".join(named.get(key, f"{WALK[key]} {value}") for key, value in walk.items())
+
+
+# The store's positional queue filters: min_score, since, until, site, lang.
+Filters = tuple[float | None, str | None, str | None, str | None, str | None]
+
+
+def _selection(args: Any, storage: Path) -> tuple[Filters, str | None, float | None]:
+    """The store's filters, search words and order (the threshold to sort
+    around, or None: best first) of a query string."""
+    filters: Filters = (args.get("min_score", type=float), args.get("since") or None, args.get("until") or None,
+               args.get("site") or None, args.get("lang") or None)  # fmt: skip
+    order = _threshold(storage) if args.get("order") == "uncertain" else None
+    return filters, args.get("q", "").strip() or None, order
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a candidate stands in the queue being walked."""
+
+    position: int | None  # 1-based; None: not (or no longer) in it
+    total: int
+    following: int | None  # the candidate after it (wrapping round), None: no other
+
+
+def _place(opened: Review, row: dict[str, Any], args: Any, storage: Path) -> Place:
+    filters, words, order = _selection(args, storage)
+    pending = [r["queue_seq"] for r in opened.store.pending_candidates(*filters, uncertain_around=order, words=words)]
+    if row["queue_seq"] not in pending:
+        return Place(None, len(pending), pending[0] if pending else None)
+    at = pending.index(row["queue_seq"])
+    later = pending[at + 1 :] or pending[:at]
+    return Place(at + 1, len(pending), later[0] if later else None)
+
+
+def _after_decision(row: dict[str, Any], following: int | None) -> Any:
+    """On to the next candidate of the queue being walked, with the decision's undo at hand."""
+    walk = walk_of(request.args)
+    if following is None:
+        return redirect(url_for("queue", undo=row["queue_seq"], **walk))
+    return redirect(url_for("candidate", ident=following, undo=row["queue_seq"], **walk))
 
 
 def _threshold(storage: Path) -> float:

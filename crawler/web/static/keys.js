@@ -35,7 +35,7 @@
       case "s": done = go("skip"); break;
       case "e": done = go("edit"); break;
       case "u": done = submit("undo"); break;
-      case "q": window.location = "/"; done = true; break;
+      case "q": if (!go("back")) window.location = "/"; done = true; break;
       case "j": select(selected + 1); done = rows.length > 0; break;
       case "k": select(selected - 1); done = rows.length > 0; break;
       case "/": var q = document.querySelector("input[name=q]"); if (q) { q.focus(); done = true; } break;
