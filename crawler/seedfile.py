@@ -203,7 +203,17 @@ def seed_names(folder: Path) -> list[str]:
 
 def has_temp_files(folder: Path) -> bool:
     """Whether a write in this folder was cut off (its temp file is still there)."""
-    return any(name.startswith(".tmp-") and name.endswith(".part") for name in _names(folder))
+    return any(is_temp_name(name) for name in _names(folder))
+
+
+def is_temp_name(name: str) -> bool:
+    """A file being written atomically (renamed to its name when complete)."""
+    return name.startswith(".tmp-") and name.endswith(".part")
+
+
+def names_in(folder: Path) -> list[str]:
+    """Every name in a folder, unsorted (one directory read; none if it is missing)."""
+    return _names(folder)
 
 
 def _names(folder: Path) -> list[str]:

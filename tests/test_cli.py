@@ -1,11 +1,14 @@
 import re
 from pathlib import Path
 
+import click
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
 from crawler.cli import cli
+from crawler.review import Review
+from crawler.store import Store
 
 from .conftest import SEEDS
 
@@ -188,6 +191,50 @@ def test_export_jsonl_and_csv(reviewed) -> None:
     assert len(rows) == 3 and rows[0]["status"] == "pending" and rows[0]["score"] == "0.5"
     bogus = CliRunner().invoke(cli, ["export", "--status", "bogus", "--storage", reviewed["storage"]])
     assert bogus.exit_code == 2 and "'bogus' is not one of" in bogus.output  # it printed nothing and exited 0
+
+
+def test_accept_and_reject_take_the_queues_filters_list_what_they_select_and_ask(reviewed, monkeypatch) -> None:
+    """A year's queue is triaged by filter: the selection is listed, asked about, decided; undo takes it back."""
+    storage, seeds = reviewed["storage"], reviewed["seeds"]
+    db = sqlite_utils.Database(Path(storage) / "corpus.db")
+    with db.conn:
+        for seq, score in ((0, 0.7), (1, 0.4), (2, 0.3)):
+            db.execute("update documents set score = ? where queue_seq = ?", [score, seq])
+    for args in ((), ("1", "--max-score", "0.45")):  # neither ids nor filters; both
+        refused = CliRunner().invoke(cli, ["reject", *args, "--storage", storage, "--seeds", seeds])
+        assert refused.exit_code == 2 and ("which candidates?" in refused.output or "not both" in refused.output)
+    declined = invoke("reject", "--max-score", "0.45", "--storage", storage, "--seeds", seeds, input="n\n")
+    assert "Review queue: 2 candidate(s)" in declined.output and "Reject these 2 candidate(s)? [y/N]" in declined.output
+    assert "ZTE hearing" in declined.output and "Huawei hearing" not in declined.output
+    assert declined.output.endswith("Nothing decided.\n") and _statuses(storage) == ["pending"] * 3
+    done = invoke(
+        "reject", "--max-score", "0.45", "--reason", "weak", "--storage", storage, "--seeds", seeds, input="y\n"
+    )
+    assert done.output.endswith(
+        "rejected 1\nrejected 2\n2 candidate(s) rejected; `seedcrawl undo 1 2` takes them back\n"
+    )
+    reasons = [r["decision_reason"] for r in db.query("select decision_reason from documents order by queue_seq")]
+    assert _statuses(storage) == ["pending", "rejected", "rejected"] and reasons == [None, "weak", "weak"]
+    invoke("undo", "1", "2", "--storage", storage, "--seeds", seeds)
+    assert _statuses(storage) == ["pending"] * 3
+    accepted = invoke("accept", "--search", "hearing", "--yes", "--storage", storage, "--seeds", seeds)
+    assert "Accept these" not in accepted.output and _statuses(storage) == ["accepted", "accepted", "pending"]
+    assert sorted(p.name[:4] for p in Path(seeds).glob("00[56]_*.txt")) == ["005_", "006_"]
+    invoke("undo", "0", "1", "--storage", storage, "--seeds", seeds)  # oldest first as typed: undone newest first
+    assert _statuses(storage) == ["pending"] * 3 and not list(Path(seeds).glob("00[56]_*.txt"))
+
+    def decided_in_the_browser_meanwhile(*_args, **_kwargs) -> bool:
+        other = Review(Store(Path(storage)), Path(seeds))
+        other.reject("1", "from the browser")
+        other.store.close()
+        return True
+
+    monkeypatch.setattr(click, "confirm", decided_in_the_browser_meanwhile)
+    raced = invoke("reject", "--max-score", "0.45", "--storage", storage, "--seeds", seeds)
+    assert (
+        "passed over 1: candidate 1 is already rejected" in raced.output and "1 candidate(s) rejected" in raced.output
+    )
+    assert _statuses(storage) == ["pending", "rejected", "rejected"]
 
 
 def _statuses(storage: str) -> list[str]:

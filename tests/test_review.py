@@ -262,6 +262,44 @@ def test_an_interrupted_accept_is_repaired_by_whatever_command_comes_next(review
     assert review.accept("1").seed_file.startswith("005_")
 
 
+def test_a_batch_reconciles_once_yet_never_decides_over_a_crash_elsewhere(review: Review, monkeypatch) -> None:
+    """Decisions by filters skip the full check between decisions (80 ms each on a year's folders);
+    a seed file left of *this* candidate by an accept killed elsewhere meanwhile is still completed first."""
+    full_checks = []
+    needs = Review._needs_reconcile
+    monkeypatch.setattr(Review, "_needs_reconcile", lambda self: full_checks.append(1) or needs(self))
+    with review.batch():
+        review.reject("0")
+        row = review.resolve("1")
+        write_seed(review.seeds_dir / f"005_{row['hash'][:16]}.txt", row["text"])  # a reviewer's accept, killed
+        with pytest.raises(ReviewError, match="candidate 1 is already accepted"):
+            review.reject("1")
+        review.reject("2")
+    assert len(full_checks) == 1  # before the batch only
+    assert [review.resolve(i)["status"] for i in "012"] == ["rejected", "accepted", "rejected"]
+    assert [p.name[:4] for p in review.seeds_dir.glob("005_*.txt")] == ["005_"]  # one copy, not two
+    review.undo("2")
+    assert len(full_checks) == 2  # outside a batch, before every decision
+
+
+def test_a_batch_refuses_a_candidate_whose_decision_elsewhere_was_cut_off_after_it_looked(review: Review) -> None:
+    """The crash lands between the decision's look (before its lock) and its lock: refused, nothing changed;
+    the next command completes the interrupted accept."""
+    row = review.resolve("1")
+
+    def killed_elsewhere_after_the_look(ident: str | None = None) -> list[str]:
+        write_seed(review.seeds_dir / f"005_{row['hash'][:16]}.txt", row["text"])
+        return []
+
+    with review.batch():
+        review.reconcile = killed_elsewhere_after_the_look  # type: ignore[method-assign]
+        with pytest.raises(ReviewError, match="candidate 1: a decision on it elsewhere was cut off just now"):
+            review.reject("1")
+        del review.reconcile
+    assert review.resolve("1")["status"] == "pending" and review.store.db.table("decisions").count == 0
+    assert review.reconcile() == [f"005_{row['hash'][:16]}.txt"] and review.resolve("1")["status"] == "accepted"
+
+
 def test_an_undo_interrupted_after_its_commit_is_finished_not_reversed(review: Review) -> None:
     decision = review.accept("0")
     row = review.resolve("0")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import click
@@ -13,12 +14,13 @@ from rich.text import Text
 from ..dates import described as described_date
 from ..new_words import in_queue, sentence
 from ..report import site_name
+from ..review import Review, ReviewError
 from ..sources import load_sources
-from ..store import Store
+from ..store import QueueFilters, Store
 from ..store.documents import current_text
 from ..workspace import open_review, recorded_sources
 from .group import cli, console
-from .options import QueueFilters, queue_filters, seeds_option, storage_option
+from .options import queue_filters, seeds_option, storage_option
 
 # Candidates `seedcrawl queue` lists unless told otherwise: a year's queue is thousands.
 QUEUE_SHOWN = 50
@@ -38,7 +40,7 @@ def queue(storage: Path, filters: QueueFilters, as_json: bool, limit: int | None
     store = open_review(storage).store
     if not (as_json or show_all):
         limit = limit or QUEUE_SHOWN
-    rows = store.pending_candidates(*filters.columns, limit=limit, words=filters.words)
+    rows = store.pending_candidates(filters, limit=limit)
     if as_json:
         for row in rows:
             click.echo(json.dumps({k: row[k] for k in QUEUE_FIELDS}, ensure_ascii=False))
@@ -48,7 +50,7 @@ def queue(storage: Path, filters: QueueFilters, as_json: bool, limit: int | None
         return
     total = len(rows)
     if limit is not None and len(rows) == limit:
-        total = store.count_candidates(*filters.columns, words=filters.words)
+        total = store.count_candidates(filters)
     console.print(queue_table(rows, total))
     show_new_words(store)
 
@@ -62,15 +64,16 @@ def say_nothing_to_review(store: Store, filters: QueueFilters) -> None:
         console.print("Nothing waiting for review: the queue is empty.")
 
 
-def queue_table(rows: list[dict], total: int | None = None) -> Table:
+def queue_table(rows: list[dict], total: int | None = None, more: str = "--limit N or --all for more") -> Table:
     """The pending candidates as a table that fits an 80-column terminal
-    (``total``: how many there are, when ``rows`` is the first of them)."""
+    (``total``: how many there are, when ``rows`` is the first of them;
+    ``more``: how to see the others)."""
     weak = sum(1 for row in rows if row.get("borderline"))
     caption = f"* borderline: a weak verdict, near the threshold ({weak})" if weak else None
     total = len(rows) if total is None else total
     title = f"Review queue: {total} candidate(s), best first"
     if total > len(rows):
-        title += f" (the first {len(rows)}; --limit N or --all for more)"
+        title += f" (the first {len(rows)}; {more})"
     table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("id", "score", "published"):
         table.add_column(column, no_wrap=True)
@@ -176,49 +179,119 @@ def show_raw(storage: Path, row: dict) -> None:
     click.echo(record.body.decode("utf-8", "replace"))
 
 
+# Candidates a decision by filters lists before it asks (`queue --all` with
+# the same filters lists them all).
+LISTED_BEFORE_ASKING = 20
+# Ids a decision by filters names in its undo hint at most.
+UNDO_HINT_IDS = 30
+
+
+def yes_option(command):
+    return click.option(
+        "--yes", "-y", is_flag=True, help="With the queue's filters: decide every candidate they select without asking."
+    )(command)  # fmt: skip
+
+
 @cli.command()
 @storage_option
 @seeds_option
-@click.argument("idents", nargs=-1, required=True)
-def accept(storage: Path, seeds_dir: Path | None, idents: tuple[str, ...]) -> None:
-    """Copy candidates into the seeds folder under the next free numbers.
+@click.argument("idents", nargs=-1)
+@queue_filters
+@yes_option
+def accept(storage: Path, seeds_dir: Path | None, idents: tuple[str, ...], filters: QueueFilters, yes: bool) -> None:
+    """Copy candidates into the seeds folder under the next free numbers:
+    the ids given, or every pending candidate the queue's filters select
+    (listed first, then asked).
 
-    Example: seedcrawl accept 3 7 12
+    Example: seedcrawl accept 3 7 12; seedcrawl accept --search '"UK ban"' --min-score 0.6
     """
     review = open_review(storage, seeds_dir, claim=True)
-    for ident in idents:
-        decision = review.accept(ident)
-        click.echo(f"accepted {ident}: {review.seeds_dir / (decision.seed_file or '')}")
+    decide_each(review, chosen(review, idents, filters, "accept", yes), "accepted", bool(filters.given), review.accept)
 
 
 @cli.command()
 @storage_option
 @seeds_option
-@click.argument("idents", nargs=-1, required=True)
+@click.argument("idents", nargs=-1)
 @click.option("--reason", help="Why (kept with the decision).")
-def reject(storage: Path, seeds_dir: Path | None, idents: tuple[str, ...], reason: str | None) -> None:
-    """Reject candidates; their text stays in the database as negative examples.
+@queue_filters
+@yes_option
+def reject(
+    storage: Path, seeds_dir: Path | None, idents: tuple[str, ...], reason: str | None, filters: QueueFilters, yes: bool
+) -> None:
+    """Reject candidates (the ids given, or every pending candidate the
+    queue's filters select, listed first, then asked); their text stays in
+    the database as negative examples.
 
-    Example: seedcrawl reject 4 --reason "phone review"
+    Example: seedcrawl reject 4 --reason "phone review"; seedcrawl reject --site techradar --max-score 0.5
     """
     review = open_review(storage, seeds_dir, claim=True)
-    for ident in idents:
-        review.reject(ident, reason)
-        click.echo(f"rejected {ident}")
+    idents = tuple(chosen(review, idents, filters, "reject", yes))
+    decide_each(review, idents, "rejected", bool(filters.given), lambda ident: review.reject(ident, reason))
+
+
+def chosen(review: Review, idents: tuple[str, ...], filters: QueueFilters, verb: str, yes: bool) -> list[str]:
+    """The candidates a decision is about: the ids given, or every pending
+    candidate the queue's filters select (listed, then confirmed unless --yes)."""
+    if idents and filters.given:
+        raise click.UsageError(f"name the candidates to {verb} by id or by the queue's filters, not both")
+    if idents:
+        return list(idents)
+    if not filters.given:
+        raise click.UsageError(
+            f"which candidates? Give their ids (see `seedcrawl queue`) or the queue's filters "
+            f"(--search, --site, --max-score, ...) to {verb} every candidate they select"
+        )
+    rows = review.store.pending_candidates(filters)
+    if not rows:
+        say_nothing_to_review(review.store, filters)
+        return []
+    more = "`seedcrawl queue --all` with the same filters lists them all"
+    console.print(queue_table(rows[:LISTED_BEFORE_ASKING], len(rows), more))
+    if not yes and not click.confirm(f"{verb.capitalize()} these {len(rows)} candidate(s)?"):
+        click.echo("Nothing decided.")
+        return []
+    return [str(row["queue_seq"]) for row in rows]
+
+
+def decide_each(review: Review, idents: Iterable[str], done: str, by_filters: bool, decide: Callable) -> None:
+    """One decision per candidate, each its own transaction. Chosen by id, the
+    first that cannot be made stops the command (one line); chosen by
+    filters, one decided meanwhile (in the browser, say) is said and passed."""
+    decided = []
+    with review.batch():
+        for ident in idents:
+            try:
+                decision = decide(ident)
+            except ReviewError as exc:
+                if not by_filters:
+                    raise
+                click.echo(f"passed over {ident}: {exc}")
+                continue
+            decided.append(ident)
+            where = f": {review.seeds_dir / decision.seed_file}" if decision.seed_file else ""
+            click.echo(f"{done} {ident}{where}")
+    if by_filters and decided:
+        ids = " ".join(decided) if len(decided) <= UNDO_HINT_IDS else "ID..."
+        click.echo(f"{len(decided)} candidate(s) {done}; `seedcrawl undo {ids}` takes them back")
 
 
 @cli.command()
 @storage_option
 @seeds_option
-@click.argument("ident")
-def undo(storage: Path, seeds_dir: Path | None, ident: str) -> None:
-    """Reverse the last decision on a candidate (an accepted file leaves seeds/ only
-    if it is still the newest seed and unchanged).
+@click.argument("idents", nargs=-1, required=True)
+def undo(storage: Path, seeds_dir: Path | None, idents: tuple[str, ...]) -> None:
+    """Reverse the last decision on candidates (an accepted file leaves seeds/
+    only if it is still the newest seed and unchanged: several are taken
+    back newest decision first).
 
-    Example: seedcrawl undo 12
+    Example: seedcrawl undo 12; seedcrawl undo 3 7 12
     """
-    decision = open_review(storage, seeds_dir, claim=True).undo(ident)
-    click.echo(f"undone: {ident} is back in the queue as {decision.queue_file}")
+    review = open_review(storage, seeds_dir, claim=True)
+    with review.batch():
+        for ident in sorted(idents, key=lambda ident: review.last_decision_number(ident), reverse=True):
+            decision = review.undo(ident)
+            click.echo(f"undone: {ident} is back in the queue as {decision.queue_file}")
 
 
 @cli.command("review")
@@ -239,7 +312,7 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
 
     review = open_review(storage, seeds_dir, claim=True)
     threshold = load_sources(recorded_sources(storage, None)).threshold if uncertain else None
-    rows = review.store.pending_candidates(*filters.columns, uncertain_around=threshold, words=filters.words)
+    rows = review.store.pending_candidates(filters, uncertain_around=threshold)
     if not rows:
         say_nothing_to_review(review.store, filters)
         return

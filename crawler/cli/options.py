@@ -3,16 +3,15 @@ through crawler.workspace, as the browser page opens it)."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import click
 
 from ..seedfile import read_regular_file
+from ..store import QueueFilters
 
 # Texts given to `score` and `dups` larger than this are refused (an article
 # is tens of kilobytes; /dev/zero is endless).
@@ -42,10 +41,12 @@ def sources_option(command):
 
 
 def queue_filters(command):
-    """The queue's filters, shared by `queue` and `review` (and so named
-    alike in both): the command gets them as one ``filters`` argument."""
+    """The queue's filters, shared by `queue`, `review`, `accept` and
+    `reject` (and so named alike in all): the command gets them as one
+    ``filters`` argument (a store.QueueFilters)."""
     options = [
         click.option("--min-score", type=float, help="Only candidates scoring at least this."),
+        click.option("--max-score", type=float, help="Only candidates scoring at most this."),
         click.option("--since", type=IsoDate(), help="Published on or after this date (YYYY-MM-DD)."),
         click.option("--until", type=IsoDate(), help="Published on or before this date (YYYY-MM-DD)."),
         click.option("--site", help="Only sites whose name or URL contains this."),
@@ -54,33 +55,13 @@ def queue_filters(command):
     ]
 
     @functools.wraps(command)
-    def with_filters(*args, min_score, since, until, site, lang, words, **kwargs):
-        return command(*args, filters=QueueFilters(min_score, since, until, site, lang, words), **kwargs)
+    def with_filters(*args, min_score, max_score, since, until, site, lang, words, **kwargs):
+        filters = QueueFilters(min_score, max_score, since, until, site, lang, words)
+        return command(*args, filters=filters, **kwargs)
 
     for option in reversed(options):
         with_filters = option(with_filters)
     return with_filters
-
-
-@dataclass(frozen=True)
-class QueueFilters:
-    """What `queue` and `review` were asked to show (None: no such filter)."""
-
-    min_score: float | None = None
-    since: str | None = None
-    until: str | None = None
-    site: str | None = None
-    lang: str | None = None
-    words: str | None = None
-
-    @property
-    def given(self) -> bool:
-        return any(value is not None for value in dataclasses.astuple(self))
-
-    @property
-    def columns(self) -> tuple[float | None, str | None, str | None, str | None, str | None]:
-        """The first five, as pending_candidates and count_candidates take them."""
-        return self.min_score, self.since, self.until, self.site, self.lang
 
 
 def max_bytes_option(command):

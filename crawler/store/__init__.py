@@ -30,7 +30,7 @@ from .documents import Document, DocumentStore
 from .errors import StoreError, explain_or_raise, explain_storage_error
 from .housekeeping import Collected, Housekeeping
 from .links import FrontierLink, LinkStore
-from .reads import QueryError, ReadQueries
+from .reads import QueryError, QueueFilters, ReadQueries
 from .runs import RunLedger
 
 
@@ -40,6 +40,6 @@ class Store(RunLedger, DocumentStore, LinkStore, DecisionStore, ReadQueries, Hou
 
 __all__ = [
     "Collected", "DB_NAME", "MAX_ID", "ORPHANS_DIR", "QUEUE_DIR", "RESERVE_NAME", "Document", "FrontierLink",
-    "QueryError", "Store",
+    "QueryError", "QueueFilters", "Store",
     "StoreError", "explain_or_raise", "explain_storage_error", "now",
 ]  # fmt: skip

@@ -5,10 +5,12 @@ Commands and the report render what these return; none of them writes.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from .base import StoreBase, in_chunks
@@ -26,26 +28,63 @@ class QueryError(ValueError):
 CANDIDATE_STATUSES = ("pending", "accepted", "rejected")
 
 
+@dataclass(frozen=True)
+class QueueFilters:
+    """Which pending candidates a list, a review or a decision is about (None:
+    no such filter): `queue`, `review`, `accept`/`reject` and the browser's
+    list all take these."""
+
+    min_score: float | None = None
+    max_score: float | None = None
+    since: str | None = None  # published on or after (YYYY[-MM[-DD]])
+    until: str | None = None  # published on or before
+    site: str | None = None  # in the site's name or URL
+    lang: str | None = None
+    words: str | None = None  # title or text matches (``search``'s syntax)
+
+    @property
+    def given(self) -> bool:
+        return any(value not in (None, "") for value in dataclasses.astuple(self))
+
+    def where(self) -> tuple[str, list[Any]]:
+        """The SQL condition on ``documents`` and its arguments (pending only)."""
+        where: list[str] = ["status = 'pending'"]
+        args: list[Any] = []
+        simple = (("score >= ?", self.min_score), ("score <= ?", self.max_score), ("published >= ?", self.since),
+                  ("language = ?", self.lang))  # fmt: skip
+        for condition, value in simple:
+            if value not in (None, ""):
+                where.append(condition)
+                args.append(value)
+        if self.until:
+            where.append("published <= ?")
+            args.append(self.until + "~")  # dates with a time part still count as that day
+        if self.site:
+            where.append("(sitename like ? or url like ?)")
+            args += [f"%{self.site}%", f"%{self.site}%"]
+        if self.words and self.words.strip():
+            where.append("rowid in (select rowid from documents_fts where documents_fts match ?)")
+            args.append(_match(self.words))
+        return " and ".join(where), args
+
+
+EVERY_PENDING = QueueFilters()
+
+
 class ReadQueries(StoreBase):
     """What the CLI, the review loop and the report show."""
 
     def pending_candidates(
         self,
-        min_score: float | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        site: str | None = None,
-        lang: str | None = None,
+        filters: QueueFilters = EVERY_PENDING,
         uncertain_around: float | None = None,
         limit: int | None = None,
         offset: int = 0,
-        words: str | None = None,
     ) -> list[dict[str, Any]]:
         """Pending candidates (their rows without the texts), best score first,
         or with ``uncertain_around`` (the threshold) the weakest verdicts first:
-        the ones a decision teaches most. ``limit``/``offset``: one page of them;
-        ``words``: only those whose title or text matches (``search``'s syntax)."""
-        where, args = _pending_filter(min_score, since, until, site, lang, words=words)
+        the ones a decision teaches most. ``limit``/``offset``: one page of them."""
+        where, args = filters.where()
         order = "score desc, queue_seq"
         if uncertain_around is not None:
             order = "abs(score - ?), queue_seq"
@@ -56,7 +95,7 @@ class ReadQueries(StoreBase):
             args += [limit, offset]
         columns = ", ".join(c for c in self.table("documents").columns_dict if c not in TEXT_COLUMNS)
         sql = f"select {columns} from documents where {where} order by {order}{page}"
-        with _searching(words):
+        with _searching(filters.words):
             return list(self.db.query(sql, args))
 
     def pending_texts(self, limit: int) -> list[dict[str, Any]]:
@@ -82,11 +121,10 @@ class ReadQueries(StoreBase):
             found.update(digest for digest, status in self.db.execute(query, chunk) if status == "pending")
         return found
 
-    def count_candidates(self, *filters: Any, words: str | None = None) -> int:
-        """How many pending candidates pass these filters (pending_candidates'
-        first five: min_score, since, until, site, lang; and its ``words``)."""
-        where, args = _pending_filter(*filters, words=words)
-        with _searching(words):
+    def count_candidates(self, filters: QueueFilters = EVERY_PENDING) -> int:
+        """How many pending candidates pass these filters."""
+        where, args = filters.where()
+        with _searching(filters.words):
             return int(self.db.execute(f"select count(*) from documents where {where}", args).fetchone()[0])
 
     def new_candidates(self, run_id: int, limit: int = 5) -> list[dict[str, Any]]:
@@ -202,36 +240,3 @@ def _searching(query: str | None) -> Iterator[None]:
         raise QueryError(
             f"cannot search for {query!r}: {exc} (phrases in double quotes; AND, OR, NOT in capitals)"
         ) from None
-
-
-def _pending_filter(
-    min_score: float | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    site: str | None = None,
-    lang: str | None = None,
-    *,
-    words: str | None = None,
-) -> tuple[str, list[Any]]:
-    """The WHERE clause and its arguments of the queue's filters."""
-    where: list[str] = ["status = 'pending'"]
-    args: list[Any] = []
-    if min_score is not None:
-        where.append("score >= ?")
-        args.append(min_score)
-    if since:
-        where.append("published >= ?")
-        args.append(since)
-    if until:
-        where.append("published <= ?")
-        args.append(until + "~")  # dates with a time part still count as that day
-    if site:
-        where.append("(sitename like ? or url like ?)")
-        args += [f"%{site}%", f"%{site}%"]
-    if lang:
-        where.append("language = ?")
-        args.append(lang)
-    if words and words.strip():
-        where.append("rowid in (select rowid from documents_fts where documents_fts match ?)")
-        args.append(_match(words))
-    return " and ".join(where), args

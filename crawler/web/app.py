@@ -23,7 +23,7 @@ from flask import Flask, abort, flash, g, redirect, render_template, request, ur
 from ..new_words import ADVICE, HEADING, in_queue
 from ..report import month_histogram_svg, site_name
 from ..review import Review, ReviewError
-from ..store import QueryError
+from ..store import QueryError, QueueFilters
 from ..store.documents import current_text
 from ..workspace import open_review, recorded_sources
 
@@ -80,10 +80,9 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         args = request.args
         store = review().store
         page = max(1, args.get("page", 1, type=int))
-        filters, words, order = _selection(args, storage)
-        rows = store.pending_candidates(*filters, uncertain_around=order, limit=PAGE_ROWS,
-                                        offset=(page - 1) * PAGE_ROWS, words=words)  # fmt: skip
-        total = store.count_candidates(*filters, words=words)
+        filters, order = _selection(args, storage)
+        rows = store.pending_candidates(filters, uncertain_around=order, limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS)
+        total = store.count_candidates(filters)
         first = (page - 1) * PAGE_ROWS + 1
         pages = {"page": page, "first": first, "last": first + len(rows) - 1, "total": total,
                  "more": first + len(rows) - 1 < total}  # fmt: skip
@@ -163,8 +162,8 @@ PAGE_ROWS = 200
 # it. A candidate opened from a filtered queue keeps them in its links, so
 # next, skip, undo and back walk that queue (as `review --search` does); the
 # new words are said on the unfiltered first page.
-WALK = {"q": "search", "min_score": "score at least", "site": "site", "lang": "language", "since": "since",
-        "until": "until", "order": "order"}  # fmt: skip
+WALK = {"q": "search", "min_score": "score at least", "max_score": "score at most", "site": "site",
+        "lang": "language", "since": "since", "until": "until", "order": "order"}  # fmt: skip
 
 
 def walk_of(args: Any) -> dict[str, Any]:
@@ -179,17 +178,17 @@ def describe_walk(args: Any) -> str:
     return ", ".join(named.get(key, f"{WALK[key]} {value}") for key, value in walk.items())
 
 
-# The store's positional queue filters: min_score, since, until, site, lang.
-Filters = tuple[float | None, str | None, str | None, str | None, str | None]
-
-
-def _selection(args: Any, storage: Path) -> tuple[Filters, str | None, float | None]:
-    """The store's filters, search words and order (the threshold to sort
-    around, or None: best first) of a query string."""
-    filters: Filters = (args.get("min_score", type=float), args.get("since") or None, args.get("until") or None,
-               args.get("site") or None, args.get("lang") or None)  # fmt: skip
+def _selection(args: Any, storage: Path) -> tuple[QueueFilters, float | None]:
+    """The queue's filters and order (the threshold to sort around, or None:
+    best first) that a query string sets."""
+    filters = QueueFilters(
+        min_score=args.get("min_score", type=float), max_score=args.get("max_score", type=float),
+        since=args.get("since") or None,
+        until=args.get("until") or None, site=args.get("site") or None, lang=args.get("lang") or None,
+        words=args.get("q", "").strip() or None,
+    )  # fmt: skip
     order = _threshold(storage) if args.get("order") == "uncertain" else None
-    return filters, args.get("q", "").strip() or None, order
+    return filters, order
 
 
 @dataclass(frozen=True)
@@ -202,8 +201,8 @@ class Place:
 
 
 def _place(opened: Review, row: dict[str, Any], args: Any, storage: Path) -> Place:
-    filters, words, order = _selection(args, storage)
-    pending = [r["queue_seq"] for r in opened.store.pending_candidates(*filters, uncertain_around=order, words=words)]
+    filters, order = _selection(args, storage)
+    pending = [r["queue_seq"] for r in opened.store.pending_candidates(filters, uncertain_around=order)]
     if row["queue_seq"] not in pending:
         return Place(None, len(pending), pending[0] if pending else None)
     at = pending.index(row["queue_seq"])
