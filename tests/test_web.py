@@ -88,6 +88,32 @@ def test_a_filtered_queue_is_walked_in_its_own_order_to_its_end(client, folder: 
     assert "(weakest verdicts first)" in weakest
 
 
+def test_a_filtered_list_is_decided_at_once_after_a_confirmation_and_undone_at_once(client, folder: Path) -> None:
+    walk = {"q": "huawei OR camera"}
+    assert "Reject all" not in client.get("/").get_data(as_text=True)  # the whole queue at once is not offered
+    assert "Reject all 2…" in client.get("/", query_string=walk).get_data(as_text=True)
+    asked = client.get("/decide", query_string={**walk, "action": "reject"})
+    page = asked.get_data(as_text=True)
+    assert "Reject these 2 candidate(s)?" in page and "Huawei hearing" in page and "Phone review" in page
+    assert "ZTE hearing" not in page and 'name="ids" value="0,2"' in page and statuses(folder)[0][0] == "pending"
+    token = csrf_of(asked.data)
+    assert client.post("/decide", data={"action": "reject", "ids": "0,2"}).status_code == 403  # not from this page
+    done = client.post("/decide", query_string=walk, data={"csrf": token, "action": "reject", "ids": "0,2",
+                                                           "reason": "not this"})  # fmt: skip
+    assert done.location == "/?batch=0,2&q=huawei+OR+camera"
+    assert statuses(folder) == {0: ("rejected", "not this"), 1: ("pending", None), 2: ("rejected", "not this")}
+    after = client.get(done.location).get_data(as_text=True)
+    assert "rejected 2 candidate(s) (not this)" in after and "Undo these 2 decisions" in after
+    client.post("/undo-batch", query_string=walk, data={"csrf": token, "ids": "0,2"})
+    assert statuses(folder) == {0: ("pending", None), 1: ("pending", None), 2: ("pending", None)}
+    client.post("/c/2/reject", data={"csrf": token})  # decided meanwhile, after the list was shown
+    accepted = client.post("/decide", data={"csrf": token, "action": "accept", "ids": "0,2"}, follow_redirects=True)
+    assert "accepted 1 candidate(s); passed over 1: #2: candidate 2 is already rejected" in accepted.get_data(True)
+    assert [p.name[:4] for p in (folder / "seeds").glob("005_*.txt")] == ["005_"]
+    unfiltered = client.get("/decide", query_string={"action": "reject"}, follow_redirects=True).get_data(True)
+    assert "filter the list first" in unfiltered and statuses(folder)[1] == ("pending", None)
+
+
 def test_the_queue_page_filters_by_language_and_end_date(client) -> None:
     def count(**query: str) -> str:
         return re.search(r"Review queue: (\d+)", client.get("/", query_string=query).get_data(as_text=True))[1]

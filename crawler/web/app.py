@@ -14,6 +14,7 @@ import hmac
 import ipaddress
 import secrets
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,8 +89,9 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
                  "more": first + len(rows) - 1 < total}  # fmt: skip
         new = in_queue(store) if page == 1 and not walk_of(args) else ([], 0)
         return render_template(
-            "queue.html", rows=rows, args=args, pages=pages, new_words=new, heading=HEADING, advice=ADVICE
-        )
+            "queue.html", rows=rows, args=args, pages=pages, new_words=new, heading=HEADING, advice=ADVICE,
+            filtered=filtered(args), batch=_ids(args.get("batch", "")),
+        )  # fmt: skip
 
     @app.get("/c/<ident>")
     def candidate(ident: str) -> str:
@@ -143,6 +145,45 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         )
         return redirect(url_for("candidate", ident=ident, **walk_of(request.args)))
 
+    @app.get("/decide")
+    def decide_form() -> Any:
+        """Accept or reject every candidate of a filtered list: what would be decided, then a confirmation."""
+        action = request.args.get("action")
+        if action not in DECIDED:
+            abort(400, "action must be accept or reject")
+        if not filtered(request.args):
+            flash("filter the list first (a search, a site, a score...): all of the queue at once is not offered",
+                  "error")  # fmt: skip
+            return redirect(url_for("queue", **walk_of(request.args)))
+        filters, order = _selection(request.args, storage)
+        rows = review().store.pending_candidates(filters, uncertain_around=order)
+        return render_template(
+            "decide.html", action=action, rows=rows[:LISTED_BEFORE_ASKING], total=len(rows),
+            ids=",".join(str(row["queue_seq"]) for row in rows), walk_named=describe_walk(request.args),
+        )  # fmt: skip
+
+    @app.post("/decide")
+    def decide_all() -> Any:
+        """The decisions confirmed on /decide: exactly the candidates listed there."""
+        action = request.form.get("action", "")
+        if action not in DECIDED:
+            abort(400, "action must be accept or reject")
+        opened = review()
+        reason = request.form.get("reason", "").strip() or None
+        decide = opened.accept if action == "accept" else lambda ident: opened.reject(ident, reason)
+        decided, passed = _each(opened, _ids(request.form.get("ids", "")), decide)
+        flash(f"{DECIDED[action]} {len(decided)} candidate(s)" + (f" ({reason})" if reason else "") + passed)
+        return redirect(url_for("queue", batch=",".join(decided) or None, **walk_of(request.args)))
+
+    @app.post("/undo-batch")
+    def undo_batch() -> Any:
+        """Take a batch of decisions back, newest first (an accepted file leaves seeds/ only as the newest seed)."""
+        opened = review()
+        newest_first = sorted(_ids(request.form.get("ids", "")), key=opened.last_decision_number, reverse=True)
+        undone, passed = _each(opened, newest_first, opened.undo)
+        flash(f"undone: {len(undone)} candidate(s) back in the queue{passed}")
+        return redirect(url_for("queue", **walk_of(request.args)))
+
     @app.get("/sources")
     def sources() -> str:
         return render_template("sources.html", rows=review().store.source_yields())
@@ -169,6 +210,36 @@ WALK = {"q": "search", "min_score": "score at least", "max_score": "score at mos
 def walk_of(args: Any) -> dict[str, Any]:
     """The queue's filters and order that a request's query string sets."""
     return {key: args[key].strip() for key in WALK if args.get(key, "").strip()}
+
+
+def filtered(args: Any) -> bool:
+    """Whether the list is narrowed by a filter (an order alone is the whole queue)."""
+    return any(key != "order" for key in walk_of(args))
+
+
+# A decision on a whole filtered list: the form's actions, and what each says it did.
+DECIDED = {"accept": "accepted", "reject": "rejected"}
+# Candidates /decide lists before it asks (the count says how many in all).
+LISTED_BEFORE_ASKING = 20
+
+
+def _ids(text: str) -> list[str]:
+    return [ident.strip() for ident in text.split(",") if ident.strip()]
+
+
+def _each(opened: Review, idents: list[str], decide: Callable[[str], Any]) -> tuple[list[str], str]:
+    """One decision per candidate in a batch (see crawler.review); those that
+    cannot be made (decided meanwhile elsewhere) are passed over and said."""
+    done, passed = [], []
+    with opened.batch():
+        for ident in idents:
+            try:
+                decide(ident)
+                done.append(ident)
+            except ReviewError as exc:
+                passed.append(f"#{ident}: {exc}")
+    said = f"; passed over {len(passed)}: {passed[0]}" + (" ..." if len(passed) > 1 else "") if passed else ""
+    return done, said
 
 
 def describe_walk(args: Any) -> str:

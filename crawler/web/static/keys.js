@@ -34,7 +34,7 @@
       case "r": var reason = document.getElementById("reason"); if (reason) { reason.focus(); done = true; } break;
       case "s": done = go("skip"); break;
       case "e": done = go("edit"); break;
-      case "u": done = submit("undo"); break;
+      case "u": done = submit("undo") || submit("undo-batch"); break;
       case "q": if (!go("back")) window.location = "/"; done = true; break;
       case "j": select(selected + 1); done = rows.length > 0; break;
       case "k": select(selected - 1); done = rows.length > 0; break;
