@@ -209,6 +209,8 @@ def commands(folder: Path, runs: int) -> None:
         seconds, out = timed(args, folder, 1)  # a decision happens once; undone below
         rows.append((label, seconds, 0.5))
         subprocess.run([SEEDCRAWL, "undo", args[1], *storage], cwd=folder, capture_output=True, check=True)
+    seconds, _ = timed(["rescore", *storage], folder, runs)  # every pending candidate judged again
+    rows.append((f"rescore ({len(pending)} pending)", seconds, None))
     # Triage: 200 decisions in one command (as `reject --site ...` makes them), then taken back.
     batch = [str(row["queue_seq"]) for row in pending[3:203]]
     for label, args in (("reject 200 (one command)", ["reject", *batch, "--reason", "bench"]),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -135,7 +136,32 @@ class CrawlRunner:
         )  # fmt: skip
         if self.config.sources.gc_nightly and not self.stopping.is_set():
             self.collect_garbage()
+        if self.config.sources.rescore_nightly and not self.stopping.is_set():
+            self.rescore_queue()
         return code
+
+    def rescore_queue(self) -> None:
+        """relevance.rescore_nightly: the queue judged again by the model the
+        reviewer's decisions made (crawler/rescore.py); a stop ends it between
+        transactions, a failure is a warning (the queue keeps its scores)."""
+        from .refit import corpus_model
+        from .rescore import rescore_pending
+
+        sources = self.config.sources
+        store = Store(self.config.storage)
+        try:
+            model = corpus_model(sources.seeds_dir, store, sources.threshold, sources.band)
+            done = rescore_pending(store, model, stopping=self.stopping.is_set)
+        except (StoreError, sqlite3.Error, OSError, ValueError) as exc:
+            logger.warning("The queue was not judged again (%s); it keeps its scores", exc)
+            return
+        finally:
+            store.close()
+        logger.info(
+            "Queue judged again by the model of your decisions: %d candidate(s), %d score(s) changed, "
+            "%d fell below the threshold, %d rose above it",
+            done.judged, done.changed, done.fell_below, done.rose_above,
+        )  # fmt: skip
 
     def collect_garbage(self) -> None:
         """housekeeping.nightly: `seedcrawl gc` after the crawl, holding the crawl lock."""

@@ -162,6 +162,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
             ["en"],
             "languages kept; pages in others are recorded and dropped",
         ),
+        "rescore_nightly": Key(
+            _is_bool,
+            "true or false",
+            True,
+            "after each nightly crawl, judge the waiting candidates again by the model your decisions made "
+            "(`seedcrawl rescore`), so the queue ranks by them",
+        ),
     },
     "sites": {
         "urls": Key(
@@ -273,6 +280,7 @@ class Sources:
     threshold: float
     band: float
     languages: list[str]
+    rescore_nightly: bool
     allow_hosts: list[str]
     site_urls: list[str]
     site_first_days: int

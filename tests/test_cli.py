@@ -7,6 +7,7 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from crawler.cli import cli
+from crawler.cli.decide import TAUGHT
 from crawler.review import Review
 from crawler.store import Store
 
@@ -211,7 +212,7 @@ def test_accept_and_reject_take_the_queues_filters_list_what_they_select_and_ask
         "reject", "--max-score", "0.45", "--reason", "weak", "--storage", storage, "--seeds", seeds, input="y\n"
     )
     assert done.output.endswith(
-        "rejected 1\nrejected 2\n2 candidate(s) rejected; `seedcrawl undo 1 2` takes them back\n"
+        "rejected 1\nrejected 2\n2 candidate(s) rejected; `seedcrawl undo 1 2` takes them back\n" + TAUGHT + "\n"
     )
     reasons = [r["decision_reason"] for r in db.query("select decision_reason from documents order by queue_seq")]
     assert _statuses(storage) == ["pending", "rejected", "rejected"] and reasons == [None, "weak", "weak"]

@@ -156,6 +156,56 @@ def report(storage: Path, output: Path | None) -> None:
 @cli.command()
 @storage_option
 @seeds_option
+@click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
+def rescore(storage: Path, seeds_dir: Path | None, dry_run: bool) -> None:
+    """Judge the pending candidates again with the model your decisions made,
+    so the queue ranks by what you taught it.
+
+    The crawl scored each candidate when it found it; every accept and reject
+    since teaches the model (the next crawl's pages are judged by it). This
+    judges the queue now: candidates that look like what you rejected sink,
+    ones like what you accepted rise. None leaves the queue; the crawl's own
+    verdict is kept beside the new one (`seedcrawl show`).
+
+    Example: seedcrawl rescore
+    """
+    from ..refit import corpus_model
+    from ..rescore import rescore_pending
+
+    review = open_review(storage, seeds_dir, claim=not dry_run)
+    store = review.store
+    config = load_sources(recorded_sources(storage, None))
+    pending = store.count_pending()
+    if not pending:
+        click.echo("Nothing waiting for review: the queue is empty.")
+        return
+    decided = [status for _, status in store.decided_identities()]
+    model = corpus_model(review.seeds_dir, store, config.threshold, config.band)
+    step = max(1, pending // 10)
+
+    def progress(done: int) -> None:
+        if pending >= 2000 and (done % step < 500 or done == pending):
+            click.echo(f"judged {done} of {pending}", err=True)
+
+    result = rescore_pending(store, model, dry_run, progress)
+    would = "would change" if dry_run else "changed"
+    below = f"{model.threshold - 0.0001:.4f}"
+    click.echo(
+        f"Judged {result.judged} pending candidate(s) again with the model of the seeds and your decisions "
+        f"({decided.count('accepted')} accepted, {decided.count('rejected')} rejected): {result.changed} score(s) "
+        f"{would}; {result.fell_below} fell below the threshold {model.threshold:g}, {result.rose_above} rose "
+        f"above it." + (" Nothing was written (--dry-run)." if dry_run else "")
+    )
+    if result.fell_below and not dry_run:
+        click.echo(
+            f"Those below it are at the bottom of the queue: `seedcrawl queue --max-score {below}` lists them, "
+            f"`seedcrawl reject --max-score {below}` rejects them."
+        )
+
+
+@cli.command()
+@storage_option
+@seeds_option
 @click.option("--since", type=IsoDate(), help="Only pages fetched on or after this date (YYYY-MM-DD).")
 @click.option("--run", "run_id", type=click.IntRange(1), help="Only documents of this crawl run.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")

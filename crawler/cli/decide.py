@@ -140,6 +140,9 @@ def show(storage: Path, ident: str, raw: bool) -> None:
         ),
         ("reason", row["reason"] or ""),
     ]
+    if row.get("crawl_score") is not None:  # judged again since (crawler/rescore.py)
+        lines.append(("when crawled", f"{row['crawl_score']:.3f}: {row['crawl_reason'] or ''} (judged again "
+                                      f"{row['rescored_at']} by the model your decisions made)"))  # fmt: skip
     if row["decision_reason"]:
         lines.append(("decision", row["decision_reason"]))
     for place in review.store.copies_of(row["hash"]):
@@ -274,6 +277,11 @@ def decide_each(review: Review, idents: Iterable[str], done: str, by_filters: bo
     if by_filters and decided:
         ids = " ".join(decided) if len(decided) <= UNDO_HINT_IDS else "ID..."
         click.echo(f"{len(decided)} candidate(s) {done}; `seedcrawl undo {ids}` takes them back")
+        click.echo(TAUGHT)
+
+
+# Said after decisions: what they change, and when.
+TAUGHT = "The next crawl judges new pages by your decisions; `seedcrawl rescore` ranks the queue by them now."
 
 
 @cli.command()
@@ -363,6 +371,8 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
             decided.append(row)
         position += 1
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+    if counts["accepted"] or counts["rejected"]:
+        click.echo(TAUGHT)
 
 
 @cli.command()

@@ -40,6 +40,8 @@ def card(row: dict[str, Any], copies: Iterable[dict[str, Any]], position: int, t
     grid.add_column(style="bold", no_wrap=True, justify="right")
     grid.add_column(overflow="fold")
     score = f"{row['score']:.3f}" if row.get("score") is not None else "-"
+    if row.get("crawl_score") is not None:
+        score += f" ({row['crawl_score']:.3f} when crawled)"
     if row.get("borderline"):
         score += "  BORDERLINE: a weak verdict, near the threshold"
     found = FOUND.get(row.get("found_via") or "", row.get("found_via") or "")

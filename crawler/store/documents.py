@@ -265,6 +265,36 @@ class DocumentStore(StoreBase):
             self.table("documents").update(digest, fields)
         return path
 
+    def pending_judged(self, after: str, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` pending candidates whose hash sorts after ``after``,
+        with their verdict and their text as the reviewer sees it (edited, if
+        it was): what crawler.rescore judges again, a page at a time."""
+        return list(
+            self.db.query(
+                "select hash, score, reason, borderline, coalesce(edited_text, text) as text from documents "
+                "where status = 'pending' and hash > ? order by hash limit ?",
+                [after, limit],
+            )
+        )
+
+    def rescore(self, verdicts: Iterable[tuple[str, float, str, bool]]) -> int:
+        """New verdicts (hash, score, reason, borderline) on pending candidates,
+        in one transaction; the crawl's own verdict is kept beside the first
+        new one. A candidate decided meanwhile is left alone. Returns how many
+        changed."""
+        stamp = now()
+        changed = 0
+        with self.write():
+            for digest, score, reason, borderline in verdicts:
+                cursor = self.db.execute(
+                    "update documents set crawl_score = coalesce(crawl_score, score), "
+                    "crawl_reason = coalesce(crawl_reason, reason), score = ?, reason = ?, borderline = ?, "
+                    "rescored_at = ? where hash = ? and status = 'pending'",
+                    [score, reason, int(borderline), stamp, digest],
+                )
+                changed += cursor.rowcount
+        return changed
+
     def replace_text(self, old: dict[str, Any], doc: Document, run_id: int | None) -> Path:
         """A text as re-extracted, now a candidate: a new document (its own hash)
         that takes over the old one's queue number (or gets one), and the old

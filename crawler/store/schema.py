@@ -356,3 +356,12 @@ def m019_frontier_hints(db: sqlite_utils.Database) -> None:
     search result gave (a witness for the page's date) and its anchor text."""
     db.table("frontier").add_column("date_hint", str)
     db.table("frontier").add_column("anchor", str)
+
+
+@migrations()
+def m020_rescored(db: sqlite_utils.Database) -> None:
+    """A pending candidate judged again by a model that learned from the
+    reviewer (crawler/rescore.py) keeps the crawl's own verdict beside the
+    new one: why the page was kept stays explained."""
+    for column, kind in (("crawl_score", float), ("crawl_reason", str), ("rescored_at", str)):
+        db.table("documents").add_column(column, kind)

@@ -1,0 +1,67 @@
+"""The queue ranked by what the reviewer taught: pending candidates judged again.
+
+A candidate's score is the crawl's verdict on the day it was found. The
+model learns from every decision after that (crawler/refit.py), but the
+queue kept ranking by the old verdicts: rejecting ten phone reviews did not
+move the hundred others down, nor accepting a few ban stories lift the rest.
+``rescore_pending`` judges each pending candidate's text (as edited, if it
+was) with today's model and keeps the new score, reason and borderline
+mark; the store keeps the crawl's own verdict beside the first new one, so
+why a page was kept stays explained. A candidate stays in the queue
+whatever its new score: one that falls below the threshold sinks to the
+bottom and is counted, for the reviewer to reject in one go
+(``seedcrawl reject --max-score``), never dropped unseen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .relevance import TopicModel
+
+if TYPE_CHECKING:
+    from .store import Store
+
+# Candidates judged and written per transaction (a year's queue: 20 of them).
+CHUNK = 500
+# Scores are kept to four places: a difference below this is the same verdict.
+SAME_SCORE = 0.00005
+
+
+@dataclass(frozen=True)
+class Rescored:
+    """What judging the queue again changed."""
+
+    judged: int = 0
+    changed: int = 0  # a new score or borderline mark (and its reason)
+    fell_below: int = 0  # at or above the threshold before, below it now
+    rose_above: int = 0  # below before, at or above now
+
+
+def rescore_pending(
+    store: Store, model: TopicModel, dry_run: bool = False, progress: Callable[[int], None] | None = None,
+    stopping: Callable[[], bool] = lambda: False,
+) -> Rescored:  # fmt: skip
+    """Judge every pending candidate again with ``model``; keep (unless
+    ``dry_run``) the verdicts that changed. ``progress`` hears how many so
+    far; ``stopping`` is asked between transactions (what is written stays)."""
+    judged = changed = fell = rose = 0
+    after = ""
+    while not stopping() and (rows := store.pending_judged(after, CHUNK)):
+        after = rows[-1]["hash"]
+        new = []
+        for row in rows:
+            verdict = model.judge(row["text"])
+            before = row["score"] if row["score"] is not None else 0.0
+            if abs(verdict.score - before) < SAME_SCORE and verdict.borderline == bool(row["borderline"]):
+                continue  # the same verdict (its reason may name tied words in another order)
+            new.append((row["hash"], verdict.score, verdict.reason, verdict.borderline))
+            fell += before >= model.threshold > verdict.score
+            rose += verdict.score >= model.threshold > before
+        judged += len(rows)
+        changed += len(new) if dry_run else store.rescore(new) if new else 0
+        if progress is not None:
+            progress(judged)
+    return Rescored(judged, changed, fell, rose)
