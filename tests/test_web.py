@@ -114,6 +114,19 @@ def test_a_filtered_list_is_decided_at_once_after_a_confirmation_and_undone_at_o
     assert "filter the list first" in unfiltered and statuses(folder)[1] == ("pending", None)
 
 
+def test_the_queue_is_ranked_by_the_reviewers_decisions_from_the_page(client, folder: Path) -> None:
+    page = client.get("/")
+    assert "Rank by my decisions" in page.get_data(as_text=True)
+    token = csrf_of(page.data)
+    client.post("/c/2/reject", data={"csrf": token, "reason": "phone review"})
+    ranked = client.post("/rescore", data={"csrf": token}, follow_redirects=True).get_data(as_text=True)
+    assert "judged 2 candidate(s) again by the model of your decisions: 2 score(s) changed" in ranked
+    db = sqlite_utils.Database(folder / "storage" / "corpus.db")
+    rows = {r["queue_seq"]: (r["score"], r["crawl_score"]) for r in db.query("select * from documents")}
+    assert rows[2] == (0.5, None) and rows[0][1] == rows[1][1] == 0.5 and rows[0][0] != 0.5  # decided: untouched
+    assert "when crawled" in client.get("/c/0").get_data(as_text=True)
+
+
 def test_the_queue_page_filters_by_language_and_end_date(client) -> None:
     def count(**query: str) -> str:
         return re.search(r"Review queue: (\d+)", client.get("/", query_string=query).get_data(as_text=True))[1]

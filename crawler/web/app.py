@@ -184,6 +184,23 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         flash(f"undone: {len(undone)} candidate(s) back in the queue{passed}")
         return redirect(url_for("queue", **walk_of(request.args)))
 
+    @app.post("/rescore")
+    def rescore() -> Any:
+        """The queue judged again by the model the reviewer's decisions made (as `seedcrawl rescore`)."""
+        from ..refit import corpus_model
+        from ..rescore import rescore_pending
+        from ..sources import load_sources
+
+        opened = review()
+        config = load_sources(recorded_sources(storage, None))
+        model = corpus_model(opened.seeds_dir, opened.store, config.threshold, config.band)
+        done = rescore_pending(opened.store, model)
+        flash(
+            f"judged {done.judged} candidate(s) again by the model of your decisions: {done.changed} score(s) "
+            f"changed, {done.fell_below} fell below the threshold {model.threshold:g}, {done.rose_above} rose above it"
+        )
+        return redirect(url_for("queue", **walk_of(request.args)))
+
     @app.get("/sources")
     def sources() -> str:
         return render_template("sources.html", rows=review().store.source_yields())
