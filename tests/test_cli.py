@@ -238,6 +238,14 @@ def test_accept_and_reject_take_the_queues_filters_list_what_they_select_and_ask
     assert _statuses(storage) == ["pending", "rejected", "rejected"]
 
 
+def test_review_explains_its_keys_on_a_question_mark(reviewed) -> None:
+    result = invoke("review", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"], input="?\ns\nq\n")
+    out = result.output
+    assert "r  reject: asks for a reason" in out and "u  undo the last accept or reject of this session" in out
+    assert out.count("#0: a accept") == 2 and "#1: a accept" in out  # asked again, then skipped to the next
+    assert "0 accepted, 0 rejected, 1 skipped" in out and _statuses(reviewed["storage"]) == ["pending"] * 3
+
+
 def _statuses(storage: str) -> list[str]:
     db = sqlite_utils.Database(Path(storage) / "corpus.db")
     return [r["status"] for r in db.query("select status from documents order by queue_seq")]

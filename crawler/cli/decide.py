@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -262,7 +263,8 @@ def decide_each(review: Review, idents: Iterable[str], done: str, by_filters: bo
     first that cannot be made stops the command (one line); chosen by
     filters, one decided meanwhile (in the browser, say) is said and passed."""
     decided = []
-    with review.batch():
+    idents = list(idents)
+    with review.batch() if len(idents) > 1 else nullcontext():  # one decision: no look of its own to add
         for ident in idents:
             try:
                 decision = decide(ident)
@@ -296,7 +298,7 @@ def undo(storage: Path, seeds_dir: Path | None, idents: tuple[str, ...]) -> None
     Example: seedcrawl undo 12; seedcrawl undo 3 7 12
     """
     review = open_review(storage, seeds_dir, claim=True)
-    with review.batch():
+    with review.batch() if len(idents) > 1 else nullcontext():
         for ident in sorted(idents, key=lambda ident: review.last_decision_number(ident), reverse=True):
             decision = review.undo(ident)
             click.echo(f"undone: {ident} is back in the queue as {decision.queue_file}")
@@ -316,7 +318,7 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
 
     Example: seedcrawl review --uncertain; seedcrawl review --search ban
     """
-    from .screen import PROMPT, label, show_candidate, terminal_reader
+    from .screen import HELP, PROMPT, label, show_candidate, terminal_reader
 
     review = open_review(storage, seeds_dir, claim=True)
     threshold = load_sources(recorded_sources(storage, None)).threshold if uncertain else None
@@ -334,6 +336,11 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
         click.echo(f"#{row['queue_seq']}: {PROMPT}", nl=False)
         key = keys.key()
         click.echo(key)
+        while key == "?":  # what each key does, then the same prompt
+            click.echo(HELP)
+            click.echo(f"#{row['queue_seq']}: {PROMPT}", nl=False)
+            key = keys.key()
+            click.echo(key)
         if key == "q":
             break
         if key == "a":

@@ -29,8 +29,14 @@ from rich.text import Text
 
 from ..report import site_name
 
-KEYS = {"a": "accept", "r": "reject", "s": "skip", "e": "edit", "u": "undo", "q": "quit"}
-PROMPT = "a accept · r reject · s skip · e edit · u undo · q quit > "
+KEYS = {"a": "accept", "r": "reject", "s": "skip", "e": "edit", "u": "undo", "q": "quit", "?": "help"}
+PROMPT = "a accept · r reject · s skip · e edit · u undo · q quit · ? help > "
+HELP = """a  accept: copy the text into the seeds folder under the next number (it teaches the model)
+r  reject: asks for a reason (Enter: none); the text stays as an example of what you do not want
+s  skip: leave it in the queue, on to the next
+e  edit in $EDITOR (trim boilerplate, fix the title); accepting writes your version
+u  undo the last accept or reject of this session, and show that candidate again
+q  quit (Ctrl-C, Ctrl-D too); every decision made so far is kept"""
 FOUND = {"seed": "seed page", "feed": "feed", "link": "link on", "search": "news search", "sitemap": "sitemap"}
 
 
