@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +38,11 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     app.secret_key = secrets.token_hex(32)  # signs the flash messages; new each start
     csrf = secrets.token_urlsafe(24)
     storage = Path(storage)
+    # Decisions made at once, by a short name: the list's undo button holds
+    # their ids, the redirect to it only the name (a year's queue is 10,000
+    # ids, beyond the 64 KB request line of the server). Lost on a restart;
+    # `seedcrawl undo` takes any back.
+    batches: OrderedDict[str, list[str]] = OrderedDict()
 
     def review() -> Review:
         if "review" not in g:
@@ -90,7 +95,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         new = in_queue(store) if page == 1 and not walk_of(args) else ([], 0)
         return render_template(
             "queue.html", rows=rows, args=args, pages=pages, new_words=new, heading=HEADING, advice=ADVICE,
-            filtered=filtered(args), batch=_ids(args.get("batch", "")),
+            filtered=filtered(args), batch=batches.get(args.get("batch", ""), []),
         )  # fmt: skip
 
     @app.get("/c/<ident>")
@@ -173,7 +178,13 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         decide = opened.accept if action == "accept" else lambda ident: opened.reject(ident, reason)
         decided, passed = _each(opened, _ids(request.form.get("ids", "")), decide)
         flash(f"{DECIDED[action]} {len(decided)} candidate(s)" + (f" ({reason})" if reason else "") + passed)
-        return redirect(url_for("queue", batch=",".join(decided) or None, **walk_of(request.args)))
+        name = None
+        if decided:
+            name = secrets.token_urlsafe(6)
+            batches[name] = decided
+            while len(batches) > KEPT_BATCHES:
+                batches.popitem(last=False)
+        return redirect(url_for("queue", batch=name, **walk_of(request.args)))
 
     @app.post("/undo-batch")
     def undo_batch() -> Any:
@@ -238,6 +249,8 @@ def filtered(args: Any) -> bool:
 DECIDED = {"accept": "accepted", "reject": "rejected"}
 # Candidates /decide lists before it asks (the count says how many in all).
 LISTED_BEFORE_ASKING = 20
+# Batches of decisions the page can still undo at once.
+KEPT_BATCHES = 20
 
 
 def _ids(text: str) -> list[str]:
