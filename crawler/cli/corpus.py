@@ -153,7 +153,7 @@ def report(storage: Path, output: Path | None) -> None:
     click.echo(f"report written: {path}")
 
 
-@cli.command()
+@cli.command(short_help="Rank the queue by your decisions: judge it again.")
 @storage_option
 @seeds_option
 @click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")

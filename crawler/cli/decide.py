@@ -196,7 +196,7 @@ def yes_option(command):
     )(command)  # fmt: skip
 
 
-@cli.command()
+@cli.command(short_help="Accept candidates into seeds/ (by id, or the queue's filters).")
 @storage_option
 @seeds_option
 @click.argument("idents", nargs=-1)
@@ -213,7 +213,7 @@ def accept(storage: Path, seeds_dir: Path | None, idents: tuple[str, ...], filte
     decide_each(review, chosen(review, idents, filters, "accept", yes), "accepted", bool(filters.given), review.accept)
 
 
-@cli.command()
+@cli.command(short_help="Reject candidates (by id, or the queue's filters).")
 @storage_option
 @seeds_option
 @click.argument("idents", nargs=-1)
@@ -286,7 +286,7 @@ def decide_each(review: Review, idents: Iterable[str], done: str, by_filters: bo
 TAUGHT = "The next crawl judges new pages by your decisions; `seedcrawl rescore` ranks the queue by them now."
 
 
-@cli.command()
+@cli.command(short_help="Reverse the last decision on candidates.")
 @storage_option
 @seeds_option
 @click.argument("idents", nargs=-1, required=True)
