@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -73,6 +74,8 @@ def test_rejections_sink_the_queues_lookalikes_and_the_crawls_verdict_stays_besi
     )
     below = _run(tmp_path, "queue", "--max-score", "0.4799")  # as rescore advises
     assert "Huawei handset tested" in below and "Huawei hearing" not in below
+    exported = {row["title"]: row for row in map(json.loads, _run(tmp_path, "export").splitlines())}
+    assert exported["Huawei handset tested"]["crawl_score"] == 0.5 and exported["Huawei handset tested"]["rescored_at"]
 
 
 def test_rescore_of_an_empty_queue_says_so(tmp_path: Path) -> None:
