@@ -339,7 +339,7 @@ def _decide_slowly(folder: str, action: str, ident: str, ready, go) -> None:
         time.sleep(0.002)
 
     os.fsync = slow_fsync
-    args = [action, ident, "--storage", f"{folder}/storage", "--seeds", f"{folder}/seeds"]
+    args = [action, *ident.split(), "--storage", f"{folder}/storage", "--seeds", f"{folder}/seeds"]
     cli.main(args, standalone_mode=False)
 
 
@@ -404,6 +404,7 @@ def test_decisions_killed_at_random_points_complete_or_roll_back(tmp_path: Path)
                                                "--seeds", str(tmp_path / "seeds")])  # fmt: skip
     assert subprocess_undo.exit_code == 0, subprocess_undo.output
     killed = {"accept": 0, "reject": 0, "undo": 0}
+    batches = 0
     states = {"nothing yet": 0, "seed file, row pending": 0, "done": 0}
     runner = CliRunner()
     while killed["accept"] < KILLED_ACCEPTS:
@@ -421,13 +422,16 @@ def test_decisions_killed_at_random_points_complete_or_roll_back(tmp_path: Path)
             action, ident = "reject", rng.choice(pending)
         else:
             action, ident = "undo", rng.choice(undoable)
+        if action != "undo" and len(pending) > 1 and rng.random() < 0.5:  # several at once: Review.batch()
+            ident = " ".join(rng.sample(pending, min(3, len(pending))))
+            batches += 1
         before = {p.name for p in seed_files(tmp_path / "seeds")}
         child, _ = start(action, ident)
         time.sleep(rng.uniform(0, span))
         child.kill()
         child.join()
         killed[action] += 1
-        if action == "accept":
+        if action == "accept" and " " not in ident:
             after = {p.name for p in seed_files(tmp_path / "seeds")} - before
             db = Store(tmp_path / "storage")
             status = next(db.db.query("select status from documents where queue_seq = ?", [int(ident)]))["status"]
@@ -436,7 +440,7 @@ def test_decisions_killed_at_random_points_complete_or_roll_back(tmp_path: Path)
             states[key] += 1
         # The next command, whichever it is, finds a consistent state (and repairs it first).
         follow = rng.choice(["accept", "reject", "undo", "queue", "show"])
-        target = rng.choice(pending or ["0"]) if follow != "undo" else ident
+        target = rng.choice(pending or ["0"]) if follow != "undo" else ident.split()[0]
         args = [follow, target] if follow != "queue" else [follow]
         seeds = ["--seeds", str(tmp_path / "seeds")] if follow in ("accept", "reject", "undo") else []
         result = runner.invoke(cli, [*args, "--storage", str(tmp_path / "storage"), *seeds])
@@ -456,7 +460,7 @@ def test_decisions_killed_at_random_points_complete_or_roll_back(tmp_path: Path)
     from .faults import record
 
     record(
-        f"SIGKILL during {sum(killed.values())} decisions ({killed['accept']} accepts)",
+        f"SIGKILL during {sum(killed.values())} decision commands ({killed['accept']} accepts; {batches} deciding 2-3)",
         f"next command repaired or refused in one line; states at the kill: {states}", [],
     )  # fmt: skip
 
