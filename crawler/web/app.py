@@ -284,9 +284,8 @@ def _selection(args: Any, storage: Path) -> tuple[QueueFilters, float | None]:
     best first) that a query string sets."""
     filters = QueueFilters(
         min_score=args.get("min_score", type=float), max_score=args.get("max_score", type=float),
-        since=args.get("since") or None,
-        until=args.get("until") or None, site=args.get("site") or None, lang=args.get("lang") or None,
-        words=args.get("q", "").strip() or None,
+        since=args.get("since") or None, until=args.get("until") or None,
+        site=args.get("site") or None, lang=args.get("lang") or None, words=args.get("q", "").strip() or None,
     )  # fmt: skip
     order = _threshold(storage) if args.get("order") == "uncertain" else None
     return filters, order
