@@ -201,7 +201,7 @@ def test_accept_and_reject_take_the_queues_filters_list_what_they_select_and_ask
     with db.conn:
         for seq, score in ((0, 0.7), (1, 0.4), (2, 0.3)):
             db.execute("update documents set score = ? where queue_seq = ?", [score, seq])
-    for args in ((), ("1", "--max-score", "0.45")):  # neither ids nor filters; both
+    for args in ((), ("--search", "  "), ("1", "--max-score", "0.45")):  # no ids nor filters (a blank one); both
         refused = CliRunner().invoke(cli, ["reject", *args, "--storage", storage, "--seeds", seeds])
         assert refused.exit_code == 2 and ("which candidates?" in refused.output or "not both" in refused.output)
     declined = invoke("reject", "--max-score", "0.45", "--storage", storage, "--seeds", seeds, input="n\n")

@@ -44,7 +44,9 @@ class QueueFilters:
 
     @property
     def given(self) -> bool:
-        return any(value not in (None, "") for value in dataclasses.astuple(self))
+        """Whether any filter narrows the queue (blank text narrows nothing:
+        `reject --search " "` must not read as a selection of every candidate)."""
+        return any(value is not None and str(value).strip() for value in dataclasses.astuple(self))
 
     def where(self) -> tuple[str, list[Any]]:
         """The SQL condition on ``documents`` and its arguments (pending only)."""
