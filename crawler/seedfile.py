@@ -196,14 +196,14 @@ def seed_names(folder: Path) -> list[str]:
     """The names of the seed-format files in a folder, in sequence order (one
     directory read, no Path per file: pathlib cost a decision 0.15 s on a
     year's 5,000 seeds)."""
-    names = [name for name in _names(folder) if name.endswith(".txt") and SEED_NAME.match(name)]
+    names = [name for name in names_in(folder) if name.endswith(".txt") and SEED_NAME.match(name)]
     names.sort(key=lambda name: int(SEED_NAME.match(name)["seq"]))  # type: ignore[index]
     return names
 
 
 def has_temp_files(folder: Path) -> bool:
     """Whether a write in this folder was cut off (its temp file is still there)."""
-    return any(is_temp_name(name) for name in _names(folder))
+    return any(is_temp_name(name) for name in names_in(folder))
 
 
 def is_temp_name(name: str) -> bool:
@@ -213,10 +213,6 @@ def is_temp_name(name: str) -> bool:
 
 def names_in(folder: Path) -> list[str]:
     """Every name in a folder, unsorted (one directory read; none if it is missing)."""
-    return _names(folder)
-
-
-def _names(folder: Path) -> list[str]:
     try:
         return os.listdir(folder)
     except (FileNotFoundError, NotADirectoryError):

@@ -99,6 +99,7 @@ def test_queue_lists_best_first_with_filters_and_json(reviewed) -> None:
     assert none.output == ""
     table = invoke("queue", "--storage", reviewed["storage"], "--site", "Site", "--lang", "en")
     assert "3 candidate(s)" in table.output and "Huawei hearing" in table.output
+    assert "3 candidate(s)" in invoke("queue", "--storage", reviewed["storage"], "--lang", " ").output  # no filter
     unmatched = invoke("queue", "--storage", reviewed["storage"], "--min-score", "0.9").output
     assert unmatched == "Nothing waiting for review with these filters (3 candidate(s) pending in all).\n"
 

@@ -44,33 +44,43 @@ class QueueFilters:
 
     @property
     def given(self) -> bool:
-        """Whether any filter narrows the queue (blank text narrows nothing:
-        `reject --search " "` must not read as a selection of every candidate)."""
-        return any(value is not None and str(value).strip() for value in dataclasses.astuple(self))
+        """Whether any filter narrows the queue (see ``where``)."""
+        return any(_set(value) for value in dataclasses.astuple(self))
 
     def where(self) -> tuple[str, list[Any]]:
-        """The SQL condition on ``documents`` and its arguments (pending only)."""
+        """The SQL condition on ``documents`` and its arguments (pending only).
+        Blank text narrows nothing: `reject --search " "` must not read as a
+        selection of every candidate, nor `queue --lang " "` as one of none."""
         where: list[str] = ["status = 'pending'"]
         args: list[Any] = []
-        simple = (("score >= ?", self.min_score), ("score <= ?", self.max_score), ("published >= ?", self.since),
-                  ("language = ?", self.lang))  # fmt: skip
-        for condition, value in simple:
-            if value not in (None, ""):
-                where.append(condition)
-                args.append(value)
-        if self.until:
-            where.append("published <= ?")
-            args.append(self.until + "~")  # dates with a time part still count as that day
-        if self.site:
-            where.append("(sitename like ? or url like ?)")
-            args += [f"%{self.site}%", f"%{self.site}%"]
-        if self.words and self.words.strip():
-            where.append("rowid in (select rowid from documents_fts where documents_fts match ?)")
-            args.append(_match(self.words))
+
+        def narrow(condition: str, *values: Any) -> None:
+            where.append(condition)
+            args.extend(values)
+
+        if _set(self.min_score):
+            narrow("score >= ?", self.min_score)
+        if _set(self.max_score):
+            narrow("score <= ?", self.max_score)
+        if _set(self.since):
+            narrow("published >= ?", self.since)
+        if _set(self.until):
+            narrow("published <= ?", f"{self.until}~")  # dates with a time part still count as that day
+        if _set(self.site):
+            narrow("(sitename like ? or url like ?)", f"%{self.site}%", f"%{self.site}%")
+        if _set(self.lang):
+            narrow("language = ?", self.lang)
+        if _set(self.words):
+            narrow("rowid in (select rowid from documents_fts where documents_fts match ?)", _match(str(self.words)))
         return " and ".join(where), args
 
 
 EVERY_PENDING = QueueFilters()
+
+
+def _set(value: Any) -> bool:
+    """A filter's value that narrows the queue: given, and not blank text."""
+    return value is not None and bool(str(value).strip())
 
 
 class ReadQueries(StoreBase):
