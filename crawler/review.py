@@ -30,8 +30,8 @@ interrupted accept would then leave a second copy in seeds/.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,11 +171,28 @@ class Review:
         queue_path.unlink(missing_ok=True)
         return Decision(row["hash"], "reject", row["queue_file"], None)
 
-    def last_decision_number(self, ident: str) -> int:
-        """The number of the candidate's standing decision (0: none): the
-        newest is undone first, so an accepted file is the newest seed."""
-        last = self.store.last_decision(self.resolve(ident)["hash"])
-        return int(last["id"]) if last else 0
+    def each(self, idents: Iterable[str], decide: Callable[[str], Any]) -> Iterator[tuple[str, Any]]:
+        """``decide`` on each candidate in turn (each its own transaction;
+        several in one ``batch``): each id with what ``decide`` returned, or
+        the ReviewError that refused it (decided elsewhere meanwhile, say)."""
+        idents = list(idents)
+        with self.batch() if len(idents) > 1 else nullcontext():  # one decision: no look of its own to add
+            for ident in idents:
+                try:
+                    outcome = decide(ident)
+                except ReviewError as exc:
+                    outcome = exc
+                yield ident, outcome
+
+    def newest_first(self, idents: Iterable[str]) -> list[str]:
+        """Candidates in the order undo takes them back: newest standing
+        decision first, so each accepted file is the newest seed when undone."""
+
+        def number(ident: str) -> int:
+            last = self.store.last_decision(self.resolve(ident)["hash"])
+            return int(last["id"]) if last else 0
+
+        return sorted(idents, key=number, reverse=True)
 
     def undo(self, ident: str) -> Decision:
         """Reverse the last decision on a candidate, if that is still safe."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -263,19 +262,15 @@ def decide_each(review: Review, idents: Iterable[str], done: str, by_filters: bo
     first that cannot be made stops the command (one line); chosen by
     filters, one decided meanwhile (in the browser, say) is said and passed."""
     decided = []
-    idents = list(idents)
-    with review.batch() if len(idents) > 1 else nullcontext():  # one decision: no look of its own to add
-        for ident in idents:
-            try:
-                decision = decide(ident)
-            except ReviewError as exc:
-                if not by_filters:
-                    raise
-                click.echo(f"passed over {ident}: {exc}")
-                continue
-            decided.append(ident)
-            where = f": {review.seeds_dir / decision.seed_file}" if decision.seed_file else ""
-            click.echo(f"{done} {ident}{where}")
+    for ident, outcome in review.each(idents, decide):
+        if isinstance(outcome, ReviewError):
+            if not by_filters:
+                raise outcome
+            click.echo(f"passed over {ident}: {outcome}")
+            continue
+        decided.append(ident)
+        where = f": {review.seeds_dir / outcome.seed_file}" if outcome.seed_file else ""
+        click.echo(f"{done} {ident}{where}")
     if by_filters and decided:
         ids = " ".join(decided) if len(decided) <= UNDO_HINT_IDS else "ID..."
         click.echo(f"{len(decided)} candidate(s) {done}; `seedcrawl undo {ids}` takes them back")
@@ -298,10 +293,10 @@ def undo(storage: Path, seeds_dir: Path | None, idents: tuple[str, ...]) -> None
     Example: seedcrawl undo 12; seedcrawl undo 3 7 12
     """
     review = open_review(storage, seeds_dir, claim=True)
-    with review.batch() if len(idents) > 1 else nullcontext():
-        for ident in sorted(idents, key=lambda ident: review.last_decision_number(ident), reverse=True):
-            decision = review.undo(ident)
-            click.echo(f"undone: {ident} is back in the queue as {decision.queue_file}")
+    for ident, outcome in review.each(review.newest_first(idents), review.undo):
+        if isinstance(outcome, ReviewError):
+            raise outcome
+        click.echo(f"undone: {ident} is back in the queue as {outcome.queue_file}")
 
 
 @cli.command("review")

@@ -190,8 +190,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     def undo_batch() -> Any:
         """Take a batch of decisions back, newest first (an accepted file leaves seeds/ only as the newest seed)."""
         opened = review()
-        newest_first = sorted(_ids(request.form.get("ids", "")), key=opened.last_decision_number, reverse=True)
-        undone, passed = _each(opened, newest_first, opened.undo)
+        undone, passed = _each(opened, opened.newest_first(_ids(request.form.get("ids", ""))), opened.undo)
         flash(f"undone: {len(undone)} candidate(s) back in the queue{passed}")
         return redirect(url_for("queue", **walk_of(request.args)))
 
@@ -258,16 +257,14 @@ def _ids(text: str) -> list[str]:
 
 
 def _each(opened: Review, idents: list[str], decide: Callable[[str], Any]) -> tuple[list[str], str]:
-    """One decision per candidate in a batch (see crawler.review); those that
-    cannot be made (decided meanwhile elsewhere) are passed over and said."""
+    """The decisions made (Review.each), and those passed over (decided
+    meanwhile elsewhere, say) as a clause for the page's message."""
     done, passed = [], []
-    with opened.batch():
-        for ident in idents:
-            try:
-                decide(ident)
-                done.append(ident)
-            except ReviewError as exc:
-                passed.append(f"#{ident}: {exc}")
+    for ident, outcome in opened.each(idents, decide):
+        if isinstance(outcome, ReviewError):
+            passed.append(f"#{ident}: {outcome}")
+        else:
+            done.append(ident)
     said = f"; passed over {len(passed)}: {passed[0]}" + (" ..." if len(passed) > 1 else "") if passed else ""
     return done, said
 
