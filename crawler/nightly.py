@@ -144,14 +144,12 @@ class CrawlRunner:
         """relevance.rescore_nightly: the queue judged again by the model the
         reviewer's decisions made (crawler/rescore.py); a stop ends it between
         transactions, a failure is a warning (the queue keeps its scores)."""
-        from .refit import corpus_model
-        from .rescore import rescore_pending
+        from .rescore import rescore_queue
 
         sources = self.config.sources
         store = Store(self.config.storage)
         try:
-            model = corpus_model(sources.seeds_dir, store, sources.threshold, sources.band)
-            done = rescore_pending(store, model, stopping=self.stopping.is_set)
+            done = rescore_queue(store, sources.seeds_dir, sources, stopping=self.stopping.is_set)
         except (StoreError, sqlite3.Error, OSError, ValueError) as exc:
             logger.warning("The queue was not judged again (%s); it keeps its scores", exc)
             return

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .relevance import TopicModel
 
 if TYPE_CHECKING:
+    from .sources import Sources
     from .store import Store
 
 # Candidates judged and written per transaction (a year's queue: 20 of them).
@@ -65,3 +67,16 @@ def rescore_pending(
         if progress is not None:
             progress(judged)
     return Rescored(judged, changed, fell, rose)
+
+
+def rescore_queue(
+    store: Store, seeds_dir: Path, sources: Sources, dry_run: bool = False,
+    progress: Callable[[int], None] | None = None, stopping: Callable[[], bool] = lambda: False,
+) -> Rescored:  # fmt: skip
+    """The pending candidates judged again by the model of the seeds and the
+    decisions (crawler/refit.py), at the sources' threshold and band: what
+    `seedcrawl rescore`, the browser's button and the scheduler run."""
+    from .refit import corpus_model
+
+    model = corpus_model(seeds_dir, store, sources.threshold, sources.band)
+    return rescore_pending(store, model, dry_run, progress, stopping)

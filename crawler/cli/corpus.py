@@ -170,8 +170,7 @@ def rescore(storage: Path, seeds_dir: Path | None, dry_run: bool) -> None:
 
     Example: seedcrawl rescore
     """
-    from ..refit import corpus_model
-    from ..rescore import rescore_pending
+    from ..rescore import rescore_queue
 
     review = open_review(storage, seeds_dir, claim=not dry_run)
     store = review.store
@@ -181,20 +180,19 @@ def rescore(storage: Path, seeds_dir: Path | None, dry_run: bool) -> None:
         click.echo("Nothing waiting for review: the queue is empty.")
         return
     decided = [status for _, status in store.decided_identities()]
-    model = corpus_model(review.seeds_dir, store, config.threshold, config.band)
     step = max(1, pending // 10)
 
     def progress(done: int) -> None:
         if pending >= 2000 and (done % step < 500 or done == pending):
             click.echo(f"judged {done} of {pending}", err=True)
 
-    result = rescore_pending(store, model, dry_run, progress)
+    result = rescore_queue(store, review.seeds_dir, config, dry_run, progress)
     would = "would change" if dry_run else "changed"
-    below = f"{model.threshold - 0.0001:.4f}"
+    below = f"{config.threshold - 0.0001:.4f}"
     click.echo(
         f"Judged {result.judged} pending candidate(s) again with the model of the seeds and your decisions "
         f"({decided.count('accepted')} accepted, {decided.count('rejected')} rejected): {result.changed} score(s) "
-        f"{would}; {result.fell_below} fell below the threshold {model.threshold:g}, {result.rose_above} rose "
+        f"{would}; {result.fell_below} fell below the threshold {config.threshold:g}, {result.rose_above} rose "
         f"above it." + (" Nothing was written (--dry-run)." if dry_run else "")
     )
     if result.fell_below and not dry_run:

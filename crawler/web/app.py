@@ -197,17 +197,15 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     @app.post("/rescore")
     def rescore() -> Any:
         """The queue judged again by the model the reviewer's decisions made (as `seedcrawl rescore`)."""
-        from ..refit import corpus_model
-        from ..rescore import rescore_pending
+        from ..rescore import rescore_queue
         from ..sources import load_sources
 
         opened = review()
         config = load_sources(recorded_sources(storage, None))
-        model = corpus_model(opened.seeds_dir, opened.store, config.threshold, config.band)
-        done = rescore_pending(opened.store, model)
+        done = rescore_queue(opened.store, opened.seeds_dir, config)
         flash(
             f"judged {done.judged} candidate(s) again by the model of your decisions: {done.changed} score(s) "
-            f"changed, {done.fell_below} fell below the threshold {model.threshold:g}, {done.rose_above} rose above it"
+            f"changed, {done.fell_below} fell below the threshold {config.threshold:g}, {done.rose_above} rose above it"
         )
         return redirect(url_for("queue", **walk_of(request.args)))
 
