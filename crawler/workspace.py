@@ -37,15 +37,20 @@ def open_review(storage: Path, seeds_dir: Path | None = None, claim: bool = Fals
 
 
 def recorded_sources(storage: Path, given: Path | None) -> Path:
-    """The sources file given, else the one the storage folder recorded, else seeds/sources.toml."""
+    """The sources file given, else the one the storage folder recorded, else
+    the one in its recorded seeds folder (storage older than the record of the
+    sources file), else seeds/sources.toml: a command run from another
+    folder finds the storage's own settings, not the current folder's."""
     if given is not None:
         return given
     if (storage / "corpus.db").exists():
         store = open_store(storage)
         try:
-            recorded = store.corpus().get("sources")
+            recorded = store.corpus()
         finally:
             store.close()
-        if recorded is not None and recorded.exists():
-            return recorded
+        seeds = recorded.get("seeds")
+        for path in (recorded.get("sources"), seeds / DEFAULT_SOURCES.name if seeds is not None else None):
+            if path is not None and path.exists():
+                return path
     return DEFAULT_SOURCES

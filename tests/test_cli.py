@@ -505,6 +505,32 @@ def test_a_storage_folder_remembers_its_seeds_folder(reviewed, tmp_path: Path) -
     assert list(elsewhere.iterdir()) == []
 
 
+def test_the_storage_finds_its_own_sources_file_from_another_folder(reviewed, monkeypatch) -> None:
+    """A storage that recorded only its seeds folder (older ones did) takes the
+    threshold from the sources file beside its seeds, not from the current
+    folder's seeds/sources.toml; with none anywhere, one line."""
+    storage, seeds = reviewed["storage"], Path(reviewed["seeds"])
+    db = sqlite_utils.Database(Path(storage) / "corpus.db")
+    for seq, score in ((0, 0.91), (1, 0.50), (2, 0.70)):
+        db.execute("update documents set score = ? where queue_seq = ?", [score, seq])
+    db.conn.commit()
+    store = Store(Path(storage))
+    store.record_corpus(seeds)  # no sources file recorded
+    store.close()
+    (seeds / "sources.toml").write_text("[relevance]\nthreshold = 0.75\n")
+    elsewhere = reviewed["folder"] / "elsewhere"
+    (elsewhere / "seeds").mkdir(parents=True)
+    (elsewhere / "seeds" / "sources.toml").write_text("[relevance]\nthreshold = 0.48\n")  # not this storage's
+    monkeypatch.chdir(elsewhere)
+    walked = invoke("review", "--uncertain", "--storage", storage, input="s\ns\ns\n").output
+    assert [int(n) for n in re.findall(r"#(\d+)  \(\d+ of", walked)] == [2, 0, 1]  # nearest 0.75 first
+    (seeds / "sources.toml").unlink()
+    (elsewhere / "seeds" / "sources.toml").unlink()
+    missing = CliRunner().invoke(cli, ["review", "--uncertain", "--storage", storage], input="q\n")
+    assert missing.exit_code != 0 and "sources.toml: file not found" in missing.output
+    assert "Traceback" not in missing.output
+
+
 def test_borderline_candidates_are_marked_and_uncertain_ones_can_come_first(reviewed) -> None:
     import re
 

@@ -137,6 +137,26 @@ def test_the_queue_page_filters_by_language_and_end_date(client) -> None:
     )  # fmt: skip
 
 
+def test_the_weakest_first_walk_needs_the_storages_sources_file_and_says_so(folder: Path, monkeypatch) -> None:
+    """Served from another folder, the threshold comes from the sources file
+    beside the storage's seeds; with none, the page says so in one line."""
+    from crawler.store import Store
+
+    store = Store(folder / "storage")
+    store.record_corpus(folder / "seeds")
+    store.close()
+    (folder / "elsewhere").mkdir()
+    monkeypatch.chdir(folder / "elsewhere")
+    client = create_app(folder / "storage", folder / "seeds").test_client()
+    missing = client.get("/c/1", query_string={"order": "uncertain"})
+    text = missing.get_data(as_text=True)
+    assert missing.status_code == 500 and "the sources file cannot be used" in text and "file not found" in text
+    assert "Traceback" not in text and "Back to the queue" in text
+    (folder / "seeds" / "sources.toml").write_text("[relevance]\nthreshold = 0.48\n")
+    found = client.get("/c/1", query_string={"order": "uncertain"})
+    assert found.status_code == 200 and "(weakest verdicts first)" in found.get_data(as_text=True)
+
+
 def test_another_address_needs_a_flag_and_a_token(folder: Path) -> None:
     assert check_bind("127.0.0.1", False, None) is None and check_bind("::1", False, None) is None
     with pytest.raises(BindRefused, match="--allow-remote"):

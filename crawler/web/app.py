@@ -24,6 +24,7 @@ from flask import Flask, abort, flash, g, redirect, render_template, request, ur
 from ..new_words import ADVICE, HEADING, in_queue
 from ..report import month_histogram_svg, site_name
 from ..review import Review, ReviewError
+from ..sources import SourcesError, load_sources
 from ..store import QueryError, QueueFilters
 from ..store.documents import current_text
 from ..workspace import open_review, recorded_sources
@@ -80,6 +81,11 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     def refused(exc: Exception) -> Any:
         flash(str(exc), "error")
         return redirect(request.referrer or url_for("queue"))
+
+    @app.errorhandler(SourcesError)
+    def unusable_sources(exc: SourcesError) -> Any:
+        """The threshold comes from the sources file: without it, one line, not a traceback."""
+        return render_template("error.html", message=f"the sources file cannot be used: {exc}"), 500
 
     @app.get("/")
     def queue() -> str:
@@ -198,7 +204,6 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     def rescore() -> Any:
         """The queue judged again by the model the reviewer's decisions made (as `seedcrawl rescore`)."""
         from ..rescore import rescore_queue
-        from ..sources import load_sources
 
         opened = review()
         config = load_sources(recorded_sources(storage, None))
@@ -314,8 +319,6 @@ def _after_decision(row: dict[str, Any], following: int | None) -> Any:
 
 
 def _threshold(storage: Path) -> float:
-    from ..sources import load_sources
-
     return load_sources(recorded_sources(storage, None)).threshold
 
 
