@@ -41,7 +41,12 @@ DEPTH_LIMIT = 0
 DEPTH_STATS_VERBOSE = False
 
 # The run's owner: store, run row, model, workers (crawler/crawlrun.py).
-EXTENSIONS = {"crawler.crawlrun.CrawlRun": 0, "crawler.progress.CrawlProgress": 10}
+EXTENSIONS = {
+    "crawler.crawlrun.CrawlRun": 0,
+    "crawler.progress.CrawlProgress": 10,
+    # A robots.txt a network failure kept out: one line, not Scrapy's traceback.
+    "crawler.network_log.QuietNetworkFailures": 20,
+}
 # A progress line every this many seconds (pages of the budget, candidates so
 # far, sites at their budget); 0: none. It replaces Scrapy's LogStats line.
 SEEDCRAWL_PROGRESS_INTERVAL = 15.0
