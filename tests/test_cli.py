@@ -180,6 +180,26 @@ def test_search_takes_fts5_phrases_and_operators(reviewed) -> None:
     assert "0 match(es)" in invoke("search", '"battery and camera"', "--storage", storage).output  # order counts
 
 
+def test_search_finds_a_candidate_by_the_reviewers_edit(reviewed, tmp_path: Path) -> None:
+    """The search index holds the edited text beside the crawled one, and
+    stays true through decisions and new scores (which no longer re-index)."""
+    storage = reviewed["storage"]
+    edited = tmp_path / "edited.txt"
+    edited.write_text("Phone review: Shenzhen handset\n\nThe camera and battery of the handset impress.\n")
+    assert invoke("edit", "2", "--from", str(edited), "--storage", storage).exit_code == 0
+    found = invoke("search", "shenzhen", "--storage", storage).output
+    assert "1 match(es)" in found and "Phone review" in found and "[Shenzhen]" in found
+    assert "1 candidate(s)" in invoke("queue", "--search", "shenzhen", "--storage", storage).output
+    assert "1 match(es)" in invoke("search", '"part 3"', "--storage", storage).output  # the crawled text too
+    invoke("reject", "2", "--storage", storage)
+    invoke("undo", "2", "--storage", storage)
+    invoke("rescore", "--storage", storage, "--seeds", reviewed["seeds"])
+    db = sqlite_utils.Database(Path(storage) / "corpus.db")
+    # rank 1: the index compared with the documents it indexes (raises if out of step)
+    db.execute("insert into documents_fts (documents_fts, rank) values ('integrity-check', 1)")
+    assert "1 match(es)" in invoke("search", "shenzhen", "--storage", storage).output
+
+
 def test_export_jsonl_and_csv(reviewed) -> None:
     import csv
     import io

@@ -157,3 +157,31 @@ def test_a_sites_chrome_stops_being_indexed_and_never_makes_two_stories_one(stor
     copy = frozenset([*chrome, *range(5000, 5010)])  # story 4 again, on the same site
     match = store.find_duplicate("e" * 64, copy)
     assert match is not None and match.kind == "near"
+
+
+@pytest.mark.parametrize("killed", [False, True], ids=["older", "killed-mid-migration"])
+def test_an_older_database_indexes_its_edits_once_migrated(tmp_path: Path, killed: bool) -> None:
+    """A storage made before m021: its reviewer's edits become searchable, and
+    a score written afterwards leaves the index in step with the documents.
+    Killed mid-migration (the new index created, its filling rolled back),
+    the next start builds it again in full."""
+    import sqlite_utils
+
+    from crawler.store.schema import migrations
+
+    old = sqlite_utils.Database(tmp_path / "corpus.db")
+    migrations.apply(old, stop_before="m021_search_edits")
+    old.execute("insert into documents (hash, status, title, text, edited_text) values "
+                "('h1', 'pending', 'Phone review', 'The camera impresses.', 'Shenzhen handset review')")  # fmt: skip
+    old.conn.commit()
+    if killed:
+        old.table("documents").disable_fts()
+        old.execute('create virtual table "documents_fts" using fts5 ("title", "text", "edited_text", '
+                    "tokenize='porter', content=\"documents\")")  # fmt: skip
+    old.close()
+    store = Store(tmp_path)
+    assert store.search("shenzhen")[0]["hash"] == "h1"
+    assert store.search("camera")[0]["hash"] == "h1"
+    store.db.execute("update documents set score = 0.7 where hash = 'h1'")
+    store.db.execute("insert into documents_fts (documents_fts, rank) values ('integrity-check', 1)")
+    store.close()

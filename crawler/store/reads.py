@@ -161,7 +161,7 @@ class ReadQueries(StoreBase):
             return list(
                 self.db.query(
                     "select d.hash, d.queue_seq, d.status, d.score, d.title, d.url, d.seed_file, "
-                    "snippet(documents_fts, 1, '[', ']', ' … ', 12) as snippet "
+                    "snippet(documents_fts, -1, '[', ']', ' … ', 12) as snippet "
                     "from documents_fts join documents d on d.rowid = documents_fts.rowid "
                     "where documents_fts match ? order by rank limit ?",
                     [_match(query), limit],

@@ -365,3 +365,27 @@ def m020_rescored(db: sqlite_utils.Database) -> None:
     new one: why the page was kept stays explained."""
     for column, kind in (("crawl_score", float), ("crawl_reason", str), ("rescored_at", str)):
         db.table("documents").add_column(column, kind)
+
+
+@migrations()
+def m021_search_edits(db: sqlite_utils.Database) -> None:
+    """Search finds a candidate by the reviewer's edit (a corrected title,
+    say) as well as by the crawled text; and a document is indexed again
+    only when a text changes. sqlite-utils' update trigger fires on any
+    column: a rescore's new scores for 9,855 pending candidates re-indexed
+    9,855 texts (2.0 s of a year-old storage's rescore, against 0.08 s for
+    the update itself). The index is dropped and built anew (enable_fts
+    commits its CREATE: a run killed after it starts again from nothing);
+    the triggers are sqlite-utils' own, the update one narrowed to the
+    indexed columns, quoted as disable_fts() finds them."""
+    columns = ("title", "text", "edited_text")
+    documents = db.table("documents")
+    documents.disable_fts()
+    documents.enable_fts(columns, tokenize="porter")
+    listed = ", ".join(f'"{c}"' for c in columns)
+    old, new = (", ".join(f'{row}."{c}"' for c in columns) for row in ("old", "new"))
+    remove = f'INSERT INTO "documents_fts" ("documents_fts", rowid, {listed}) VALUES (\'delete\', old.rowid, {old});'
+    add = f'INSERT INTO "documents_fts" (rowid, {listed}) VALUES (new.rowid, {new});'
+    db.execute(f'CREATE TRIGGER "documents_ai" AFTER INSERT ON "documents" BEGIN {add} END')
+    db.execute(f'CREATE TRIGGER "documents_ad" AFTER DELETE ON "documents" BEGIN {remove} END')
+    db.execute(f'CREATE TRIGGER "documents_au" AFTER UPDATE OF {listed} ON "documents" BEGIN {remove} {add} END')
