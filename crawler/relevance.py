@@ -368,7 +368,8 @@ class TopicModel:
         total = sum(parts.values())
         if not total:
             return ()
-        best = sorted(parts.items(), key=lambda item: item[1], reverse=True)[:REASON_TERMS]
+        # Ties go by the word: the same reason in every process (a set's order changes with the hash seed).
+        best = sorted(parts.items(), key=lambda item: (-item[1], item[0]))[:REASON_TERMS]
         return tuple((self.shown.get(w, w), x / total) for w, x in best)
 
     @property

@@ -221,3 +221,26 @@ def test_facets_say_which_of_the_two_a_text_lacks(labelled: list[dict]) -> None:
     names, concerns = topic.facets(breach["title"] + "\n" + breach["text"])
     assert concerns >= 0.5 and names < 0.5 * concerns
     assert topic.judge(PHONE_LAUNCH).score == round(squash(min(topic.facets(PHONE_LAUNCH))), 4)
+
+
+def test_the_reason_is_the_same_in_every_process(tmp_path: Path) -> None:
+    """Words of equal weight (the seeds' "allegations" and "assurance") are
+    named in one order, whatever the process's hash seed: the reason stored
+    at crawl time is the one `score --explain` prints later."""
+    import os
+    import subprocess
+    import sys
+
+    from .mockserver import sources_for
+
+    sources = sources_for(tmp_path, [])
+    text = tmp_path / "brief.txt"
+    text.write_text("Huawei security allegations\nThe telecom company Huawei offered an assurance on the allegations "
+                    "of spying, and the committee gave its assurance on national security.\n")  # fmt: skip
+    reasons = set()
+    for seed in range(1, 7):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        run = subprocess.run([sys.executable, "-m", "crawler.cli", "score", "--explain", str(text), "--sources",
+                              str(sources)], capture_output=True, text=True, env=env, check=True)  # fmt: skip
+        reasons.add(run.stdout.split("\t")[-1])
+    assert len(reasons) == 1 and "allegations 2%, assurance 2%" in reasons.pop()
