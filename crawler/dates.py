@@ -73,6 +73,23 @@ def described(row: dict[str, Any]) -> str:
     return dates.described + (f"  DOUBTFUL: {dates.flag}" if dates.flag else "")
 
 
+# How a filter names a publication date, and what it says to anything else.
+PARTIAL_DATE_HINT = "a date like 2020-07-01 (YYYY-MM-DD, YYYY-MM or YYYY)"
+
+
+def is_partial_date(text: str) -> bool:
+    """YYYY-MM-DD, YYYY-MM or YYYY naming a real day, month or year: how
+    the queue's filters name publication dates (stored as ISO text)."""
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+        return False
+    parts = [int(x) for x in text.split("-")] + [1, 1]
+    try:
+        date(*parts[:3])
+    except ValueError:
+        return False
+    return True
+
+
 def day(value: str | datetime | date | None) -> str | None:
     """``YYYY-MM-DD`` of an ISO date or timestamp, or None when it is not one."""
     if value is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -135,6 +136,21 @@ def test_the_queue_page_filters_by_language_and_end_date(client) -> None:
     assert (count(lang="en"), count(lang="de"), count(until="2020-01-01"), count(until="2019-12-31")) == (
         "3", "0", "3", "0",
     )  # fmt: skip
+
+
+def test_a_filter_that_is_not_a_date_or_a_number_is_said_not_applied(client) -> None:
+    """A hand-edited address: `since=notadate` compared as text and listed
+    nothing, `min_score=abc` was dropped unsaid, a page past the end said the
+    queue was empty."""
+    for query, said in (({"since": "notadate"}, "since: 'notadate' is not a date like 2020-07-01"),
+                        ({"until": "2020-13-45"}, "until: '2020-13-45' is not a date"),
+                        ({"min_score": "abc"}, "score at least: 'abc' is not a number")):  # fmt: skip
+        page = html.unescape(client.get("/", query_string=query, follow_redirects=True).get_data(as_text=True))
+        assert said in page and "Review queue: 3 candidate(s)" in page, query
+    past = client.get("/", query_string={"page": "999"}).get_data(as_text=True)
+    assert "Huawei hearing" in past and "Nothing waiting" not in past
+    year = client.get("/", query_string={"since": "2020"}, follow_redirects=True).get_data(as_text=True)
+    assert "Review queue: 3 candidate(s)" in year and "is not a date" not in year  # YYYY is a date, as in the CLI
 
 
 def test_the_weakest_first_walk_needs_the_storages_sources_file_and_says_so(folder: Path, monkeypatch) -> None:

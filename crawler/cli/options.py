@@ -4,12 +4,11 @@ through crawler.workspace, as the browser page opens it)."""
 from __future__ import annotations
 
 import functools
-import re
-from datetime import date
 from pathlib import Path
 
 import click
 
+from ..dates import PARTIAL_DATE_HINT, is_partial_date
 from ..seedfile import read_regular_file
 from ..store import QueueFilters
 
@@ -87,11 +86,6 @@ class IsoDate(click.ParamType):
 
     def convert(self, value, param, ctx):
         text = str(value).strip()
-        if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
-            parts = [int(x) for x in text.split("-")] + [1, 1]
-            try:
-                date(*parts[:3])
-                return text
-            except ValueError:
-                pass
-        self.fail(f"{value!r} is not a date like 2020-07-01 (YYYY-MM-DD, YYYY-MM or YYYY)", param, ctx)
+        if is_partial_date(text):
+            return text
+        self.fail(f"{value!r} is not {PARTIAL_DATE_HINT}", param, ctx)

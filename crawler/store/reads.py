@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from ..dates import PARTIAL_DATE_HINT, is_partial_date
 from .base import StoreBase, in_chunks
 from .errors import explain_storage_error
 
@@ -41,6 +42,14 @@ class QueueFilters:
     site: str | None = None  # in the site's name or URL
     lang: str | None = None
     words: str | None = None  # title or text matches (``search``'s syntax)
+
+    def __post_init__(self) -> None:
+        """A date that is not one would compare as text and filter silently
+        (`since=notadate` selected nothing): one line instead."""
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if _set(value) and not is_partial_date(str(value).strip()):
+                raise QueryError(f"{name}: {value!r} is not {PARTIAL_DATE_HINT}")
 
     @property
     def given(self) -> bool:
@@ -75,12 +84,12 @@ class QueueFilters:
         return " and ".join(where), args
 
 
-EVERY_PENDING = QueueFilters()
-
-
 def _set(value: Any) -> bool:
     """A filter's value that narrows the queue: given, and not blank text."""
     return value is not None and bool(str(value).strip())
+
+
+EVERY_PENDING = QueueFilters()
 
 
 class ReadQueries(StoreBase):

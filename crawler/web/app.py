@@ -91,10 +91,10 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     def queue() -> str:
         args = request.args
         store = review().store
-        page = max(1, args.get("page", 1, type=int))
         filters, order = _selection(args, storage)
-        rows = store.pending_candidates(filters, uncertain_around=order, limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS)
         total = store.count_candidates(filters)
+        page = min(max(1, args.get("page", 1, type=int)), max(1, -(-total // PAGE_ROWS)))  # past the end: the last
+        rows = store.pending_candidates(filters, uncertain_around=order, limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS)
         first = (page - 1) * PAGE_ROWS + 1
         pages = {"page": page, "first": first, "last": first + len(rows) - 1, "total": total,
                  "more": first + len(rows) - 1 < total}  # fmt: skip
@@ -283,12 +283,23 @@ def _selection(args: Any, storage: Path) -> tuple[QueueFilters, float | None]:
     """The queue's filters and order (the threshold to sort around, or None:
     best first) that a query string sets."""
     filters = QueueFilters(
-        min_score=args.get("min_score", type=float), max_score=args.get("max_score", type=float),
+        min_score=_number(args, "min_score"), max_score=_number(args, "max_score"),
         since=args.get("since") or None, until=args.get("until") or None,
         site=args.get("site") or None, lang=args.get("lang") or None, words=args.get("q", "").strip() or None,
     )  # fmt: skip
     order = _threshold(storage) if args.get("order") == "uncertain" else None
     return filters, order
+
+
+def _number(args: Any, key: str) -> float | None:
+    """A score filter of the query string (None: not given); not a number: one line."""
+    text = args.get(key, "").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise QueryError(f"{WALK[key]}: {text!r} is not a number") from None
 
 
 @dataclass(frozen=True)
