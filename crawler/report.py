@@ -158,6 +158,5 @@ def write_report(store: Store, path: Path) -> Path:
 <h2>All documents by status</h2>{_table(["status", "documents"], [[r["status"], r["n"]] for r in status_counts])}
 </body></html>"""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path

@@ -343,6 +343,10 @@ def test_report_is_one_html_page_with_counts_and_a_date_plot(reviewed) -> None:
     links = dict(re.findall(r'<a href="([^"]+)">([^<]+)</a>', page))
     text_link = next(href for href, title in links.items() if title == "Huawei hearing")
     assert (out.parent / text_link).read_text(encoding="utf-8").startswith("Huawei hearing\n\n")
+    missing = str(out.parent / "rep" / "r.html")
+    typo = CliRunner().invoke(cli, ["report", "--storage", reviewed["storage"], "-o", missing])
+    assert typo.exit_code == 2 and "is not a folder; create it first" in typo.output  # as export: no folder made
+    assert not (out.parent / "rep").exists()
     assert "http://127.0.0.1/0" in links
 
 

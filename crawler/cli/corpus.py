@@ -140,8 +140,8 @@ def export(storage: Path, fmt: str, status: str | None, output, package: Path | 
 
 @cli.command()
 @storage_option
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="HTML file to write (default STORAGE/report.html).")  # fmt: skip
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="HTML file to write, in an existing folder (default STORAGE/report.html).")  # fmt: skip
 def report(storage: Path, output: Path | None) -> None:
     """Write a static HTML report of the queue and the corpus.
 
@@ -149,6 +149,8 @@ def report(storage: Path, output: Path | None) -> None:
     """
     from ..report import write_report
 
+    if output is not None and not output.absolute().parent.is_dir():  # a typo makes no folders (as export)
+        raise click.BadParameter(f"{output.parent} is not a folder; create it first", param_hint="'--output'")
     store = open_review(storage).store
     path = write_report(store, output or storage / "report.html")
     click.echo(f"report written: {path}")
