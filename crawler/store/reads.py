@@ -22,7 +22,8 @@ FTS_SYNTAX = re.compile(r'"|\b(AND|OR|NOT|NEAR)\b|\*|[()]|\^|\w:')
 
 
 class QueryError(ValueError):
-    """A search query SQLite's FTS5 cannot parse; the message is one line."""
+    """A search query SQLite's FTS5 cannot parse, or a filter that is not
+    what it names (a date that is not one); the message is one line."""
 
 
 # Documents that were candidates at some point (queued, then decided or not).
