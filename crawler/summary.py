@@ -6,9 +6,12 @@ Pure functions of a crawl's stats and its run row, shared by the crawl
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+# The error a request gets when its host name does not resolve (Scrapy's name for it).
+UNRESOLVED = {"CannotResolveHostError"}
 # Where PageBudgetMiddleware keeps the pages it let through and the sites whose budget is spent.
 PAGES_SPENT = "seedcrawl/budget/pages"
 SITES_FULL = "seedcrawl/budget/sites_full"
@@ -76,7 +79,11 @@ def nothing_fetched(stats: Mapping[str, Any]) -> str | None:
             f"fetched nothing: every request was refused ({refused} to private or local addresses; "
             "network.allow_hosts in sources.toml lets a host through)"
         )
-    errors = sum(v for k, v in stats.items() if k.startswith("seedcrawl/error/"))
+    prefix = "seedcrawl/error/"
+    errors = Counter({k.removeprefix(prefix): v for k, v in stats.items() if k.startswith(prefix)})
     if errors:
-        return f"fetched nothing: every request failed ({errors} errors; see the log)"
+        kinds = ", ".join(f"{n} {kind}" for kind, n in errors.most_common())
+        offline = set(errors) <= UNRESOLVED  # not one name resolved: the machine, not the sites
+        hint = "; no host name could be resolved: is this machine offline, or its DNS server down?" if offline else ""
+        return f"fetched nothing: every request failed ({kinds}; see the log){hint}"
     return "fetched nothing: no start URL, feed or search to fetch (all known already, or none in sources.toml)"

@@ -32,6 +32,11 @@ def test_a_run_with_no_response_says_why() -> None:
     assert nothing_fetched({"downloader/response_count": 3}) is None
     assert "every request was refused (2 to private" in nothing_fetched({"seedcrawl/refused/loopback": 2})
     assert "no start URL" in nothing_fetched({})
+    offline = nothing_fetched({"seedcrawl/error/CannotResolveHostError": 17})
+    assert offline == ("fetched nothing: every request failed (17 CannotResolveHostError; see the log); "
+                       "no host name could be resolved: is this machine offline, or its DNS server down?")  # fmt: skip
+    mixed = nothing_fetched({"seedcrawl/error/CannotResolveHostError": 2, "seedcrawl/error/http_500": 5})
+    assert mixed == "fetched nothing: every request failed (5 http_500, 2 CannotResolveHostError; see the log)"
 
 
 @ensureDeferred
