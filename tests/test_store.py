@@ -160,7 +160,7 @@ def test_a_sites_chrome_stops_being_indexed_and_never_makes_two_stories_one(stor
 
 
 @pytest.mark.parametrize("killed", [False, True], ids=["older", "killed-mid-migration"])
-def test_an_older_database_indexes_its_edits_once_migrated(tmp_path: Path, killed: bool) -> None:
+def test_an_older_database_indexes_its_edits_once_migrated(tmp_path: Path, killed: bool, caplog) -> None:
     """A storage made before m021: its reviewer's edits become searchable, and
     a score written afterwards leaves the index in step with the documents.
     Killed mid-migration (the new index created, its filling rolled back),
@@ -180,8 +180,13 @@ def test_an_older_database_indexes_its_edits_once_migrated(tmp_path: Path, kille
                     "tokenize='porter', content=\"documents\")")  # fmt: skip
     old.close()
     store = Store(tmp_path)
+    [said] = [r.getMessage() for r in caplog.records if "upgrading" in r.getMessage()]  # before the wait, once
+    assert said.endswith("upgrading the database to this version of seedcrawl (m021_search_edits); once, may take "
+                         "a while")  # fmt: skip
     assert store.search("shenzhen")[0]["hash"] == "h1"
     assert store.search("camera")[0]["hash"] == "h1"
     store.db.execute("update documents set score = 0.7 where hash = 'h1'")
     store.db.execute("insert into documents_fts (documents_fts, rank) values ('integrity-check', 1)")
     store.close()
+    Store(tmp_path).close()
+    assert sum("upgrading" in r.getMessage() for r in caplog.records) == 1

@@ -10,6 +10,7 @@ lock first makes it wait its turn.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -24,6 +25,8 @@ from sqlite_utils.db import Table
 from ..seedfile import SEED_NAME
 from .errors import DB_NAME, StoreError, busy_timeout_s, explain_or_raise, explain_storage_error
 from .schema import migrations
+
+logger = logging.getLogger(__name__)
 
 QUEUE_DIR = "queue"
 # Queue files whose document the database does not hold (a crash between a
@@ -104,6 +107,8 @@ class StoreBase:
             # After a checkpoint the WAL file is cut back to this size: a long
             # crawl's WAL stays bounded instead of keeping its largest size.
             self.db.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
+            if not fresh:
+                self._say_upgrade()
             migrations.apply(self.db)
         except (OSError, sqlite3.Error) as exc:
             explained = self.explain(exc)
@@ -115,6 +120,17 @@ class StoreBase:
             ) from exc
         if not fresh:
             self._refuse_emptied()
+
+    def _say_upgrade(self) -> None:
+        """An upgrade's schema steps can take seconds on a large corpus (m021
+        rebuilds the search index: 9.6 s on a year's): said before they run,
+        once (a warning: the crawl's log has it, a command prints it)."""
+        steps = [migration.name for migration in migrations.pending(self.db)]
+        if steps:
+            logger.warning(
+                "%s: upgrading the database to this version of seedcrawl (%s); once, may take a while",
+                self.storage_dir / DB_NAME, ", ".join(steps),
+            )  # fmt: skip
 
     def explain(self, exc: BaseException) -> str | None:
         """explain_storage_error, with this store's busy timeout."""
