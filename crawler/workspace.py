@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .review import Review
-from .sources import DEFAULT_SOURCES
+from .sources import DEFAULT_SOURCES, Sources, load_sources
 from .store import Store
 
 
@@ -54,3 +54,9 @@ def recorded_sources(storage: Path, given: Path | None) -> Path:
             if path is not None and path.exists():
                 return path
     return DEFAULT_SOURCES
+
+
+def storage_sources(storage: Path, given: Path | None = None) -> Sources:
+    """The settings of the storage folder's corpus, loaded from the sources
+    file ``recorded_sources`` finds (a SourcesError is one line)."""
+    return load_sources(recorded_sources(storage, given))

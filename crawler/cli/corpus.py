@@ -11,8 +11,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from ..sources import load_sources
-from ..workspace import open_review, open_store, recorded_sources
+from ..workspace import open_review, open_store, storage_sources
 from .group import cli, console
 from .options import IsoDate, max_bytes_option, read_text_file, seeds_option, storage_option
 
@@ -52,7 +51,7 @@ def score(paths: tuple[Path, ...], sources: Path | None, storage: Path, explain:
     from ..refit import corpus_model
 
     texts = {path: read_text_file(path, max_bytes) for path in paths}  # every file checked before the model is fitted
-    config = load_sources(recorded_sources(storage, sources))
+    config = storage_sources(storage, sources)
     if (storage / "corpus.db").exists():
         store = open_store(storage)
         model = corpus_model(config.seeds_dir, store, config.threshold, config.band)
@@ -176,7 +175,7 @@ def rescore(storage: Path, seeds_dir: Path | None, dry_run: bool) -> None:
 
     review = open_review(storage, seeds_dir, claim=not dry_run)
     store = review.store
-    config = load_sources(recorded_sources(storage, None))
+    config = storage_sources(storage)
     pending = store.count_pending()
     if not pending:
         click.echo("Nothing waiting for review: the queue is empty.")
@@ -227,7 +226,7 @@ def reextract(storage: Path, seeds_dir: Path | None, since: str | None, run_id: 
 
     review = open_review(storage, seeds_dir)
     store = review.store
-    config = load_sources(recorded_sources(storage, None))
+    config = storage_sources(storage)
     rows = store.archived_documents(since, run_id)
     if not rows:
         click.echo("no archived responses to read again (the archive starts with the crawls after it existed)")

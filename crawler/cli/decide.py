@@ -15,10 +15,9 @@ from ..dates import described as described_date
 from ..new_words import in_queue, sentence
 from ..report import site_name
 from ..review import Review, ReviewError
-from ..sources import load_sources
 from ..store import QueueFilters, Store
 from ..store.documents import current_text
-from ..workspace import open_review, recorded_sources
+from ..workspace import open_review, storage_sources
 from .group import cli, console
 from .options import queue_filters, seeds_option, storage_option
 
@@ -316,7 +315,7 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
     from .screen import HELP, PROMPT, label, show_candidate, terminal_reader
 
     review = open_review(storage, seeds_dir, claim=True)
-    threshold = load_sources(recorded_sources(storage, None)).threshold if uncertain else None
+    threshold = storage_sources(storage).threshold if uncertain else None
     rows = review.store.pending_candidates(filters, uncertain_around=threshold)
     if not rows:
         say_nothing_to_review(review.store, filters)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ..sources import DEFAULT_SOURCES, load_sources
 from ..store import Store
-from ..workspace import open_review, open_store, recorded_sources
+from ..workspace import open_review, open_store, recorded_sources, storage_sources
 from .decide import show_queue
 from .group import cli, console
 from .options import seeds_option, sources_option, storage_option
@@ -178,7 +178,7 @@ def sources_command(storage: Path, as_json: bool, queries: bool) -> None:
         from ..refit import corpus_model
         from ..search import derive_queries
 
-        config = load_sources(recorded_sources(storage, None))
+        config = storage_sources(storage)
         model = corpus_model(config.seeds_dir, store, config.threshold, config.band)
         for query in dict.fromkeys([*derive_queries(model, config.exclude, config.languages), *config.queries]):
             click.echo(query)
@@ -260,7 +260,7 @@ def gc(storage: Path, frontier_days: int | None, dry_run: bool) -> None:
 
     store = open_store(storage)  # no storage here: that is what to say, not that sources.toml is missing
     try:
-        days = frontier_days or load_sources(recorded_sources(storage, None)).frontier_days
+        days = frontier_days or storage_sources(storage).frontier_days
         if dry_run:
             stale = store.stale_frontier(cutoff(days))
             click.echo(

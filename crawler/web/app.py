@@ -24,10 +24,10 @@ from flask import Flask, abort, flash, g, redirect, render_template, request, ur
 from ..new_words import ADVICE, HEADING, in_queue
 from ..report import month_histogram_svg, site_name
 from ..review import Review, ReviewError
-from ..sources import Sources, SourcesError, load_sources
+from ..sources import SourcesError
 from ..store import QueryError, QueueFilters
 from ..store.documents import current_text
-from ..workspace import open_review, recorded_sources
+from ..workspace import open_review, storage_sources
 
 TOKEN_COOKIE = "seedcrawl_token"
 
@@ -206,7 +206,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         from ..rescore import rescore_queue
 
         opened = review()
-        config = _sources(storage)
+        config = storage_sources(storage)
         done = rescore_queue(opened.store, opened.seeds_dir, config)
         flash(
             f"judged {done.judged} candidate(s) again by the model of your decisions: {done.changed} score(s) "
@@ -287,7 +287,7 @@ def _selection(args: Any, storage: Path) -> tuple[QueueFilters, float | None]:
         since=args.get("since") or None, until=args.get("until") or None,
         site=args.get("site") or None, lang=args.get("lang") or None, words=args.get("q", "").strip() or None,
     )  # fmt: skip
-    order = _sources(storage).threshold if args.get("order") == "uncertain" else None
+    order = storage_sources(storage).threshold if args.get("order") == "uncertain" else None
     return filters, order
 
 
@@ -327,11 +327,6 @@ def _after_decision(row: dict[str, Any], following: int | None) -> Any:
     if following is None:
         return redirect(url_for("queue", undo=row["queue_seq"], **walk))
     return redirect(url_for("candidate", ident=following, undo=row["queue_seq"], **walk))
-
-
-def _sources(storage: Path) -> Sources:
-    """The storage's own sources file (its threshold): a SourcesError is one line on a page."""
-    return load_sources(recorded_sources(storage, None))
 
 
 class BindRefused(ValueError):
