@@ -80,6 +80,9 @@ SCALE_TEXTS = 100
 NAME_DECAY = 0.3
 CONCEPT_DECAY = 0.9
 REASON_TERMS = 8
+# A reason leaves out words that earned less than this share of the score
+# ("tuesday 0%" explains nothing); the strongest word is always named.
+REASON_MIN_SHARE = 0.01
 # Rejections needed before what they share counts half (the evidence of
 # rejected candidates is shrunk by n / (n + this)).
 REJECTION_PRIOR = 3
@@ -370,7 +373,8 @@ class TopicModel:
             return ()
         # Ties go by the word: the same reason in every process (a set's order changes with the hash seed).
         best = sorted(parts.items(), key=lambda item: (-item[1], item[0]))[:REASON_TERMS]
-        return tuple((self.shown.get(w, w), x / total) for w, x in best)
+        named = [(w, x) for k, (w, x) in enumerate(best) if k == 0 or x / total >= REASON_MIN_SHARE]
+        return tuple((self.shown.get(w, w), x / total) for w, x in named)
 
     @property
     def first_pass_cutoff(self) -> float:

@@ -155,6 +155,14 @@ def test_the_vendor_without_the_concern_is_off_topic_and_says_why() -> None:
     assert "huawei" in dict(verdict.terms) and verdict.reason.endswith("few of the seeds' other words")
 
 
+def test_a_reason_names_only_words_that_earned_part_of_the_score() -> None:
+    """Words that earned under 1% of the score explain nothing ("tuesday 0%")."""
+    verdict = model().judge(PHONE_LAUNCH)
+    assert verdict.reason.startswith("seed words: huawei ")
+    assert all(share >= 0.01 for _, share in verdict.terms) and " 0%" not in verdict.reason
+    assert "tuesday" not in verdict.reason and len(verdict.terms) >= 3
+
+
 def test_the_concern_without_the_vendor_is_off_topic_and_says_why(labelled: list[dict]) -> None:
     row = next(r for r in labelled if r["id"] == "cyber-0042")  # a university's data breach
     verdict = model().judge(row["title"] + "\n" + row["text"])
