@@ -24,7 +24,10 @@ a crash elsewhere may have left of *its* candidate (a seed file with its
 hash, a cut-off write in seeds/): before its write lock, and then it
 reconciles first; and again inside the lock, where it refuses (the repair
 must commit on its own). So a batch never decides a candidate whose
-interrupted accept would then leave a second copy in seeds/.
+interrupted accept would then leave a second copy in seeds/. The first
+decision after a full check (``open_review`` makes one: the one decision of
+`seedcrawl reject 12`, of a browser request) is checked the same way; later
+ones in a long session (`seedcrawl review`) get the full check again.
 """
 
 from __future__ import annotations
@@ -93,6 +96,11 @@ class Review:
         self.store = store
         self.seeds_dir = Path(seeds_dir)
         self._in_batch = False
+        # A full check has been made and no decision since: the next decision
+        # needs only its own candidate's check, as in a batch.
+        self._just_checked = False
+        # The decision under way relies on its candidate's check (batch or just checked).
+        self._by_candidate = False
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -126,7 +134,7 @@ class Review:
 
     def _pending(self, ident: str) -> dict[str, Any]:
         row = self.resolve(ident)
-        if self._in_batch and self._left_behind(row):  # since reconcile(ident), a moment ago
+        if (self._in_batch or self._by_candidate) and self._left_behind(row):  # since reconcile(ident) looked
             raise ReviewError(
                 f"candidate {ident}: a decision on it elsewhere was cut off just now; decide it again "
                 "(the next command completes that one first)"
@@ -275,15 +283,21 @@ class Review:
         """Finish what a crash interrupted (accepts and undos), and drop the
         queue files of decided candidates, in a transaction of its own.
         Reads first and takes the write lock only when there is work. In a
-        batch, only when a crash left something of the candidate ``ident``
-        is about to be decided."""
-        if self._in_batch:
-            if ident is None or not self._left_behind(self.resolve(ident)):
+        batch, and for the first decision after a full check, only when a
+        crash left something of the candidate ``ident`` about to be decided."""
+        self._by_candidate = ident is not None and (self._in_batch or self._just_checked)
+        full = ident is None and not self._in_batch  # before anything is decided: a full check
+        self._just_checked = False
+        if ident is not None and self._by_candidate:
+            if not self._left_behind(self.resolve(ident)):
                 return []
-        elif not self._needs_reconcile():
+        elif self._in_batch or not self._needs_reconcile():
+            self._just_checked = full
             return []
         with self.store.write():
-            return self._reconcile()
+            fixed = self._reconcile()
+        self._just_checked = full
+        return fixed
 
     def _left_behind(self, row: dict[str, Any]) -> bool:
         """Whether seeds/ holds what a crash elsewhere left of this candidate:

@@ -10,6 +10,7 @@ import pytest
 from crawler.review import Review, ReviewError
 from crawler.seedfile import content_hash, seed_files, write_seed
 from crawler.store import Store
+from crawler.workspace import open_review
 
 from .conftest import SEEDS, wait_for
 from .test_store import TEXT, make_doc
@@ -280,6 +281,50 @@ def test_a_batch_reconciles_once_yet_never_decides_over_a_crash_elsewhere(review
     assert [p.name[:4] for p in review.seeds_dir.glob("005_*.txt")] == ["005_"]  # one copy, not two
     review.undo("2")
     assert len(full_checks) == 2  # outside a batch, before every decision
+
+
+def test_one_decision_after_opening_checks_for_crashes_once_yet_never_over_one(tmp_path: Path, monkeypatch) -> None:
+    """`seedcrawl reject 12`, a browser request: the check open_review makes serves the decision that follows
+    (it ran twice, 80 ms each on a year's folders); a crash elsewhere in between that left something of *this*
+    candidate is still completed first, and a later decision in the same session gets the full check again."""
+    make_storage(tmp_path)
+    full_checks = []
+    needs = Review._needs_reconcile
+    monkeypatch.setattr(Review, "_needs_reconcile", lambda self: full_checks.append(1) or needs(self))
+    opened = open_review(tmp_path / "storage", tmp_path / "seeds")
+    row = opened.resolve("1")
+    write_seed(opened.seeds_dir / f"005_{row['hash'][:16]}.txt", row["text"])  # an accept elsewhere, killed
+    with pytest.raises(ReviewError, match="candidate 1 is already accepted"):
+        opened.reject("1")
+    assert len(full_checks) == 1  # open_review's
+    assert [p.name[:4] for p in opened.seeds_dir.glob("005_*.txt")] == ["005_"]  # completed, one copy
+    opened.reject("0")
+    assert len(full_checks) == 2 and opened.resolve("0")["status"] == "rejected"  # the next decision: full again
+    opened.store.close()
+    again = open_review(tmp_path / "storage", tmp_path / "seeds")
+    again.reject("2")
+    assert len(full_checks) == 3 and again.resolve("2")["status"] == "rejected"
+    again.store.close()
+
+
+def test_one_decision_after_opening_refuses_a_candidate_cut_off_elsewhere_after_it_looked(tmp_path: Path) -> None:
+    """As in a batch: the crash lands between the decision's look and its lock; refused, nothing changed."""
+    make_storage(tmp_path)
+    opened = open_review(tmp_path / "storage", tmp_path / "seeds")
+    row = opened.resolve("1")
+    looked = Review._left_behind
+
+    def killed_elsewhere_after_the_look(self: Review, candidate: dict) -> bool:
+        found = looked(self, candidate)
+        write_seed(self.seeds_dir / f"005_{row['hash'][:16]}.txt", row["text"])
+        return found
+
+    opened._left_behind = killed_elsewhere_after_the_look.__get__(opened)  # type: ignore[method-assign]
+    with pytest.raises(ReviewError, match="candidate 1: a decision on it elsewhere was cut off just now"):
+        opened.reject("1")
+    del opened._left_behind
+    assert opened.resolve("1")["status"] == "pending" and opened.store.db.table("decisions").count == 0
+    opened.store.close()
 
 
 def test_a_batch_refuses_a_candidate_whose_decision_elsewhere_was_cut_off_after_it_looked(review: Review) -> None:
