@@ -54,16 +54,21 @@ def rescore_pending(
     while not stopping() and (rows := store.pending_judged(after, CHUNK)):
         after = rows[-1]["hash"]
         new = []
+        crossed: dict[str, tuple[bool, bool]] = {}  # hash -> (fell below the threshold, rose above it)
         for row in rows:
             verdict = model.judge(row["text"])
             before = row["score"] if row["score"] is not None else 0.0
             if abs(verdict.score - before) < SAME_SCORE and verdict.borderline == bool(row["borderline"]):
                 continue  # the same verdict (its reason may name tied words in another order)
             new.append((row["hash"], verdict.score, verdict.reason, verdict.borderline))
-            fell += before >= model.threshold > verdict.score
-            rose += verdict.score >= model.threshold > before
+            threshold = model.threshold
+            crossed[row["hash"]] = (before >= threshold > verdict.score, verdict.score >= threshold > before)
         judged += len(rows)
-        changed += len(new) if dry_run else store.rescore(new) if new else 0
+        # Only what the store changed counts: a candidate decided meanwhile is left alone.
+        kept = set(crossed) if dry_run else store.rescore(new) if new else set()
+        changed += len(kept)
+        fell += sum(crossed[digest][0] for digest in kept)
+        rose += sum(crossed[digest][1] for digest in kept)
         if progress is not None:
             progress(judged)
     return Rescored(judged, changed, fell, rose)

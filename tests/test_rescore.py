@@ -103,3 +103,33 @@ def test_a_stop_between_transactions_leaves_the_queue_as_far_as_it_got(tmp_path:
     ]  # fmt: skip
     assert rescore.rescore_pending(store, model, stopping=lambda: True) == rescore.Rescored()
     store.close()
+
+
+def test_a_candidate_decided_while_the_queue_is_judged_is_left_alone_and_not_counted(tmp_path: Path) -> None:
+    """The browser rejects a candidate while `rescore` judges the queue: its score stays, and the
+    count of those that fell below the threshold (the `reject --max-score` the command suggests)
+    does not include it."""
+    from crawler import rescore
+    from crawler.relevance import TopicModel
+
+    store = Store(tmp_path / "storage")
+    run = store.start_run("sources.toml")
+    for number, text in enumerate(TEXTS.values()):
+        store.add_candidate(make_doc(text, url=f"http://127.0.0.1/{number}"), run)
+    store.db.execute("update documents set score = 0.9")  # all three were queued well above the threshold
+    seeds_model = TopicModel.from_seeds(SEEDS, 0.6)  # the two reviews score below it, the hearing above
+    phone = next(r["hash"] for r in store.db.query("select hash from documents where title = 'Huawei phone review'"))
+
+    class DecidedMeanwhile:
+        threshold = seeds_model.threshold
+
+        def judge(self, text: str):  # the reviewer's reject lands while the queue is being judged
+            store.set_decision(phone, "rejected", decided_at="2026-12-01T00:00:00+00:00")
+            return seeds_model.judge(text)
+
+    fell_without = sum(seeds_model.judge(text).score < 0.6 for text in TEXTS.values())
+    done = rescore.rescore_pending(store, DecidedMeanwhile())  # type: ignore[arg-type]
+    rows = {r["title"]: r for r in store.db.query("select title, score, status from documents")}
+    assert rows["Huawei phone review"]["score"] == 0.9 and rows["Huawei phone review"]["status"] == "rejected"
+    assert done.changed == 2 and done.fell_below == fell_without - 1 and fell_without >= 2
+    store.close()

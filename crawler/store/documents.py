@@ -277,13 +277,13 @@ class DocumentStore(StoreBase):
             )
         )
 
-    def rescore(self, verdicts: Iterable[tuple[str, float, str, bool]]) -> int:
+    def rescore(self, verdicts: Iterable[tuple[str, float, str, bool]]) -> set[str]:
         """New verdicts (hash, score, reason, borderline) on pending candidates,
         in one transaction; the crawl's own verdict is kept beside the first
-        new one. A candidate decided meanwhile is left alone. Returns how many
-        changed."""
+        new one. A candidate decided meanwhile is left alone. Returns the
+        hashes of those changed."""
         stamp = now()
-        changed = 0
+        changed = set()
         with self.write():
             for digest, score, reason, borderline in verdicts:
                 cursor = self.db.execute(
@@ -292,7 +292,8 @@ class DocumentStore(StoreBase):
                     "rescored_at = ? where hash = ? and status = 'pending'",
                     [score, reason, int(borderline), stamp, digest],
                 )
-                changed += cursor.rowcount
+                if cursor.rowcount:
+                    changed.add(digest)
         return changed
 
     def replace_text(self, old: dict[str, Any], doc: Document, run_id: int | None) -> Path:
