@@ -26,8 +26,9 @@ reconciles first; and again inside the lock, where it refuses (the repair
 must commit on its own). So a batch never decides a candidate whose
 interrupted accept would then leave a second copy in seeds/. The first
 decision after a full check (``open_review`` makes one: the one decision of
-`seedcrawl reject 12`, of a browser request) is checked the same way; later
-ones in a long session (`seedcrawl review`) get the full check again.
+`seedcrawl reject 12` or `undo 12`, of a browser request) is checked the
+same way; later ones in a long session (`seedcrawl review`) get the full
+check again.
 """
 
 from __future__ import annotations
@@ -204,7 +205,7 @@ class Review:
 
     def undo(self, ident: str) -> Decision:
         """Reverse the last decision on a candidate, if that is still safe."""
-        self.reconcile()
+        self.reconcile(ident)  # a decided candidate: nothing of it to look for, unless it is the first look
         with self.store.write():
             row = self.resolve(ident)
             last = self.store.last_decision(row["hash"])

@@ -305,6 +305,10 @@ def test_one_decision_after_opening_checks_for_crashes_once_yet_never_over_one(t
     again.reject("2")
     assert len(full_checks) == 3 and again.resolve("2")["status"] == "rejected"
     again.store.close()
+    undoing = open_review(tmp_path / "storage", tmp_path / "seeds")
+    undoing.undo("2")  # `seedcrawl undo 2`
+    assert len(full_checks) == 4 and undoing.resolve("2")["status"] == "pending"
+    undoing.store.close()
 
 
 def test_one_decision_after_opening_refuses_a_candidate_cut_off_elsewhere_after_it_looked(tmp_path: Path) -> None:
