@@ -50,6 +50,7 @@ def rescore_pending(
     ``dry_run``) the verdicts that changed. ``progress`` hears how many so
     far; ``stopping`` is asked between transactions (what is written stays)."""
     judged = changed = fell = rose = 0
+    threshold = model.threshold
     after = ""
     while not stopping() and (rows := store.pending_judged(after, CHUNK)):
         after = rows[-1]["hash"]
@@ -61,7 +62,6 @@ def rescore_pending(
             if abs(verdict.score - before) < SAME_SCORE and verdict.borderline == bool(row["borderline"]):
                 continue  # the same verdict (its reason may name tied words in another order)
             new.append((row["hash"], verdict.score, verdict.reason, verdict.borderline))
-            threshold = model.threshold
             crossed[row["hash"]] = (before >= threshold > verdict.score, verdict.score >= threshold > before)
         judged += len(rows)
         # Only what the store changed counts: a candidate decided meanwhile is left alone.

@@ -205,7 +205,7 @@ class Review:
 
     def undo(self, ident: str) -> Decision:
         """Reverse the last decision on a candidate, if that is still safe."""
-        self.reconcile(ident)  # a decided candidate: nothing of it to look for, unless it is the first look
+        self.reconcile(ident)  # right after a full check, only this candidate is looked at (decided: nothing to find)
         with self.store.write():
             row = self.resolve(ident)
             last = self.store.last_decision(row["hash"])
