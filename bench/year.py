@@ -3,6 +3,7 @@
 Usage:
   .venv/bin/python bench/year.py build DIR [--scale 1.0]
   .venv/bin/python bench/year.py commands DIR [--runs 3]
+  .venv/bin/python bench/year.py decisions DIR [--runs 7] [--baseline REV]
 
 ``build`` writes DIR/seeds and DIR/storage through the project's own store
 and review API (no SQL here): 365 finished runs; 300,000 URL rows; 100,000
@@ -25,12 +26,16 @@ of the database and of the folder, and the build time.
 and the first page of the browser review (``seedcrawl serve``'s app); and
 the relevance model's refit at a crawl's start, before and after a day's
 review.
+
+``decisions`` times single decisions and their undo, each in a new process,
+alternated round by round with the code at ``--baseline`` (a git revision).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
@@ -233,6 +238,55 @@ def commands(folder: Path, runs: int) -> None:
         print(f"{label:<34}{seconds:>9.3f}{'-' if limit is None else f'{limit:.1f}':>7}{over}")
 
 
+def decisions(folder: Path, runs: int, baseline: str | None) -> None:
+    """Single decisions as a reviewer makes them (``seedcrawl reject ID``,
+    ``accept ID``, ``undo ID``: a new process each, start-up included), each
+    taken back at once so the storage ends as it began; with ``baseline``, the
+    same commands at that git revision (a worktree put first on PYTHONPATH)
+    alternated with today's, round by round, and the ratios printed."""
+    import tempfile
+
+    store = Store(folder / "storage")
+    pending = [str(row["queue_seq"]) for row in store.pending_candidates()[: 4 * runs]]
+    store.close()
+    steps = ("reject", "undo (of the reject)", "accept", "undo (of the accept)")
+    times: dict[tuple[str, str], list[float]] = {}
+
+    def decide(code: str, env: dict[str, str] | None) -> None:
+        rejected, accepted = pending.pop(), pending.pop()
+        commands = (["reject", rejected], ["undo", rejected], ["accept", accepted], ["undo", accepted])
+        for label, args in zip(steps, commands, strict=True):
+            command = [sys.executable, "-m", "crawler.cli", *args, "--storage", str(folder / "storage")]
+            start = time.perf_counter()
+            result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
+            times.setdefault((label, code), []).append(time.perf_counter() - start)
+            if result.returncode != 0:
+                raise SystemExit(f"{code}: seedcrawl {' '.join(args)} failed: {result.stderr[-500:]}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "baseline"
+        if baseline:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), baseline], check=True,
+                           capture_output=True)  # fmt: skip
+        try:
+            for _ in range(runs):
+                decide("today", None)
+                if baseline:
+                    decide(baseline, {**os.environ, "PYTHONPATH": str(tree)})
+        finally:
+            if baseline:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
+    alternated = f"; rounds alternate with {baseline}" if baseline else ""
+    print(f"single decisions, median of {runs} (wall, a new process each){alternated}")
+    for label in steps:
+        today = statistics.median(times[(label, "today")])
+        line = f"{label:<24}{today:>7.3f} s"
+        if baseline:
+            before = statistics.median(times[(label, baseline)])
+            line += f"   at {baseline}: {before:.3f} s   ratio {today / before:.2f}x"
+        print(line)
+
+
 def refits(folder: Path, runs: int) -> list[tuple[str, float, float]]:
     """The relevance model's refit at a crawl's start (in process, median of
     ``runs``): with nothing new; after a day's review (10 accepted, 10
@@ -267,9 +321,15 @@ def main() -> int:
     c = sub.add_parser("commands")
     c.add_argument("folder", type=Path)
     c.add_argument("--runs", type=int, default=3)
+    d = sub.add_parser("decisions")
+    d.add_argument("folder", type=Path)
+    d.add_argument("--runs", type=int, default=7)
+    d.add_argument("--baseline", metavar="REV", help="alternate with seedcrawl at this git revision")
     args = parser.parse_args()
     if args.what == "build":
         build(args.folder, args.scale)
+    elif args.what == "decisions":
+        decisions(args.folder, args.runs, args.baseline)
     else:
         commands(args.folder, args.runs)
     return 0
