@@ -133,6 +133,24 @@ class Review:
             raise ReviewError(f"{ident} matches {len(rows)} documents; give more of the hash")
         return rows[0]
 
+    def distinct(self, idents: Iterable[str]) -> list[str]:
+        """The ids that name different candidates, in their order: one named
+        twice (3 3, or 3 and 003) is decided once; an id that names none is
+        kept, to be refused in its turn."""
+        seen: set[str] = set()
+        kept = []
+        for ident in idents:
+            try:
+                digest = self.resolve(ident)["hash"]
+            except ReviewError:
+                digest = None
+            if digest is not None:
+                if digest in seen:
+                    continue
+                seen.add(digest)
+            kept.append(ident)
+        return kept
+
     def _pending(self, ident: str) -> dict[str, Any]:
         row = self.resolve(ident)
         if (self._in_batch or self._by_candidate) and self._left_behind(row):  # since reconcile(ident) looked

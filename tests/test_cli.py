@@ -158,6 +158,17 @@ def test_accept_reject_undo_from_the_command_line(reviewed) -> None:
     assert "back in the queue" in undone.output
 
 
+def test_a_candidate_named_twice_is_decided_once(reviewed) -> None:
+    """`reject 1 1`, `accept 0 000`: the second naming is not an error after the first did what was asked."""
+    storage, seeds = ("--storage", reviewed["storage"]), ("--seeds", reviewed["seeds"])
+    assert invoke("reject", "1", "2", "1", *storage, *seeds).output == "rejected 1\nrejected 2\n"
+    accepted = invoke("accept", "0", "000", *storage, *seeds)
+    assert accepted.exit_code == 0 and accepted.output.count("accepted 0") == 1
+    assert invoke("undo", "2", "002", "1", *storage, *seeds).output.count("back in the queue") == 2
+    unknown = CliRunner().invoke(cli, ["reject", "2", "99", "2", *storage, *seeds])
+    assert unknown.exit_code == 1 and unknown.output == "rejected 2\nError: no candidate 99 (see `seedcrawl queue`)\n"
+
+
 def test_search_finds_documents_of_every_status(reviewed) -> None:
     invoke("reject", "2", "--storage", reviewed["storage"])
     result = invoke("search", "camera", "battery", "--storage", reviewed["storage"])

@@ -238,7 +238,7 @@ def chosen(review: Review, idents: tuple[str, ...], filters: QueueFilters, verb:
     if idents and filters.given:
         raise click.UsageError(f"name the candidates to {verb} by id or by the queue's filters, not both")
     if idents:
-        return list(idents)
+        return review.distinct(idents)
     if not filters.given:
         raise click.UsageError(
             f"which candidates? Give their ids (see `seedcrawl queue`) or the queue's filters "
@@ -292,7 +292,7 @@ def undo(storage: Path, seeds_dir: Path | None, idents: tuple[str, ...]) -> None
     Example: seedcrawl undo 12; seedcrawl undo 3 7 12
     """
     review = open_review(storage, seeds_dir, claim=True)
-    for ident, outcome in review.each(review.newest_first(idents), review.undo):
+    for ident, outcome in review.each(review.newest_first(review.distinct(idents)), review.undo):
         if isinstance(outcome, ReviewError):
             raise outcome
         click.echo(f"undone: {ident} is back in the queue as {outcome.queue_file}")
