@@ -57,6 +57,8 @@ from typing import NamedTuple
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from revision import checked_out  # noqa: E402
+
 from crawler.sampleweb import LoopbackServer, send  # noqa: E402
 
 LOCAL_FAST = [
@@ -312,13 +314,6 @@ def command_for(key: str, base: str, count: int, work: Path, year: Path | None =
     return trafilatura_run(base, count, work)
 
 
-def baseline_tree(revision: str, into: Path) -> Path:
-    """A checkout of seedcrawl at ``revision`` (git worktree), to crawl side by side."""
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(into), revision], check=True,
-                   capture_output=True)  # fmt: skip
-    return into
-
-
 def run_all(
     shared: Path,
     count: int,
@@ -375,15 +370,8 @@ def main() -> int:
     keys = ["a"] if args.only_seedcrawl else ["a", "b", "c"]
     if args.year:
         keys.append("y")
-    with tempfile.TemporaryDirectory() as tmp:
-        baseline = baseline_tree(args.baseline, Path(tmp) / "baseline") if args.baseline else None
-        try:
-            summary = run_all(
-                args.shared, args.pages, args.runs, (["a0"] if baseline else []) + keys, baseline, args.year
-            )
-        finally:
-            if baseline is not None:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(baseline)], check=False)
+    with checked_out(args.baseline) as baseline:
+        summary = run_all(args.shared, args.pages, args.runs, (["a0"] if baseline else []) + keys, baseline, args.year)
     print(f"{args.pages} pages on 127.0.0.1, median of {args.runs} runs, {os.cpu_count()} cores")
     print(f"{'run':<34}{'pages/s':>9}{'CPU s/page':>12}{'own ms/page':>13}{'rest ms/page':>14}{'peak RSS MB':>13}")
     for key in summary:

@@ -47,6 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from revision import checked_out  # noqa: E402
+
 from crawler import dedup  # noqa: E402
 from crawler.dates import settle  # noqa: E402
 from crawler.refit import fit_corpus  # noqa: E402
@@ -244,8 +246,6 @@ def decisions(folder: Path, runs: int, baseline: str | None) -> None:
     taken back at once so the storage ends as it began; with ``baseline``, the
     same commands at that git revision (a worktree put first on PYTHONPATH)
     alternated with today's, round by round, and the ratios printed."""
-    import tempfile
-
     store = Store(folder / "storage")
     pending = [str(row["queue_seq"]) for row in store.pending_candidates()[: 4 * runs]]
     store.close()
@@ -263,19 +263,11 @@ def decisions(folder: Path, runs: int, baseline: str | None) -> None:
             if result.returncode != 0:
                 raise SystemExit(f"{code}: seedcrawl {' '.join(args)} failed: {result.stderr[-500:]}")
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "baseline"
-        if baseline:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), baseline], check=True,
-                           capture_output=True)  # fmt: skip
-        try:
-            for _ in range(runs):
-                decide("today", None)
-                if baseline:
-                    decide(baseline, {**os.environ, "PYTHONPATH": str(tree)})
-        finally:
-            if baseline:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
+    with checked_out(baseline) as tree:
+        for _ in range(runs):
+            decide("today", None)
+            if tree is not None:
+                decide(baseline, {**os.environ, "PYTHONPATH": str(tree)})
     alternated = f"; rounds alternate with {baseline}" if baseline else ""
     print(f"single decisions, median of {runs} (wall, a new process each){alternated}")
     for label in steps:
