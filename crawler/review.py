@@ -22,13 +22,14 @@ reconcile once, before the first: on a year's seeds and queue the full check
 costs 80 ms a decision. Inside the batch each decision still looks for what
 a crash elsewhere may have left of *its* candidate (a seed file with its
 hash, a cut-off write in seeds/): before its write lock, and then it
-reconciles first; and again inside the lock, where it refuses (the repair
-must commit on its own). So a batch never decides a candidate whose
-interrupted accept would then leave a second copy in seeds/. The first
-decision after a full check (``open_review`` makes one: the one decision of
-`seedcrawl reject 12` or `undo 12`, of a browser request) is checked the
-same way; later ones in a long session (`seedcrawl review`) get the full
-check again.
+reconciles first. The first decision after a full check (``open_review``
+makes one: the one decision of `seedcrawl reject 12` or `undo 12`, of a
+browser request) is checked the same way; later ones in a long session
+(`seedcrawl review`) get the full check again. Whichever look came
+before, every decision looks again inside its lock, where it refuses (the
+repair must commit on its own): a crash can land between any look and the
+lock. So no decision is made on a candidate whose interrupted accept would
+then leave a second copy in seeds/.
 """
 
 from __future__ import annotations
@@ -100,8 +101,6 @@ class Review:
         # A full check has been made and no decision since: the next decision
         # needs only its own candidate's check, as in a batch.
         self._just_checked = False
-        # The decision under way relies on its candidate's check (batch or just checked).
-        self._by_candidate = False
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -153,7 +152,7 @@ class Review:
 
     def _pending(self, ident: str) -> dict[str, Any]:
         row = self.resolve(ident)
-        if (self._in_batch or self._by_candidate) and self._left_behind(row):  # since reconcile(ident) looked
+        if self._left_behind(row):  # since reconcile(ident) looked, however it looked
             raise ReviewError(
                 f"candidate {ident}: a decision on it elsewhere was cut off just now; decide it again "
                 "(the next command completes that one first)"
@@ -304,10 +303,9 @@ class Review:
         Reads first and takes the write lock only when there is work. In a
         batch, and for the first decision after a full check, only when a
         crash left something of the candidate ``ident`` about to be decided."""
-        self._by_candidate = ident is not None and (self._in_batch or self._just_checked)
+        just_checked, self._just_checked = self._just_checked, False
         full = ident is None and not self._in_batch  # before anything is decided: a full check
-        self._just_checked = False
-        if ident is not None and self._by_candidate:
+        if ident is not None and (self._in_batch or just_checked):
             if not self._left_behind(self.resolve(ident)):
                 return []
         elif self._in_batch or not self._needs_reconcile():

@@ -331,6 +331,26 @@ def test_one_decision_after_opening_refuses_a_candidate_cut_off_elsewhere_after_
     opened.store.close()
 
 
+def test_a_decision_after_a_full_look_refuses_a_candidate_cut_off_after_it(review: Review, monkeypatch) -> None:
+    """Not only in a batch: a decision that looked at both folders (a later one in a long session) and then met
+    the crash before its lock is refused too, nothing changed; the next command completes the interrupted accept."""
+    review.reject("0")
+    row = review.resolve("1")
+    looked = Review._needs_reconcile
+
+    def killed_elsewhere_after_the_look(self: Review) -> bool:
+        found = looked(self)
+        write_seed(self.seeds_dir / f"005_{row['hash'][:16]}.txt", row["text"])
+        return found
+
+    monkeypatch.setattr(Review, "_needs_reconcile", killed_elsewhere_after_the_look)
+    with pytest.raises(ReviewError, match="candidate 1: a decision on it elsewhere was cut off just now"):
+        review.reject("1")
+    monkeypatch.undo()
+    assert review.resolve("1")["status"] == "pending" and review.store.db.table("decisions").count == 1
+    assert review.reconcile() == [f"005_{row['hash'][:16]}.txt"] and review.resolve("1")["status"] == "accepted"
+
+
 def test_a_batch_refuses_a_candidate_whose_decision_elsewhere_was_cut_off_after_it_looked(review: Review) -> None:
     """The crash lands between the decision's look (before its lock) and its lock: refused, nothing changed;
     the next command completes the interrupted accept."""
