@@ -1,4 +1,5 @@
 import re
+import sqlite3
 from pathlib import Path
 
 import click
@@ -586,3 +587,102 @@ def test_borderline_candidates_are_marked_and_uncertain_ones_can_come_first(revi
     assert order(uncertain) == [1, 2, 0]  # nearest the threshold (0.48) first
     first_card = uncertain[: uncertain.index("a accept")]
     assert "0.500  BORDERLINE: a weak verdict, near the threshold" in first_card
+
+
+# -- edits and decisions refused part-way: nothing the reviewer typed is lost ---------------------
+
+
+def elsewhere(reviewed: dict, decide) -> None:
+    """A decision made by another process (the browser, a second terminal)."""
+    other = Review(Store(reviewed["storage"]), Path(reviewed["seeds"]))
+    try:
+        decide(other)
+    finally:
+        other.store.close()
+
+
+def kept_copy(message: str) -> Path:
+    return Path(re.search(r"your edit is kept in (\S+?\.txt)", message).group(1))
+
+
+def test_a_refused_edit_is_kept_in_a_file_that_edit_from_applies(reviewed, monkeypatch) -> None:
+    """An edit that cannot be stored (a title and nothing else; the candidate
+    decided elsewhere while the editor was open) is kept, and the line says
+    where and how to apply it: the editor's own file is gone when it closes."""
+    draft = "Huawei hearing, trimmed\n"  # the paragraphs deleted by mistake
+    monkeypatch.setattr(click, "edit", lambda text, **kw: draft)
+    refused = CliRunner().invoke(cli, ["edit", "0", "--storage", reviewed["storage"]])
+    assert refused.exit_code == 1 and refused.output.count("\n") == 1
+    assert refused.output.startswith("Error: the edit needs a title line and at least one paragraph; your edit is kept")
+    kept = kept_copy(refused.output)
+    assert kept.read_text(encoding="utf-8") == draft and f"seedcrawl edit 0 --from {kept}" in refused.output
+    kept.write_text(draft + "Paragraph 0 kept.\n", encoding="utf-8")  # mended, then applied
+    assert invoke("edit", "0", "--from", str(kept), "--storage", reviewed["storage"]).output.startswith("edited 0")
+    kept.unlink()
+
+    def rejected_meanwhile(text: str, **kw) -> str:
+        elsewhere(reviewed, lambda other: other.reject("1"))
+        return text.replace("ZTE hearing", "ZTE hearing, trimmed")
+
+    monkeypatch.setattr(click, "edit", rejected_meanwhile)
+    refused = CliRunner().invoke(cli, ["edit", "1", "--storage", reviewed["storage"]])
+    assert refused.exit_code == 1 and "candidate 1 is already rejected" in refused.output
+    kept = kept_copy(refused.output)
+    assert kept.read_text(encoding="utf-8").startswith("ZTE hearing, trimmed\n")
+    kept.unlink()
+    piped = CliRunner().invoke(cli, ["edit", "1", "--from", "-", "--storage", reviewed["storage"]], input="ZTE\n\nA.\n")
+    assert kept_copy(piped.output).read_text(encoding="utf-8") == "ZTE\n\nA.\n"  # standard input cannot be read again
+    kept_copy(piped.output).unlink()
+
+    def locked(*args, **kw):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(Review, "edit", locked)  # a crawl holding the database past the busy timeout
+    monkeypatch.setattr(click, "edit", lambda text, **kw: text + "One more paragraph.\n")
+    busy = CliRunner().invoke(cli, ["edit", "2", "--storage", reviewed["storage"]])
+    assert busy.exit_code == 2 and "corpus.db is locked by another process" in busy.output
+    assert kept_copy(busy.output).read_text(encoding="utf-8").endswith("One more paragraph.\n")
+    kept_copy(busy.output).unlink()
+
+
+def test_review_goes_on_past_candidates_decided_elsewhere_and_reopens_a_refused_edit(reviewed, monkeypatch) -> None:
+    """Two reviewers (or the browser beside the terminal): a candidate decided
+    elsewhere is passed over, a decision refused is said in one line and the
+    session goes on; a refused edit opens again as the reviewer left it."""
+    opened: list[str] = []
+
+    def editor(text: str, **kw) -> str:
+        opened.append(text)
+        if len(opened) == 1:
+            elsewhere(reviewed, lambda other: other.accept("1"))  # meanwhile, #1 is accepted in the browser
+            return "Huawei hearing, trimmed\n"  # paragraphs deleted by mistake: refused
+        return text + "Paragraph kept.\n"
+
+    monkeypatch.setattr(click, "edit", editor)
+    keys = "e\ne\nr\n\ns\n"  # #0: edit (refused), edit again (stored), reject; #1 passed over; #2: skip
+    result = invoke("review", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"], input=keys)
+    out = result.output
+    assert opened[1] == "Huawei hearing, trimmed\n"  # the refused draft, not the crawled text again
+    assert "the edit needs a title line" in out and "edited #0" in out
+    assert "#1 “ZTE hearing” was accepted elsewhere meanwhile; passed over" in out
+    assert "rejected #0" in out and "0 accepted, 1 rejected, 1 skipped, 1 edited" in out
+    assert _statuses(reviewed["storage"]) == ["rejected", "accepted", "pending"]
+    kept_copy(out).unlink()
+
+
+def test_review_says_a_refused_decision_in_one_line_and_goes_on(reviewed, monkeypatch) -> None:
+    from crawler.cli import screen
+
+    shown = screen.show_candidate
+
+    def show_then_decide_elsewhere(console, row, *args) -> None:
+        shown(console, row, *args)
+        if row["queue_seq"] == 0:
+            elsewhere(reviewed, lambda other: other.reject("0", "off topic"))  # while #0 is on the screen
+
+    monkeypatch.setattr(screen, "show_candidate", show_then_decide_elsewhere)
+    result = invoke("review", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"], input="a\na\nq\n")
+    out = result.output
+    assert "#0 “Huawei hearing”: candidate 0 is already rejected" in out  # said, not the end of the session
+    assert "accepted #1 “ZTE hearing”" in out and "1 accepted, 0 rejected" in out
+    assert _statuses(reviewed["storage"]) == ["rejected", "accepted", "pending"]

@@ -217,3 +217,20 @@ def test_a_reviewer_decides_with_the_keyboard_in_a_real_browser(folder: Path) ->
     seeds = list((folder / "seeds").glob("005_*.txt"))
     assert len(seeds) == 1 and seeds[0].read_text(encoding="utf-8").startswith("Huawei hearing\n\n")
     assert statuses(folder) == {0: ("accepted", None), 1: ("rejected", "only about hearings"), 2: ("pending", None)}
+
+
+def test_a_refused_edit_comes_back_in_its_form_as_the_reviewer_left_it(client, folder: Path) -> None:
+    """A slip (the paragraphs deleted) or a candidate decided in the terminal
+    meanwhile: the form is shown again with the error and the reviewer's own
+    text, not the crawled text again (a redirect to the form would lose it)."""
+    token = csrf_of(client.get("/c/2/edit").data)
+    slip = client.post("/c/2/edit", data={"csrf": token, "text": "Phone review, trimmed by hand"})
+    page = slip.get_data(as_text=True)
+    assert slip.status_code == 422 and "the edit needs a title line and at least one paragraph" in page
+    assert re.search(r"<textarea[^>]*>Phone review, trimmed by hand</textarea>", page)
+    CliRunner().invoke(cli, ["reject", "2", "--storage", str(folder / "storage"), "--seeds", str(folder / "seeds")])
+    late = client.post("/c/2/edit", data={"csrf": token, "text": "Phone review <b>\nThe camera, trimmed."})
+    page = late.get_data(as_text=True)
+    assert late.status_code == 422 and "candidate 2 is already rejected" in page
+    assert "Phone review &lt;b&gt;\nThe camera, trimmed.</textarea>" in page  # kept, and escaped
+    assert statuses(folder)[2][0] == "rejected"

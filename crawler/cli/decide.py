@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from rich.text import Text
 from ..dates import described as described_date
 from ..new_words import in_queue, sentence
 from ..report import site_name
-from ..review import Review, ReviewError
+from ..review import Edit, Review, ReviewError
 from ..store import QueueFilters, Store
 from ..store.documents import current_text
 from ..workspace import open_review, storage_sources
@@ -324,8 +326,13 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
     counts = {"accepted": 0, "rejected": 0, "skipped": 0, "edited": 0, "undone": 0}
     decided: list[dict] = []  # this session's decisions, newest last: what u takes back
     position = 0
+    drafts: dict[int, str] = {}  # edits refused this session, opened again by e
     while position < len(rows):
         row = review.resolve(str(rows[position]["queue_seq"]))
+        if row["status"] != "pending":  # decided in the browser or another terminal since the list was read
+            click.echo(f"{label(row)} was {row['status']} elsewhere meanwhile; passed over")
+            position += 1
+            continue
         show_candidate(console, row, review.store.copies_of(row["hash"]), position + 1, len(rows), current_text(row))
         click.echo(f"#{row['queue_seq']}: {PROMPT}", nl=False)
         key = keys.key()
@@ -337,37 +344,46 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
             click.echo(key)
         if key == "q":
             break
-        if key == "a":
-            decision = review.accept(str(row["queue_seq"]))
-            click.echo(f"accepted {label(row)} -> {review.seeds_dir / (decision.seed_file or '')}")
-            counts["accepted"] += 1
-        elif key == "r":
-            reason = keys.line(f"reason for rejecting #{row['queue_seq']} (Enter: none)")
-            review.reject(str(row["queue_seq"]), reason or None)
-            click.echo(f"rejected {label(row)}" + (f" ({reason})" if reason else ""))
-            counts["rejected"] += 1
-        elif key == "e":
-            edited = click.edit(current_text(row), extension=".txt", require_save=True)
-            result = review.edit(str(row["queue_seq"]), edited, via="editor") if edited is not None else None
-            if result is not None and result.changed:
-                click.echo(f"edited {label(row)}: version {result.version} kept beside the crawled text")
-                counts["edited"] += 1
-            else:
-                click.echo(f"no change to {label(row)}")
-            continue  # the same candidate again, with its edit
-        elif key == "u":
-            if not decided:
-                click.echo("nothing to undo in this session")
+        edited = None
+        try:
+            if key == "a":
+                decision = review.accept(str(row["queue_seq"]))
+                click.echo(f"accepted {label(row)} -> {review.seeds_dir / (decision.seed_file or '')}")
+                counts["accepted"] += 1
+            elif key == "r":
+                reason = keys.line(f"reason for rejecting #{row['queue_seq']} (Enter: none)")
+                review.reject(str(row["queue_seq"]), reason or None)
+                click.echo(f"rejected {label(row)}" + (f" ({reason})" if reason else ""))
+                counts["rejected"] += 1
+            elif key == "e":
+                seq = row["queue_seq"]
+                edited = click.edit(drafts.get(seq, current_text(row)), extension=".txt", require_save=True)
+                result = apply_edit(review, row, edited, "editor", again="e opens it again") if edited else None
+                drafts.pop(seq, None)
+                if result is not None and result.changed:
+                    click.echo(f"edited {label(row)}: version {result.version} kept beside the crawled text")
+                    counts["edited"] += 1
+                else:
+                    click.echo(f"no change to {label(row)}")
+                continue  # the same candidate again, with its edit
+            elif key == "u":
+                if not decided:
+                    click.echo("nothing to undo in this session")
+                    continue
+                review.undo(str(decided[-1]["queue_seq"]))
+                last = decided.pop()
+                click.echo(f"undone: {label(last)} is back in the queue")
+                counts["undone"] += 1
+                position -= 1
+                rows[position] = last
                 continue
-            last = decided.pop()
-            review.undo(str(last["queue_seq"]))
-            click.echo(f"undone: {label(last)} is back in the queue")
-            counts["undone"] += 1
-            position -= 1
-            rows[position] = last
+            else:
+                counts["skipped"] += 1
+        except ReviewError as exc:  # said, and the session goes on: shown again, or passed over if decided
+            if edited:
+                drafts[row["queue_seq"]] = edited
+            click.echo(f"{label(row)}: {exc}", err=True)
             continue
-        else:
-            counts["skipped"] += 1
         if key in ("a", "r"):
             decided.append(row)
         position += 1
@@ -398,13 +414,46 @@ def edit(storage: Path, seeds_dir: Path | None, ident: str, source) -> None:
         via = "editor"
     else:
         text, via = source.read(), "stdin" if source.name == "<stdin>" else "file"
-    result = review.edit(ident, text, via) if text is not None else None
+    result = apply_edit(review, row, text, via) if text is not None else None
     if result is None or not result.changed:
         click.echo(f"no change to {ident}")
         return
     click.echo(
         f"edited {ident}: version {result.version} kept beside the crawled text; `seedcrawl accept {ident}` writes it"
     )
+
+
+def apply_edit(review: Review, row: dict, text: str, via: str, again: str = "") -> Edit:
+    """The edit stored, or kept in a file when the storage refuses it (a
+    title and nothing else, the candidate decided elsewhere while the editor
+    was open, a locked database), the line saying where: the editor's own
+    file is gone once it closes, and standard input cannot be read twice."""
+    ident = str(row["queue_seq"])
+    try:
+        return review.edit(ident, text, via)
+    except (Exception, KeyboardInterrupt) as exc:
+        worth = via != "file" and text.strip() and text != current_text(row)
+        kept = keep_draft(ident, text) if worth else None
+        if kept is None:
+            raise
+        where = f"your edit is kept in {kept} (`seedcrawl edit {ident} --from {kept}` applies it"
+        where += f"; {again})" if again else ")"
+        if isinstance(exc, ReviewError):
+            raise ReviewError(f"{exc}; {where}") from None
+        click.echo(where, err=True)  # the error's own line follows
+        raise
+
+
+def keep_draft(ident: str, text: str) -> Path | None:
+    """A refused edit written to the temporary folder (as kubectl keeps a
+    refused edit), or None if even that fails."""
+    try:
+        handle, name = tempfile.mkstemp(prefix=f"seedcrawl-edit-{ident}-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError:
+        return None
+    return Path(name)
 
 
 def show_queue(store: Store) -> None:

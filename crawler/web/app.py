@@ -150,7 +150,12 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     @app.post("/c/<ident>/edit")
     def edit(ident: str) -> Any:
         opened = review()
-        result = opened.edit(ident, request.form.get("text", ""), via="browser")
+        text = request.form.get("text", "")
+        try:
+            result = opened.edit(ident, text, via="browser")
+        except ReviewError as exc:  # the form again, with the reviewer's text: a redirect would lose it
+            row = opened.resolve(ident)
+            return render_template("edit.html", row=row, text=text, refused=str(exc)), 422
         flash(
             f"edited #{ident}: version {result.version} kept beside the crawled text" if result.changed else "no change"
         )
