@@ -25,7 +25,7 @@ from typing import Any
 from .archive import WARC_DIR
 from .seedfile import content_hash
 from .store import Store
-from .store.documents import current_text
+from .store.documents import current_text, current_title
 
 MANIFEST_FIELDS = (
     "seed_file", "content_hash", "crawled_hash", "url", "canonical_url", "title", "sitename", "published",
@@ -41,6 +41,7 @@ def manifest_entry(row: dict[str, Any], reviewer: str | None) -> dict[str, Any]:
         "date_witnesses": json.loads(row["date_witnesses"]) if row.get("date_witnesses") else {},
         "content_hash": content_hash(text),
         "crawled_hash": row["hash"],
+        "title": current_title(row),  # as accepted: the seed file's first line
         "reviewer": reviewer,
     }
 

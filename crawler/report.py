@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from .new_words import in_queue, sentence
 from .store import Store, now
+from .store.documents import current_title
 
 CSS = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222;padding:0 1em}
@@ -63,7 +64,7 @@ def _table(headers: list[str], rows: list[list[object]]) -> str:
 def _text_link(store: Store, row: dict[str, Any], page: Path) -> Link:
     """The title, linking to the candidate's queue file (relative to the page, so the folder can move)."""
     target = store.queue_dir / row["queue_file"]
-    return Link(row["title"] or row["queue_file"], os.path.relpath(target.resolve(), page.resolve().parent))
+    return Link(current_title(row) or row["queue_file"], os.path.relpath(target.resolve(), page.resolve().parent))
 
 
 def month_histogram_svg(months: Counter[str], width: int = 900, height: int = 220) -> str:

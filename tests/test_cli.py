@@ -686,3 +686,41 @@ def test_review_says_a_refused_decision_in_one_line_and_goes_on(reviewed, monkey
     assert "#0 “Huawei hearing”: candidate 0 is already rejected" in out  # said, not the end of the session
     assert "accepted #1 “ZTE hearing”" in out and "1 accepted, 0 rejected" in out
     assert _statuses(reviewed["storage"]) == ["rejected", "accepted", "pending"]
+
+
+def test_a_title_fixed_by_an_edit_is_the_title_everywhere(reviewed, tmp_path: Path) -> None:
+    """`edit` is for trimming boilerplate and fixing the title: the fixed
+    title is the one the queue, the card, the confirmations, the search, the
+    report and the export name (they named the crawled one; the browser hid
+    the fix altogether, see test_web.py). `show` says what was crawled."""
+    import json
+
+    storage, seeds = reviewed["storage"], reviewed["seeds"]
+    fixed = tmp_path / "fixed.txt"
+    fixed.write_text("Shenzhen handset reviewed\n\nThe camera and battery of the handset impress.\n", encoding="utf-8")
+    assert invoke("edit", "2", "--from", str(fixed), "--storage", storage, "--seeds", seeds).exit_code == 0
+    listed = invoke("queue", "--storage", storage).output
+    assert "Shenzhen handset reviewed" in listed and "Phone review" not in listed
+    assert json.loads(invoke("queue", "--json", "--storage", storage).output.splitlines()[2])["title"] == (
+        "Shenzhen handset reviewed"
+    )
+    card = invoke("show", "2", "--storage", storage).output
+    assert "title Shenzhen handset reviewed" in " ".join(card.split())
+    assert "crawled title Phone review" in " ".join(card.split())
+    assert "Shenzhen" in invoke("search", '"part 3"', "--storage", storage).output  # the crawled text's match
+    walked = invoke("review", "--storage", storage, "--seeds", seeds, "--search", "shenzhen", input="r\n\n").output
+    assert "rejected #2 “Shenzhen handset reviewed”" in walked
+    exported = [json.loads(line) for line in invoke("export", "--storage", storage).output.splitlines()]
+    [row] = [row for row in exported if row["status"] == "rejected"]
+    assert row["title"] == "Shenzhen handset reviewed" and row["edited"] is True
+    assert row["text"].startswith("Shenzhen handset reviewed\n\nThe camera and battery")
+    assert [r["edited"] for r in exported if r["status"] == "pending"] == [False, False]
+    invoke("undo", "2", "--storage", storage, "--seeds", seeds)
+    report = tmp_path / "report.html"
+    invoke("report", "-o", str(report), "--storage", storage)
+    assert "Shenzhen handset reviewed" in report.read_text(encoding="utf-8")
+    invoke("accept", "2", "--storage", storage, "--seeds", seeds)
+    invoke("export", "--package", str(tmp_path / "package"), "--storage", storage)
+    [entry] = [json.loads(line) for line in (tmp_path / "package" / "manifest.jsonl").read_text().splitlines()]
+    seed = (tmp_path / "package" / "seeds" / entry["seed_file"]).read_text(encoding="utf-8")
+    assert entry["title"] == "Shenzhen handset reviewed" and seed.startswith(entry["title"] + "\n")

@@ -234,3 +234,16 @@ def test_a_refused_edit_comes_back_in_its_form_as_the_reviewer_left_it(client, f
     assert late.status_code == 422 and "candidate 2 is already rejected" in page
     assert "Phone review &lt;b&gt;\nThe camera, trimmed.</textarea>" in page  # kept, and escaped
     assert statuses(folder)[2][0] == "rejected"
+
+
+def test_a_title_fixed_in_the_edit_form_is_the_pages_title_and_the_lists(client) -> None:
+    """The reading view printed the crawled title and hid the text's first
+    line (the title): a fixed title was nowhere to be seen."""
+    token = csrf_of(client.get("/c/2/edit").data)
+    client.post("/c/2/edit", data={"csrf": token, "text": "Shenzhen handset reviewed\nThe camera impresses."})
+    page = client.get("/c/2").get_data(as_text=True)
+    assert "<h1>Shenzhen handset reviewed</h1>" in page and "<p>The camera impresses.</p>" in page
+    assert "crawled title: Phone review" in page
+    assert "Shenzhen handset reviewed</a>" in client.get("/").get_data(as_text=True)
+    rejected = client.post("/c/2/reject", data={"csrf": token}, follow_redirects=True).get_data(as_text=True)
+    assert "rejected #2 “Shenzhen handset reviewed”" in rejected

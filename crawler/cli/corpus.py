@@ -11,6 +11,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from ..store.documents import current_text, current_title
 from ..workspace import open_review, open_store, storage_sources
 from .group import cli, console
 from .options import IsoDate, max_bytes_option, read_text_file, seeds_option, storage_option
@@ -85,14 +86,14 @@ def search(storage: Path, words: tuple[str, ...], limit: int) -> None:
         ident = str(row["queue_seq"]) if row["queue_seq"] is not None else (row["seed_file"] or row["hash"][:8])
         score = f"{row['score']:.3f}" if row["score"] is not None else ""
         snippet = " ".join(row["snippet"].split())
-        table.add_row(ident, row["status"], score, Text(row["title"]), Text(snippet))
+        table.add_row(ident, row["status"], score, Text(current_title(row)), Text(snippet))
     console.print(table)
 
 
 EXPORT_FIELDS = (
     "hash", "status", "title", "url", "canonical_url", "sitename", "published", "language", "score", "reason",
     "crawl_score", "crawl_reason", "rescored_at",  # the crawl's verdict, when `rescore` has judged it again since
-    "found_via", "found_on", "first_seen", "queue_file", "seed_file", "decided_at", "decision_reason", "text",
+    "found_via", "found_on", "first_seen", "queue_file", "seed_file", "decided_at", "decision_reason", "edited", "text",
 )  # fmt: skip
 
 
@@ -127,7 +128,7 @@ def export(storage: Path, fmt: str, status: str | None, output, package: Path | 
         click.echo(f"package written: {package} ({texts} accepted text(s), {warcs} WARC file(s))")
         return
     store = open_review(storage).store
-    rows = store.documents(status)
+    rows = (as_reviewed(row) for row in store.documents(status))
     if fmt == "jsonl":
         for row in rows:
             output.write(json.dumps({k: row.get(k) for k in EXPORT_FIELDS}, ensure_ascii=False) + "\n")
@@ -135,6 +136,13 @@ def export(storage: Path, fmt: str, status: str | None, output, package: Path | 
         writer = csv.DictWriter(output, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def as_reviewed(row: dict) -> dict:
+    """A document as the reviewer left it: the title and text of its newest
+    edit (what accepting wrote into seeds/), ``edited`` saying so; the
+    crawled text stays in the database and the archive."""
+    return row | {"title": current_title(row), "text": current_text(row), "edited": bool(row.get("edited_text"))}
 
 
 @cli.command()

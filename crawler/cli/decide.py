@@ -18,7 +18,7 @@ from ..new_words import in_queue, sentence
 from ..report import site_name
 from ..review import Edit, Review, ReviewError
 from ..store import QueueFilters, Store
-from ..store.documents import current_text
+from ..store.documents import current_text, current_title
 from ..workspace import open_review, storage_sources
 from .group import cli, console
 from .options import queue_filters, seeds_option, storage_option
@@ -44,7 +44,9 @@ def queue(storage: Path, filters: QueueFilters, as_json: bool, limit: int | None
     rows = store.pending_candidates(filters, limit=limit)
     if as_json:
         for row in rows:
-            click.echo(json.dumps({k: row[k] for k in QUEUE_FIELDS}, ensure_ascii=False))
+            click.echo(
+                json.dumps({k: row[k] for k in QUEUE_FIELDS} | {"title": current_title(row)}, ensure_ascii=False)
+            )
         return
     if not rows:
         say_nothing_to_review(store, filters)
@@ -83,7 +85,7 @@ def queue_table(rows: list[dict], total: int | None = None, more: str = "--limit
     for row in rows:
         table.add_row(
             str(row["queue_seq"]), score_label(row), (row["published"] or "")[:10], Text(site_name(row)),
-            Text(row["title"]),
+            Text(current_title(row)),
         )  # fmt: skip
     return table
 
@@ -122,9 +124,11 @@ def show(storage: Path, ident: str, raw: bool) -> None:
     lines = [
         ("id", ident_label),
         ("status", row["status"] + (f" on {row['decided_at']}" if row["decided_at"] else "")),
-        ("title", row["title"]),
-        ("url", row["url"]),
+        ("title", current_title(row)),
     ]
+    if current_title(row) != (row["title"] or ""):  # fixed by an edit
+        lines.append(("crawled title", row["title"] or ""))
+    lines.append(("url", row["url"]))
     if row["canonical_url"] and row["canonical_url"] != row["url"]:
         lines.append(("canonical", row["canonical_url"]))
     lines += [
@@ -174,7 +178,9 @@ def show_raw(storage: Path, row: dict) -> None:
     from ..archive import read_record
 
     if not row.get("warc_file"):
-        raise click.ClickException(f"no archived response for {row['title']!r} ({fetch_line(row) or 'a seed file'})")
+        raise click.ClickException(
+            f"no archived response for {current_title(row)!r} ({fetch_line(row) or 'a seed file'})"
+        )
     record = read_record(storage, row["warc_file"], row["warc_offset"])
     click.echo(f"{record.status_line}")
     for name, value in record.headers:

@@ -28,6 +28,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import site_name
+from ..store.documents import current_title
 
 KEYS = {"a": "accept", "r": "reject", "s": "skip", "e": "edit", "u": "undo", "q": "quit", "?": "help"}
 PROMPT = "a accept · r reject · s skip · e edit · u undo · q quit · ? help > "
@@ -52,7 +53,7 @@ def card(row: dict[str, Any], copies: Iterable[dict[str, Any]], position: int, t
         score += "  BORDERLINE: a weak verdict, near the threshold"
     found = FOUND.get(row.get("found_via") or "", row.get("found_via") or "")
     grid.add_row("candidate", Text(f"#{row['queue_seq']}  ({position} of {total})"))
-    grid.add_row("title", Text(row["title"] or ""))
+    grid.add_row("title", Text(current_title(row)))
     doubt = "  (date doubtful: see show)" if row.get("date_flag") else ""
     grid.add_row("site", Text(f"{site_name(row)} · {row.get('published') or 'date unknown'}{doubt}"))
     grid.add_row("url", Text(row.get("url") or ""))
@@ -78,7 +79,7 @@ def wrap_text(text: str, width: int) -> str:
 
 def label(row: dict[str, Any], width: int = 40) -> str:
     """#12 “Title shortened…”: how a confirmation names a candidate."""
-    return f"#{row['queue_seq']} “{textwrap.shorten(row['title'] or '', width, placeholder='…')}”"
+    return f"#{row['queue_seq']} “{textwrap.shorten(current_title(row), width, placeholder='…')}”"
 
 
 def show_candidate(console: Console, row: dict[str, Any], copies: list[dict[str, Any]], position: int, total: int,
@@ -87,7 +88,7 @@ def show_candidate(console: Console, row: dict[str, Any], copies: list[dict[str,
     width, height = console.size
     body = wrap_text(text, min(width, 100))
     if console.is_terminal and body.count("\n") + 12 > height:
-        click.echo_via_pager(f"#{row['queue_seq']}  {row['title']}\n\n{body}\n")
+        click.echo_via_pager(f"#{row['queue_seq']}  {current_title(row)}\n\n{body}\n")
     else:
         console.rule(f"#{row['queue_seq']}")
         console.print(escape(body), highlight=False)

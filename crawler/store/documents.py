@@ -438,3 +438,21 @@ class DocumentStore(StoreBase):
 def current_text(row: dict[str, Any]) -> str:
     """A document's text as the reviewer left it: its newest edit, else as crawled."""
     return row.get("edited_text") or row["text"]
+
+
+def current_title(row: dict[str, Any]) -> str:
+    """A document's title as the reviewer left it: its newest edit's first
+    line (``edit`` is how a title is fixed), else as crawled. A list's row
+    carries it as ``edited_title`` (``edited_title_column``), a full row in
+    its ``edited_text``."""
+    edited = row.get("edited_title")
+    if edited is None and row.get("edited_text"):
+        edited = row["edited_text"].split("\n", 1)[0]
+    return edited or row.get("title") or ""
+
+
+def edited_title_column(table: str = "") -> str:
+    """The first line of the newest edit as ``edited_title`` (null when not
+    edited), for lists that leave the texts out; ``table``: its alias."""
+    text = f"{table}.edited_text" if table else "edited_text"
+    return f"substr({text}, 1, instr({text}, char(10)) - 1) as edited_title"

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..dates import PARTIAL_DATE_HINT, is_partial_date
 from .base import StoreBase, in_chunks
+from .documents import edited_title_column
 from .errors import explain_storage_error
 
 # A query written in FTS5's syntax (phrases, operators, prefixes, columns) is passed through as it is.
@@ -116,6 +117,7 @@ class ReadQueries(StoreBase):
             page = " limit ? offset ?"
             args += [limit, offset]
         columns = ", ".join(c for c in self.table("documents").columns_dict if c not in TEXT_COLUMNS)
+        columns += ", " + edited_title_column()
         sql = f"select {columns} from documents where {where} order by {order}{page}"
         with _searching(filters.words):
             return list(self.db.query(sql, args))
@@ -171,6 +173,7 @@ class ReadQueries(StoreBase):
             return list(
                 self.db.query(
                     "select d.hash, d.queue_seq, d.status, d.score, d.title, d.url, d.seed_file, "
+                    f"{edited_title_column('d')}, "
                     "snippet(documents_fts, -1, '[', ']', ' … ', 12) as snippet "
                     "from documents_fts join documents d on d.rowid = documents_fts.rowid "
                     "where documents_fts match ? order by rank limit ?",

@@ -26,7 +26,7 @@ from ..report import month_histogram_svg, site_name
 from ..review import Review, ReviewError
 from ..sources import SourcesError
 from ..store import QueryError, QueueFilters
-from ..store.documents import current_text
+from ..store.documents import current_text, current_title
 from ..workspace import open_review, storage_sources
 
 TOKEN_COOKIE = "seedcrawl_token"
@@ -74,7 +74,8 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
 
     @app.context_processor
     def shared() -> dict[str, Any]:
-        return {"csrf": csrf, "site_name": site_name, "storage": storage, "walk": walk_of(request.args)}
+        return {"csrf": csrf, "site_name": site_name, "current_title": current_title, "storage": storage,
+                "walk": walk_of(request.args)}  # fmt: skip
 
     @app.errorhandler(ReviewError)
     @app.errorhandler(QueryError)
@@ -110,9 +111,9 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         row = opened.resolve(ident)
         place = _place(opened, row, request.args, storage)
         return render_template(
-            "candidate.html", row=row, text=current_text(row), copies=opened.store.copies_of(row["hash"]),
-            edits=opened.store.edits_of(row["hash"]), place=place, walk_named=describe_walk(request.args),
-            undo=request.args.get("undo"),
+            "candidate.html", row=row, title=current_title(row), text=current_text(row),
+            copies=opened.store.copies_of(row["hash"]), edits=opened.store.edits_of(row["hash"]), place=place,
+            walk_named=describe_walk(request.args), undo=request.args.get("undo"),
         )  # fmt: skip
 
     @app.post("/c/<ident>/accept")
@@ -121,7 +122,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         row = opened.resolve(ident)
         following = _place(opened, row, request.args, storage).following  # before it leaves the walk
         decision = opened.accept(ident)
-        flash(f"accepted #{row['queue_seq']} “{row['title']}” → {opened.seeds_dir / (decision.seed_file or '')}")
+        flash(f"accepted #{row['queue_seq']} “{current_title(row)}” → {opened.seeds_dir / (decision.seed_file or '')}")
         return _after_decision(row, following)
 
     @app.post("/c/<ident>/reject")
@@ -131,7 +132,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         following = _place(opened, row, request.args, storage).following
         reason = request.form.get("reason", "").strip() or None
         opened.reject(ident, reason)
-        flash(f"rejected #{row['queue_seq']} “{row['title']}”" + (f" ({reason})" if reason else ""))
+        flash(f"rejected #{row['queue_seq']} “{current_title(row)}”" + (f" ({reason})" if reason else ""))
         return _after_decision(row, following)
 
     @app.post("/c/<ident>/undo")
@@ -139,7 +140,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         opened = review()
         row = opened.resolve(ident)
         opened.undo(ident)
-        flash(f"undone: #{row['queue_seq']} “{row['title']}” is back in the queue")
+        flash(f"undone: #{row['queue_seq']} “{current_title(row)}” is back in the queue")
         return redirect(url_for("candidate", ident=row["queue_seq"], **walk_of(request.args)))
 
     @app.get("/c/<ident>/edit")
