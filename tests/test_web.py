@@ -247,3 +247,46 @@ def test_a_title_fixed_in_the_edit_form_is_the_pages_title_and_the_lists(client)
     assert "Shenzhen handset reviewed</a>" in client.get("/").get_data(as_text=True)
     rejected = client.post("/c/2/reject", data={"csrf": token}, follow_redirects=True).get_data(as_text=True)
     assert "rejected #2 “Shenzhen handset reviewed”" in rejected
+
+
+@pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+def test_a_long_decision_on_a_list_says_it_is_working_and_cannot_be_sent_twice(folder: Path, monkeypatch) -> None:
+    """Rejecting thousands by a filter takes a while (a year's queue: about a
+    minute for 5,000): the page says so at once and its button stops taking
+    clicks, instead of a page that looks idle and invites a second click."""
+    import time
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from crawler.review import Review
+
+    decide = Review.reject
+
+    def slow_reject(self, *args, **kw):
+        time.sleep(0.6)  # a large batch, in little
+        return decide(self, *args, **kw)
+
+    monkeypatch.setattr(Review, "reject", slow_reject)
+    app = create_app(folder / "storage", folder / "seeds")
+    # WebDriver waits for the next page before any command, so the page notes
+    # what it shows 100 ms after the click, while the server is still deciding.
+    look = """document.getElementById("decide-all").addEventListener("submit", function () {
+      setTimeout(function () {
+        var status = document.querySelector("#decide-all [role=status]");
+        var button = document.querySelector("#decide-all button[type=submit]");
+        sessionStorage.setItem("seen", (status ? status.textContent : "no status") + " | disabled " + button.disabled);
+      }, 100);
+    });"""
+    with serving(app) as base, chromium() as browser:
+        browser.get(base + "/decide?q=huawei+OR+camera&action=reject")
+        browser.execute_script(look)
+        started = time.monotonic()
+        browser.find_element(By.CSS_SELECTOR, "#decide-all button[type=submit]").click()
+        WebDriverWait(browser, 10).until(ready.title_contains("Queue"))
+        assert time.monotonic() - started > 1.0  # the look was taken while the server decided
+        seen = browser.execute_script("return sessionStorage.getItem('seen')")
+        assert seen.startswith("Rejecting 2 candidate(s)… the list comes back") and seen.endswith("disabled true")
+        assert "rejected 2 candidate(s)" in browser.find_element(By.CLASS_NAME, "flash").text
+    assert [status for status, _ in statuses(folder).values()] == ["rejected", "pending", "rejected"]

@@ -25,6 +25,18 @@
     rows[selected].scrollIntoView({block: "nearest"});
   }
   if (rows.length) select(0);
+  // A form that may take a while (a decision on a whole list, ranking the
+  // queue again) says so at once and takes no second click meanwhile.
+  document.querySelectorAll("form[data-working]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var note = document.createElement("p");
+      note.className = "flash";
+      note.setAttribute("role", "status");
+      note.textContent = form.dataset.working;
+      form.appendChild(note);
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    });
+  });
   document.addEventListener("keydown", function (event) {
     if (event.target && event.target.id === "reason" && event.key === "Escape") { event.target.blur(); return; }
     if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
