@@ -434,7 +434,7 @@ def review_simulation(seeds: list[str], items: list[dict], rounds: int = 5, fold
                 else:  # as the queue's line advises: the candidates using its commonest new word, then the best
                     known = {key for text in seeds + accepted for key in terms(text)}
                     found = new_words([(pool[k]["group"], pool[k]["text"]) for _, k in queued], known, limit=1)
-                    word = stem(found[0][0], "en") if found else None  # FTS5 matches its forms (porter)
+                    word = stem(found[0][0].lower(), "en") if found else None  # FTS5 matches its forms (porter)
                     using = {k for _, k in queued if word in terms(pool[k]["text"])}
                     shown = sorted(queued, key=lambda x: (x[1] not in using, -x[0]))[:10]
                 for _, k in shown:
@@ -618,7 +618,7 @@ def new_words_as_concerns(seeds: list[str], items: list[dict], folds: int = 5) -
         scores = list(base)
         for fold in range(folds):
             model = TopicModel.fit(seeds, THRESHOLD)
-            added = {stem(word, "en"): share * statistics.median(strongest) for word in found[fold][:count]}
+            added = {stem(word.lower(), "en"): share * statistics.median(strongest) for word in found[fold][:count]}
             model.concepts = {**model.concepts, **added}
             for k, it in enumerate(items):
                 if it["group"] != "seeds" and fold_of[it["group"]] == fold:

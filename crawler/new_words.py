@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
-from .words import stem, terms, tokenize
+from .words import WORD, stem, terms
 
 if TYPE_CHECKING:
     from .store import Store
@@ -67,19 +67,28 @@ def new_word_users(
     for position, (site, text) in enumerate(candidates):
         read += 1
         found: set[str] = set()
-        for word in tokenize(text):
+        for written in WORD.findall(text):
+            word = written.lower()
             key = stem(word, language)
             if key in known or word_frequency(word, language) > FUNCTION_WORD_FREQUENCY:
                 continue
             found.add(key)
-            forms[key][word] += 1
+            forms[key][written] += 1
         for key in found:
             users[key].append(position)
             sites[key].add(site)
     enough = max(MIN_CANDIDATES, math.ceil(MIN_SHARE * read))
     kept = [(key, using) for key, using in users.items() if len(using) >= enough and len(sites[key]) >= MIN_SITES]
     kept.sort(key=lambda item: (-len(item[1]), item[0]))
-    return [(forms[key].most_common(1)[0][0], using) for key, using in kept[:limit]]
+    return [(shown_form(forms[key]), using) for key, using in kept[:limit]]
+
+
+def shown_form(forms: Counter[str]) -> str:
+    """How a word is named: in lower case if the candidates ever write it
+    so (*ban*, though a headline says *Ban*), else as they write it most
+    (*UK*, *Britain*: a name)."""
+    lower = Counter({form: n for form, n in forms.items() if form == form.lower()})
+    return (lower or forms).most_common(1)[0][0]
 
 
 def count_in_queue(store: Store, candidates: int = READ) -> tuple[list[tuple[str, int]], int]:
@@ -141,7 +150,7 @@ def in_queue(store: Store, limit: int = SHOWN) -> tuple[list[tuple[str, int]], i
     named = []
     for word, using in users.items():
         left = [site for digest, site in using if digest in pending]
-        if stem(word, language) not in used and len(left) >= MIN_CANDIDATES and len(set(left)) >= MIN_SITES:
+        if stem(word.lower(), language) not in used and len(left) >= MIN_CANDIDATES and len(set(left)) >= MIN_SITES:
             named.append((word, len(left)))
     named.sort(key=lambda item: -item[1])  # stable: the crawl's order among equals
     return named[:limit], read

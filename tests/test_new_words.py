@@ -26,6 +26,13 @@ def test_a_word_many_candidates_of_several_sites_use_and_no_seed_does_is_named()
     assert found == [("ban", 6)]  # not huawei (known), not the (common), not one site's newsletter
 
 
+def test_a_name_is_named_as_written_and_another_word_in_lower_case() -> None:
+    """UK is a name (never written in lower case), ban is not, though headlines write Ban."""
+    candidates = [(f"site{n % 2}", f"UK Ban On Huawei ({n})\n\nThe UK moved to ban Huawei.") for n in range(3)]
+    candidates += [(f"site{n % 2}", f"Ban looms\n\nA ban on Huawei is near, the UK said ({n}).") for n in range(3)]
+    assert new_words(candidates, set(terms("Huawei moved; looms near"))) == [("ban", 6), ("UK", 6)]
+
+
 def test_a_word_few_of_many_candidates_use_is_not_new_vocabulary() -> None:
     candidates = [(f"site{n}", "An embargo story." if n < 3 else "A tale.") for n in range(12)]
     assert new_words(candidates, set()) == [("tale", 9)]  # embargo: 3 of 12, under a third
@@ -97,7 +104,7 @@ def test_rejecting_the_candidates_that_use_a_word_takes_them_off_its_count_then_
     word = min(named, key=lambda w: (named[w], w))  # the least used word named
     db = sqlite_utils.Database(run.storage / "corpus.db")
     pending = db.query("select queue_seq, text from documents where status = 'pending' order by queue_seq")
-    users = [row["queue_seq"] for row in pending if stem(word) in terms(row["text"])]
+    users = [row["queue_seq"] for row in pending if stem(word.lower()) in terms(row["text"])]
     assert len(users) == named[word] >= 3
 
     def every_new_word() -> dict[str, int]:  # beyond the six named, others may rise as this one falls
