@@ -190,6 +190,8 @@ def test_search_takes_fts5_phrases_and_operators(reviewed) -> None:
     phrase = invoke("search", '"camera and battery"', "--storage", storage).output
     assert "1 match(es)" in phrase and "Phone review" in phrase
     assert "0 match(es)" in invoke("search", '"battery and camera"', "--storage", storage).output  # order counts
+    blank = CliRunner().invoke(cli, ["search", " ", "--storage", storage])
+    assert blank.exit_code == 2 and "Invalid value for WORDS: give the words to search for" in blank.output
 
 
 def test_search_finds_a_candidate_by_the_reviewers_edit(reviewed, tmp_path: Path) -> None:

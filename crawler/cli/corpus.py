@@ -77,6 +77,8 @@ def search(storage: Path, words: tuple[str, ...], limit: int) -> None:
 
     Example: seedcrawl search '"national security"' NOT 5G
     """
+    if not " ".join(words).strip():
+        raise click.BadParameter("give the words to search for", param_hint="WORDS")
     store = open_review(storage).store
     rows = store.search(" ".join(words), limit)
     table = Table(title=f"{len(rows)} match(es)", box=box.SIMPLE_HEAD, pad_edge=False)
