@@ -1,4 +1,5 @@
-"""One crawl at a time per storage folder: storage/crawl.lock.
+"""One crawl at a time per storage folder: storage/crawl.lock; one
+scheduler at a time too: storage/scheduler.lock.
 
 The lock is an flock(2) on the file, held for the life of the crawling
 process, so the kernel releases it when the process dies however it dies.
@@ -6,6 +7,11 @@ The file also says who holds it (pid, start time, command) so a second
 crawl can name the running one. A file whose lock is free but whose content
 names a process is what a killed crawl leaves behind: it is reported as
 stale and taken over.
+
+The scheduler holds its lock for its whole life, so `seedcrawl status` can
+tell a scheduler waiting for 02:30 from none at all (nothing will run), and
+a second scheduler on the same folder (the systemd unit, and one started by
+hand) is refused instead of crawling beside it every night.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 LOCK_NAME = "crawl.lock"
+SCHEDULER_LOCK_NAME = "scheduler.lock"
 
 
 class CrawlLocked(RuntimeError):
@@ -29,10 +36,16 @@ class CrawlLocked(RuntimeError):
 class CrawlLock:
     path: Path
     stale: dict | None = None  # what a killed crawl left behind, if anything
+    scheduler: bool = False  # the scheduler's lock, not a crawl's
 
     @classmethod
     def for_storage(cls, storage: Path) -> CrawlLock:
         return cls(Path(storage) / LOCK_NAME)
+
+    @classmethod
+    def for_scheduler(cls, storage: Path) -> CrawlLock:
+        """The lock a running scheduler holds for its life."""
+        return cls(Path(storage) / SCHEDULER_LOCK_NAME, scheduler=True)
 
     def acquire(self, command: str | None = None) -> CrawlLock:
         """Take the lock or raise CrawlLocked naming the crawl that has it."""
@@ -43,6 +56,11 @@ class CrawlLock:
         except BlockingIOError:
             holder = _describe(_read(fd))
             os.close(fd)
+            if self.scheduler:
+                raise CrawlLocked(
+                    f"a scheduler is already running for {self.path.parent} ({holder}); "
+                    "one is enough: stop it first to start another"
+                ) from None
             raise CrawlLocked(
                 f"another crawl is running on {self.path.parent} ({holder}); wait for it to finish or stop it first"
             ) from None

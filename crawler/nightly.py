@@ -263,6 +263,11 @@ def run_scheduler(
     runner = CrawlRunner(config, extra_args)
     if once:
         return runner.run(trigger="once")
+    try:  # held until the process ends: `status` names it, a second scheduler is refused
+        CrawlLock.for_scheduler(config.storage).acquire("seedcrawl schedule")
+    except CrawlLocked as exc:
+        print(f"seedcrawl: {exc}", file=sys.stderr)
+        return 2
 
     scheduler = build_scheduler(config, runner)
     timeout = config.sources.shutdown_timeout

@@ -265,3 +265,49 @@ def test_a_crawl_refuses_with_one_line_when_the_database_stays_locked(tmp_path: 
     [error] = [line for line in result.stderr.splitlines() if line.startswith("seedcrawl:")]
     assert error.startswith("seedcrawl: corpus.db is locked by another process")
     assert "Traceback" not in result.stderr
+
+
+# -- is anything going to run? ---------------------------------------------------
+
+
+def test_status_says_whether_a_scheduler_runs_and_a_second_one_is_refused(tmp_path: Path) -> None:
+    """`status` said "Next scheduled run: 02:30" whether or not anything was
+    going to run it: a scheduler never started, or stopped, looked the same as
+    one waiting. The scheduler now holds storage/scheduler.lock for its life;
+    status names it, or says nothing will run; a second scheduler on the same
+    storage folder (the systemd unit, and one started by hand) is refused."""
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+    from crawler.store import Store
+
+    config = config_for(tmp_path)
+    store = Store(config.storage)
+    store.finish_run(store.start_run(config.sources_path, trigger="schedule"), "finished", {})  # no catch-up due
+    store.close()
+    where = ["--sources", str(config.sources_path), "--storage", str(config.storage)]
+
+    def status() -> str:
+        return " ".join(CliRunner().invoke(cli, ["status", *where], catch_exceptions=False).output.split())
+
+    assert "Next scheduled run: none: no scheduler is running for this storage folder" in status()
+    scheduler = subprocess.Popen([sys.executable, "scheduler.py", *where], cwd=ROOT, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    try:
+        assert wait_for(lambda: CrawlLock.for_scheduler(config.storage).holder()), "the scheduler did not start"
+        said = status()
+        assert "Next scheduled run: 20" in said and "02:30 Europe/London" in said
+        assert f"by the scheduler, pid {scheduler.pid}, running since" in said
+        second = subprocess.run([sys.executable, "scheduler.py", *where], cwd=ROOT, capture_output=True, text=True,
+                                timeout=60)  # fmt: skip
+        assert second.returncode == 2 and second.stdout == ""
+        assert second.stderr.strip().splitlines()[-1] == (
+            f"seedcrawl: a scheduler is already running for {config.storage} (pid {scheduler.pid}, started "
+            + CrawlLock.for_scheduler(config.storage).holder()["started"]
+            + ": seedcrawl schedule); one is enough: stop it first to start another"
+        )
+    finally:
+        scheduler.send_signal(signal.SIGTERM)
+        output, _ = scheduler.communicate(timeout=60)
+    assert scheduler.returncode == 0, output
+    assert "no scheduler is running" in status()

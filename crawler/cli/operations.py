@@ -103,12 +103,12 @@ def status(sources: Path | None, storage: Path, limit: int) -> None:
     Example: seedcrawl status --runs 5
     """
     from ..lock import CrawlLock
-    from ..nightly import NightlyConfig, next_run_time
+    from ..nightly import NightlyConfig
 
     config = NightlyConfig.load(recorded_sources(storage, sources), storage)
     if not (storage / "corpus.db").exists():
         console.print(f"No crawl has run with the storage folder {storage} yet.")
-        console.print(f"Next scheduled run: {next_run_time(config)} ({config.sources.time} {config.timezone})")
+        console.print(next_run_line(config))
         return
     review = open_review(storage)
     try:
@@ -133,8 +133,25 @@ def status(sources: Path | None, storage: Path, limit: int) -> None:
     holder = CrawlLock.for_storage(storage).holder()
     if holder:
         console.print(f"Running now: pid {holder.get('pid')} since {holder.get('started')}")
-    console.print(f"Next scheduled run: {next_run_time(config)} ({config.sources.time} {config.timezone})")
+    console.print(next_run_line(config))
     console.print(f"Queue: {queued} candidate(s) waiting for review in {storage / 'queue'}")
+
+
+def next_run_line(config: Any) -> str:
+    """When the next nightly crawl runs, and by which scheduler; or that
+    none will, since no scheduler holds the storage folder."""
+    from ..lock import CrawlLock
+    from ..nightly import next_run_time
+
+    when = f"{config.sources.time} {config.timezone}"
+    scheduler = CrawlLock.for_scheduler(config.storage).holder()
+    if scheduler is None:
+        return (
+            f"Next scheduled run: none: no scheduler is running for this storage folder (it would run at {when}; "
+            "start one: `seedcrawl schedule`, or the systemd unit `seedcrawl service` prints)"
+        )
+    running = f"by the scheduler, pid {scheduler.get('pid', '?')}, running since {scheduler.get('started', '?')}"
+    return f"Next scheduled run: {next_run_time(config)} ({when}; {running})"
 
 
 def _duration(started: str | None, finished: str | None) -> str:
