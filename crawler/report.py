@@ -50,7 +50,9 @@ class Link(str):
 def _cell(value: object) -> str:
     if isinstance(value, Link):
         return f'<td><a href="{html.escape(value.href, quote=True)}">{html.escape(str(value))}</a></td>'
-    if isinstance(value, (int, float)):
+    if isinstance(value, float):  # a score: three decimals, as everywhere else (0.680, not 0.68)
+        return f'<td class="n">{value:.3f}</td>'
+    if isinstance(value, int):
         return f'<td class="n">{value}</td>'
     return f"<td>{html.escape(str(value or ''))}</td>"
 
@@ -117,7 +119,7 @@ def write_report(store: Store, path: Path) -> Path:
     queue_table = _table(
         ["id", "score", "borderline", "lang", "published", "site (source page)", "title (stored text)"],
         [
-            [r["queue_seq"], round(r["score"], 3), "borderline" if r.get("borderline") else "", r["language"],
+            [r["queue_seq"], r["score"], "borderline" if r.get("borderline") else "", r["language"],
              r["published"], Link(site_name(r) or r["url"], r["url"]), _text_link(store, r, Path(path))]
             for r in pending
         ],

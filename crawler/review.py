@@ -60,6 +60,13 @@ from .store import Store, now
 from .store.documents import current_text
 
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
+# Documents an id can name that were never candidates, and what they are.
+NOT_CANDIDATES = {
+    "seed": "it is a seed text (change or remove it in the seeds folder)",
+    "offtopic": "the crawl judged it off topic and keeps it only to know it again",
+    "language": "it is in a language the crawl does not queue",
+    "replaced": "a newer extraction of the same page replaced it",
+}
 
 
 class ReviewError(ValueError):
@@ -115,11 +122,11 @@ class Review:
     # -- finding candidates -------------------------------------------------------
 
     def resolve(self, ident: str) -> dict[str, Any]:
-        """A document by queue number (12 or 012), queue file name, or hash prefix."""
+        """A document by queue number (12 or 012), queue or seed file name, or hash prefix."""
         ident = ident.strip()
         name = SEED_NAME.match(Path(ident).name)
         if name:
-            rows = self.store.documents_by_queue_file(Path(ident).name)
+            rows = self.store.documents_by_file_name(Path(ident).name)
         elif ident.isdigit():
             rows = self.store.documents_by_queue_number(int(ident))
         elif re.fullmatch(r"[0-9a-f]{6,64}", ident):
@@ -150,6 +157,11 @@ class Review:
             kept.append(ident)
         return kept
 
+    def pending(self, ident: str) -> dict[str, Any]:
+        """The candidate, if it can be decided or edited now; else ReviewError
+        saying why (asked before an editor opens, and again under the lock)."""
+        return self._pending(ident)
+
     def _pending(self, ident: str) -> dict[str, Any]:
         row = self.resolve(ident)
         if self._left_behind(row):  # since reconcile(ident) looked, however it looked
@@ -157,6 +169,8 @@ class Review:
                 f"candidate {ident}: a decision on it elsewhere was cut off just now; decide it again "
                 "(the next command completes that one first)"
             )
+        if row["status"] in NOT_CANDIDATES:  # found by its file name or hash: there is nothing to undo
+            raise ReviewError(f"{ident} is not a candidate: {NOT_CANDIDATES[row['status']]}")
         if row["status"] != PENDING:
             when = f" on {row['decided_at']}" if row.get("decided_at") else ""
             raise ReviewError(f"candidate {ident} is already {row['status']}{when}; `seedcrawl undo {ident}` first")

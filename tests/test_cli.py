@@ -1,5 +1,6 @@
 import re
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import click
@@ -9,8 +10,9 @@ from click.testing import CliRunner
 
 from crawler.cli import cli
 from crawler.cli.decide import TAUGHT
-from crawler.review import Review
-from crawler.store import Store
+from crawler.review import NOT_CANDIDATES, Review
+from crawler.seedfile import read_seed
+from crawler.store import Document, Store
 
 from .conftest import SEEDS
 
@@ -352,6 +354,7 @@ def test_report_is_one_html_page_with_counts_and_a_date_plot(reviewed) -> None:
     page = out.read_text(encoding="utf-8")
     assert "<svg" in page and "2020-01: 3" in page  # three candidates published in January 2020
     assert "<b>2</b>waiting for review" in page and "<b>1</b>rejected" in page
+    assert page.count('<td class="n">0.500</td>') == 2  # scores as everywhere else (it wrote 0.5)
     assert "Queue: 2 candidate(s)" in invoke("status", "--storage", reviewed["storage"]).output  # the same count
     # Titles link to the stored text (relative to the page), sites to the source page.
     links = dict(re.findall(r'<a href="([^"]+)">([^<]+)</a>', page))
@@ -607,10 +610,11 @@ def kept_copy(message: str) -> Path:
     return Path(re.search(r"your edit is kept in (\S+?\.txt)", message).group(1))
 
 
-def test_a_refused_edit_is_kept_in_a_file_that_edit_from_applies(reviewed, monkeypatch) -> None:
+def test_a_refused_edit_is_kept_in_a_file_that_edit_from_applies(reviewed, monkeypatch, tmp_path: Path) -> None:
     """An edit that cannot be stored (a title and nothing else; the candidate
     decided elsewhere while the editor was open) is kept, and the line says
     where and how to apply it: the editor's own file is gone when it closes."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the kept copies go
     draft = "Huawei hearing, trimmed\n"  # the paragraphs deleted by mistake
     monkeypatch.setattr(click, "edit", lambda text, **kw: draft)
     refused = CliRunner().invoke(cli, ["edit", "0", "--storage", reviewed["storage"]])
@@ -632,9 +636,21 @@ def test_a_refused_edit_is_kept_in_a_file_that_edit_from_applies(reviewed, monke
     kept = kept_copy(refused.output)
     assert kept.read_text(encoding="utf-8").startswith("ZTE hearing, trimmed\n")
     kept.unlink()
-    piped = CliRunner().invoke(cli, ["edit", "1", "--from", "-", "--storage", reviewed["storage"]], input="ZTE\n\nA.\n")
-    assert kept_copy(piped.output).read_text(encoding="utf-8") == "ZTE\n\nA.\n"  # standard input cannot be read again
+    piped = CliRunner().invoke(cli, ["edit", "2", "--from", "-", "--storage", reviewed["storage"]], input="Phone\n")
+    assert kept_copy(piped.output).read_text(encoding="utf-8") == "Phone\n"  # standard input cannot be read again
+    monkeypatch.setattr(click, "edit", lambda text, **kw: pytest.fail("an editor opened on a decided candidate"))
+    refused = CliRunner().invoke(cli, ["edit", "1", "--storage", reviewed["storage"]])
+    assert refused.exit_code == 1 and "candidate 1 is already rejected" in refused.output
     kept_copy(piped.output).unlink()
+    seed_path = next(Path(reviewed["seeds"]).glob("000_*.txt"))  # found by its file name, as `search` names it
+    store = Store(reviewed["storage"])
+    store.register_seed(Document.from_seed(read_seed(seed_path), seed_path), seed_path.name)  # as a crawl does
+    store.close()
+    seed = seed_path.name
+    assert "status seed" in " ".join(invoke("show", seed, "--storage", reviewed["storage"]).output.split())
+    refused = CliRunner().invoke(cli, ["edit", seed, "--from", "-", "--storage", reviewed["storage"]], input="S\n\nA.")
+    assert refused.output == f"Error: {seed} is not a candidate: {NOT_CANDIDATES['seed']}\n"
+    assert not list(tmp_path.glob("seedcrawl-edit-*"))  # nothing to apply later: nothing kept
 
     def locked(*args, **kw):
         raise sqlite3.OperationalError("database is locked")
@@ -647,10 +663,13 @@ def test_a_refused_edit_is_kept_in_a_file_that_edit_from_applies(reviewed, monke
     kept_copy(busy.output).unlink()
 
 
-def test_review_goes_on_past_candidates_decided_elsewhere_and_reopens_a_refused_edit(reviewed, monkeypatch) -> None:
+def test_review_goes_on_past_candidates_decided_elsewhere_and_reopens_a_refused_edit(
+    reviewed, monkeypatch, tmp_path: Path
+) -> None:
     """Two reviewers (or the browser beside the terminal): a candidate decided
     elsewhere is passed over, a decision refused is said in one line and the
     session goes on; a refused edit opens again as the reviewer left it."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the kept copies go
     opened: list[str] = []
 
     def editor(text: str, **kw) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -364,7 +365,8 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
             elif key == "e":
                 seq = row["queue_seq"]
                 edited = click.edit(drafts.get(seq, current_text(row)), extension=".txt", require_save=True)
-                result = apply_edit(review, row, edited, "editor", again="e opens it again") if edited else None
+                again = "e opens it again"
+                result = apply_edit(review, str(seq), row, edited, "editor", again) if edited else None
                 drafts.pop(seq, None)
                 if result is not None and result.changed:
                     click.echo(f"edited {label(row)}: version {result.version} kept beside the crawled text")
@@ -414,13 +416,13 @@ def edit(storage: Path, seeds_dir: Path | None, ident: str, source) -> None:
     Example: seedcrawl edit 12
     """
     review = open_review(storage, seeds_dir, claim=True)
-    row = review.resolve(ident)
+    row = review.pending(ident)  # a decided candidate or a seed is refused before the editor opens
     if source is None:
         text = click.edit(current_text(row), extension=".txt", require_save=True)
         via = "editor"
     else:
         text, via = source.read(), "stdin" if source.name == "<stdin>" else "file"
-    result = apply_edit(review, row, text, via) if text is not None else None
+    result = apply_edit(review, ident, row, text, via) if text is not None else None
     if result is None or not result.changed:
         click.echo(f"no change to {ident}")
         return
@@ -429,12 +431,11 @@ def edit(storage: Path, seeds_dir: Path | None, ident: str, source) -> None:
     )
 
 
-def apply_edit(review: Review, row: dict, text: str, via: str, again: str = "") -> Edit:
+def apply_edit(review: Review, ident: str, row: dict, text: str, via: str, again: str = "") -> Edit:
     """The edit stored, or kept in a file when the storage refuses it (a
     title and nothing else, the candidate decided elsewhere while the editor
     was open, a locked database), the line saying where: the editor's own
     file is gone once it closes, and standard input cannot be read twice."""
-    ident = str(row["queue_seq"])
     try:
         return review.edit(ident, text, via)
     except (Exception, KeyboardInterrupt) as exc:
@@ -454,7 +455,8 @@ def keep_draft(ident: str, text: str) -> Path | None:
     """A refused edit written to the temporary folder (as kubectl keeps a
     refused edit), or None if even that fails."""
     try:
-        handle, name = tempfile.mkstemp(prefix=f"seedcrawl-edit-{ident}-", suffix=".txt")
+        named = re.sub(r"[^\w-]", "_", Path(ident).stem)[:40]  # an id may be a path (queue/003_....txt)
+        handle, name = tempfile.mkstemp(prefix=f"seedcrawl-edit-{named}-", suffix=".txt")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
     except OSError:

@@ -25,8 +25,10 @@ def reviewer() -> str:
 class DecisionStore(StoreBase):
     """Candidates found by the ids a reviewer types, and the decision log."""
 
-    def documents_by_queue_file(self, name: str) -> list[dict[str, Any]]:
-        return list(self.db.query("select * from documents where queue_file = ?", [name]))
+    def documents_by_file_name(self, name: str) -> list[dict[str, Any]]:
+        """By queue file or seed file name (`search` names a seed by its file)."""
+        query = "select * from documents where queue_file = ? or seed_file = ?"
+        return list(self.db.query(query, [name, name]))
 
     def documents_by_queue_number(self, number: int) -> list[dict[str, Any]]:
         if number > MAX_ID:
