@@ -290,3 +290,22 @@ def test_a_long_decision_on_a_list_says_it_is_working_and_cannot_be_sent_twice(f
         assert seen.startswith("Rejecting 2 candidate(s)… the list comes back") and seen.endswith("disabled true")
         assert "rejected 2 candidate(s)" in browser.find_element(By.CLASS_NAME, "flash").text
     assert [status for status, _ in statuses(folder).values()] == ["rejected", "pending", "rejected"]
+
+
+def test_a_seed_named_in_the_address_is_said_not_to_be_a_candidate(client, folder: Path) -> None:
+    """By its file name (as `seedcrawl search` names it) or its hash: the page
+    answered 500 (a seed has no queue number to build its buttons from)."""
+    from crawler.review import NOT_CANDIDATES
+    from crawler.seedfile import read_seed
+    from crawler.store import Document, Store
+
+    path = next((folder / "seeds").glob("000_*.txt"))
+    store = Store(folder / "storage")
+    store.register_seed(Document.from_seed(read_seed(path), path), path.name)  # as a crawl does
+    digest = next(store.db.query("select hash from documents where status = 'seed'"))["hash"]
+    store.close()
+    for ident in (path.name, digest[:12]):
+        answer = client.get(f"/c/{ident}", follow_redirects=True)
+        assert answer.status_code == 200 and html.escape(f"{ident} is not a candidate: {NOT_CANDIDATES['seed']}") in (
+            answer.get_data(as_text=True)
+        )
