@@ -691,6 +691,18 @@ def test_review_goes_on_past_candidates_decided_elsewhere_and_reopens_a_refused_
     kept_copy(out).unlink()
 
 
+def test_review_passes_over_a_batch_decided_elsewhere_in_one_line(reviewed, monkeypatch) -> None:
+    import click as click_module
+
+    def reject_the_rest_elsewhere(text: str, **kw) -> None:  # while #0's editor is open, the browser rejects #1, #2
+        elsewhere(reviewed, lambda other: [other.reject(ident) for ident in ("1", "2")])
+
+    monkeypatch.setattr(click_module, "edit", reject_the_rest_elsewhere)
+    out = invoke("review", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"], input="e\ns\n").output
+    assert "passed over 2 candidates decided elsewhere meanwhile (#1, #2)" in out and "#2 “" not in out
+    assert out.rstrip().splitlines()[-1] == "0 accepted, 0 rejected, 1 skipped, 0 edited, 0 undone"
+
+
 def test_review_says_a_refused_decision_in_one_line_and_goes_on(reviewed, monkeypatch) -> None:
     from crawler.cli import screen
 

@@ -334,12 +334,14 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
     decided: list[dict] = []  # this session's decisions, newest last: what u takes back
     position = 0
     drafts: dict[int, str] = {}  # edits refused this session, opened again by e
+    passed: list[dict] = []  # decided in the browser or another terminal since the list was read, not yet said
     while position < len(rows):
         row = review.resolve(str(rows[position]["queue_seq"]))
-        if row["status"] != "pending":  # decided in the browser or another terminal since the list was read
-            click.echo(f"{label(row)} was {row['status']} elsewhere meanwhile; passed over")
+        if row["status"] != "pending":
+            passed.append(row)
             position += 1
             continue
+        say_passed_over(passed)
         show_candidate(console, row, review.store.copies_of(row["hash"]), position + 1, len(rows), current_text(row))
         click.echo(f"#{row['queue_seq']}: {PROMPT}", nl=False)
         key = keys.key()
@@ -367,7 +369,8 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
                 edited = click.edit(drafts.get(seq, current_text(row)), extension=".txt", require_save=True)
                 again = "e opens it again"
                 result = apply_edit(review, str(seq), row, edited, "editor", again) if edited else None
-                drafts.pop(seq, None)
+                if result is not None:  # stored (or the same text): the draft is done with
+                    drafts.pop(seq, None)
                 if result is not None and result.changed:
                     click.echo(f"edited {label(row)}: version {result.version} kept beside the crawled text")
                     counts["edited"] += 1
@@ -395,9 +398,27 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
         if key in ("a", "r"):
             decided.append(row)
         position += 1
+    say_passed_over(passed)
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
     if counts["accepted"] or counts["rejected"]:
         click.echo(TAUGHT)
+
+
+def say_passed_over(passed: list[dict]) -> None:
+    """One line for the candidates decided elsewhere meanwhile that the
+    session passed over (a batch decided in the browser can be hundreds)."""
+    from .screen import label
+
+    if len(passed) == 1:
+        click.echo(f"{label(passed[0])} was {passed[0]['status']} elsewhere meanwhile; passed over")
+    elif passed:
+        named = ", ".join(f"#{row['queue_seq']}" for row in passed[:PASSED_NAMED])
+        more = " ..." if len(passed) > PASSED_NAMED else ""
+        click.echo(f"passed over {len(passed)} candidates decided elsewhere meanwhile ({named}{more})")
+    passed.clear()
+
+
+PASSED_NAMED = 5  # ids named in the line that says the session passed over several
 
 
 @cli.command()
