@@ -4,6 +4,7 @@ Usage:
   .venv/bin/python bench/year.py build DIR [--scale 1.0]
   .venv/bin/python bench/year.py commands DIR [--runs 3]
   .venv/bin/python bench/year.py decisions DIR [--runs 7] [--baseline REV]
+  .venv/bin/python bench/year.py browser DIR [--runs 7] [--baseline REV]
 
 ``build`` writes DIR/seeds and DIR/storage through the project's own store
 and review API (no SQL here): 365 finished runs; 300,000 URL rows; 100,000
@@ -29,6 +30,12 @@ review.
 
 ``decisions`` times single decisions and their undo, each in a new process,
 alternated round by round with the code at ``--baseline`` (a git revision).
+
+``browser`` times the browser review as a reviewer walks it (``seedcrawl
+serve``'s app, through Flask's test client, in a new process per round):
+a candidate's page, and a decision (the accept's POST and the next
+candidate's page it leads to), taken back at once; with ``--baseline``,
+alternated with that revision as ``decisions`` does.
 """
 
 from __future__ import annotations
@@ -270,13 +277,67 @@ def decisions(folder: Path, runs: int, baseline: str | None) -> None:
                 decide(baseline, {**os.environ, "PYTHONPATH": str(tree)})
     alternated = f"; rounds alternate with {baseline}" if baseline else ""
     print(f"single decisions, median of {runs} (wall, a new process each){alternated}")
-    for label in steps:
+    print_medians(times, steps, baseline)
+
+
+def print_medians(times: dict[tuple[str, str], list[float]], labels: tuple[str, ...], baseline: str | None) -> None:
+    """A line per step: today's median, and the baseline's with the ratio."""
+    for label in labels:
         today = statistics.median(times[(label, "today")])
         line = f"{label:<24}{today:>7.3f} s"
         if baseline:
             before = statistics.median(times[(label, baseline)])
             line += f"   at {baseline}: {before:.3f} s   ratio {today / before:.2f}x"
         print(line)
+
+
+# One round of the browser bench, run in a new process by the code under test (PYTHONPATH).
+BROWSER_ROUND = """
+import json, sys, time
+from pathlib import Path
+from crawler.web.app import create_app
+folder, first, decided = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+client = create_app(folder / "storage", folder / "seeds").test_client()
+page = client.get(f"/c/{first}")  # the first request opens the storage: not timed
+token = page.get_data(as_text=True).split('name="csrf" value="', 1)[1].split('"', 1)[0]
+start = time.perf_counter()
+assert client.get(f"/c/{first}").status_code == 200
+shown = time.perf_counter() - start
+start = time.perf_counter()
+answer = client.post(f"/c/{decided}/accept", data={"csrf": token})
+assert answer.status_code == 302, answer.status_code
+assert client.get(answer.location).status_code == 200
+accepted = time.perf_counter() - start
+assert client.post(f"/c/{decided}/undo", data={"csrf": token}).status_code == 302
+print(json.dumps({"candidate page": shown, "accept + next page": accepted}))
+"""
+
+
+def browser(folder: Path, runs: int, baseline: str | None) -> None:
+    """The browser review's two steps (see the module's docstring), median
+    of ``runs`` rounds, each round a new process."""
+    store = Store(folder / "storage")
+    pending = [str(row["queue_seq"]) for row in store.pending_candidates()[:2]]
+    store.close()
+    times: dict[tuple[str, str], list[float]] = {}
+
+    def walk(code: str, env: dict[str, str] | None) -> None:
+        command = [sys.executable, "-c", BROWSER_ROUND, str(folder), *pending]
+        # Not from ROOT: `-c` puts the working folder first on sys.path, before PYTHONPATH's revision.
+        result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise SystemExit(f"{code}: {result.stderr[-800:]}")
+        for label, seconds in json.loads(result.stdout.splitlines()[-1]).items():
+            times.setdefault((label, code), []).append(seconds)
+
+    with checked_out(baseline) as tree:
+        for _ in range(runs):
+            walk("today", {**os.environ, "PYTHONPATH": str(ROOT)})
+            if tree is not None:
+                walk(baseline, {**os.environ, "PYTHONPATH": str(tree)})
+    alternated = f"; rounds alternate with {baseline}" if baseline else ""
+    print(f"browser review on {folder}, median of {runs} (in process, Flask's test client){alternated}")
+    print_medians(times, ("candidate page", "accept + next page"), baseline)
 
 
 def refits(folder: Path, runs: int) -> list[tuple[str, float, float]]:
@@ -317,11 +378,17 @@ def main() -> int:
     d.add_argument("folder", type=Path)
     d.add_argument("--runs", type=int, default=7)
     d.add_argument("--baseline", metavar="REV", help="alternate with seedcrawl at this git revision")
+    w = sub.add_parser("browser")
+    w.add_argument("folder", type=Path)
+    w.add_argument("--runs", type=int, default=7)
+    w.add_argument("--baseline", metavar="REV", help="alternate with seedcrawl at this git revision")
     args = parser.parse_args()
     if args.what == "build":
         build(args.folder, args.scale)
     elif args.what == "decisions":
         decisions(args.folder, args.runs, args.baseline)
+    elif args.what == "browser":
+        browser(args.folder, args.runs, args.baseline)
     else:
         commands(args.folder, args.runs)
     return 0

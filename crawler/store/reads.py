@@ -107,6 +107,26 @@ class ReadQueries(StoreBase):
         """Pending candidates (their rows without the texts), best score first,
         or with ``uncertain_around`` (the threshold) the weakest verdicts first:
         the ones a decision teaches most. ``limit``/``offset``: one page of them."""
+        columns = ", ".join(c for c in self.table("documents").columns_dict if c not in TEXT_COLUMNS)
+        columns += ", " + edited_title_column()
+        return self._queue(columns, filters, uncertain_around, limit, offset)
+
+    def pending_numbers(
+        self, filters: QueueFilters = EVERY_PENDING, uncertain_around: float | None = None
+    ) -> list[int]:
+        """The queue numbers of ``pending_candidates``, in its order, without
+        reading their rows: where a candidate stands in the list the browser
+        walks, at each of its pages and decisions (see bench/year.py browser)."""
+        return [row["queue_seq"] for row in self._queue("queue_seq", filters, uncertain_around)]
+
+    def _queue(
+        self,
+        columns: str,
+        filters: QueueFilters,
+        uncertain_around: float | None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
         where, args = filters.where()
         order = "score desc, queue_seq"
         if uncertain_around is not None:
@@ -116,8 +136,6 @@ class ReadQueries(StoreBase):
         if limit is not None:
             page = " limit ? offset ?"
             args += [limit, offset]
-        columns = ", ".join(c for c in self.table("documents").columns_dict if c not in TEXT_COLUMNS)
-        columns += ", " + edited_title_column()
         sql = f"select {columns} from documents where {where} order by {order}{page}"
         with _searching(filters.words):
             return list(self.db.query(sql, args))

@@ -321,7 +321,7 @@ class Place:
 
 def _place(opened: Review, row: dict[str, Any], args: Any, storage: Path) -> Place:
     filters, order = _selection(args, storage)
-    pending = [r["queue_seq"] for r in opened.store.pending_candidates(filters, uncertain_around=order)]
+    pending = opened.store.pending_numbers(filters, uncertain_around=order)
     if row["queue_seq"] not in pending:
         return Place(None, len(pending), pending[0] if pending else None)
     at = pending.index(row["queue_seq"])
