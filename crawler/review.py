@@ -24,8 +24,9 @@ a crash elsewhere may have left of *its* candidate (a seed file with its
 hash, a cut-off write in seeds/): before its write lock, and then it
 reconciles first. The first decision after a full check (``open_review``
 makes one: the one decision of `seedcrawl reject 12` or `undo 12`, of a
-browser request) is checked the same way; later ones in a long session
-(`seedcrawl review`) get the full check again. Whichever look came
+browser request that decides; a page the browser only shows makes none)
+is checked the same way; later ones in a long session (`seedcrawl
+review`) get the full check again. Whichever look came
 before, every decision looks again inside its lock, where it refuses (the
 repair must commit on its own): a crash can land between any look and the
 lock. So no decision is made on a candidate whose interrupted accept would

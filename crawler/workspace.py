@@ -20,9 +20,11 @@ def open_store(storage: Path) -> Store:
     return Store(storage, create=False)
 
 
-def open_review(storage: Path, seeds_dir: Path | None = None, claim: bool = False) -> Review:
+def open_review(storage: Path, seeds_dir: Path | None = None, claim: bool = False, repair: bool = True) -> Review:
     """The storage folder with its seeds folder, after finishing any decision
-    a crash interrupted. ``claim``: record the seeds folder (decisions do)."""
+    a crash interrupted. ``claim``: record the seeds folder (decisions do).
+    ``repair=False``: no look for what a crash left (a page the browser only
+    shows; every decision looks for its own candidate before it is made)."""
     store = open_store(storage)
     recorded = store.corpus().get("seeds")
     folder = seeds_dir or (recorded if recorded is not None and recorded.exists() else Path("seeds"))
@@ -31,7 +33,7 @@ def open_review(storage: Path, seeds_dir: Path | None = None, claim: bool = Fals
     else:
         store.check_corpus(folder)
     review = Review(store, folder)
-    if folder.is_dir():
+    if folder.is_dir() and repair:
         review.reconcile()
     return review
 

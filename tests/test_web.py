@@ -309,3 +309,22 @@ def test_a_seed_named_in_the_address_is_said_not_to_be_a_candidate(client, folde
         assert answer.status_code == 200 and html.escape(f"{ident} is not a candidate: {NOT_CANDIDATES['seed']}") in (
             answer.get_data(as_text=True)
         )
+
+
+def test_a_decision_from_the_page_finishes_an_accept_cut_off_elsewhere_first(client, folder: Path) -> None:
+    """Pages that only show do not look for crash leftovers (a year's folders:
+    80-100 ms a page); the decision does, so a candidate whose accept another
+    process left half-done (its seed file written, its row still pending) is
+    never accepted twice."""
+    from crawler.seedfile import content_hash, file_name, next_sequence
+
+    from .test_review import TEXTS
+
+    seeds = folder / "seeds"
+    (seeds / file_name(next_sequence(seeds), content_hash(TEXTS[0]))).write_text(TEXTS[0], encoding="utf-8")
+    page = client.get("/c/0")
+    assert page.status_code == 200 and statuses(folder)[0][0] == "pending"  # shown as the database has it
+    answer = client.post("/c/0/accept", data={"csrf": csrf_of(page.data)}, follow_redirects=True)
+    assert "candidate 0 is already accepted" in answer.get_data(as_text=True)
+    assert statuses(folder)[0][0] == "accepted" and len(list(seeds.glob("005_*.txt"))) == 1
+    assert not list(seeds.glob("006_*.txt"))

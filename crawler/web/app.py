@@ -47,7 +47,10 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
 
     def review() -> Review:
         if "review" not in g:
-            g.review = open_review(storage, seeds_dir, claim=request.method == "POST")
+            # A page that only shows does not look for crash leftovers (80-100 ms on a year's folders, at
+            # every page): a decision (POST) does, and `seedcrawl serve` did when it started.
+            decides = request.method == "POST"
+            g.review = open_review(storage, seeds_dir, claim=decides, repair=decides)
         return g.review
 
     @app.teardown_appcontext
