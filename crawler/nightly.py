@@ -263,12 +263,19 @@ def run_scheduler(
     runner = CrawlRunner(config, extra_args)
     if once:
         return runner.run(trigger="once")
-    try:  # held until the process ends: `status` names it, a second scheduler is refused
-        CrawlLock.for_scheduler(config.storage).acquire("seedcrawl schedule")
+    try:  # held while the scheduler runs: `status` names it, a second scheduler is refused
+        held = CrawlLock.for_scheduler(config.storage).acquire("seedcrawl schedule")
     except CrawlLocked as exc:
         print(f"seedcrawl: {exc}", file=sys.stderr)
         return 2
+    try:
+        return _run_until_stopped(config, runner)
+    finally:
+        held.release()
 
+
+def _run_until_stopped(config: NightlyConfig, runner: CrawlRunner) -> int:
+    """The blocking scheduler, until SIGTERM or Ctrl-C (which stop a running crawl cleanly)."""
     scheduler = build_scheduler(config, runner)
     timeout = config.sources.shutdown_timeout
 
