@@ -615,15 +615,16 @@ def test_a_refused_edit_is_kept_in_a_file_that_edit_from_applies(reviewed, monke
     decided elsewhere while the editor was open) is kept, and the line says
     where and how to apply it: the editor's own file is gone when it closes."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the kept copies go
+    where = ["--storage", reviewed["storage"], "--seeds", reviewed["seeds"]]
     draft = "Huawei hearing, trimmed\n"  # the paragraphs deleted by mistake
     monkeypatch.setattr(click, "edit", lambda text, **kw: draft)
-    refused = CliRunner().invoke(cli, ["edit", "0", "--storage", reviewed["storage"]])
+    refused = CliRunner().invoke(cli, ["edit", "0", *where])
     assert refused.exit_code == 1 and refused.output.count("\n") == 1
     assert refused.output.startswith("Error: the edit needs a title line and at least one paragraph; your edit is kept")
     kept = kept_copy(refused.output)
     assert kept.read_text(encoding="utf-8") == draft and f"seedcrawl edit 0 --from {kept}" in refused.output
     kept.write_text(draft + "Paragraph 0 kept.\n", encoding="utf-8")  # mended, then applied
-    assert invoke("edit", "0", "--from", str(kept), "--storage", reviewed["storage"]).output.startswith("edited 0")
+    assert invoke("edit", "0", "--from", str(kept), *where).output.startswith("edited 0")
     kept.unlink()
 
     def rejected_meanwhile(text: str, **kw) -> str:
@@ -631,15 +632,15 @@ def test_a_refused_edit_is_kept_in_a_file_that_edit_from_applies(reviewed, monke
         return text.replace("ZTE hearing", "ZTE hearing, trimmed")
 
     monkeypatch.setattr(click, "edit", rejected_meanwhile)
-    refused = CliRunner().invoke(cli, ["edit", "1", "--storage", reviewed["storage"]])
+    refused = CliRunner().invoke(cli, ["edit", "1", *where])
     assert refused.exit_code == 1 and "candidate 1 is already rejected" in refused.output
     kept = kept_copy(refused.output)
     assert kept.read_text(encoding="utf-8").startswith("ZTE hearing, trimmed\n")
     kept.unlink()
-    piped = CliRunner().invoke(cli, ["edit", "2", "--from", "-", "--storage", reviewed["storage"]], input="Phone\n")
+    piped = CliRunner().invoke(cli, ["edit", "2", "--from", "-", *where], input="Phone\n")
     assert kept_copy(piped.output).read_text(encoding="utf-8") == "Phone\n"  # standard input cannot be read again
     monkeypatch.setattr(click, "edit", lambda text, **kw: pytest.fail("an editor opened on a decided candidate"))
-    refused = CliRunner().invoke(cli, ["edit", "1", "--storage", reviewed["storage"]])
+    refused = CliRunner().invoke(cli, ["edit", "1", *where])
     assert refused.exit_code == 1 and "candidate 1 is already rejected" in refused.output
     kept_copy(piped.output).unlink()
     seed_path = next(Path(reviewed["seeds"]).glob("000_*.txt"))  # found by its file name, as `search` names it
@@ -648,7 +649,7 @@ def test_a_refused_edit_is_kept_in_a_file_that_edit_from_applies(reviewed, monke
     store.close()
     seed = seed_path.name
     assert "status seed" in " ".join(invoke("show", seed, "--storage", reviewed["storage"]).output.split())
-    refused = CliRunner().invoke(cli, ["edit", seed, "--from", "-", "--storage", reviewed["storage"]], input="S\n\nA.")
+    refused = CliRunner().invoke(cli, ["edit", seed, "--from", "-", *where], input="S\n\nA.")
     assert refused.output == f"Error: {seed} is not a candidate: {NOT_CANDIDATES['seed']}\n"
     assert not list(tmp_path.glob("seedcrawl-edit-*"))  # nothing to apply later: nothing kept
 
@@ -657,7 +658,7 @@ def test_a_refused_edit_is_kept_in_a_file_that_edit_from_applies(reviewed, monke
 
     monkeypatch.setattr(Review, "edit", locked)  # a crawl holding the database past the busy timeout
     monkeypatch.setattr(click, "edit", lambda text, **kw: text + "One more paragraph.\n")
-    busy = CliRunner().invoke(cli, ["edit", "2", "--storage", reviewed["storage"]])
+    busy = CliRunner().invoke(cli, ["edit", "2", *where])
     assert busy.exit_code == 2 and "corpus.db is locked by another process" in busy.output
     assert kept_copy(busy.output).read_text(encoding="utf-8").endswith("One more paragraph.\n")
     kept_copy(busy.output).unlink()
