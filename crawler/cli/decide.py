@@ -432,7 +432,8 @@ def edit(storage: Path, seeds_dir: Path | None, ident: str, source) -> None:
 
     Opens $EDITOR on the text, or takes it from --from. The edit is kept as a
     new version beside the crawled text (first line the title, each other
-    line a paragraph); accepting writes the newest version.
+    line a paragraph); accepting writes the newest version. An edit that
+    cannot be stored is kept in a file, named with the command that applies it.
 
     Example: seedcrawl edit 12
     """

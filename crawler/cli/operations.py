@@ -100,6 +100,9 @@ def service(system: bool, account: str | None, sources: Path | None, storage: Pa
 def status(sources: Path | None, storage: Path, limit: int) -> None:
     """Show the last runs, the next scheduled run and the queue size.
 
+    The next run names the scheduler that will make it, or says none will
+    (no scheduler is running for this storage folder).
+
     Example: seedcrawl status --runs 5
     """
     from ..lock import CrawlLock
