@@ -158,20 +158,24 @@ class Review:
             kept.append(ident)
         return kept
 
+    def candidate(self, ident: str) -> dict[str, Any]:
+        """A candidate (pending or decided); ReviewError for a document an id
+        can name that never was one (a seed by its file name or hash, an
+        off-topic page by its hash): there is nothing to decide or undo."""
+        row = self.resolve(ident)
+        if row["status"] in NOT_CANDIDATES:
+            raise ReviewError(f"{ident} is not a candidate: {NOT_CANDIDATES[row['status']]}")
+        return row
+
     def pending(self, ident: str) -> dict[str, Any]:
         """The candidate, if it can be decided or edited now; else ReviewError
         saying why (asked before an editor opens, and again under the lock)."""
-        return self._pending(ident)
-
-    def _pending(self, ident: str) -> dict[str, Any]:
-        row = self.resolve(ident)
+        row = self.candidate(ident)
         if self._left_behind(row):  # since reconcile(ident) looked, however it looked
             raise ReviewError(
                 f"candidate {ident}: a decision on it elsewhere was cut off just now; decide it again "
                 "(the next command completes that one first)"
             )
-        if row["status"] in NOT_CANDIDATES:  # found by its file name or hash: there is nothing to undo
-            raise ReviewError(f"{ident} is not a candidate: {NOT_CANDIDATES[row['status']]}")
         if row["status"] != PENDING:
             when = f" on {row['decided_at']}" if row.get("decided_at") else ""
             raise ReviewError(f"candidate {ident} is already {row['status']}{when}; `seedcrawl undo {ident}` first")
@@ -184,7 +188,7 @@ class Review:
         self.reconcile(ident)
         written: Path | None = None
         with self.store.write():
-            row = self._pending(ident)
+            row = self.pending(ident)
             queue_path = self.store.queue_dir / row["queue_file"]
             text = self._queue_text(row, queue_path)
             name = file_name(next_sequence(self.seeds_dir), content_hash(text))
@@ -204,7 +208,7 @@ class Review:
         """Mark the candidate rejected (its text stays as a negative example)."""
         self.reconcile(ident)
         with self.store.write():
-            row = self._pending(ident)
+            row = self.pending(ident)
             queue_path = self.store.queue_dir / row["queue_file"]
             self._queue_text(row, queue_path)  # a hand edit is kept as a version before the file goes
             self.store.set_decision(row["hash"], REJECTED, decided_at=now(), decision_reason=reason)
@@ -275,7 +279,7 @@ class Review:
         crawled text stays beside it. Accepting writes the newest version."""
         self.reconcile(ident)
         with self.store.write():
-            row = self._pending(ident)
+            row = self.pending(ident)
             edited = normalise_edit(text)
             if edited == current_text(row):
                 return Edit(row["hash"], 0, content_hash(edited), changed=False)

@@ -23,7 +23,7 @@ from flask import Flask, abort, flash, g, redirect, render_template, request, ur
 
 from ..new_words import ADVICE, HEADING, in_queue
 from ..report import month_histogram_svg, site_name
-from ..review import NOT_CANDIDATES, Review, ReviewError
+from ..review import Review, ReviewError
 from ..sources import SourcesError
 from ..store import QueryError, QueueFilters
 from ..store.documents import current_text, current_title
@@ -111,9 +111,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     @app.get("/c/<ident>")
     def candidate(ident: str) -> str:
         opened = review()
-        row = opened.resolve(ident)
-        if row["status"] in NOT_CANDIDATES:  # a seed or an off-topic page, named by its file or hash
-            raise ReviewError(f"{ident} is not a candidate: {NOT_CANDIDATES[row['status']]}")
+        row = opened.candidate(ident)  # a seed or an off-topic page, named by its file or hash: one line
         place = _place(opened, row, request.args, storage)
         return render_template(
             "candidate.html", row=row, title=current_title(row), text=current_text(row),
