@@ -17,7 +17,7 @@ from rich.text import Text
 from ..dates import described as described_date
 from ..new_words import in_queue, sentence
 from ..report import site_name
-from ..review import Edit, Review, ReviewError
+from ..review import PENDING, Edit, Review, ReviewError
 from ..store import QueueFilters, Store
 from ..store.documents import current_text, current_title
 from ..workspace import open_review, storage_sources
@@ -122,12 +122,13 @@ def show(storage: Path, ident: str, raw: bool) -> None:
     grid.add_column(overflow="fold")  # long values wrap under themselves, not at column 0
     ident_label = row["seed_file"] if row["status"] == "seed" else f"{row['queue_seq']}  ({row['queue_file']})"
     found = {"seed": "seed page", "feed": "feed", "link": "link on page"}.get(row["found_via"], row["found_via"] or "")
+    title = current_title(row)
     lines = [
         ("id", ident_label),
         ("status", row["status"] + (f" on {row['decided_at']}" if row["decided_at"] else "")),
-        ("title", current_title(row)),
+        ("title", title),
     ]
-    if current_title(row) != (row["title"] or ""):  # fixed by an edit
+    if title != (row["title"] or ""):  # fixed by an edit
         lines.append(("crawled title", row["title"] or ""))
     lines.append(("url", row["url"]))
     if row["canonical_url"] and row["canonical_url"] != row["url"]:
@@ -325,8 +326,8 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
 
     review = open_review(storage, seeds_dir, claim=True)
     threshold = storage_sources(storage).threshold if uncertain else None
-    rows = review.store.pending_candidates(filters, uncertain_around=threshold)
-    if not rows:
+    numbers = review.store.pending_numbers(filters, uncertain_around=threshold)  # each row is read when shown
+    if not numbers:
         say_nothing_to_review(review.store, filters)
         return
     keys = terminal_reader()
@@ -335,14 +336,14 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
     position = 0
     drafts: dict[int, str] = {}  # edits refused this session, opened again by e
     passed: list[dict] = []  # decided in the browser or another terminal since the list was read, not yet said
-    while position < len(rows):
-        row = review.resolve(str(rows[position]["queue_seq"]))
-        if row["status"] != "pending":
+    while position < len(numbers):
+        row = review.resolve(str(numbers[position]))
+        if row["status"] != PENDING:
             passed.append(row)
             position += 1
             continue
         say_passed_over(passed)
-        show_candidate(console, row, review.store.copies_of(row["hash"]), position + 1, len(rows), current_text(row))
+        show_candidate(console, row, review.store.copies_of(row["hash"]), position + 1, len(numbers), current_text(row))
         click.echo(f"#{row['queue_seq']}: {PROMPT}", nl=False)
         key = keys.key()
         click.echo(key)
@@ -386,7 +387,7 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
                 click.echo(f"undone: {label(last)} is back in the queue")
                 counts["undone"] += 1
                 position -= 1
-                rows[position] = last
+                numbers[position] = last["queue_seq"]
                 continue
             else:
                 counts["skipped"] += 1
