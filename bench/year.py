@@ -49,6 +49,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -259,7 +260,7 @@ def decisions(folder: Path, runs: int, baseline: str | None) -> None:
     steps = ("reject", "undo (of the reject)", "accept", "undo (of the accept)")
     times: dict[tuple[str, str], list[float]] = {}
 
-    def decide(code: str, env: dict[str, str] | None) -> None:
+    def decide(code: str, env: dict[str, str]) -> None:
         rejected, accepted = pending.pop(), pending.pop()
         commands = (["reject", rejected], ["undo", rejected], ["accept", accepted], ["undo", accepted])
         for label, args in zip(steps, commands, strict=True):
@@ -270,14 +271,21 @@ def decisions(folder: Path, runs: int, baseline: str | None) -> None:
             if result.returncode != 0:
                 raise SystemExit(f"{code}: seedcrawl {' '.join(args)} failed: {result.stderr[-500:]}")
 
-    with checked_out(baseline) as tree:
-        for _ in range(runs):
-            decide("today", None)
-            if tree is not None:
-                decide(baseline, {**os.environ, "PYTHONPATH": str(tree)})
+    alternate(runs, baseline, decide)
     alternated = f"; rounds alternate with {baseline}" if baseline else ""
     print(f"single decisions, median of {runs} (wall, a new process each){alternated}")
     print_medians(times, steps, baseline)
+
+
+def alternate(runs: int, baseline: str | None, step: Callable[[str, dict[str, str]], None]) -> None:
+    """``step(code, environment)`` ``runs`` times with today's code, each
+    followed, with ``baseline``, by that revision's (its worktree first on
+    PYTHONPATH): side by side, so a machine's drift falls on both."""
+    with checked_out(baseline) as tree:
+        for _ in range(runs):
+            step("today", {**os.environ, "PYTHONPATH": str(ROOT)})
+            if tree is not None and baseline is not None:
+                step(baseline, {**os.environ, "PYTHONPATH": str(tree)})
 
 
 def print_medians(times: dict[tuple[str, str], list[float]], labels: tuple[str, ...], baseline: str | None) -> None:
@@ -321,7 +329,7 @@ def browser(folder: Path, runs: int, baseline: str | None) -> None:
     store.close()
     times: dict[tuple[str, str], list[float]] = {}
 
-    def walk(code: str, env: dict[str, str] | None) -> None:
+    def walk(code: str, env: dict[str, str]) -> None:
         command = [sys.executable, "-c", BROWSER_ROUND, str(folder), *pending]
         # Not from ROOT: `-c` puts the working folder first on sys.path, before PYTHONPATH's revision.
         result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
@@ -330,11 +338,7 @@ def browser(folder: Path, runs: int, baseline: str | None) -> None:
         for label, seconds in json.loads(result.stdout.splitlines()[-1]).items():
             times.setdefault((label, code), []).append(seconds)
 
-    with checked_out(baseline) as tree:
-        for _ in range(runs):
-            walk("today", {**os.environ, "PYTHONPATH": str(ROOT)})
-            if tree is not None:
-                walk(baseline, {**os.environ, "PYTHONPATH": str(tree)})
+    alternate(runs, baseline, walk)
     alternated = f"; rounds alternate with {baseline}" if baseline else ""
     print(f"browser review on {folder}, median of {runs} (in process, Flask's test client){alternated}")
     print_medians(times, ("candidate page", "accept + next page"), baseline)
