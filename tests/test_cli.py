@@ -196,6 +196,31 @@ def test_search_takes_fts5_phrases_and_operators(reviewed) -> None:
     assert blank.exit_code == 2 and "Invalid value for WORDS: give the words to search for" in blank.output
 
 
+def test_a_word_written_with_a_minus_is_left_out_of_searches_and_decisions(reviewed) -> None:
+    """`hearing -zte` found only the ZTE hearing (the quoted "-zte" is the word zte),
+    so `reject --search 'hearing -zte'` rejected the one it was asked to spare."""
+    storage, seeds = reviewed["storage"], reviewed["seeds"]
+    found = invoke("search", "hearing", "-zte", "--storage", storage).output  # unquoted, as a search engine takes it
+    assert "1 match(es)" in found and "Huawei hearing" in found and "ZTE hearing" not in found
+    assert "Huawei hearing" in invoke("queue", "--search", "hearing -ZTE", "--storage", storage).output
+    rejected = invoke("reject", "--search", "hearing -zte", "--storage", storage, "--seeds", seeds, input="y\n")
+    assert "rejected 0" in rejected.output and _statuses(storage) == ["rejected", "pending", "pending"]
+    alone = CliRunner().invoke(cli, ["search", "-zte", "--storage", storage])
+    assert alone.exit_code == 1 and alone.output == (
+        "Error: cannot search for '-zte': give a word to find besides those to leave out (-word)\n"
+    )
+    typo = CliRunner().invoke(cli, ["search", "hearing", "--limt", "1", "--storage", storage])
+    assert typo.exit_code == 2 and "No such option '--limt'" in typo.output  # an option, not a word left out
+
+
+def test_search_says_how_many_it_found_beyond_its_limit(reviewed) -> None:
+    storage = reviewed["storage"]
+    limited = invoke("search", "hearing", "--limit", "1", "--storage", storage).output
+    assert "2 match(es), the best 1 shown (--limit)" in limited and limited.count(" hearing") == 1
+    whole = invoke("search", "hearing", "--limit", "2", "--storage", storage).output
+    assert whole.splitlines()[0].strip() == "2 match(es)"
+
+
 def test_search_finds_a_candidate_by_the_reviewers_edit(reviewed, tmp_path: Path) -> None:
     """The search index holds the edited text beside the crawled one, and
     stays true through decisions and new scores (which no longer re-index)."""

@@ -65,23 +65,28 @@ def score(paths: tuple[Path, ...], sources: Path | None, storage: Path, explain:
         click.echo(line + (f"\t{verdict.reason}" if explain else ""))
 
 
-@cli.command()
+@cli.command(context_settings={"ignore_unknown_options": True})  # `search ban -uk`: -uk is a word left out
 @storage_option
 @click.argument("words", nargs=-1, required=True)
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, help="Show at most this many, best match first.")
 def search(storage: Path, words: tuple[str, ...], limit: int) -> None:
     """Full-text search (SQLite FTS5) over every stored document and its status.
 
-    Plain words must all appear; FTS5's syntax works too: "a phrase",
-    AND / OR / NOT (in capitals), prefix*, title:word.
+    Plain words must all appear, and a word written -word must not; FTS5's
+    syntax works too: "a phrase", AND / OR / NOT (in capitals), prefix*,
+    title:word.
 
     Example: seedcrawl search '"national security"' NOT 5G
     """
     if not " ".join(words).strip():
         raise click.BadParameter("give the words to search for", param_hint="WORDS")
+    if unknown := [word for word in words if word.startswith("--")]:
+        raise click.NoSuchOption(unknown[0].split("=", 1)[0])
     store = open_review(storage).store
     rows = store.search(" ".join(words), limit)
-    table = Table(title=f"{len(rows)} match(es)", box=box.SIMPLE_HEAD, pad_edge=False)
+    found = store.count_matches(" ".join(words)) if len(rows) == limit else len(rows)
+    title = f"{found} match(es)" + (f", the best {len(rows)} shown (--limit)" if found > len(rows) else "")
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("id", "status", "score", "title", "snippet"):
         table.add_column(column, no_wrap=column in ("id", "status", "score"))
     for row in rows:

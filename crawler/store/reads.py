@@ -186,7 +186,8 @@ class ReadQueries(StoreBase):
         """Full-text search over titles and texts, best match first. FTS5's
         query syntax passes through ("a phrase", AND / OR / NOT, prefix*,
         NEAR(...)); plain words are each quoted, so "U.S." or "5G-ban" need no
-        care. A query FTS5 cannot parse is a QueryError with one line."""
+        care, and -word leaves a word out. A query FTS5 cannot parse is a
+        QueryError with one line."""
         with _searching(query):
             return list(
                 self.db.query(
@@ -198,6 +199,12 @@ class ReadQueries(StoreBase):
                     [_match(query), limit],
                 )
             )
+
+    def count_matches(self, query: str) -> int:
+        """How many documents a search finds, beyond the rows it shows."""
+        with _searching(query):
+            return int(self.db.execute("select count(*) from documents_fts where documents_fts match ?",
+                                       [_match(query)]).fetchone()[0])  # fmt: skip
 
     def status_counts(self) -> list[dict[str, Any]]:
         return list(self.db.query("select status, count(*) as n from documents group by status order by n desc"))
@@ -265,10 +272,26 @@ TEXT_COLUMNS = ("text", "edited_text")
 
 def _match(query: str) -> str:
     """A search as FTS5 takes it: its syntax passes through, plain words are
-    each quoted (so "U.S." or "5G-ban" need no care)."""
+    each quoted (so "U.S." or "5G-ban" need no care), and a plain word
+    written ``-uk`` is left out, as search engines read it: quoted, FTS5
+    would find the pages that do say "uk", and `reject --search` reject them."""
     if FTS_SYNTAX.search(query):
         return query
-    return " ".join('"' + word.replace('"', '""') + '"' for word in query.split())
+    wanted: list[str] = []
+    excluded: list[str] = []
+    for word in query.split():
+        if word.startswith("-") and word.strip("-"):
+            excluded.append(word.lstrip("-"))
+        else:
+            wanted.append(word)
+    if not wanted:
+        raise QueryError(f"cannot search for {query!r}: give a word to find besides those to leave out (-word)")
+    match = " ".join(_quoted(word) for word in wanted)
+    return f"({match})" + "".join(f" NOT {_quoted(word)}" for word in excluded) if excluded else match
+
+
+def _quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
 
 
 @contextmanager
