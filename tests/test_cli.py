@@ -328,6 +328,24 @@ def test_review_walks_the_queue_with_keys_names_each_candidate_and_undoes(review
     assert reasons == (None,)  # the undone reason went with its decision; the second reject gave none
 
 
+def test_an_editor_that_cannot_start_is_one_line_and_the_review_goes_on(reviewed) -> None:
+    """With no editor installed (click falls back to vi), `e` ended the whole
+    review session with click's error and no summary of what it did."""
+    storage, seeds = reviewed["storage"], reviewed["seeds"]
+    runner = CliRunner(env={"EDITOR": "no-such-editor-here", "VISUAL": None})
+    walked = runner.invoke(cli, ["review", "--storage", storage, "--seeds", seeds], input="e\nr\n\nq\n")
+    assert walked.exit_code == 0, walked.output
+    assert "#0 “Huawei hearing”: the editor did not work (no-such-editor-here: Editing failed" in walked.output
+    assert "`seedcrawl edit 0 --from FILE`" in walked.output and "rejected #0" in walked.output
+    assert "0 accepted, 1 rejected, 0 skipped, 0 edited, 0 undone" in walked.output
+    alone = runner.invoke(cli, ["edit", "1", "--storage", storage, "--seeds", seeds])
+    assert alone.exit_code == 1 and len(alone.output.splitlines()) == 1
+    assert alone.output.startswith("Error: the editor did not work (no-such-editor-here: Editing failed")
+    assert _statuses(storage) == ["rejected", "pending", "pending"]
+    versions = sqlite_utils.Database(Path(storage) / "corpus.db").execute("select count(*) from edits").fetchone()
+    assert versions == (0,)
+
+
 def test_review_card_shows_score_reason_place_and_copies_and_stays_below_the_text(reviewed) -> None:
     from crawler.dedup import Match
     from crawler.store import Store

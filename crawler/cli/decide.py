@@ -367,7 +367,7 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
                 counts["rejected"] += 1
             elif key == "e":
                 seq = row["queue_seq"]
-                edited = click.edit(drafts.get(seq, current_text(row)), extension=".txt", require_save=True)
+                edited = in_editor(str(seq), drafts.get(seq, current_text(row)))
                 again = "e opens it again"
                 result = apply_edit(review, str(seq), row, edited, "editor", again) if edited else None
                 if result is not None:  # stored (or the same text): the draft is done with
@@ -441,8 +441,7 @@ def edit(storage: Path, seeds_dir: Path | None, ident: str, source) -> None:
     review = open_review(storage, seeds_dir, claim=True)
     row = review.pending(ident)  # a decided candidate or a seed is refused before the editor opens
     if source is None:
-        text = click.edit(current_text(row), extension=".txt", require_save=True)
-        via = "editor"
+        text, via = in_editor(ident, current_text(row)), "editor"
     else:
         text, via = source.read(), "stdin" if source.name == "<stdin>" else "file"
     result = apply_edit(review, ident, row, text, via) if text is not None else None
@@ -452,6 +451,20 @@ def edit(storage: Path, seeds_dir: Path | None, ident: str, source) -> None:
     click.echo(
         f"edited {ident}: version {result.version} kept beside the crawled text; `seedcrawl accept {ident}` writes it"
     )
+
+
+def in_editor(ident: str, text: str) -> str | None:
+    """The text as the reviewer's editor left it (None: not saved). An editor
+    that cannot start (with no $EDITOR click falls back to vi, which many
+    containers lack) or that exits with an error is one line that says how to
+    edit anyway; in `review` the session goes on, as after any refusal."""
+    try:
+        return click.edit(text, extension=".txt", require_save=True)
+    except click.ClickException as exc:
+        raise ReviewError(
+            f"the editor did not work ({exc.message}); nothing changed: set EDITOR to the editor you use, "
+            f"or write the text to a file and run `seedcrawl edit {ident} --from FILE`"
+        ) from None
 
 
 def apply_edit(review: Review, ident: str, row: dict, text: str, via: str, again: str = "") -> Edit:
