@@ -36,7 +36,7 @@ from .notify import announce, announcement
 from .refit import fit_corpus
 from .relevance import TopicModel
 from .run import STOP_REASON, stop_crawl
-from .seedfile import read_seed
+from .seedfile import read_seed, stray_note
 from .store import Document, Store, StoreError
 from .summary import failed_sources, nothing_fetched, summary_lines
 
@@ -131,6 +131,8 @@ class CrawlRun:
         self.archive = WarcArchive(self.config.storage, self.run_id, settings.getint("SEEDCRAWL_WARC_MAX_BYTES"))
         self.boilerplate = SiteBoilerplate(self.store.boilerplate_lines())
         self.register_seeds(corpus.seed_files)
+        if stray := stray_note(self.sources.seeds_dir):
+            logger.warning(stray)
         last = self.store.last_success()
         # New sitemap entries and search results are those since the last finished run.
         self.last_success = datetime.fromisoformat(last) if last else None

@@ -44,6 +44,8 @@ from typing import Any
 
 from .seedfile import (
     SEED_NAME,
+    SeedFile,
+    add_seed_file,
     content_hash,
     file_name,
     format_document,
@@ -57,7 +59,7 @@ from .seedfile import (
     seed_names,
     write_seed,
 )
-from .store import Store, now
+from .store import Document, Store, now
 from .store.documents import current_text
 
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
@@ -203,6 +205,27 @@ class Review:
                 raise
         queue_path.unlink(missing_ok=True)
         return Decision(row["hash"], "accept", row["queue_file"], name)
+
+    def add(self, text: str) -> str:
+        """A document of the reviewer's own (a file, a saved page) written
+        into seeds/ under the next free number, as an accept writes one
+        (inside the write lock: no accept picks the same number), and recorded
+        as a seed so the crawl never queues a copy of it. Returns its file
+        name. A text the queue or the corpus has is refused, saying where."""
+        digest = content_hash(text)
+        with self.store.write():
+            owner = self.store.text_owner(digest)
+            row = self.resolve(owner) if owner is not None else None
+            if row is not None and row["status"] in (PENDING, ACCEPTED, REJECTED, "seed"):
+                raise ReviewError(_held(row))
+            name = add_seed_file(self.seeds_dir, text)
+            path = self.seeds_dir / name
+            self.store.wrote(path)  # gone again if the commit fails
+            if row is None:
+                self.store.register_seed(Document.from_seed(SeedFile(text), path), name)
+            else:  # the crawl judged the page off topic (or in another language): the reviewer says otherwise
+                self.store.set_decision(row["hash"], "seed", seed_file=name, decided_at=now())
+        return name
 
     def reject(self, ident: str, reason: str | None = None) -> Decision:
         """Mark the candidate rejected (its text stays as a negative example)."""
@@ -399,3 +422,13 @@ class Review:
         for path in list(self._leftover_queue_files()):
             path.unlink(missing_ok=True)
         return fixed
+
+
+def _held(row: dict[str, Any]) -> str:
+    """Where the corpus or the queue already holds a text someone adds."""
+    number = row["queue_seq"]
+    if row["status"] == PENDING:
+        return f"it is candidate {number} in the queue: `seedcrawl accept {number}` makes it a seed"
+    if row["status"] == REJECTED:
+        return f"you rejected it as candidate {number}: `seedcrawl undo {number}`, then `seedcrawl accept {number}`"
+    return f"already a seed: {row['seed_file']}"

@@ -235,6 +235,96 @@ def next_sequence(folder: Path) -> int:
     return max(numbers, default=-1) + 1
 
 
+def from_plain_text(text: str) -> str:
+    """A plain-text document in the seed format: its first line the title,
+    each other line a paragraph, except the lines of a text wrapped at a
+    fixed width (an e-mail, pdftotext's output), which are joined into the
+    paragraph they wrap. A seed-format text keeps its hash."""
+    lines = [line.strip() for line in text.lstrip("\ufeff").splitlines()]
+    while lines and not lines[0]:
+        lines.pop(0)
+    if not lines:
+        raise SeedFormatError("no text in it")
+    paragraphs: list[str] = []
+    block: list[str] = []
+    for line in [*lines[1:], ""]:
+        if line:
+            block.append(line)
+            continue
+        paragraphs.extend([" ".join(block)] if _wrapped(block) else block)
+        block = []
+    text = format_document(lines[0], paragraphs)
+    if "\n" not in text:
+        raise SeedFormatError("only a title: a seed needs its text under the title")
+    return text
+
+
+# A line that starts an item of a list, which wrapping never makes.
+_LIST_ITEM = re.compile(r"^(\d+[.)]|[-*•·])\s")
+
+
+def _wrapped(block: list[str]) -> bool:
+    """Whether consecutive lines are one paragraph wrapped at a width: three
+    lines or more, at most 100 columns, each line but the last filling most
+    of it and few ending a sentence; not lines of their own (a menu, a list,
+    a headline over its lead, one-line paragraphs)."""
+    width = max(map(len, block), default=0)
+    inner = block[:-1]
+    return (
+        len(block) > 2
+        and 50 <= width <= 100
+        and all(len(line) >= 0.75 * width for line in inner)
+        and sum(line.endswith((".", "!", "?", ":", '"', "”")) for line in inner) * 2 <= len(inner)
+        and not any(_LIST_ITEM.match(line) for line in block)
+    )
+
+
+def add_seed_file(folder: Path, text: str) -> str:
+    """Write a seed-format text into a seeds folder under the next free
+    number, and return its name (the caller holds the lock that keeps two
+    writers from choosing the same number). A text the folder has, by the
+    hash its names carry, is refused."""
+    digest = content_hash(text)
+    same = [name for name in seed_names(folder) if name.endswith(f"_{digest[:16]}.txt")]
+    if same:
+        raise SeedFormatError(f"already a seed: {same[0]}")
+    name = file_name(next_sequence(folder), digest)
+    write_seed(Path(folder) / name, text)
+    return name
+
+
+def stray_texts(folder: Path) -> list[str]:
+    """The text files in a seeds folder that are not named as seeds, so
+    nothing reads them (documents dropped in by hand), less those whose
+    text a seed already holds (added with `seedcrawl add`)."""
+    names = seed_names(folder)
+    held = {name.split("_", 1)[1][:16] for name in names}
+    stray = []
+    for name in sorted(names_in(folder)):
+        if name.startswith(".") or not name.lower().endswith(".txt") or SEED_NAME.match(name):
+            continue
+        try:
+            data = read_regular_file(Path(folder) / name, MAX_SEED_BYTES, SeedFormatError)
+            if content_hash(from_plain_text(data.decode("utf-8")))[:16] in held:
+                continue
+        except (OSError, UnicodeDecodeError, SeedFormatError):
+            pass  # unreadable: stray all the same, and `seedcrawl add` will say why
+        stray.append(name)
+    return stray
+
+
+def stray_note(folder: Path) -> str | None:
+    """One line about the text files in a seeds folder that nothing reads, or None."""
+    stray = stray_texts(folder)
+    if not stray:
+        return None
+    named = ", ".join(stray[:3]) + (f" and {len(stray) - 3} more" if len(stray) > 3 else "")
+    return (
+        f"{folder}: {len(stray)} text file(s) not named as seeds (NNN_<hash>.txt) are not read: {named}; "
+        f"`seedcrawl add` adds them in the seed format"
+    )
+
+
 def remove_stale_temp_files(folder: Path) -> int:
     """Delete temp files a crash left behind mid-write; returns how many."""
     removed = 0

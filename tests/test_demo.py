@@ -66,6 +66,19 @@ def test_every_command_the_readme_shows_runs_against_the_demo_storage(demo) -> N
     folder = demo.storage.parent  # holds seeds/ and storage/, as a user's clone does
     bin_dir = Path(sys.executable).parent
     environment = {**os.environ, "EDITOR": "true", "COLUMNS": "80"}  # `edit` opens an editor that changes nothing
+    # The documents `seedcrawl add` is shown adding: a note, and a page saved from a browser.
+    (folder / "notes").mkdir(exist_ok=True)
+    (folder / "notes" / "huawei-ban.txt").write_text(
+        "A note on the ban\n\nThe UK said Huawei must leave its 5G networks.\n"
+    )
+    (folder / "saved").mkdir(exist_ok=True)
+    story = "".join(
+        f"<p>Paragraph {i}: ministers debated the telecom equipment ban at length today.</p>" for i in range(9)
+    )
+    page = (
+        f"<html><head><title>UK bans Huawei</title></head><body><nav>Home</nav><article>{story}</article></body></html>"
+    )
+    (folder / "saved" / "uk-ban.html").write_text(page)
     ran = []
     for command in readme_commands():
         if command.split("  ")[0].strip() in ELSEWHERE:

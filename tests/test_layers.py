@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "crawler"
 # the progress line, shared with the demo).
 PURE = (
     "aggregators", "boilerplate", "dates", "dedup", "extract", "feeds", "frequencies", "linklearn", "relevance",
-    "seedfile", "sources", "summary", "topic_counts", "traps", "words",
+    "given", "seedfile", "sources", "summary", "topic_counts", "traps", "words",
 )  # fmt: skip
 FRAMEWORKS_AND_SQL = ("scrapy", "twisted", "sqlite3", "sqlite_utils", "crawler.store")
 # What starts or steers a crawl: the browser page never reaches it.

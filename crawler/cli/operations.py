@@ -107,11 +107,15 @@ def status(sources: Path | None, storage: Path, limit: int) -> None:
     """
     from ..lock import CrawlLock
     from ..nightly import NightlyConfig
+    from ..seedfile import stray_note
 
     config = NightlyConfig.load(recorded_sources(storage, sources), storage)
+    stray = stray_note(config.sources.seeds_dir)
     if not (storage / "corpus.db").exists():
         console.print(f"No crawl has run with the storage folder {storage} yet.")
         console.print(next_run_line(config))
+        if stray:
+            console.print(stray, highlight=False)
         return
     review = open_review(storage)
     try:
@@ -138,6 +142,8 @@ def status(sources: Path | None, storage: Path, limit: int) -> None:
         console.print(f"Running now: pid {holder.get('pid')} since {holder.get('started')}")
     console.print(next_run_line(config))
     console.print(f"Queue: {queued} candidate(s) waiting for review in {storage / 'queue'}")
+    if stray:
+        console.print(stray, highlight=False)
 
 
 def next_run_line(config: Any) -> str:

@@ -1,0 +1,142 @@
+"""`seedcrawl add`: documents the researcher has, made seeds; and the text
+files dropped into seeds/ by hand, which nothing read and nothing said."""
+
+from __future__ import annotations
+
+import gzip
+import textwrap
+from pathlib import Path
+
+import sqlite_utils
+from click.testing import CliRunner
+from pytest_twisted import ensureDeferred
+
+from crawler.cli import cli
+from crawler.seedfile import content_hash, from_plain_text, read_seed, seed_names
+
+from .conftest import SEEDS
+from .inprocess import crawl
+
+DATA = Path(__file__).parent / "data"
+LEAD = (
+    "The UK government said on Tuesday that Huawei equipment must be removed from all 5G networks by 2027, "
+    "reversing a decision made in January that allowed the Chinese firm a limited role in the network."
+)
+# As an e-mail or pdftotext gives it: wrapped at 72 columns, CRLF, a byte-order mark.
+WRAPPED = (
+    "\ufeff\r\n  UK orders Huawei out of 5G  \r\n\r\n"
+    + textwrap.fill(LEAD, 72).replace("\n", "\r\n")
+    + ("\r\n\r\nMinisters cited new US sanctions.\r\nHuawei called the decision disappointing.\r\n")
+)
+
+
+def _seeds(folder: Path) -> Path:
+    seeds = folder / "seeds"
+    seeds.mkdir()
+    for path in SEEDS.glob("*.txt"):
+        (seeds / path.name).write_bytes(path.read_bytes())
+    return seeds
+
+
+def test_add_writes_texts_and_saved_pages_in_the_seed_format_under_the_next_numbers(tmp_path: Path) -> None:
+    seeds = _seeds(tmp_path)
+    (tmp_path / "note.txt").write_bytes(WRAPPED.encode("utf-8"))
+    page = gzip.decompress(next((DATA / "aeb").glob("06ee*.html.gz")).read_bytes())
+    (tmp_path / "saved.html").write_bytes(page)
+    (tmp_path / "latin1.txt").write_bytes(b"Caf\xe9 story\n\nText.")
+    (tmp_path / "title.txt").write_text("A title alone\n\n")
+    args = ["add", "--seeds", str(seeds), "--storage", str(tmp_path / "none")]
+    result = CliRunner().invoke(
+        cli, [*args, str(tmp_path / "note.txt"), str(tmp_path / "latin1.txt"), str(tmp_path / "saved.html"),
+              str(tmp_path / "title.txt"), "-"], input="Piped title\n\nPiped text on ZTE.\n",
+    )  # fmt: skip
+    assert result.exit_code == 1  # two files are not documents; the other three are added all the same
+    assert f"{tmp_path / 'latin1.txt'}: not added: not UTF-8 text (byte 3); convert it to UTF-8" in result.output
+    assert f"{tmp_path / 'title.txt'}: not added: only a title" in result.output
+    names = seed_names(seeds)
+    assert [name[:4] for name in names] == ["000_", "001_", "002_", "003_", "004_", "005_", "006_", "007_"]
+    texts = {name: read_seed(seeds / name).text for name in names[5:]}
+    assert all(name[4:20] == content_hash(text)[:16] for name, text in texts.items())  # named by their hash
+    note, saved, piped = texts.values()
+    assert note == f"UK orders Huawei out of 5G\n\n{LEAD}\n\nMinisters cited new US sanctions.\n\n" + (
+        "Huawei called the decision disappointing."
+    )  # the wrapped lines joined into their paragraph; lines of their own kept
+    assert saved.startswith("The VW ID. SPACE VIZZION is a weird EV sports wagon") and "<" not in saved
+    assert piped == "Piped title\n\nPiped text on ZTE."
+    again = CliRunner().invoke(cli, [*args, str(tmp_path / "note.txt")])
+    assert again.exit_code == 1 and f"not added: already a seed: {names[5]}" in again.output
+    assert seed_names(seeds) == names
+
+
+def test_a_seed_format_text_keeps_its_hash_and_extracted_texts_are_not_rewrapped() -> None:
+    for path in SEEDS.glob("*.txt"):
+        text = path.read_text(encoding="utf-8")
+        assert content_hash(from_plain_text(text)) == content_hash(text)
+    menu = "Title\n\nHome page of the site\nWorld news and business\nSport and more links\nContact"
+    assert from_plain_text(menu).count("\n\n") == 4  # short lines of their own stay lines
+
+
+def test_add_with_storage_records_the_seed_and_names_what_the_queue_holds(tmp_path: Path) -> None:
+    from .test_review import TEXTS, make_storage
+
+    make_storage(tmp_path)
+    storage, seeds = str(tmp_path / "storage"), str(tmp_path / "seeds")
+    (tmp_path / "candidate.txt").write_text(TEXTS[1])
+    (tmp_path / "note.txt").write_bytes(WRAPPED.encode("utf-8"))
+    result = CliRunner().invoke(cli, ["add", str(tmp_path / "candidate.txt"), str(tmp_path / "note.txt"),
+                                      "--storage", storage, "--seeds", seeds])  # fmt: skip
+    assert result.exit_code == 1
+    assert "not added: it is candidate 1 in the queue: `seedcrawl accept 1` makes it a seed" in result.output
+    [added] = [name for name in seed_names(Path(seeds)) if name.startswith("005_")]
+    found = CliRunner().invoke(cli, ["search", "sanctions", "--storage", storage]).output
+    [row] = [line.split() for line in found.splitlines() if added in line]
+    assert "1 match(es)" in found and row[:2] == [added, "seed"]  # recorded, so no copy is ever queued
+    accepted = CliRunner().invoke(cli, ["accept", "0", "--storage", storage, "--seeds", seeds])
+    assert accepted.exit_code == 0 and "006_" in accepted.output  # one numbering for both
+    rows = sqlite_utils.Database(tmp_path / "storage" / "corpus.db").query(
+        "select seed_file from documents where status = 'seed' and seed_file like '005_%'"
+    )
+    assert [row["seed_file"] for row in rows] == [added]
+
+
+@ensureDeferred
+async def test_a_text_file_dropped_into_seeds_is_said_by_status_and_the_crawl_until_added(tmp_path: Path) -> None:
+    from .mockserver import MockServer, seed_page, sources_for
+
+    with MockServer({"/robots.txt": (404, {}, b"")}) as server:
+        server.routes["/seed"] = (200, {}, seed_page([]))
+        sources = sources_for(tmp_path, [server.base + "/seed"])
+        dropped = sources.parent / "my notes.txt"
+        dropped.write_bytes(WRAPPED.encode("utf-8"))
+        storage = tmp_path / "storage"
+        status = CliRunner().invoke(cli, ["status", "--sources", str(sources), "--storage", str(storage)])
+        line = f"{sources.parent}: 1 text file(s) not named as seeds (NNN_<hash>.txt) are not read: my notes.txt"
+        assert line in " ".join(status.output.split())
+        assert await crawl(sources, storage, tmp_path / "log") == 0
+        assert line in (tmp_path / "log").read_text(encoding="utf-8")
+        added = CliRunner().invoke(cli, ["add", str(dropped), "--storage", str(storage)])
+        assert added.exit_code == 0, added.output
+        status = CliRunner().invoke(cli, ["status", "--sources", str(sources), "--storage", str(storage)])
+        assert "not named as seeds" not in status.output and dropped.exists()  # added, and the file left alone
+
+
+def test_a_page_the_crawl_judged_off_topic_becomes_a_seed_when_added(tmp_path: Path) -> None:
+    """The reviewer overrules the crawl: the stored page is the seed now (one
+    row, its URL kept), not a second document beside an off-topic one."""
+    from crawler.store import Store
+
+    from .test_store import make_doc
+
+    seeds = _seeds(tmp_path)
+    text = from_plain_text(WRAPPED)
+    store = Store(tmp_path / "storage")
+    store.add_document(make_doc(text, url="http://127.0.0.1/judged"), "offtopic", store.start_run("sources.toml"))
+    store.close()
+    (tmp_path / "note.txt").write_bytes(WRAPPED.encode("utf-8"))
+    result = CliRunner().invoke(cli, ["add", str(tmp_path / "note.txt"), "--storage", str(tmp_path / "storage"),
+                                      "--seeds", str(seeds)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = list(sqlite_utils.Database(tmp_path / "storage" / "corpus.db").query("select * from documents"))
+    assert [(r["status"], r["url"], r["seed_file"]) for r in rows] == [
+        ("seed", "http://127.0.0.1/judged", seed_names(seeds)[5])
+    ]
