@@ -132,7 +132,8 @@ def in_queue(store: Store, limit: int = SHOWN) -> tuple[list[tuple[str, int]], i
     """The new words the last crawl counted (see ``count_in_queue``) with the
     candidates using them that are still pending (decided ones no longer
     count, and a word left with too few is no longer named), less those a
-    candidate accepted since uses (no longer new: the next fit counts them),
+    candidate accepted since, or a seed added since, uses (no longer new:
+    the next fit counts them),
     and how many candidates the crawl read; nothing before a crawl counted
     them."""
     kept = store.kept_counts(KEPT)
@@ -145,7 +146,7 @@ def in_queue(store: Store, limit: int = SHOWN) -> tuple[list[tuple[str, int]], i
         return [], 0
     if not users:  # nothing to look up (every queue and report page asks)
         return [], read
-    used = {key for text in store.texts_accepted_after(decision) for key in terms(text, language)}
+    used = {key for text in store.positives_after(decision) for key in terms(text, language)}
     pending = store.still_pending(digest for digest, _ in candidates)
     named = []
     for word, using in users.items():

@@ -206,12 +206,13 @@ class Review:
         queue_path.unlink(missing_ok=True)
         return Decision(row["hash"], "accept", row["queue_file"], name)
 
-    def add(self, text: str) -> str:
+    def add(self, text: str, origin: str) -> str:
         """A document of the reviewer's own (a file, a saved page) written
         into seeds/ under the next free number, as an accept writes one
-        (inside the write lock: no accept picks the same number), and recorded
-        as a seed so the crawl never queues a copy of it. Returns its file
-        name. A text the queue or the corpus has is refused, saying where."""
+        (inside the write lock: no accept picks the same number), recorded
+        as a seed so the crawl never queues a copy of it, and logged (an
+        `add` decision: who, when, from where). Returns its file name. A
+        text the queue or the corpus has is refused, saying where."""
         digest = content_hash(text)
         with self.store.write():
             owner = self.store.text_owner(digest)
@@ -225,6 +226,8 @@ class Review:
                 self.store.register_seed(Document.from_seed(SeedFile(text), path), name)
             else:  # the crawl judged the page off topic (or in another language): the reviewer says otherwise
                 self.store.set_decision(row["hash"], "seed", seed_file=name, decided_at=now())
+            logged = row["hash"] if row is not None else digest
+            self.store.log_decision({"hash": logged, "queue_file": None}, "add", f"from {origin}", name)
         return name
 
     def reject(self, ident: str, reason: str | None = None) -> Decision:
@@ -266,7 +269,7 @@ class Review:
         """Reverse the last decision on a candidate, if that is still safe."""
         self.reconcile(ident)  # right after a full check, only this candidate is looked at (decided: nothing to find)
         with self.store.write():
-            row = self.resolve(ident)
+            row = self.candidate(ident)  # a seed (one added by `seedcrawl add` too) is not one
             last = self.store.last_decision(row["hash"])
             if last is None or row["status"] not in (ACCEPTED, REJECTED):
                 raise ReviewError(f"candidate {ident} has no decision to undo (it is {row['status']})")

@@ -86,6 +86,28 @@ def test_the_queue_the_report_and_the_browser_name_the_words_until_a_candidate_u
     assert "ban" not in after  # an accepted text uses it: the model counts it from the next fit on
 
 
+def test_a_seed_added_by_the_reviewer_takes_its_words_off_the_list_and_is_logged(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """`seedcrawl add` of a note on the ban: the line said no seed uses *ban*."""
+    import sqlite_utils
+
+    run = run_demo(tmp_path_factory.mktemp("adding") / "demo", seeds_from=SEEDS)
+    storage, runner = str(run.storage), CliRunner()
+    assert "ban" in words_named(runner.invoke(cli, ["queue", "--storage", storage]).output)
+    note = run.folder / "note.txt"
+    note.write_text("The ban\n\nThe government's ban on the vendor's equipment starts next year.\n")
+    added = runner.invoke(cli, ["add", str(note), "--storage", storage])
+    assert added.exit_code == 0, added.output
+    after = words_named(runner.invoke(cli, ["queue", "--storage", storage]).output)
+    assert "ban" not in after and after  # the others stay: the note uses none of them
+    [logged] = sqlite_utils.Database(run.storage / "corpus.db").query("select * from decision_log")
+    assert (logged["action"], logged["reason"], logged["title"]) == ("add", f"from {note}", "The ban")
+    name = logged["seed_file"]
+    undone = runner.invoke(cli, ["undo", name, "--storage", storage])
+    assert undone.exit_code == 1 and "it is a seed text" in undone.output
+
+
 def test_rejecting_the_candidates_that_use_a_word_takes_them_off_its_count_then_the_word_off_the_list(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

@@ -448,7 +448,7 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
     for path in paths:
         try:
             text = seed_text(_file_bytes(path), path.name)
-            name = review.add(text) if review is not None else add_seed_file(folder, text)
+            name = review.add(text, str(path)) if review is not None else add_seed_file(folder, text)
         except (SeedFormatError, ReviewError) as exc:
             click.echo(f"{path}: not added: {str(exc).removeprefix(f'{path}: ')}", err=True)
             continue
