@@ -666,6 +666,7 @@ def test_a_refused_edit_is_kept_in_a_file_that_edit_from_applies(reviewed, monke
     assert refused.output.startswith("Error: the edit needs a title line and at least one paragraph; your edit is kept")
     kept = kept_copy(refused.output)
     assert kept.read_text(encoding="utf-8") == draft and f"seedcrawl edit 0 --from {kept}" in refused.output
+    assert kept.parent == (Path(reviewed["storage"]) / "drafts").absolute()  # not /tmp, which a reboot may empty
     kept.write_text(draft + "Paragraph 0 kept.\n", encoding="utf-8")  # mended, then applied
     assert invoke("edit", "0", "--from", str(kept), *where).output.startswith("edited 0")
     kept.unlink()
@@ -694,7 +695,7 @@ def test_a_refused_edit_is_kept_in_a_file_that_edit_from_applies(reviewed, monke
     assert "status seed" in " ".join(invoke("show", seed, "--storage", reviewed["storage"]).output.split())
     refused = CliRunner().invoke(cli, ["edit", seed, "--from", "-", *where], input="S\n\nA.")
     assert refused.output == f"Error: {seed} is not a candidate: {NOT_CANDIDATES['seed']}\n"
-    assert not list(tmp_path.glob("seedcrawl-edit-*"))  # nothing to apply later: nothing kept
+    assert not list((Path(reviewed["storage"]) / "drafts").iterdir())  # nothing to apply later: nothing kept
 
     def locked(*args, **kw):
         raise sqlite3.OperationalError("database is locked")
@@ -705,6 +706,18 @@ def test_a_refused_edit_is_kept_in_a_file_that_edit_from_applies(reviewed, monke
     assert busy.exit_code == 2 and "corpus.db is locked by another process" in busy.output
     assert kept_copy(busy.output).read_text(encoding="utf-8").endswith("One more paragraph.\n")
     kept_copy(busy.output).unlink()
+
+
+def test_a_refused_edit_goes_to_the_temporary_folder_when_the_storage_folder_cannot_take_it(
+    reviewed, monkeypatch, tmp_path: Path
+) -> None:
+    (Path(reviewed["storage"]) / "drafts").write_text("a file where the folder would go")  # no drafts/ folder
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    refused = CliRunner().invoke(cli, ["edit", "0", "--from", "-", "--storage", reviewed["storage"]], input="T\n")
+    assert refused.exit_code == 1 and kept_copy(refused.output).parent == temporary
+    assert kept_copy(refused.output).read_text(encoding="utf-8") == "T\n"
 
 
 def test_review_goes_on_past_candidates_decided_elsewhere_and_reopens_a_refused_edit(

@@ -27,6 +27,8 @@ from ..workspace import open_review, storage_sources
 from .group import SetupProblem, cli, console
 from .options import queue_filters, seeds_option, storage_option
 
+# Where a refused edit is kept, in the storage folder (see keep_draft).
+DRAFTS = "drafts"
 # Candidates `seedcrawl queue` lists unless told otherwise: a year's queue is thousands.
 QUEUE_SHOWN = 50
 
@@ -530,7 +532,7 @@ def apply_edit(review: Review, ident: str, row: dict, text: str, via: str, again
         return review.edit(ident, text, via)
     except (Exception, KeyboardInterrupt) as exc:
         worth = via != "file" and text.strip() and text != current_text(row)
-        kept = keep_draft(ident, text) if worth else None
+        kept = keep_draft(ident, text, review.store.storage_dir) if worth else None
         if kept is None:
             raise
         where = f"your edit is kept in {kept} (`seedcrawl edit {ident} --from {kept}` applies it"
@@ -541,17 +543,27 @@ def apply_edit(review: Review, ident: str, row: dict, text: str, via: str, again
         raise
 
 
-def keep_draft(ident: str, text: str) -> Path | None:
-    """A refused edit written to the temporary folder (as kubectl keeps a
-    refused edit), or None if even that fails."""
-    try:
-        named = re.sub(r"[^\w-]", "_", Path(ident).stem)[:40]  # an id may be a path (queue/003_....txt)
-        handle, name = tempfile.mkstemp(prefix=f"seedcrawl-edit-{named}-", suffix=".txt")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-    except OSError:
-        return None
-    return Path(name)
+def keep_draft(ident: str, text: str, storage: Path) -> Path | None:
+    """A refused edit written where it outlives a reboot: the storage
+    folder's drafts/ (kubectl keeps a refused edit in /tmp, which many
+    systems empty at boot), else the temporary folder (the storage folder
+    may be what refused it: full, read-only); None if both fail."""
+    named = re.sub(r"[^\w-]", "_", Path(ident).stem)[:40]  # an id may be a path (queue/003_....txt)
+    for folder in (storage / DRAFTS, None):
+        try:
+            if folder is not None:
+                folder.mkdir(exist_ok=True)
+            handle, name = tempfile.mkstemp(prefix=f"seedcrawl-edit-{named}-", suffix=".txt", dir=folder)
+        except OSError:
+            continue
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+        except OSError:  # a full disk: no half copy left behind
+            Path(name).unlink(missing_ok=True)
+            continue
+        return Path(name).absolute()
+    return None
 
 
 def show_queue(store: Store) -> None:
