@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .dedup import shingle_sample
 from .seedfile import (
     SEED_NAME,
     SeedFile,
@@ -63,6 +64,8 @@ from .store import Document, Store, now
 from .store.documents import current_text
 
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
+# What holds a text the reviewer has already seen: a candidate, or a seed.
+KNOWN = (PENDING, ACCEPTED, REJECTED, "seed")
 # Documents an id can name that were never candidates, and what they are.
 NOT_CANDIDATES = {
     "seed": "it is a seed text (change or remove it in the seeds folder)",
@@ -91,6 +94,14 @@ def normalise_edit(text: str) -> str:
     if len(lines) < 2:
         raise ReviewError("the edit needs a title line and at least one paragraph")
     return format_document(lines[0], lines[1:])
+
+
+@dataclass(frozen=True)
+class Added:
+    """A document added to the seeds: its file, and the stored text it nearly repeats."""
+
+    seed_file: str
+    near: str | None
 
 
 @dataclass(frozen=True)
@@ -206,19 +217,22 @@ class Review:
         queue_path.unlink(missing_ok=True)
         return Decision(row["hash"], "accept", row["queue_file"], name)
 
-    def add(self, text: str, origin: str) -> str:
+    def add(self, text: str, origin: str) -> Added:
         """A document of the reviewer's own (a file, a saved page) written
         into seeds/ under the next free number, as an accept writes one
         (inside the write lock: no accept picks the same number), recorded
         as a seed so the crawl never queues a copy of it, and logged (an
-        `add` decision: who, when, from where). Returns its file name. A
-        text the queue or the corpus has is refused, saying where."""
+        `add` decision: who, when, from where). A text the queue or the
+        corpus has is refused, saying where; a near copy of one is added,
+        and named (the same story from another site, or updated)."""
         digest = content_hash(text)
         with self.store.write():
             owner = self.store.text_owner(digest)
             row = self.resolve(owner) if owner is not None else None
-            if row is not None and row["status"] in (PENDING, ACCEPTED, REJECTED, "seed"):
+            if row is not None and row["status"] in KNOWN:
                 raise ReviewError(_held(row))
+            near = self.store.find_duplicate(digest, frozenset(shingle_sample(text))) if row is None else None
+            copied = self.resolve(near.digest) if near is not None else None
             name = add_seed_file(self.seeds_dir, text)
             path = self.seeds_dir / name
             self.store.wrote(path)  # gone again if the commit fails
@@ -228,7 +242,9 @@ class Review:
                 self.store.set_decision(row["hash"], "seed", seed_file=name, decided_at=now())
             logged = row["hash"] if row is not None else digest
             self.store.log_decision({"hash": logged, "queue_file": None}, "add", f"from {origin}", name)
-        return name
+        if near is None or copied is None or copied["status"] not in KNOWN:
+            return Added(name, None)
+        return Added(name, f"a near copy ({near.similarity:.2f}) of {_named(copied)}")
 
     def reject(self, ident: str, reason: str | None = None) -> Decision:
         """Mark the candidate rejected (its text stays as a negative example)."""
@@ -435,3 +451,13 @@ def _held(row: dict[str, Any]) -> str:
     if row["status"] == REJECTED:
         return f"you rejected it as candidate {number}: `seedcrawl undo {number}`, then `seedcrawl accept {number}`"
     return f"already a seed: {row['seed_file']}"
+
+
+def _named(row: dict[str, Any]) -> str:
+    """A seed or a candidate that an added text nearly repeats, and what to do."""
+    if row["status"] in ("seed", ACCEPTED):
+        return f"the seed {row['seed_file']}: delete one of the two files if they are the same story"
+    number = row["queue_seq"]
+    if row["status"] == PENDING:
+        return f"candidate {number} in the queue: `seedcrawl reject {number}` if it is the same story"
+    return f"candidate {number}, which you rejected"

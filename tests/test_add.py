@@ -4,6 +4,7 @@ files dropped into seeds/ by hand, which nothing read and nothing said."""
 from __future__ import annotations
 
 import gzip
+import re
 import textwrap
 from pathlib import Path
 
@@ -88,11 +89,16 @@ def test_add_with_storage_records_the_seed_and_names_what_the_queue_holds(tmp_pa
     assert result.exit_code == 1
     assert "not added: it is candidate 1 in the queue: `seedcrawl accept 1` makes it a seed" in result.output
     [added] = [name for name in seed_names(Path(seeds)) if name.startswith("005_")]
+    (tmp_path / "same-story.txt").write_text(TEXTS[2].rsplit("\n\n", 1)[0] + "\n\nThe price is not known yet.")
+    near = CliRunner().invoke(cli, ["add", str(tmp_path / "same-story.txt"), "--storage", storage])
+    assert near.exit_code == 0, near.output  # the same story from another site, say: added, and named
+    assert "of candidate 2 in the queue: `seedcrawl reject 2` if it is the same story" in near.output
+    assert "006_" in near.output and re.search(r"it is a near copy \(0\.\d\d\)", near.output)
     found = CliRunner().invoke(cli, ["search", "sanctions", "--storage", storage]).output
     [row] = [line.split() for line in found.splitlines() if added in line]
     assert "1 match(es)" in found and row[:2] == [added, "seed"]  # recorded, so no copy is ever queued
     accepted = CliRunner().invoke(cli, ["accept", "0", "--storage", storage, "--seeds", seeds])
-    assert accepted.exit_code == 0 and "006_" in accepted.output  # one numbering for both
+    assert accepted.exit_code == 0 and "007_" in accepted.output  # one numbering for both
     rows = sqlite_utils.Database(tmp_path / "storage" / "corpus.db").query(
         "select seed_file from documents where status = 'seed' and seed_file like '005_%'"
     )

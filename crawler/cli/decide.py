@@ -19,7 +19,7 @@ from ..dates import described as described_date
 from ..given import seed_text
 from ..new_words import in_queue, sentence
 from ..report import site_name
-from ..review import PENDING, Edit, Review, ReviewError
+from ..review import PENDING, Added, Edit, Review, ReviewError
 from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, read_regular_file
 from ..store import QueueFilters, Store
 from ..store.documents import current_text, current_title
@@ -450,12 +450,13 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
     for path in paths:
         try:
             text = seed_text(_file_bytes(path), path.name)
-            name = review.add(text, str(path)) if review is not None else add_seed_file(folder, text)
+            done = review.add(text, str(path)) if review is not None else Added(add_seed_file(folder, text), None)
         except (SeedFormatError, ReviewError) as exc:
             click.echo(f"{path}: not added: {str(exc).removeprefix(f'{path}: ')}", err=True)
             continue
         added += 1
-        click.echo(f"added {folder / name} “{text.split(chr(10), 1)[0]}” (from {path})")
+        near = f"; it is {done.near}" if done.near else ""
+        click.echo(f"added {folder / done.seed_file} “{text.split(chr(10), 1)[0]}” (from {path}){near}")
     if added:
         click.echo(f"{added} seed(s) added: the next crawl learns from them (`seedcrawl rescore`: the queue now)")
     if added < len(paths):
