@@ -255,7 +255,7 @@ def from_plain_text(text: str) -> str:
         block = []
     text = format_document(lines[0], paragraphs)
     if "\n" not in text:
-        raise SeedFormatError("only a title: a seed needs its text under the title")
+        raise SeedFormatError("one line only: a seed is a title line with the text under it")
     return text
 
 

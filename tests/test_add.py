@@ -53,7 +53,9 @@ def test_add_writes_texts_and_saved_pages_in_the_seed_format_under_the_next_numb
     )  # fmt: skip
     assert result.exit_code == 1  # two files are not documents; the other three are added all the same
     assert f"{tmp_path / 'latin1.txt'}: not added: not UTF-8 text (byte 3); convert it to UTF-8" in result.output
-    assert f"{tmp_path / 'title.txt'}: not added: only a title" in result.output
+    assert f"{tmp_path / 'title.txt'}: not added: one line only: a seed is a title line with the text under it" in (
+        result.output
+    )  # a title alone, or a text on one line: which line is the title is not for seedcrawl to guess
     names = seed_names(seeds)
     assert [name[:4] for name in names] == ["000_", "001_", "002_", "003_", "004_", "005_", "006_", "007_"]
     texts = {name: read_seed(seeds / name).text for name in names[5:]}
