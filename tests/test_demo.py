@@ -107,3 +107,52 @@ def test_every_command_the_readme_shows_runs_against_the_demo_storage(demo) -> N
     finally:
         store.close()
     assert decided == {3: "accepted", 4: "rejected", 5: "pending"}  # accept 3 5, reject 4, undo 5
+
+
+def test_show_says_what_came_of_a_page_named_by_its_url(demo) -> None:
+    """ "Why is this article not in my queue?": the crawl's record of the page,
+    found from the address as a reader pastes it, then the document it gave."""
+    import sqlite_utils
+
+    first: dict[str, dict] = {}
+    for row in sqlite_utils.Database(demo.storage / "corpus.db").query("select * from urls order by url"):
+        first.setdefault(row["outcome"], row)
+
+    def show(url: str, *extra: str):
+        return CliRunner().invoke(cli, ["show", url, "--storage", str(demo.storage), *extra])
+
+    queued = first["queued"]
+    pasted = show(queued["url"] + "?utm_source=newsletter&utm_medium=email#comments")
+    assert pasted.exit_code == 0, pasted.output
+    flat = " ".join(pasted.output.split())
+    assert f"outcome queued: {queued['detail']}" in flat and f"({queued['detail']})" in flat  # then its card
+    assert re.search(r"status (pending|accepted|rejected)", flat) and "fetched run 1" in flat  # (other tests decide)
+    dropped = show(first["offtopic"]["url"])
+    flat = " ".join(dropped.output.split())
+    assert dropped.exit_code == 0 and "outcome offtopic: first pass 0." in flat and "status" not in flat
+    repeated = show(first["duplicate"]["url"])
+    flat = " ".join(repeated.output.split())
+    assert "outcome duplicate:" in flat and "document below: the stored story it repeats" in flat and "status" in flat
+    raw = show(queued["url"], "--raw")
+    assert raw.output.startswith("HTTP/1.1 200") and "outcome" not in raw.output  # the response as archived
+    never = show("https://example.org/a-story-no-link-led-to")
+    assert never.exit_code == 1 and len(never.output.splitlines()) == 1
+    assert never.output.startswith("Error: no crawl has met https://example.org/a-story-no-link-led-to: pages are")
+
+
+def test_show_names_a_link_still_waiting_and_an_aggregators_lead(tmp_path: Path) -> None:
+    from crawler.store import FrontierLink
+
+    store = Store(tmp_path / "storage")
+    run = store.start_run("sources.toml")
+    store.add_to_frontier([FrontierLink("http://127.0.0.9/later", "link", "http://127.0.0.9/", 1, 40)])
+    store.record_lead("https://news.google.com/rss/articles/CBMiXyz", "http://127.0.0.9/gn.xml", run,
+                      title="UK bans Huawei", publisher="Reuters")  # fmt: skip
+    store.close()
+    waiting = CliRunner().invoke(cli, ["show", "http://127.0.0.9/later", "--storage", str(tmp_path / "storage")])
+    assert waiting.exit_code == 0, waiting.output
+    assert "waiting found by link on http://127.0.0.9/" in " ".join(waiting.output.split())
+    lead = CliRunner().invoke(
+        cli, ["show", "https://news.google.com/rss/articles/CBMiXyz", "--storage", str(tmp_path / "storage")]
+    )
+    assert "lead “UK bans Huawei” (Reuters) in http://127.0.0.9/gn.xml" in " ".join(lead.output.split())

@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 from rich import box
@@ -113,18 +114,91 @@ QUEUE_FIELDS = (
 def show(storage: Path, ident: str, raw: bool) -> None:
     """Print a candidate's text with its metadata, score, reason and other places.
 
-    Example: seedcrawl show 12
-    """
-    from rich.table import Table as Grid
+    IDENT is a queue number, a queue or seed file name, a hash, or a page's
+    URL: what the crawls made of that page (fetched or not, and why it was
+    kept, dropped or merged), then the document it gave, if any.
 
+    Example: seedcrawl show 12; seedcrawl show https://example.com/news/huawei-ban
+    """
     review = open_review(storage)
-    row = review.resolve(ident)
+    if ident.startswith(("http://", "https://")):
+        row = show_url(review, ident, described=not raw)
+        if row is None:
+            if raw:
+                raise ReviewError(f"no archived response for {ident}: no document of it is stored")
+            return
+    else:
+        row = review.resolve(ident)
     if raw:
         show_raw(storage, row)
         return
+    show_document(review, row)
+
+
+def show_url(review: Review, given: str, described: bool = True) -> dict | None:
+    """What the crawls made of a page, printed (unless not ``described``):
+    its fetch and outcome, a link to it waiting, an aggregator's lead; and
+    the document it gave (to be shown next), if any. A URL no crawl has met
+    is a one-line error that says how pages are found."""
+    from ..dedup import UrlError, canonical_url
+
+    try:
+        url = canonical_url(given)
+    except UrlError as exc:
+        raise ReviewError(str(exc)) from None
+    known = review.store.url_history(url, given)
+    if not known:
+        raise ReviewError(
+            f"no crawl has met {given}: pages are found through links from the seed pages and on-topic pages, "
+            "feeds, news search and sitemaps (`seedcrawl add` a saved copy to make it a seed)"
+        )
+    lines = [("page", url)]
+    fetched, waiting, lead = known.get("fetched"), known.get("waiting"), known.get("lead")
+    if fetched:
+        detail = (fetched["detail"] or "").removeprefix(f"{fetched['outcome']}: ")  # too_short: too_short: 232 ...
+        lines.append(("outcome", fetched["outcome"] + (f": {detail}" if detail else "")))
+        when = f"run {fetched['run_id']}, {fetched['last_seen']}"
+        if fetched["first_seen"] and fetched["first_seen"] != fetched["last_seen"]:
+            when += f" (first {fetched['first_seen']})"
+        lines.append(("fetched", when + (f", HTTP {fetched['http_status']}" if fetched["http_status"] else "")))
+        if fetched["requested_url"] and fetched["requested_url"] != url:
+            lines.append(("asked as", fetched["requested_url"]))
+        if fetched["found_via"]:
+            lines.append(("found", f"{fetched['found_via']} {fetched['found_on'] or ''}".strip()))
+    if waiting:
+        found_on = waiting["found_on"] or "a seed"
+        lines.append(
+            ("waiting", f"found by {waiting['via']} on {found_on} ({waiting['added']}); the next crawl fetches it")
+        )
+    if lead:
+        lines.append(("lead", f"“{lead['title']}” ({lead['publisher'] or lead['site'] or ''}) in {lead['feed']}: "
+                              "an aggregator's entry without the publisher's address, never fetched"))  # fmt: skip
+    copy = known.get("copy")
+    owner = copy["hash"] if copy else review.store.text_owner(fetched["hash"]) if fetched and fetched["hash"] else None
+    if owner is not None:
+        held = "the seed it holds" if fetched and fetched["outcome"] == "seed" else "the stored story it repeats"
+        lines.append(("document", f"below: {held}" if copy else "below"))
+    if described:
+        print_grid(lines)
+        if owner is not None:
+            console.rule()
+    return review.resolve(owner) if owner is not None else None
+
+
+def print_grid(lines: list[tuple[str, Any]]) -> None:
+    """Labels right-aligned, values folded under themselves."""
+    from rich.table import Table as Grid
+
     grid = Grid.grid(padding=(0, 1))
     grid.add_column(style="bold", no_wrap=True, justify="right")
     grid.add_column(overflow="fold")  # long values wrap under themselves, not at column 0
+    for label, value in lines:
+        grid.add_row(label, Text(str(value or "")))
+    console.print(grid)
+
+
+def show_document(review: Review, row: dict) -> None:
+    """A document's card (metadata, score, reason, copies, edits), then its text."""
     ident_label = row["seed_file"] if row["status"] == "seed" else f"{row['queue_seq']}  ({row['queue_file']})"
     found = {"seed": "seed page", "feed": "feed", "link": "link on page"}.get(row["found_via"], row["found_via"] or "")
     title = current_title(row)
@@ -163,9 +237,7 @@ def show(storage: Path, ident: str, raw: bool) -> None:
     if edits:
         newest = edits[-1]
         lines.append(("edited", f"version {newest['version']} by {newest['reviewer']} ({newest['via']}), shown below"))
-    for label, value in lines:
-        grid.add_row(label, Text(str(value or "")))
-    console.print(grid)
+    print_grid(lines)
     console.rule()
     click.echo(current_text(row))
 

@@ -206,6 +206,26 @@ class ReadQueries(StoreBase):
             return int(self.db.execute("select count(*) from documents_fts where documents_fts match ?",
                                        [_match(query)]).fetchone()[0])  # fmt: skip
 
+    def url_history(self, url: str, given: str) -> dict[str, dict[str, Any]]:
+        """What the crawls know of a URL (``url`` canonical, ``given`` as the
+        user wrote it): what came of fetching it (``fetched``), a link to it
+        waiting in the frontier (``waiting``), an aggregator's lead
+        (``lead``), the stored story it is a copy of (``copy``); empty when
+        no crawl has met it."""
+
+        def first(sql: str, *args: str) -> dict[str, Any] | None:
+            return next(self.db.query(sql, args), None)
+
+        fetched = first("select * from urls where url = ?", url) or first(
+            "select * from urls where requested_url = ? limit 1", given
+        )  # a redirect's start, or a spelling canonicalisation does not undo
+        waiting = first("select * from frontier where url = ?", url)
+        lead = first("select * from leads where url in (?, ?) limit 1", url, given)
+        text = fetched["hash"] if fetched is not None and fetched["hash"] else None
+        copy = first("select * from copies where copy_hash = ? limit 1", text) if text else None
+        known = (("fetched", fetched), ("waiting", waiting), ("lead", lead), ("copy", copy))
+        return {key: row for key, row in known if row is not None}
+
     def status_counts(self) -> list[dict[str, Any]]:
         return list(self.db.query("select status, count(*) as n from documents group by status order by n desc"))
 
