@@ -133,6 +133,8 @@ def test_show_says_what_came_of_a_page_named_by_its_url(demo) -> None:
     repeated = show(first["duplicate"]["url"])
     flat = " ".join(repeated.output.split())
     assert "outcome duplicate:" in flat and "document below: the stored story it repeats" in flat and "status" in flat
+    feed = show(sqlite_utils.Database(demo.storage / "corpus.db").execute("select url from feeds").fetchone()[0])
+    assert feed.exit_code == 0 and re.search(r"feed last read \S+: HTTP 200, \d+ entries", feed.output)
     raw = show(queued["url"], "--raw")
     assert raw.output.startswith("HTTP/1.1 200") and "outcome" not in raw.output  # the response as archived
     never = show("https://example.org/a-story-no-link-led-to")

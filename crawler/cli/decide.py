@@ -173,6 +173,11 @@ def show_url(review: Review, given: str, described: bool = True) -> dict | None:
     if lead:
         lines.append(("lead", f"“{lead['title']}” ({lead['publisher'] or lead['site'] or ''}) in {lead['feed']}: "
                               "an aggregator's entry without the publisher's address, never fetched"))  # fmt: skip
+    if feed := known.get("feed"):
+        state = f"HTTP {feed['last_status']}" if feed["last_status"] else "no answer"
+        parsed = f", {feed['entries']} entries" if feed["entries"] is not None else ""
+        trouble = f", {feed['bozo']}" if feed["bozo"] else ""
+        lines.append(("feed", f"last read {feed['last_fetched']}: {state}{parsed}{trouble}"))
     copy = known.get("copy")
     owner = copy["hash"] if copy else review.store.text_owner(fetched["hash"]) if fetched and fetched["hash"] else None
     if owner is not None:

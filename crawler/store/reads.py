@@ -210,8 +210,8 @@ class ReadQueries(StoreBase):
         """What the crawls know of a URL (``url`` canonical, ``given`` as the
         user wrote it): what came of fetching it (``fetched``), a link to it
         waiting in the frontier (``waiting``), an aggregator's lead
-        (``lead``), the stored story it is a copy of (``copy``); empty when
-        no crawl has met it."""
+        (``lead``), the stored story it is a copy of (``copy``), a feed the
+        crawls read (``feed``); empty when no crawl has met it."""
 
         def first(sql: str, *args: str) -> dict[str, Any] | None:
             return next(self.db.query(sql, args), None)
@@ -223,7 +223,8 @@ class ReadQueries(StoreBase):
         lead = first("select * from leads where url in (?, ?) limit 1", url, given)
         text = fetched["hash"] if fetched is not None and fetched["hash"] else None
         copy = first("select * from copies where copy_hash = ? limit 1", text) if text else None
-        known = (("fetched", fetched), ("waiting", waiting), ("lead", lead), ("copy", copy))
+        feed = first("select * from feeds where url in (?, ?) limit 1", url, given)
+        known = (("fetched", fetched), ("waiting", waiting), ("lead", lead), ("copy", copy), ("feed", feed))
         return {key: row for key, row in known if row is not None}
 
     def status_counts(self) -> list[dict[str, Any]]:
