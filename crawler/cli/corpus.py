@@ -1,9 +1,11 @@
-"""Corpus commands: scores and duplicates of any text, search, export, the report."""
+"""Corpus commands: documents of your own added as seeds, scores and duplicates of any text,
+search, export, the report."""
 
 from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -11,10 +13,65 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from ..given import seed_text
+from ..review import Added, ReviewError
+from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, read_regular_file
 from ..store.documents import current_text, current_title
 from ..workspace import open_review, open_store, storage_sources
-from .group import cli, console
+from .group import SetupProblem, cli, console
 from .options import IsoDate, max_bytes_option, read_text_file, seeds_option, storage_option
+
+
+@cli.command()
+@storage_option
+@seeds_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path, allow_dash=True))
+@click.pass_context
+def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[Path, ...]) -> None:
+    """Add documents you have to the seeds: plain-text files (the first line
+    the title, each other line a paragraph; lines wrapped at a fixed width
+    are joined) or saved web pages (.html, .htm: the article is extracted);
+    '-' reads standard input.
+
+    Each is written in the seed format under the next number, as accepting
+    a candidate writes one, and the next crawl learns from it. A text the
+    seeds or the queue already hold is named, not added; a file that cannot
+    be read is one line, and the others are added.
+
+    Example: seedcrawl add notes/huawei-ban.txt saved/uk-ban.html
+    """
+    review = open_review(storage, seeds_dir, claim=True) if (storage / "corpus.db").exists() else None
+    folder = review.seeds_dir if review is not None else (seeds_dir or Path("seeds"))
+    if not folder.is_dir():
+        raise SetupProblem(f"{folder}: no such folder; give the seeds folder with --seeds")
+    added = 0
+    for path in paths:
+        try:
+            text = seed_text(_file_bytes(path), path.name)
+            done = review.add(text, str(path)) if review is not None else Added(add_seed_file(folder, text), None)
+        except (SeedFormatError, ReviewError) as exc:
+            click.echo(f"{path}: not added: {str(exc).removeprefix(f'{path}: ')}", err=True)
+            continue
+        added += 1
+        near = f"; it is {done.near}" if done.near else ""
+        click.echo(f"added {folder / done.seed_file} “{text.split(chr(10), 1)[0]}” (from {path}){near}")
+    if added:
+        click.echo(f"{added} seed(s) added: the next crawl learns from them (`seedcrawl rescore`: the queue now)")
+    if added < len(paths):
+        ctx.exit(1)
+
+
+def _file_bytes(path: Path) -> bytes:
+    """A regular file's bytes, or standard input's for '-' (at most a seed's size)."""
+    if str(path) == "-":
+        data = sys.stdin.buffer.read(MAX_SEED_BYTES + 1)
+        if len(data) > MAX_SEED_BYTES:
+            raise SeedFormatError(f"more than {MAX_SEED_BYTES:,} bytes; this is not one article")
+        return data
+    try:
+        return read_regular_file(path, MAX_SEED_BYTES, SeedFormatError)
+    except OSError as exc:
+        raise SeedFormatError(exc.strerror or str(exc)) from None
 
 
 @cli.command()
