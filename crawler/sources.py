@@ -19,6 +19,27 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_SOURCES = Path("seeds") / "sources.toml"
+# The sources file `seedcrawl add` writes into a seeds folder it creates: a
+# new corpus starts from news search (derived from its documents) until the
+# researcher names the pages and feeds it knows.
+STARTER = """\
+# seedcrawl sources for a new corpus: where the nightly crawl starts and how
+# far it goes. Every key is explained in the README ("sources.toml keys").
+
+[seeds]
+# The pages your seed documents were taken from: fetched every run, and the
+# links out of them followed.
+urls = []
+
+[feeds]
+# RSS or Atom feeds of the sites that cover your topic.
+urls = []
+
+[search]
+# News search (GDELT, free, no key) with queries derived from your seeds and
+# accepted candidates: `seedcrawl sources --queries` prints them.
+gdelt = true
+"""
 
 
 class SourcesError(ValueError):

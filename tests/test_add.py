@@ -148,3 +148,29 @@ def test_a_page_the_crawl_judged_off_topic_becomes_a_seed_when_added(tmp_path: P
     assert [(r["status"], r["url"], r["seed_file"]) for r in rows] == [
         ("seed", "http://127.0.0.1/judged", seed_names(seeds)[5])
     ]
+
+
+def test_a_new_corpus_starts_with_add_and_its_search_queries_before_any_crawl(tmp_path: Path, monkeypatch) -> None:
+    """A researcher with documents on another topic: `add` makes the seeds
+    folder and a sources file the crawl and every command accept, and the
+    news-search queries can be read before the first crawl."""
+    from crawler.sources import load_sources
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reef.txt").write_text(
+        "Coral bleaching spreads across the reef\n\nReefs bleach when warm water drives out the algae that feed "
+        "the corals.\n\nMarine heatwaves bleach the coral more often as the oceans warm.\n"
+    )
+    added = CliRunner().invoke(cli, ["add", "reef.txt"])
+    assert added.exit_code == 0, added.output
+    assert added.output.startswith("a new corpus: created seeds/ and a starter seeds/sources.toml (news search on)")
+    assert [name[:4] for name in seed_names(tmp_path / "seeds")] == ["000_"]
+    sources = load_sources(tmp_path / "seeds" / "sources.toml")
+    assert sources.gdelt and sources.seed_urls == [] and sources.feed_urls == []
+    queries = CliRunner().invoke(cli, ["sources", "--queries"])  # no storage folder yet
+    assert queries.exit_code == 0 and "coral" in queries.output and "heatwaves" in queries.output
+    status = CliRunner().invoke(cli, ["status"])
+    assert status.exit_code == 0 and "No crawl has run" in status.output
+    (tmp_path / "a-file").write_text("")
+    refused = CliRunner().invoke(cli, ["add", "reef.txt", "--seeds", "a-file"])
+    assert refused.exit_code == 2 and "'a-file' is a file" in refused.output  # nothing created beside it

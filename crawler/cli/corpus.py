@@ -15,7 +15,8 @@ from rich.text import Text
 
 from ..given import seed_text
 from ..review import Added, ReviewError
-from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, read_regular_file
+from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, read_regular_file, write_atomic
+from ..sources import DEFAULT_SOURCES, STARTER
 from ..store.documents import current_text, current_title
 from ..workspace import open_review, open_store, storage_sources
 from .group import SetupProblem, cli, console
@@ -42,8 +43,15 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
     """
     review = open_review(storage, seeds_dir, claim=True) if (storage / "corpus.db").exists() else None
     folder = review.seeds_dir if review is not None else (seeds_dir or Path("seeds"))
+    if review is None and not folder.exists():  # a new corpus: its folder, and a sources file to start from
+        try:
+            folder.mkdir(parents=True)
+            write_atomic(folder / DEFAULT_SOURCES.name, STARTER.encode("utf-8"))
+        except OSError as exc:
+            raise SetupProblem(f"{folder}: cannot create the seeds folder ({exc.strerror})") from None
+        click.echo(f"a new corpus: created {folder}/ and a starter {folder / DEFAULT_SOURCES.name} (news search on)")
     if not folder.is_dir():
-        raise SetupProblem(f"{folder}: no such folder; give the seeds folder with --seeds")
+        raise SetupProblem(f"{folder}: not a folder; give the seeds folder with --seeds")
     added = 0
     for path in paths:
         try:

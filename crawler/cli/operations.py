@@ -199,19 +199,19 @@ def sources_command(storage: Path, as_json: bool, queries: bool) -> None:
     """
     import json
 
-    store = open_review(storage).store
-    if queries:
+    if queries:  # before the first crawl too: the seeds alone make them
         from ..refit import corpus_model
         from ..search import derive_queries
 
         config = storage_sources(storage)
-        model = corpus_model(config.seeds_dir, store, config.threshold, config.band)
+        decided = open_review(storage).store if (storage / "corpus.db").exists() else None
+        model = corpus_model(config.seeds_dir, decided, config.threshold, config.band)
         for query in dict.fromkeys([*derive_queries(model, config.exclude, config.languages), *config.queries]):
             click.echo(query)
         if not config.gdelt:
             click.echo("(search.gdelt is off in the sources file: the crawl runs none of these)", err=True)
         return
-    rows = store.source_yields()
+    rows = open_review(storage).store.source_yields()
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
