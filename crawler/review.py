@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -217,14 +217,15 @@ class Review:
         queue_path.unlink(missing_ok=True)
         return Decision(row["hash"], "accept", row["queue_file"], name)
 
-    def add(self, text: str, origin: str) -> Added:
+    def add(self, text: str, origin: str, url: str | None = None) -> Added:
         """A document of the reviewer's own (a file, a saved page) written
         into seeds/ under the next free number, as an accept writes one
         (inside the write lock: no accept picks the same number), recorded
         as a seed so the crawl never queues a copy of it, and logged (an
-        `add` decision: who, when, from where). A text the queue or the
-        corpus has is refused, saying where; a near copy of one is added,
-        and named (the same story from another site, or updated)."""
+        `add` decision: who, when, from where), with the web address it came
+        from when known (a saved page's). A text the queue or the corpus has
+        is refused, saying where; a near copy of one is added, and named
+        (the same story from another site, or updated)."""
         digest = content_hash(text)
         with self.store.write():
             owner = self.store.text_owner(digest)
@@ -237,7 +238,8 @@ class Review:
             path = self.seeds_dir / name
             self.store.wrote(path)  # gone again if the commit fails
             if row is None:
-                self.store.register_seed(Document.from_seed(SeedFile(text), path), name)
+                seed = Document.from_seed(SeedFile(text), path)
+                self.store.register_seed(replace(seed, url=url, canonical_url=url) if url else seed, name)
             else:  # the crawl judged the page off topic (or in another language): the reviewer says otherwise
                 self.store.set_decision(row["hash"], "seed", seed_file=name, decided_at=now())
             logged = row["hash"] if row is not None else digest

@@ -174,3 +174,30 @@ def test_a_new_corpus_starts_with_add_and_its_search_queries_before_any_crawl(tm
     (tmp_path / "a-file").write_text("")
     refused = CliRunner().invoke(cli, ["add", "reef.txt", "--seeds", "a-file"])
     assert refused.exit_code == 2 and "'a-file' is a file" in refused.output  # nothing created beside it
+
+
+def test_a_saved_page_gives_the_address_it_came_from(tmp_path: Path) -> None:
+    """The crawl starts from seed pages: a page saved from a browser says where
+    it came from (its canonical link, or the browser's "saved from" mark), and
+    `add` says so, records it, and `show URL` finds the seed from it."""
+    from .test_review import make_storage
+
+    make_storage(tmp_path)
+    storage, seeds = str(tmp_path / "storage"), str(tmp_path / "seeds")
+    address = "https://news.example.org/2020/07/14/uk-bans-huawei.html"
+    story = "".join(
+        f"<p>Paragraph {i}: ministers debated the ban on the vendor's equipment today.</p>" for i in range(9)
+    )
+    page = f"<!-- saved from url=(0055){address} -->\n<html><head><title>UK bans Huawei</title></head><body>"
+    (tmp_path / "saved.html").write_text(page + f"<nav>Home</nav><article>{story}</article></body></html>")
+    added = CliRunner().invoke(cli, ["add", str(tmp_path / "saved.html"), "--storage", storage, "--seeds", seeds])
+    assert added.exit_code == 0, added.output
+    assert f"saved from {address}: list it under [seeds] urls in {seeds}/sources.toml" in " ".join(added.output.split())
+    shown = CliRunner().invoke(cli, ["show", address + "?utm_source=share", "--storage", storage])
+    flat = " ".join(shown.output.split())
+    assert shown.exit_code == 0 and "document below: a seed added from a copy saved from this address" in flat
+    assert f"url {address}" in flat and "status seed" in flat
+    (Path(seeds) / "sources.toml").write_text(f'[seeds]\nurls = ["{address}"]\n')  # listed now
+    (tmp_path / "again.html").write_text(page + f"<article>{story.replace('today', 'yesterday')}</article></html>")
+    again = CliRunner().invoke(cli, ["add", str(tmp_path / "again.html"), "--storage", storage, "--seeds", seeds])
+    assert again.exit_code == 0 and "added" in again.output and "list it under" not in again.output

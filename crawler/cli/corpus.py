@@ -13,7 +13,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from ..given import seed_text
+from ..given import read_given
 from ..review import Added, ReviewError
 from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, read_regular_file, write_atomic
 from ..sources import DEFAULT_SOURCES, STARTER
@@ -52,21 +52,43 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
         click.echo(f"a new corpus: created {folder}/ and a starter {folder / DEFAULT_SOURCES.name} (news search on)")
     if not folder.is_dir():
         raise SetupProblem(f"{folder}: not a folder; give the seeds folder with --seeds")
+    sources = folder / DEFAULT_SOURCES.name
+    starts = set(_seed_urls(sources))
     added = 0
     for path in paths:
         try:
-            text = seed_text(_file_bytes(path), path.name)
-            done = review.add(text, str(path)) if review is not None else Added(add_seed_file(folder, text), None)
+            given = read_given(_file_bytes(path), path.name)
+            text = given.text
+            done = (
+                review.add(text, str(path), given.url)
+                if review is not None
+                else Added(add_seed_file(folder, text), None)
+            )
         except (SeedFormatError, ReviewError) as exc:
             click.echo(f"{path}: not added: {str(exc).removeprefix(f'{path}: ')}", err=True)
             continue
         added += 1
         near = f"; it is {done.near}" if done.near else ""
         click.echo(f"added {folder / done.seed_file} “{text.split(chr(10), 1)[0]}” (from {path}){near}")
+        if given.url and given.url not in starts:
+            starts.add(given.url)
+            click.echo(
+                f"  saved from {given.url}: list it under [seeds] urls in {sources} for the crawl to start there"
+            )
     if added:
         click.echo(f"{added} seed(s) added: the next crawl learns from them (`seedcrawl rescore`: the queue now)")
     if added < len(paths):
         ctx.exit(1)
+
+
+def _seed_urls(sources: Path) -> list[str]:
+    """The seed pages a sources file lists (none if it cannot be read: `add` is not the place to say so)."""
+    from ..sources import SourcesError, load_sources
+
+    try:
+        return load_sources(sources).seed_urls
+    except (SourcesError, OSError):
+        return []
 
 
 def _file_bytes(path: Path) -> bytes:

@@ -175,11 +175,14 @@ def show_url(review: Review, given: str, described: bool = True) -> dict | None:
         parsed = f", {feed['entries']} entries" if feed["entries"] is not None else ""
         trouble = f", {feed['bozo']}" if feed["bozo"] else ""
         lines.append(("feed", f"last read {feed['last_fetched']}: {state}{parsed}{trouble}"))
-    copy = known.get("copy")
+    copy, seed = known.get("copy"), known.get("seed")
     owner = copy["hash"] if copy else review.store.text_owner(fetched["hash"]) if fetched and fetched["hash"] else None
     if owner is not None:
         held = "the seed it holds" if fetched and fetched["outcome"] == "seed" else "the stored story it repeats"
         lines.append(("document", f"below: {held}" if copy else "below"))
+    elif seed is not None:
+        owner = seed["hash"]
+        lines.append(("document", "below: a seed added from a copy saved from this address (`seedcrawl add`)"))
     if described:
         print_grid(lines)
         if owner is not None:
