@@ -328,3 +328,28 @@ def test_a_decision_from_the_page_finishes_an_accept_cut_off_elsewhere_first(cli
     assert "candidate 0 is already accepted" in answer.get_data(as_text=True)
     assert statuses(folder)[0][0] == "accepted" and len(list(seeds.glob("005_*.txt"))) == 1
     assert not list(seeds.glob("006_*.txt"))
+
+
+def test_an_address_in_the_search_box_shows_what_became_of_that_page(client, folder: Path) -> None:
+    """As `seedcrawl show URL`: "why is this article not in my queue?", asked
+    where the reviewer already is."""
+    from crawler.dedup import canonical_url
+    from crawler.store import Store
+
+    store = Store(folder / "storage")
+    run = store.start_run("sources.toml")
+    row = next(store.db.query("select hash, queue_file from documents where queue_seq = 1"))
+    store.record_url(canonical_url("http://127.0.0.1/1"), "queued", run, hash=row["hash"], detail=row["queue_file"],
+                     http_status=200, found_via="feed", found_on="http://127.0.0.1/feed.xml")  # fmt: skip
+    store.record_url(canonical_url("http://127.0.0.1/dropped"), "offtopic", run, http_status=200,
+                     detail="first pass 0.010 < 0.240; seed words: world 61%; none of the seeds' names")  # fmt: skip
+    store.close()
+    went = client.get("/", query_string={"q": " http://127.0.0.1/1?utm_source=newsletter "})
+    assert went.status_code == 302 and "/page?url=" in went.location
+    page = client.get(went.location).get_data(as_text=True)
+    assert "queued: " + row["queue_file"] in page and "feed http://127.0.0.1/feed.xml" in page
+    assert 'href="/c/1"' in page and "the document it gave" in page  # on to its candidate page
+    dropped = client.get("/page", query_string={"url": "http://127.0.0.1/dropped"}).get_data(as_text=True)
+    assert "offtopic: first pass 0.010 &lt; 0.240" in dropped and 'href="/c/' not in dropped
+    never = client.get("/page", query_string={"url": "https://example.org/x"}, follow_redirects=True)
+    assert "no crawl has met https://example.org/x" in never.get_data(as_text=True)  # one line, on the queue page

@@ -133,61 +133,17 @@ def show(storage: Path, ident: str, raw: bool) -> None:
 
 
 def show_url(review: Review, given: str, described: bool = True) -> dict | None:
-    """What the crawls made of a page, printed (unless not ``described``):
-    its fetch and outcome, a link to it waiting, an aggregator's lead; and
-    the document it gave (to be shown next), if any. A URL no crawl has met
-    is a one-line error that says how pages are found."""
-    from ..dedup import UrlError, canonical_url
+    """What the crawls made of a page (crawler/page_record.py), printed unless
+    not ``described``; and the document it leads to (shown next), if any."""
+    from ..page_record import page_record
 
-    try:
-        url = canonical_url(given)
-    except UrlError as exc:
-        raise ReviewError(str(exc)) from None
-    known = review.store.url_history(url, given)
-    if not known:
-        raise ReviewError(
-            f"no crawl has met {given}: pages are found through links from the seed pages and on-topic pages, "
-            "feeds, news search and sitemaps (`seedcrawl add` a saved copy to make it a seed)"
-        )
-    lines = [("page", url)]
-    fetched, waiting, lead = known.get("fetched"), known.get("waiting"), known.get("lead")
-    if fetched:
-        detail = (fetched["detail"] or "").removeprefix(f"{fetched['outcome']}: ")  # too_short: too_short: 232 ...
-        lines.append(("outcome", fetched["outcome"] + (f": {detail}" if detail else "")))
-        when = f"run {fetched['run_id']}, {fetched['last_seen']}"
-        if fetched["first_seen"] and fetched["first_seen"] != fetched["last_seen"]:
-            when += f" (first {fetched['first_seen']})"
-        lines.append(("fetched", when + (f", HTTP {fetched['http_status']}" if fetched["http_status"] else "")))
-        if fetched["requested_url"] and fetched["requested_url"] != url:
-            lines.append(("asked as", fetched["requested_url"]))
-        if fetched["found_via"]:
-            lines.append(("found", f"{fetched['found_via']} {fetched['found_on'] or ''}".strip()))
-    if waiting:
-        found_on = waiting["found_on"] or "a seed"
-        lines.append(
-            ("waiting", f"found by {waiting['via']} on {found_on} ({waiting['added']}); the next crawl fetches it")
-        )
-    if lead:
-        lines.append(("lead", f"“{lead['title']}” ({lead['publisher'] or lead['site'] or ''}) in {lead['feed']}: "
-                              "an aggregator's entry without the publisher's address, never fetched"))  # fmt: skip
-    if feed := known.get("feed"):
-        state = f"HTTP {feed['last_status']}" if feed["last_status"] else "no answer"
-        parsed = f", {feed['entries']} entries" if feed["entries"] is not None else ""
-        trouble = f", {feed['bozo']}" if feed["bozo"] else ""
-        lines.append(("feed", f"last read {feed['last_fetched']}: {state}{parsed}{trouble}"))
-    copy, seed = known.get("copy"), known.get("seed")
-    owner = copy["hash"] if copy else review.store.text_owner(fetched["hash"]) if fetched and fetched["hash"] else None
-    if owner is not None:
-        held = "the seed it holds" if fetched and fetched["outcome"] == "seed" else "the stored story it repeats"
-        lines.append(("document", f"below: {held}" if copy else "below"))
-    elif seed is not None:
-        owner = seed["hash"]
-        lines.append(("document", "below: a seed added from a copy saved from this address (`seedcrawl add`)"))
+    record = page_record(review.store, given)
     if described:
-        print_grid(lines)
-        if owner is not None:
+        leads = [("document", f"below: {record.leads_to}")] if record.document else []
+        print_grid([*record.lines, *leads])
+        if record.document:
             console.rule()
-    return review.resolve(owner) if owner is not None else None
+    return review.resolve(record.document) if record.document else None
 
 
 def print_grid(lines: list[tuple[str, Any]]) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
 
 from ..new_words import ADVICE, HEADING, in_queue
+from ..page_record import page_record
 from ..report import month_histogram_svg, site_name
 from ..review import Review, ReviewError
 from ..sources import SourcesError
@@ -92,8 +93,10 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         return render_template("error.html", message=f"the sources file cannot be used: {exc}"), 500
 
     @app.get("/")
-    def queue() -> str:
+    def queue() -> Any:
         args = request.args
+        if args.get("q", "").strip().startswith(("http://", "https://")):  # an address: what became of that page
+            return redirect(url_for("page", url=args["q"].strip()))
         store = review().store
         filters, order = _selection(args, storage)
         total = store.count_candidates(filters)
@@ -226,6 +229,14 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     @app.get("/sources")
     def sources() -> str:
         return render_template("sources.html", rows=review().store.source_yields())
+
+    @app.get("/page")
+    def page() -> str:
+        """What the crawls made of the page at ?url= (as `seedcrawl show URL`)."""
+        opened = review()
+        record = page_record(opened.store, request.args.get("url", ""))
+        document = opened.resolve(record.document) if record.document else None
+        return render_template("page.html", record=record, document=document)
 
     @app.get("/timeline")
     def timeline() -> str:
