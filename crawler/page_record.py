@@ -69,11 +69,14 @@ def page_record(store: Store, given: str) -> PageRecord:
         trouble = f", {feed['bozo']}" if feed["bozo"] else ""
         lines.append(("feed", f"last read {feed['last_fetched']}: {state}{parsed}{trouble}"))
     copy, seed = known.get("copy"), known.get("seed")
-    if copy:
-        held = "the seed it holds" if fetched and fetched["outcome"] == "seed" else "the stored story it repeats"
+    outcome = fetched["outcome"] if fetched else None
+    if copy and outcome in ("duplicate", "seed"):  # (an exact copy's hash is its original's: ask the outcome)
+        held = "the seed it holds" if outcome == "seed" else "the stored story it repeats"
         return PageRecord(url, lines, copy["hash"], held)
     if fetched and fetched["hash"] and (owner := store.text_owner(fetched["hash"])) is not None:
-        return PageRecord(url, lines, owner, "the document it gave")
+        return PageRecord(
+            url, lines, owner, "the stored story it repeats" if outcome == "duplicate" else "the document it gave"
+        )
     if seed is not None:
         return PageRecord(
             url, lines, seed["hash"], "a seed added from a copy saved from this address (`seedcrawl add`)"

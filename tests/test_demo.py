@@ -135,6 +135,10 @@ def test_show_says_what_came_of_a_page_named_by_its_url(demo) -> None:
     assert "outcome duplicate:" in flat and "document below: the stored story it repeats" in flat and "status" in flat
     feed = show(sqlite_utils.Database(demo.storage / "corpus.db").execute("select url from feeds").fetchone()[0])
     assert feed.exit_code == 0 and re.search(r"feed last read \S+: HTTP 200, \d+ entries", feed.output)
+    db = sqlite_utils.Database(demo.storage / "corpus.db")
+    [original] = db.query("select q.url from urls q join urls d on d.hash = q.hash and d.outcome = 'duplicate' "
+                          "where q.outcome = 'queued' limit 1")  # fmt: skip
+    assert "document below: the document it gave" in " ".join(show(original["url"]).output.split())  # not a copy
     raw = show(queued["url"], "--raw")
     assert raw.output.startswith("HTTP/1.1 200") and "outcome" not in raw.output  # the response as archived
     never = show("https://example.org/a-story-no-link-led-to")
