@@ -279,18 +279,37 @@ def _wrapped(block: list[str]) -> bool:
     )
 
 
-def add_seed_file(folder: Path, text: str) -> str:
+def add_seed_file(folder: Path, text: str, held: dict[str, str] | None = None) -> str:
     """Write a seed-format text into a seeds folder under the next free
     number, and return its name (the caller holds the lock that keeps two
     writers from choosing the same number). A text the folder has, by the
-    hash its names carry, is refused."""
+    hash its names carry or in ``held`` (``held_texts``, kept up to date
+    here), is refused."""
     digest = content_hash(text)
     same = [name for name in seed_names(folder) if name.endswith(f"_{digest[:16]}.txt")]
+    if held is not None and digest in held:
+        same.append(held[digest])
     if same:
         raise SeedFormatError(f"already a seed: {same[0]}")
     name = file_name(next_sequence(folder), digest)
     write_seed(Path(folder) / name, text)
+    if held is not None:
+        held[digest] = name
     return name
+
+
+def held_texts(folder: Path) -> dict[str, str]:
+    """Each seed file's text hash -> its name, every file read: what a new
+    corpus's folder holds before a database knows it (a seed named by hand
+    need not carry its text's hash; the five shipped here do not). A file
+    that cannot be read is left out."""
+    held = {}
+    for path in seed_files(folder):
+        try:
+            held[content_hash(read_seed(path).text)] = path.name
+        except (OSError, SeedFormatError):
+            continue
+    return held
 
 
 def stray_texts(folder: Path) -> list[str]:

@@ -68,6 +68,10 @@ def test_add_writes_texts_and_saved_pages_in_the_seed_format_under_the_next_numb
     assert piped == "Piped title\n\nPiped text on ZTE."
     again = CliRunner().invoke(cli, [*args, str(tmp_path / "note.txt")])
     assert again.exit_code == 1 and f"not added: already a seed: {names[5]}" in again.output
+    shipped = next(SEEDS.glob("001_*.txt"))  # named by its researcher, not by its text's hash
+    (tmp_path / "copy.txt").write_bytes(shipped.read_bytes())
+    copied = CliRunner().invoke(cli, [*args, str(tmp_path / "copy.txt")])
+    assert copied.exit_code == 1 and f"not added: already a seed: {shipped.name}" in copied.output
     assert seed_names(seeds) == names
 
 

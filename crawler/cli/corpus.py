@@ -15,7 +15,7 @@ from rich.text import Text
 
 from ..given import read_given
 from ..review import Added, ReviewError
-from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, read_regular_file, write_atomic
+from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, held_texts, read_regular_file, write_atomic
 from ..sources import DEFAULT_SOURCES, STARTER
 from ..store.documents import current_text, current_title
 from ..workspace import open_review, open_store, storage_sources
@@ -54,6 +54,7 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
         raise SetupProblem(f"{folder}: not a folder; give the seeds folder with --seeds")
     sources = folder / DEFAULT_SOURCES.name
     starts = set(_seed_urls(sources))
+    held = held_texts(folder) if review is None else None  # with a database, the store knows the seeds
     added = 0
     for path in paths:
         try:
@@ -62,7 +63,7 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
             done = (
                 review.add(text, str(path), given.url)
                 if review is not None
-                else Added(add_seed_file(folder, text), None)
+                else Added(add_seed_file(folder, text, held), None)
             )
         except (SeedFormatError, ReviewError) as exc:
             click.echo(f"{path}: not added: {str(exc).removeprefix(f'{path}: ')}", err=True)
