@@ -86,6 +86,12 @@ def unwrap_url(url: str) -> str:
     return url
 
 
+def is_web_address(text: str) -> bool:
+    """Whether a text is an http(s) address: what `show` and the browser's
+    search box take for a page, and what of a saved page's links is one."""
+    return text.startswith(("http://", "https://"))
+
+
 @functools.lru_cache(maxsize=50_000)
 def canonical_url(url: str) -> str:
     """The one spelling of a URL used for "seen before?" questions. Cached:

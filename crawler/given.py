@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .dedup import is_web_address
 from .seedfile import SeedFormatError, from_plain_text
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -49,6 +50,6 @@ def _article(data: bytes, name: str) -> Given:
     except ExtractionError as exc:
         raise SeedFormatError(f"no article found in this page ({exc})") from None
     saved = SAVED_FROM.search(data[:4096])
-    if article.canonical_url.startswith(("http://", "https://")):
+    if is_web_address(article.canonical_url):
         return Given(article.text, article.canonical_url)
     return Given(article.text, saved.group(1).decode("ascii", "replace") if saved else None)

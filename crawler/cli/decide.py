@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..dates import described as described_date
+from ..dedup import is_web_address
 from ..new_words import in_queue, sentence
 from ..report import site_name
 from ..review import PENDING, Edit, Review, ReviewError
@@ -118,7 +119,7 @@ def show(storage: Path, ident: str, raw: bool) -> None:
     Example: seedcrawl show 12; seedcrawl show https://example.com/news/huawei-ban
     """
     review = open_review(storage)
-    if ident.startswith(("http://", "https://")):
+    if is_web_address(ident):
         row = show_url(review, ident, described=not raw)
         if row is None:
             if raw:

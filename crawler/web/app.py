@@ -21,6 +21,7 @@ from typing import Any
 
 from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
 
+from ..dedup import is_web_address
 from ..new_words import ADVICE, HEADING, in_queue
 from ..page_record import page_record
 from ..report import month_histogram_svg, site_name
@@ -95,7 +96,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     @app.get("/")
     def queue() -> Any:
         args = request.args
-        if args.get("q", "").strip().startswith(("http://", "https://")):  # an address: what became of that page
+        if is_web_address(args.get("q", "").strip()):  # an address: what became of that page
             return redirect(url_for("page", url=args["q"].strip()))
         store = review().store
         filters, order = _selection(args, storage)
