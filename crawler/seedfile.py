@@ -316,10 +316,10 @@ def stray_texts(folder: Path) -> list[str]:
     """The text files in a seeds folder that are not named as seeds, so
     nothing reads them (documents dropped in by hand), less those whose
     text a seed already holds (added with `seedcrawl add`)."""
-    names = seed_names(folder)
-    held = {name.split("_", 1)[1][:16] for name in names}
+    names = sorted(names_in(folder))  # one listing for both: seeds' hashes and the others
+    held = {seed["hash"] for seed in map(SEED_NAME.match, names) if seed}
     stray = []
-    for name in sorted(names_in(folder)):
+    for name in names:
         if name.startswith(".") or not name.lower().endswith(".txt") or SEED_NAME.match(name):
             continue
         try:

@@ -16,7 +16,7 @@ from rich.text import Text
 from ..given import read_given
 from ..review import Added, ReviewError
 from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, held_texts, read_regular_file, write_atomic
-from ..sources import DEFAULT_SOURCES, STARTER
+from ..sources import DEFAULT_SOURCES, STARTER, SourcesError, load_sources
 from ..store.documents import current_text, current_title
 from ..workspace import open_review, open_store, storage_sources
 from .group import SetupProblem, cli, console
@@ -84,8 +84,6 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
 
 def _seed_urls(sources: Path) -> list[str]:
     """The seed pages a sources file lists (none if it cannot be read: `add` is not the place to say so)."""
-    from ..sources import SourcesError, load_sources
-
     try:
         return load_sources(sources).seed_urls
     except (SourcesError, OSError):
@@ -170,9 +168,10 @@ def search(storage: Path, words: tuple[str, ...], limit: int) -> None:
         raise click.BadParameter("give the words to search for", param_hint="WORDS")
     if unknown := [word for word in words if word.startswith("--")]:
         raise click.NoSuchOption(unknown[0].split("=", 1)[0])
+    query = " ".join(words)
     store = open_review(storage).store
-    rows = store.search(" ".join(words), limit)
-    found = store.count_matches(" ".join(words)) if len(rows) == limit else len(rows)
+    rows = store.search(query, limit)
+    found = store.count_matches(query) if len(rows) == limit else len(rows)
     title = f"{found} match(es)" + (f", the best {len(rows)} shown (--limit)" if found > len(rows) else "")
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("id", "status", "score", "title", "snippet"):
