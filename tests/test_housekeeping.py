@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -66,6 +67,10 @@ def test_gc_removes_old_frontier_links_compacts_and_keeps_every_document_decisio
     assert result.exit_code == 0, result.output
     assert "removed 15000 frontier link(s) older than 90 days" in result.output
     assert "documents, decisions and seeds untouched" in result.output
+    shown = re.search(r"database ([\d.]+) MB -> ([\d.]+) MB \(([\d.]+) MB freed\)", result.output)
+    assert shown, result.output
+    was, now, freed = (float(x) for x in shown.groups())
+    assert abs(was - size / 1e6) <= 0.05 and round(was - now, 1) == freed  # the line adds up
     after = counts(storage)
     assert after == {**before, "frontier": 5000}
     assert sorted(p.name for p in (tmp_path / "seeds").iterdir()) == seeds_before
@@ -133,3 +138,14 @@ def _seed():
 
     path = next(iter(seed_files(SEEDS)))
     return read_seed(path), path
+
+
+def test_gc_says_figures_that_add_up() -> None:
+    """The demo said `0.6 MB -> 0.4 MB (0.1 MB freed)`: each figure rounded on its own."""
+    from crawler.cli.operations import freed_mb, mb
+
+    assert freed_mb(551_000, 449_000) == "0.2 MB"  # shown as 0.6 -> 0.4
+    for before in range(400_000, 700_000, 7_000):
+        for after in range(100_000, before, 9_000):
+            shown = float(mb(before).split()[0]) - float(mb(after).split()[0])
+            assert float(freed_mb(before, after).split()[0]) == pytest.approx(shown), (before, after)
