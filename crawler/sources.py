@@ -352,8 +352,11 @@ def load_sources(path: Path | str = DEFAULT_SOURCES) -> Sources:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        begin = "`seedcrawl add FILE...` starts a corpus"
+        start = "" if path.parent.is_dir() else f"no {path.parent}/ folder here: {begin}; "
         raise SourcesError(
-            f"{path}: file not found (create it, or name another: --sources PATH, or -a sources=PATH to scrapy crawl)"
+            f"{path}: file not found ({start}create it, or name another: --sources PATH, or -a sources=PATH to "
+            "scrapy crawl)"
         ) from None
     except UnicodeDecodeError:
         raise SourcesError(f"{path}: not UTF-8 text; save it as UTF-8") from None

@@ -205,3 +205,20 @@ def test_a_saved_page_gives_the_address_it_came_from(tmp_path: Path) -> None:
     (tmp_path / "again.html").write_text(page + f"<article>{story.replace('today', 'yesterday')}</article></html>")
     again = CliRunner().invoke(cli, ["add", str(tmp_path / "again.html"), "--storage", storage, "--seeds", seeds])
     assert again.exit_code == 0 and "added" in again.output and "list it under" not in again.output
+
+
+def test_a_folder_of_documents_without_a_sources_file_gets_the_starter_one(tmp_path: Path, monkeypatch) -> None:
+    """Seeds copied into a folder of their own: `status` says how a corpus
+    starts, and `add` writes the sources file every crawl needs."""
+    monkeypatch.chdir(tmp_path)
+    status = CliRunner().invoke(cli, ["status"])
+    assert status.exit_code == 2 and "no seeds/ folder here: `seedcrawl add FILE...` starts a corpus" in status.output
+    _seeds(tmp_path)
+    assert "no seeds/ folder" not in CliRunner().invoke(cli, ["status"]).output  # the folder is there
+    (tmp_path / "ban.txt").write_text("UK orders Huawei out of 5G\n\n" + LEAD + "\n")
+    added = CliRunner().invoke(cli, ["add", "ban.txt"])
+    assert added.exit_code == 0, added.output
+    assert "no seeds/sources.toml yet: wrote a starter one" in added.output
+    assert CliRunner().invoke(cli, ["status"]).exit_code == 0
+    again = CliRunner().invoke(cli, ["add", "ban.txt"])
+    assert "starter" not in again.output  # written once, never over the researcher's

@@ -43,16 +43,23 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
     """
     review = open_review(storage, seeds_dir, claim=True) if (storage / "corpus.db").exists() else None
     folder = review.seeds_dir if review is not None else (seeds_dir or Path("seeds"))
+    sources = folder / DEFAULT_SOURCES.name
     if review is None and not folder.exists():  # a new corpus: its folder, and a sources file to start from
         try:
             folder.mkdir(parents=True)
-            write_atomic(folder / DEFAULT_SOURCES.name, STARTER.encode("utf-8"))
+            write_atomic(sources, STARTER.encode("utf-8"))
         except OSError as exc:
             raise SetupProblem(f"{folder}: cannot create the seeds folder ({exc.strerror})") from None
-        click.echo(f"a new corpus: created {folder}/ and a starter {folder / DEFAULT_SOURCES.name} (news search on)")
+        click.echo(f"a new corpus: created {folder}/ and a starter {sources} (news search on)")
     if not folder.is_dir():
         raise SetupProblem(f"{folder}: not a folder; give the seeds folder with --seeds")
-    sources = folder / DEFAULT_SOURCES.name
+    if review is None and not sources.exists() and not sources.is_symlink():
+        # documents copied into a folder of their own: nothing crawls without a sources file
+        try:
+            write_atomic(sources, STARTER.encode("utf-8"))
+            click.echo(f"no {sources} yet: wrote a starter one (news search on)")
+        except OSError as exc:
+            click.echo(f"{sources}: not written ({exc.strerror}); the crawl needs one", err=True)
     starts = set(_seed_urls(sources))
     held = held_texts(folder) if review is None else None  # with a database, the store knows the seeds
     added = 0
