@@ -46,10 +46,12 @@ from .dedup import shingle_sample
 from .seedfile import (
     SEED_NAME,
     SeedFile,
+    SeedFormatError,
     add_seed_file,
     content_hash,
     file_name,
     format_document,
+    from_plain_text,
     has_temp_files,
     is_temp_name,
     names_in,
@@ -234,7 +236,7 @@ class Review:
                 raise ReviewError(_held(row))
             near = self.store.find_duplicate(digest, frozenset(shingle_sample(text))) if row is None else None
             copied = self.resolve(near.digest) if near is not None else None
-            name = add_seed_file(self.seeds_dir, text)
+            name = add_seed_file(self.seeds_dir, text, self._unregistered_texts())
             path = self.seeds_dir / name
             self.store.wrote(path)  # gone again if the commit fails
             if row is None:
@@ -407,6 +409,22 @@ class Review:
             prefix = SEED_NAME.match(name)["hash"]  # type: ignore[index]
             if self.store.pending_with_hash_prefix(prefix):
                 yield self.seeds_dir / name
+
+    def _unregistered_texts(self) -> dict[str, str]:
+        """Text hash -> name of the seed files the database does not know: a
+        seed put in the folder by hand since the last crawl registered the
+        others, under a name that need not carry its text's hash (and in
+        the layout its editor gave it: read as `add` reads a plain text)."""
+        names = seed_names(self.seeds_dir)
+        known = self.store.known_seed_files(names)
+        held = {}
+        for name in names:
+            if name not in known:
+                try:
+                    held[content_hash(from_plain_text(read_seed(self.seeds_dir / name).text))] = name
+                except (OSError, SeedFormatError):
+                    continue  # unreadable: the crawl says so when it reads the seeds
+        return held
 
     def _leftover_queue_files(self) -> Iterator[Path]:
         """Queue files of decided candidates that still hold the stored text

@@ -306,7 +306,7 @@ def held_texts(folder: Path) -> dict[str, str]:
     held = {}
     for path in seed_files(folder):
         try:
-            held[content_hash(read_seed(path).text)] = path.name
+            held[content_hash(from_plain_text(read_seed(path).text))] = path.name  # as `add` reads a text
         except (OSError, SeedFormatError):
             continue
     return held

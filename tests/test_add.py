@@ -222,3 +222,21 @@ def test_a_folder_of_documents_without_a_sources_file_gets_the_starter_one(tmp_p
     assert CliRunner().invoke(cli, ["status"]).exit_code == 0
     again = CliRunner().invoke(cli, ["add", "ban.txt"])
     assert "starter" not in again.output  # written once, never over the researcher's
+
+
+def test_add_with_storage_knows_a_seed_put_in_the_folder_by_hand_since_the_last_crawl(tmp_path: Path) -> None:
+    """The database knows the seeds a crawl registered; a seed copied into the
+    folder since, under a name of the researcher's, holds its text all the same."""
+    from .test_review import make_storage
+
+    make_storage(tmp_path)
+    seeds = tmp_path / "seeds"
+    (seeds / "005_0123456789abcdef.txt").write_bytes(WRAPPED.encode("utf-8"))  # a name that is not its hash
+    (tmp_path / "note.txt").write_bytes(WRAPPED.encode("utf-8"))
+    args = ["--storage", str(tmp_path / "storage"), "--seeds", str(seeds)]
+    result = CliRunner().invoke(cli, ["add", str(tmp_path / "note.txt"), *args])
+    assert result.exit_code == 1 and "not added: already a seed: 005_0123456789abcdef.txt" in result.output
+    alone = CliRunner().invoke(cli, ["add", str(tmp_path / "note.txt"), "--storage", str(tmp_path / "none"),
+                                     "--seeds", str(seeds)])  # fmt: skip
+    assert alone.exit_code == 1 and "already a seed: 005_0123456789abcdef.txt" in alone.output  # no database
+    assert len(seed_names(seeds)) == 6
