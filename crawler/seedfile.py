@@ -67,7 +67,8 @@ def format_document(title: str, paragraphs: Iterable[str]) -> str:
     Each paragraph is folded onto one line (it is one paragraph); empty ones
     are dropped because a blank line is the separator.
     """
-    parts = [unicodedata.normalize("NFC", " ".join(title.split()))]
+    # A byte-order mark (what some editors put before the first line) is not part of the title.
+    parts = [unicodedata.normalize("NFC", " ".join(title.lstrip("\ufeff").split()))]
     for paragraph in paragraphs:
         line = unicodedata.normalize("NFC", " ".join(paragraph.split()))
         if line:
@@ -85,7 +86,7 @@ class SeedFile:
 
     @property
     def title(self) -> str:
-        return self.text.split("\n", 1)[0].strip()
+        return self.text.split("\n", 1)[0].lstrip("\ufeff").strip()  # a seed saved with a byte-order mark
 
     @property
     def paragraphs(self) -> list[str]:

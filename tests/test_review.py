@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler.review import Review, ReviewError
-from crawler.seedfile import content_hash, seed_files, write_seed
+from crawler.seedfile import content_hash, read_seed, seed_files, write_seed
 from crawler.store import Store
 from crawler.workspace import open_review
 
@@ -150,6 +150,22 @@ def test_a_queue_file_edited_by_hand_is_kept_as_an_edit(review: Review, action: 
         )
         review.undo("0")  # the edited seed leaves again; the queue file holds the edit
         assert not seed.exists() and queued.read_text(encoding="utf-8") == edited
+
+
+def test_a_queue_file_saved_again_by_a_windows_editor_is_not_an_edit(review: Review) -> None:
+    """A byte-order mark and CRLF line ends (Notepad's way of saving) change
+    nothing the text says: no new version, and no mark in the seed's title."""
+    crawled = review.resolve("0")
+    queued = review.store.queue_dir / crawled["queue_file"]
+    queued.write_bytes(("\ufeff" + crawled["text"].replace("\n", "\r\n")).encode("utf-8"))
+    decision = review.accept("0")
+    assert review.store.edits_of(crawled["hash"]) == [] and review.resolve("0")["edited_text"] is None
+    assert (review.seeds_dir / decision.seed_file).read_text(encoding="utf-8") == crawled["text"]
+    edit = review.edit("1", "\ufeffA better title\r\n\r\nThe text.\r\n")
+    assert review.resolve("1")["edited_text"] == "A better title\n\nThe text." and edit.changed
+    hand = review.seeds_dir / "009_0123456789abcdef.txt"  # a seed saved by hand the same way
+    hand.write_bytes("\ufeffOwn title\r\n\r\nOwn text.\r\n".encode())
+    assert read_seed(hand).title == "Own title"
 
 
 def test_edit_then_accept_writes_the_edited_text(review: Review) -> None:
