@@ -147,6 +147,23 @@ def test_show_prints_text_metadata_reason_and_other_places(reviewed) -> None:
         assert expected in result.output
 
 
+def test_show_of_a_seed_names_its_file_and_no_empty_fields(reviewed) -> None:
+    from crawler.seedfile import read_seed
+    from crawler.store import Document, Store
+
+    path = sorted((reviewed["folder"] / "seeds").glob("00*.txt"))[0]
+    seed = path.name
+    store = Store(reviewed["storage"])
+    store.register_seed(Document.from_seed(read_seed(path), path), seed)  # as a crawl registers the seeds
+    store.close()
+    shown = invoke("show", seed, "--storage", reviewed["storage"]).output
+    labels = [line.split()[0] for line in shown.split("─")[0].splitlines() if line.strip()]
+    assert labels[:3] == ["id", "status", "title"] and not {"url", "site", "source", "fetched", "score"} & set(labels)
+    assert f"seedfile{path}" in "".join(shown.split())  # a long path is folded at the terminal's width
+    candidate = invoke("show", "0", "--storage", reviewed["storage"]).output
+    assert re.search(r"^ *url http://127\.0\.0\.1/0 *$", candidate, re.M) and "seed file" not in candidate
+
+
 def test_accept_reject_undo_from_the_command_line(reviewed) -> None:
     assert (
         "accepted 0: " in invoke("accept", "0", "--storage", reviewed["storage"], "--seeds", reviewed["seeds"]).output

@@ -163,6 +163,8 @@ def show_document(review: Review, row: dict) -> None:
     """A document's card (metadata, score, reason, copies, edits), then its text."""
     ident_label = row["seed_file"] if row["status"] == "seed" else f"{row['queue_seq']}  ({row['queue_file']})"
     found = {"seed": "seed page", "feed": "feed", "link": "link on page"}.get(row["found_via"], row["found_via"] or "")
+    if row["status"] == "seed" and not is_web_address(row["found_on"] or ""):
+        found = "seed file"  # a document of the seeds folder, not a page fetched from a seed URL
     title = current_title(row)
     lines = [
         ("id", ident_label),
@@ -199,7 +201,7 @@ def show_document(review: Review, row: dict) -> None:
     if edits:
         newest = edits[-1]
         lines.append(("edited", f"version {newest['version']} by {newest['reviewer']} ({newest['via']}), shown below"))
-    print_grid(lines)
+    print_grid([(label, value) for label, value in lines if value or label == "title"])  # a seed file has no url
     console.rule()
     click.echo(current_text(row))
 
