@@ -4,21 +4,37 @@ A plain-text file is laid out in the seed format (``seedfile.from_plain_text``);
 a saved web page is read as the crawl reads pages (trafilatura, confirmed by
 readability), so a page saved from a browser gives its article, not its menus,
 and the address it was saved from (its canonical link, or the "saved from url"
-comment browsers write), where the crawl could start.
+comment browsers write), where the crawl could start. A PDF (a report, a
+filing: what researchers most often have) gives its text through pdfminer.six,
+whose layout analysis groups lines into blocks: each block is a paragraph,
+its lines joined, and the page numbers and running heads printed on every
+page are left out.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from .dedup import is_web_address
-from .seedfile import SeedFormatError, from_plain_text
+from .seedfile import SeedFormatError, format_document, from_plain_text
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 HTML_STARTS = (b"<!doctype html", b"<html", b"<?xml", b"<!-- saved from")
 # Browsers mark a saved page with where it came from: <!-- saved from url=(0047)https://... -->
 SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.I)
+PDF_START = b"%PDF-"
+# A PDF carries its images and fonts: a report of 30 pages with photographs is tens of megabytes.
+MAX_PDF_BYTES = 100_000_000
+# A block printed on this many pages or more is a running head or foot, not the text.
+RUNNING_PAGES = 3
+# A page number, alone or as "Page 3", "3 of 12", "- 3 -".
+_PAGE_NUMBER = re.compile(r"^\W*(page\s*)?\d+(\s*(of|/)\s*\d+)?\W*$", re.I)
+# A word broken at a line's end: "secu-" then "rity".
+_BROKEN_WORD = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,8 @@ def read_given(data: bytes, name: str) -> Given:
     is none: not UTF-8 text, a title alone, a page with no article."""
     if name.lower().endswith(HTML_SUFFIXES) or data.lstrip(b"\xef\xbb\xbf \t\r\n")[:15].lower().startswith(HTML_STARTS):
         return _article(data, name)
+    if data[:1024].find(PDF_START) >= 0:  # readers accept the mark anywhere in the first kilobyte
+        return Given(pdf_text(data))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -53,3 +71,37 @@ def _article(data: bytes, name: str) -> Given:
     if is_web_address(article.canonical_url):
         return Given(article.text, article.canonical_url)
     return Given(article.text, saved.group(1).decode("ascii", "replace") if saved else None)
+
+
+def pdf_text(data: bytes) -> str:
+    """A PDF's text in the seed format: its first block the title, each other
+    block a paragraph (lines joined, words broken at a line's end mended),
+    less the page numbers and the blocks repeated on every page."""
+    from pdfminer.high_level import extract_text  # imported only for a PDF
+    from pdfminer.pdfdocument import PDFEncryptionError
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # it warns of every odd object on stderr
+    try:
+        raw = extract_text(io.BytesIO(data))
+    except PDFEncryptionError:
+        raise SeedFormatError("an encrypted PDF: save a copy without its password, or its text") from None
+    except Exception as exc:  # noqa: BLE001 - a damaged or hostile file may raise anything; one line for it
+        raise SeedFormatError(f"a PDF whose text cannot be read ({exc or type(exc).__name__})") from None
+    pages = [[_block(block) for block in re.split(r"\n\s*\n", page)] for page in raw.split("\f")]
+    repeated = Counter(block for page in pages for block in set(page))
+    blocks = [
+        block
+        for page in pages
+        for block in page
+        if block and not _PAGE_NUMBER.match(block) and (len(pages) < RUNNING_PAGES or repeated[block] < RUNNING_PAGES)
+    ]
+    if not blocks:
+        raise SeedFormatError("no text in this PDF (a scan? its pages are images: run OCR on it first)")
+    if len(blocks) < 2:
+        raise SeedFormatError("one line only: a seed is a title line with the text under it")
+    return format_document(blocks[0], blocks[1:])
+
+
+def _block(text: str) -> str:
+    """A block of lines as one paragraph."""
+    return " ".join(_BROKEN_WORD.sub("", text.strip()).split())

@@ -240,3 +240,45 @@ def test_add_with_storage_knows_a_seed_put_in_the_folder_by_hand_since_the_last_
                                      "--seeds", str(seeds)])  # fmt: skip
     assert alone.exit_code == 1 and "already a seed: 005_0123456789abcdef.txt" in alone.output  # no database
     assert len(seed_names(seeds)) == 6
+
+
+def test_a_pdf_gives_its_text_without_running_heads_page_numbers_or_broken_words(tmp_path: Path) -> None:
+    """A report as researchers have it: its blocks become paragraphs, what
+    every page repeats is left out, and a word broken at a line's end is whole."""
+    from .pdfs import text_pdf
+
+    wrapped = textwrap.wrap(LEAD, 60)
+    broken = ["Ministers said the decision followed new US sanc-", "tions on its chip supplies."]
+    pages = [
+        ["HOUSE REPORT 112-XX", "", "UK orders Huawei out of 5G", "networks by 2027", "", *wrapped, "", "Page 1 of 3"],
+        ["HOUSE REPORT 112-XX", "", *broken, "", "Page 2 of 3"],
+        ["HOUSE REPORT 112-XX", "", "Huawei called the decision disappointing.", "", "Page 3 of 3"],
+    ]
+    (tmp_path / "report.pdf").write_bytes(text_pdf(pages))
+    (tmp_path / "scan.pdf").write_bytes(text_pdf([[], []]))  # pages that are images: no text
+    (tmp_path / "locked.pdf").write_bytes(text_pdf(pages, locked=True))
+    (tmp_path / "cut.pdf").write_bytes(text_pdf(pages)[:400])  # a download cut short
+    where = ["--storage", str(tmp_path / "none"), "--seeds", str(tmp_path / "seeds")]
+    refused = CliRunner().invoke(cli, ["add", *[str(tmp_path / n) for n in ("scan.pdf", "locked.pdf", "cut.pdf")],
+                                       *where])  # fmt: skip
+    assert refused.exit_code == 1
+    lines = refused.output.splitlines()
+    assert lines[0] == f"{tmp_path / 'scan.pdf'}: not added: no text in this PDF (a scan? its pages are images: " + (
+        "run OCR on it first)"
+    )
+    assert lines[1] == f"{tmp_path / 'locked.pdf'}: not added: an encrypted PDF: save a copy without its password, " + (
+        "or its text"
+    )
+    assert lines[2].startswith(f"{tmp_path / 'cut.pdf'}: not added: a PDF whose text cannot be read (")
+    assert len(lines) == 3
+    assert not (tmp_path / "seeds").exists()  # nothing to add: no corpus folder made for it
+    (tmp_path / "report.pdf").write_bytes(text_pdf(pages, image_bytes=12_000_000))  # with its photographs
+    added = CliRunner().invoke(cli, ["add", str(tmp_path / "report.pdf"), *where])
+    assert added.exit_code == 0, added.output
+    [name] = seed_names(tmp_path / "seeds")
+    assert read_seed(tmp_path / "seeds" / name).text == "\n\n".join([
+        "UK orders Huawei out of 5G networks by 2027",  # the title: the running head is left out, on page 1 too
+        LEAD,
+        "Ministers said the decision followed new US sanctions on its chip supplies.",
+        "Huawei called the decision disappointing.",
+    ])  # fmt: skip

@@ -16,6 +16,7 @@ from crawler.demo import run_demo
 from crawler.store import Store
 
 from .conftest import SEEDS
+from .pdfs import text_pdf
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +80,8 @@ def test_every_command_the_readme_shows_runs_against_the_demo_storage(demo) -> N
         f"<html><head><title>UK bans Huawei</title></head><body><nav>Home</nav><article>{story}</article></body></html>"
     )
     (folder / "saved" / "uk-ban.html").write_text(page)
+    report = [["Investigative report on Huawei and ZTE", "", "Their equipment could be used to spy on US networks."]]
+    (folder / "hpsci-report.pdf").write_bytes(text_pdf(report))
     ran = []
     for command in readme_commands():
         if command.split("  ")[0].strip() in ELSEWHERE:

@@ -13,7 +13,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from ..given import read_given
+from ..given import MAX_PDF_BYTES, read_given
 from ..review import Added, ReviewError
 from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, held_texts, read_regular_file, write_atomic
 from ..sources import DEFAULT_SOURCES, STARTER, SourcesError, load_sources
@@ -31,62 +31,77 @@ from .options import IsoDate, max_bytes_option, read_text_file, seeds_option, st
 def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[Path, ...]) -> None:
     """Add documents you have to the seeds: plain-text files (the first line
     the title, each other line a paragraph; lines wrapped at a fixed width
-    are joined) or saved web pages (.html, .htm: the article is extracted);
-    '-' reads standard input.
+    are joined), saved web pages (.html, .htm: the article is extracted) or
+    PDFs (their text); '-' reads standard input.
 
     Each is written in the seed format under the next number, as accepting
     a candidate writes one, and the next crawl learns from it. A text the
     seeds or the queue already hold is named, not added; a file that cannot
     be read is one line, and the others are added.
 
-    Example: seedcrawl add notes/huawei-ban.txt saved/uk-ban.html
+    Example: seedcrawl add notes/huawei-ban.txt saved/uk-ban.html hpsci-report.pdf
     """
     review = open_review(storage, seeds_dir, claim=True) if (storage / "corpus.db").exists() else None
     folder = review.seeds_dir if review is not None else (seeds_dir or Path("seeds"))
+    if folder.exists() and not folder.is_dir():
+        raise SetupProblem(f"{folder}: not a folder; give the seeds folder with --seeds")
+    given = []  # every file read first: a folder is made only for a document
+    for path in paths:
+        try:
+            given.append((path, read_given(_file_bytes(path), path.name)))
+        except SeedFormatError as exc:
+            _not_added(path, exc)
     sources = folder / DEFAULT_SOURCES.name
-    if review is None and not folder.exists():  # a new corpus: its folder, and a sources file to start from
+    if given and review is None:
+        _starter_sources(folder, sources)
+    starts = set(_seed_urls(sources))
+    held = held_texts(folder) if review is None and given else None  # with a database, the store knows the seeds
+    added = 0
+    for path, document in given:
+        text = document.text
+        try:
+            done = (
+                review.add(text, str(path), document.url)
+                if review is not None
+                else Added(add_seed_file(folder, text, held), None)
+            )
+        except (SeedFormatError, ReviewError) as exc:
+            _not_added(path, exc)
+            continue
+        added += 1
+        near = f"; it is {done.near}" if done.near else ""
+        click.echo(f"added {folder / done.seed_file} “{text.split(chr(10), 1)[0]}” (from {path}){near}")
+        if document.url and document.url not in starts:
+            starts.add(document.url)
+            click.echo(
+                f"  saved from {document.url}: list it under [seeds] urls in {sources} for the crawl to start there"
+            )
+    if added:
+        click.echo(f"{added} seed(s) added: the next crawl learns from them (`seedcrawl rescore`: the queue now)")
+    if added < len(paths):
+        ctx.exit(1)
+
+
+def _not_added(path: Path, exc: Exception) -> None:
+    click.echo(f"{path}: not added: {str(exc).removeprefix(f'{path}: ')}", err=True)
+
+
+def _starter_sources(folder: Path, sources: Path) -> None:
+    """A new corpus's folder, and a sources file to start from where there is none."""
+    if not folder.exists():
         try:
             folder.mkdir(parents=True)
             write_atomic(sources, STARTER.encode("utf-8"))
         except OSError as exc:
             raise SetupProblem(f"{folder}: cannot create the seeds folder ({exc.strerror})") from None
         click.echo(f"a new corpus: created {folder}/ and a starter {sources} (news search on)")
-    if not folder.is_dir():
-        raise SetupProblem(f"{folder}: not a folder; give the seeds folder with --seeds")
-    if review is None and not sources.exists() and not sources.is_symlink():
+    elif not sources.exists() and not sources.is_symlink():
         # documents copied into a folder of their own: nothing crawls without a sources file
         try:
             write_atomic(sources, STARTER.encode("utf-8"))
             click.echo(f"no {sources} yet: wrote a starter one (news search on)")
         except OSError as exc:
             click.echo(f"{sources}: not written ({exc.strerror}); the crawl needs one", err=True)
-    starts = set(_seed_urls(sources))
-    held = held_texts(folder) if review is None else None  # with a database, the store knows the seeds
-    added = 0
-    for path in paths:
-        try:
-            given = read_given(_file_bytes(path), path.name)
-            text = given.text
-            done = (
-                review.add(text, str(path), given.url)
-                if review is not None
-                else Added(add_seed_file(folder, text, held), None)
-            )
-        except (SeedFormatError, ReviewError) as exc:
-            click.echo(f"{path}: not added: {str(exc).removeprefix(f'{path}: ')}", err=True)
-            continue
-        added += 1
-        near = f"; it is {done.near}" if done.near else ""
-        click.echo(f"added {folder / done.seed_file} “{text.split(chr(10), 1)[0]}” (from {path}){near}")
-        if given.url and given.url not in starts:
-            starts.add(given.url)
-            click.echo(
-                f"  saved from {given.url}: list it under [seeds] urls in {sources} for the crawl to start there"
-            )
-    if added:
-        click.echo(f"{added} seed(s) added: the next crawl learns from them (`seedcrawl rescore`: the queue now)")
-    if added < len(paths):
-        ctx.exit(1)
 
 
 def _seed_urls(sources: Path) -> list[str]:
@@ -98,14 +113,15 @@ def _seed_urls(sources: Path) -> list[str]:
 
 
 def _file_bytes(path: Path) -> bytes:
-    """A regular file's bytes, or standard input's for '-' (at most a seed's size)."""
+    """A regular file's bytes, or standard input's for '-' (at most a seed's size; a PDF's, for a .pdf)."""
     if str(path) == "-":
         data = sys.stdin.buffer.read(MAX_SEED_BYTES + 1)
         if len(data) > MAX_SEED_BYTES:
             raise SeedFormatError(f"more than {MAX_SEED_BYTES:,} bytes; this is not one article")
         return data
+    limit = MAX_PDF_BYTES if path.suffix.lower() == ".pdf" else MAX_SEED_BYTES
     try:
-        return read_regular_file(path, MAX_SEED_BYTES, SeedFormatError)
+        return read_regular_file(path, limit, SeedFormatError)
     except OSError as exc:
         raise SeedFormatError(exc.strerror or str(exc)) from None
 
