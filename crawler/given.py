@@ -27,6 +27,7 @@ HTML_STARTS = (b"<!doctype html", b"<html", b"<?xml", b"<!-- saved from")
 # Browsers mark a saved page with where it came from: <!-- saved from url=(0047)https://... -->
 SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.I)
 PDF_START = b"%PDF-"
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 # A PDF carries its images and fonts: a report of 30 pages with photographs is tens of megabytes.
 MAX_PDF_BYTES = 100_000_000
 # A block printed on this many pages or more is a running head or foot, not the text.
@@ -53,10 +54,25 @@ def read_given(data: bytes, name: str) -> Given:
     if data[:1024].find(PDF_START) >= 0:  # readers accept the mark anywhere in the first kilobyte
         return Given(pdf_text(data))
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-16" if data[:2] in UTF16_MARKS else "utf-8")  # Windows' "Unicode" text is UTF-16
     except UnicodeDecodeError as exc:
-        raise SeedFormatError(f"not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
+        raise SeedFormatError(_not_text(data) or f"not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
+    if text.lstrip("\ufeff").startswith("{\\rtf"):
+        raise SeedFormatError("an RTF document, not plain text: save it as plain text or PDF, then add that")
     return Given(from_plain_text(text))
+
+
+def _not_text(data: bytes) -> str | None:
+    """What a file that is not text is (a Word document, an image), by its
+    first bytes (filetype's signatures), with what to do instead."""
+    import filetype
+
+    kind = filetype.guess(data)
+    if kind is None:
+        return None
+    if kind.mime.startswith("image/"):
+        return f"an image (.{kind.extension}), not text: run OCR on it, then add the text"
+    return f"a .{kind.extension} file, not text: save it as plain text or PDF, then add that"
 
 
 def _article(data: bytes, name: str) -> Given:

@@ -282,3 +282,34 @@ def test_a_pdf_gives_its_text_without_running_heads_page_numbers_or_broken_words
         "Ministers said the decision followed new US sanctions on its chip supplies.",
         "Huawei called the decision disappointing.",
     ])  # fmt: skip
+
+
+def test_a_file_that_is_not_text_is_named_for_what_it_is(tmp_path: Path) -> None:
+    """A Word document or a photo of a page is not "not UTF-8 text (byte 10)":
+    the line says what it is and what to do; Windows' "Unicode" text is read."""
+    import io
+    import zipfile
+
+    word = io.BytesIO()
+    with zipfile.ZipFile(word, "w", zipfile.ZIP_DEFLATED) as docx:
+        docx.writestr("[Content_Types].xml", '<Types><Override PartName="/word/document.xml"/></Types>')
+        docx.writestr("word/document.xml", "<w:document>" + "<w:p>Huawei and the UK ban</w:p>" * 50 + "</w:document>")
+    files = {
+        "notes.docx": word.getvalue(),
+        "page.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+        "notes.rtf": b"{\\rtf1\\ansi UK orders Huawei out of 5G\\par The UK government said...}",
+        "unicode.txt": ("UK orders Huawei out of 5G\r\n\r\n" + LEAD + "\r\n").encode("utf-16"),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    args = ["add", *(str(tmp_path / name) for name in files), "--storage", str(tmp_path / "none")]
+    result = CliRunner().invoke(cli, [*args, "--seeds", str(tmp_path / "seeds")])
+    assert result.exit_code == 1
+    said = dict(line.split(": not added: ", 1) for line in result.output.splitlines() if ": not added: " in line)
+    assert said == {
+        str(tmp_path / "notes.docx"): "a .docx file, not text: save it as plain text or PDF, then add that",
+        str(tmp_path / "page.png"): "an image (.png), not text: run OCR on it, then add the text",
+        str(tmp_path / "notes.rtf"): "an RTF document, not plain text: save it as plain text or PDF, then add that",
+    }
+    [name] = seed_names(tmp_path / "seeds")
+    assert read_seed(tmp_path / "seeds" / name).text == f"UK orders Huawei out of 5G\n\n{LEAD}"  # UTF-16, read
