@@ -313,3 +313,19 @@ def test_a_file_that_is_not_text_is_named_for_what_it_is(tmp_path: Path) -> None
     }
     [name] = seed_names(tmp_path / "seeds")
     assert read_seed(tmp_path / "seeds" / name).text == f"UK orders Huawei out of 5G\n\n{LEAD}"  # UTF-16, read
+
+
+def test_a_web_address_given_to_add_says_how_a_page_becomes_a_seed(tmp_path: Path) -> None:
+    """`add URL` said "https:/www.reuters.com/x: No such file or directory" (a slash lost on the way)."""
+    (tmp_path / "note.txt").write_text("UK orders Huawei out of 5G\n\n" + LEAD + "\n")
+    seeds = tmp_path / "seeds"
+    args = ["--storage", str(tmp_path / "none"), "--seeds", str(seeds)]
+    result = CliRunner().invoke(cli, ["add", "https://www.reuters.com/article/uk-huawei-5g", str(tmp_path / "note.txt"),
+                                      *args])  # fmt: skip
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        f"https://www.reuters.com/article/uk-huawei-5g: not added: a web address, not a file: list it under "
+        f"[seeds] urls in {seeds / 'sources.toml'} (the next crawl fetches it, and queues it if it is on topic), "
+        "or save the page from your browser and add the file"
+    )
+    assert len(seed_names(seeds)) == 1  # the file beside it is added

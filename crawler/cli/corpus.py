@@ -13,6 +13,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from ..dedup import is_web_address
 from ..given import MAX_PDF_BYTES, read_given
 from ..review import Added, ReviewError
 from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, held_texts, read_regular_file, write_atomic
@@ -26,9 +27,10 @@ from .options import IsoDate, max_bytes_option, read_text_file, seeds_option, st
 @cli.command()
 @storage_option
 @seeds_option
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path, allow_dash=True))
+# Not click.Path(path_type=Path): a web address given by mistake would lose a slash (https:/...) before it is seen.
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.pass_context
-def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[Path, ...]) -> None:
+def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[str, ...]) -> None:
     """Add documents you have to the seeds: plain-text files (the first line
     the title, each other line a paragraph; lines wrapped at a fixed width
     are joined), saved web pages (.html, .htm: the article is extracted) or
@@ -45,13 +47,19 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
     folder = review.seeds_dir if review is not None else (seeds_dir or Path("seeds"))
     if folder.exists() and not folder.is_dir():
         raise SetupProblem(f"{folder}: not a folder; give the seeds folder with --seeds")
+    sources = folder / DEFAULT_SOURCES.name
     given = []  # every file read first: a folder is made only for a document
-    for path in paths:
+    for name in paths:
+        path = Path(name)
         try:
+            if is_web_address(name):
+                raise SeedFormatError(
+                    f"a web address, not a file: list it under [seeds] urls in {sources} (the next crawl fetches "
+                    "it, and queues it if it is on topic), or save the page from your browser and add the file"
+                )
             given.append((path, read_given(_file_bytes(path), path.name)))
         except SeedFormatError as exc:
-            _not_added(path, exc)
-    sources = folder / DEFAULT_SOURCES.name
+            _not_added(name, exc)
     if given and review is None:
         _starter_sources(folder, sources)
     starts = set(_seed_urls(sources))
@@ -82,7 +90,7 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
         ctx.exit(1)
 
 
-def _not_added(path: Path, exc: Exception) -> None:
+def _not_added(path: Path | str, exc: Exception) -> None:
     click.echo(f"{path}: not added: {str(exc).removeprefix(f'{path}: ')}", err=True)
 
 
