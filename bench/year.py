@@ -33,8 +33,9 @@ alternated round by round with the code at ``--baseline`` (a git revision).
 
 ``browser`` times the browser review as a reviewer walks it (``seedcrawl
 serve``'s app, through Flask's test client, in a new process per round):
-a candidate's page, and a decision (the accept's POST and the next
-candidate's page it leads to), taken back at once; with ``--baseline``,
+a candidate's page, a decision (the accept's POST and the next
+candidate's page it leads to), taken back at once, and the corpus page
+(the seeds folder's newest 200); with ``--baseline``,
 alternated with that revision as ``decisions`` does.
 """
 
@@ -293,7 +294,9 @@ def print_medians(times: dict[tuple[str, str], list[float]], labels: tuple[str, 
     for label in labels:
         today = statistics.median(times[(label, "today")])
         line = f"{label:<24}{today:>7.3f} s"
-        if baseline:
+        if baseline and (label, baseline) not in times:
+            line += f"   (no such step at {baseline})"
+        elif baseline:
             before = statistics.median(times[(label, baseline)])
             line += f"   at {baseline}: {before:.3f} s   ratio {today / before:.2f}x"
         print(line)
@@ -317,7 +320,11 @@ assert answer.status_code == 302, answer.status_code
 assert client.get(answer.location).status_code == 200
 accepted = time.perf_counter() - start
 assert client.post(f"/c/{decided}/undo", data={"csrf": token}).status_code == 302
-print(json.dumps({"candidate page": shown, "accept + next page": accepted}))
+start = time.perf_counter()
+corpus = client.get("/corpus")  # the seeds folder's newest 200 (a revision before it has no such page)
+listed = time.perf_counter() - start
+times = {"candidate page": shown, "accept + next page": accepted}
+print(json.dumps({**times, **({"corpus page": listed} if corpus.status_code == 200 else {})}))
 """
 
 
@@ -341,7 +348,7 @@ def browser(folder: Path, runs: int, baseline: str | None) -> None:
     alternate(runs, baseline, walk)
     alternated = f"; rounds alternate with {baseline}" if baseline else ""
     print(f"browser review on {folder}, median of {runs} (in process, Flask's test client){alternated}")
-    print_medians(times, ("candidate page", "accept + next page"), baseline)
+    print_medians(times, ("candidate page", "accept + next page", "corpus page"), baseline)
 
 
 def refits(folder: Path, runs: int) -> list[tuple[str, float, float]]:

@@ -292,10 +292,9 @@ def test_a_long_decision_on_a_list_says_it_is_working_and_cannot_be_sent_twice(f
     assert [status for status, _ in statuses(folder).values()] == ["rejected", "pending", "rejected"]
 
 
-def test_a_seed_named_in_the_address_is_said_not_to_be_a_candidate(client, folder: Path) -> None:
+def test_a_seed_named_in_the_address_is_shown_to_read_with_nothing_to_decide(client, folder: Path) -> None:
     """By its file name (as `seedcrawl search` names it) or its hash: the page
     answered 500 (a seed has no queue number to build its buttons from)."""
-    from crawler.review import NOT_CANDIDATES
     from crawler.seedfile import read_seed
     from crawler.store import Document, Store
 
@@ -306,9 +305,34 @@ def test_a_seed_named_in_the_address_is_said_not_to_be_a_candidate(client, folde
     store.close()
     for ident in (path.name, digest[:12]):
         answer = client.get(f"/c/{ident}", follow_redirects=True)
-        assert answer.status_code == 200 and html.escape(f"{ident} is not a candidate: {NOT_CANDIDATES['seed']}") in (
-            answer.get_data(as_text=True)
-        )
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and "a seed text" in page and "change or remove it in the seeds folder" in page
+        assert html.escape(read_seed(path).text.split("\n\n")[1]) in page and "Accept (a)" not in page
+
+
+def test_the_corpus_page_lists_the_seeds_folder_newest_first(client, folder: Path) -> None:
+    """Seeds and accepted candidates were nowhere in the browser: the folder
+    as it is, each file to read, an accepted one with the way back to its decision."""
+    from crawler.seedfile import read_seed, seed_names
+
+    token = csrf_of(client.get("/c/1").data)
+    assert client.post("/c/1/accept", data={"csrf": token}).status_code == 302
+    seeds = folder / "seeds"
+    (seeds / "006_0123456789abcdef.txt").write_text("A note put here by hand\n\nThe UK ban, in my words.\n")
+    removed = sorted(seeds.glob("001_*.txt"))[0]
+    removed.unlink()  # taken out of the corpus by hand
+    page = client.get("/corpus").get_data(as_text=True)
+    assert "Corpus: 6 document(s)" in page
+    listed = re.findall(r'<a href="/seed/([^"]+)">', page)
+    assert listed == seed_names(seeds)[::-1] and removed.name not in listed  # the folder, newest first
+    row = page.split('href="/seed/006_0123456789abcdef.txt"')[1].split("</tr>")[0]
+    assert "A note put here by hand" in row and "no crawl has read it yet" in row
+    accepted = page.split(f'href="/seed/{listed[1]}"')[1].split("</tr>")[0]
+    assert "ZTE hearing" in accepted and 'href="/c/1"' in accepted and "accepted #1" in accepted
+    shown = client.get(f"/seed/{listed[1]}").get_data(as_text=True)
+    assert html.escape(read_seed(seeds / listed[1]).text.split("\n\n")[1]) in shown and "(undo it there)" in shown
+    for wrong in ("../storage/corpus.db", "notes.txt", removed.name):
+        assert client.get(f"/seed/{wrong}").status_code == 404
 
 
 def test_a_decision_from_the_page_finishes_an_accept_cut_off_elsewhere_first(client, folder: Path) -> None:

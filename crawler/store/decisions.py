@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .base import StoreBase, in_chunks, now
+from .documents import edited_title_column
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 
@@ -107,6 +108,14 @@ class DecisionStore(StoreBase):
         """Which of these seed file names the database knows (index lookups:
         a decision must not read every decided row of a year's corpus)."""
         return set(self._rows_named("seed_file", "seed_file", names, "seed_file is not null"))
+
+    def seed_file_rows(self, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The rows (without texts) of these seed files, seeds and accepted
+        candidates, by file name: the corpus page's, a page of the folder at a time."""
+        columns = "hash, seed_file, status, title, url, sitename, decided_at, first_seen, queue_seq, "
+        rows = self._rows_named("seed_file", columns + edited_title_column(), names,
+                                "status in ('seed', 'accepted')", whole=True)  # fmt: skip
+        return {row["seed_file"]: row for row in rows}
 
     def decided_queue_files(self, names: Iterable[str]) -> list[dict[str, Any]]:
         """(queue_file, hash, edited_hash) of the accepted and rejected

@@ -1,4 +1,4 @@
-"""The browser review page: queue, reading view, decisions, sources, timeline.
+"""The browser review page: queue, reading view, decisions, the corpus, sources, timeline.
 
 Pages are plain HTML forms (they work without JavaScript); keys.js adds the
 shortcuts. Each request opens the storage folder (sqlite connections are per
@@ -26,6 +26,7 @@ from ..new_words import ADVICE, HEADING, in_queue
 from ..page_record import page_record
 from ..report import month_histogram_svg, site_name
 from ..review import Review, ReviewError
+from ..seedfile import SEED_NAME, SeedFormatError, read_seed, seed_names
 from ..sources import SourcesError
 from ..store import QueryError, QueueFilters
 from ..store.documents import current_text, current_title
@@ -113,9 +114,12 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         )  # fmt: skip
 
     @app.get("/c/<ident>")
-    def candidate(ident: str) -> str:
+    def candidate(ident: str) -> Any:
         opened = review()
-        row = opened.candidate(ident)  # a seed or an off-topic page, named by its file or hash: one line
+        found = opened.resolve(ident)
+        if found["status"] == "seed" and found["seed_file"]:  # nothing to decide: the seed, to read
+            return redirect(url_for("seed", name=found["seed_file"]))
+        row = opened.candidate(ident)  # an off-topic page, named by its hash: one line
         place = _place(opened, row, request.args, storage)
         return render_template(
             "candidate.html", row=row, title=current_title(row), text=current_text(row),
@@ -226,6 +230,39 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
             f"changed, {done.fell_below} fell below the threshold {config.threshold:g}, {done.rose_above} rose above it"
         )
         return redirect(url_for("queue", **walk_of(request.args)))
+
+    @app.get("/corpus")
+    def corpus() -> str:
+        """The seeds folder, newest first: every document the corpus holds, as
+        the folder has it (a file no crawl has read yet too), a page at a time."""
+        opened = review()
+        names = seed_names(opened.seeds_dir)[::-1]
+        total = len(names)
+        page = min(max(1, request.args.get("page", 1, type=int)), max(1, -(-total // PAGE_ROWS)))
+        shown = names[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
+        rows = opened.store.seed_file_rows(shown)
+        entries = [_corpus_entry(opened.seeds_dir, name, rows.get(name)) for name in shown]
+        first = (page - 1) * PAGE_ROWS + 1
+        pages = {"page": page, "first": first, "last": first + len(shown) - 1, "total": total,
+                 "more": first + len(shown) - 1 < total}  # fmt: skip
+        return render_template("corpus.html", entries=entries, pages=pages, seeds_dir=opened.seeds_dir)
+
+    @app.get("/seed/<name>")
+    def seed(name: str) -> Any:
+        """A seed file to read, as it is in the folder, with what the database knows of it."""
+        opened = review()
+        if not SEED_NAME.match(name):
+            abort(404)
+        try:
+            text = read_seed(opened.seeds_dir / name).text
+        except FileNotFoundError:
+            abort(404)
+        except (OSError, SeedFormatError) as exc:
+            return render_template("error.html", message=f"{name} cannot be read: {exc}"), 500
+        row = opened.store.seed_file_rows([name]).get(name)
+        copies = opened.store.copies_of(row["hash"]) if row else []
+        entry = _corpus_entry(opened.seeds_dir, name, row)
+        return render_template("seed.html", entry=entry, text=text, copies=copies, seeds_dir=opened.seeds_dir)
 
     @app.get("/sources")
     def sources() -> str:
@@ -340,6 +377,26 @@ def _place(opened: Review, row: dict[str, Any], args: Any, storage: Path) -> Pla
     at = pending.index(row["queue_seq"])
     later = pending[at + 1 :] or pending[:at]
     return Place(at + 1, len(pending), later[0] if later else None)
+
+
+def _corpus_entry(folder: Path, name: str, row: dict[str, Any] | None) -> dict[str, Any]:
+    """A seed file as the corpus page lists it: its number, title, how it came
+    (a seed, an accepted candidate, a file no crawl has read yet) and when."""
+    number = int(SEED_NAME.match(name)["seq"])  # type: ignore[index]
+    if row is None:  # put in the folder since the last crawl: the file says its title
+        try:
+            title = read_seed(folder / name).title
+        except (OSError, SeedFormatError) as exc:
+            title = f"(cannot be read: {exc})"
+        return {"name": name, "number": number, "title": title, "how": "no crawl has read it yet", "site": "",
+                "when": "", "queue_seq": None}  # fmt: skip
+    accepted = row["status"] == "accepted"
+    return {
+        "name": name, "number": number, "title": current_title(row) or name,
+        "how": "accepted" if accepted else "seed", "site": site_name(row) if row["url"] else "",
+        "when": (row["decided_at"] if accepted else row["first_seen"]) or "",
+        "queue_seq": row["queue_seq"] if accepted else None,
+    }  # fmt: skip
 
 
 def _after_decision(row: dict[str, Any], following: int | None) -> Any:
