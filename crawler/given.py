@@ -7,8 +7,8 @@ and the address it was saved from (its canonical link, or the "saved from url"
 comment browsers write), where the crawl could start. A PDF (a report, a
 filing: what researchers most often have) gives its text through pdfminer.six,
 whose layout analysis groups lines into blocks: each block is a paragraph,
-its lines joined, and the page numbers and running heads printed on every
-page are left out.
+its lines joined, and the page numbers and the running heads printed on
+page after page are left out.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def read_given(data: bytes, name: str) -> Given:
     is none: not UTF-8 text, a title alone, a page with no article."""
     if name.lower().endswith(HTML_SUFFIXES) or data.lstrip(b"\xef\xbb\xbf \t\r\n")[:15].lower().startswith(HTML_STARTS):
         return _article(data, name)
-    if data[:1024].find(PDF_START) >= 0:  # readers accept the mark anywhere in the first kilobyte
+    if name.lower().endswith(".pdf") or data.lstrip()[:5] == PDF_START:  # not a text that mentions %PDF-
         return Given(pdf_text(data))
     try:
         text = data.decode("utf-16" if data[:2] in UTF16_MARKS else "utf-8")  # Windows' "Unicode" text is UTF-16
@@ -92,7 +92,7 @@ def _article(data: bytes, name: str) -> Given:
 def pdf_text(data: bytes) -> str:
     """A PDF's text in the seed format: its first block the title, each other
     block a paragraph (lines joined, words broken at a line's end mended),
-    less the page numbers and the blocks repeated on every page."""
+    less the page numbers and the blocks printed on RUNNING_PAGES pages or more."""
     from pdfminer.high_level import extract_text  # imported only for a PDF
     from pdfminer.pdfdocument import PDFEncryptionError
 
@@ -103,7 +103,7 @@ def pdf_text(data: bytes) -> str:
         raise SeedFormatError("an encrypted PDF: save a copy without its password, or its text") from None
     except Exception as exc:  # noqa: BLE001 - a damaged or hostile file may raise anything; one line for it
         raise SeedFormatError(f"a PDF whose text cannot be read ({exc or type(exc).__name__})") from None
-    pages = [[_block(block) for block in re.split(r"\n\s*\n", page)] for page in raw.split("\f")]
+    pages = [[_block(block) for block in re.split(r"\n\s*\n", page)] for page in raw.rstrip("\f").split("\f")]
     repeated = Counter(block for page in pages for block in set(page))
     blocks = [
         block

@@ -313,6 +313,10 @@ def test_a_file_that_is_not_text_is_named_for_what_it_is(tmp_path: Path) -> None
     }
     [name] = seed_names(tmp_path / "seeds")
     assert read_seed(tmp_path / "seeds" / name).text == f"UK orders Huawei out of 5G\n\n{LEAD}"  # UTF-16, read
+    (tmp_path / "formats.txt").write_text("Notes on formats\n\nA PDF file starts with %PDF-1.7 and a comment.\n")
+    mentioned = CliRunner().invoke(cli, [*args[:1], str(tmp_path / "formats.txt"), *args[-2:], "--seeds",
+                                         str(tmp_path / "seeds")])  # fmt: skip
+    assert mentioned.exit_code == 0, mentioned.output  # a text that mentions the PDF mark is a text
 
 
 def test_a_web_address_given_to_add_says_how_a_page_becomes_a_seed(tmp_path: Path) -> None:
