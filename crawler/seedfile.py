@@ -285,7 +285,13 @@ def add_seed_file(folder: Path, text: str, held: dict[str, str] | None = None) -
     number, and return its name (the caller holds the lock that keeps two
     writers from choosing the same number). A text the folder has, by the
     hash its names carry or in ``held`` (``held_texts``, kept up to date
-    here), is refused."""
+    here), is refused, and so is one larger than a seed may be (every
+    crawl would refuse to start on it: a long PDF's text, a book)."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_SEED_BYTES:
+        raise SeedFormatError(
+            f"its text is {size:,} bytes, more than a seed may hold ({MAX_SEED_BYTES:,}); add it in parts"
+        )
     digest = content_hash(text)
     same = [name for name in seed_names(folder) if name.endswith(f"_{digest[:16]}.txt")]
     if held is not None and digest in held:

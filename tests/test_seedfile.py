@@ -100,3 +100,14 @@ def test_written_files_get_the_usual_mode_not_the_temp_files(tmp_path) -> None:
     finally:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "005_0000000000000000.txt").stat().st_mode) == 0o644
+
+
+def test_a_text_larger_than_a_seed_may_be_is_not_added(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long PDF's text was written, and every crawl then refused its seeds folder."""
+    monkeypatch.setattr(seedfile, "MAX_SEED_BYTES", 1_000)
+    with pytest.raises(SeedFormatError, match=r"its text is 1,223 bytes, more than a seed may hold \(1,000\)"):
+        seedfile.add_seed_file(tmp_path, "A long report\n\n" + "Huawei and ZTE. " * 75 + "The end.")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(SeedFormatError, match="larger than 1,000 bytes"):
+        (tmp_path / "000_0000000000000000.txt").write_text("A long report\n\n" + "x " * 600)
+        seedfile.read_seed(tmp_path / "000_0000000000000000.txt")  # what the crawl would have said of it
