@@ -377,3 +377,29 @@ def test_an_address_in_the_search_box_shows_what_became_of_that_page(client, fol
     assert "offtopic: first pass 0.010 &lt; 0.240" in dropped and 'href="/c/' not in dropped
     never = client.get("/page", query_string={"url": "https://example.org/x"}, follow_redirects=True)
     assert "no crawl has met https://example.org/x" in never.get_data(as_text=True)  # one line, on the queue page
+
+
+def test_documents_of_ones_own_are_added_from_the_corpus_page(client, folder: Path) -> None:
+    """As `seedcrawl add`: a text becomes the next seed, a file that is not
+    one is a line saying why, and the decision log says where each came from."""
+    import io
+
+    page = client.get("/corpus")
+    note = b"UK orders Huawei out of 5G\n\nThe UK said Huawei must leave its 5G networks by 2027.\n"
+    photo = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
+    answer = client.post(
+        "/corpus/add", content_type="multipart/form-data", follow_redirects=True,
+        data={"csrf": csrf_of(page.data), "documents": [(io.BytesIO(note), "note.txt"), (io.BytesIO(photo), "p.png")]},
+    )  # fmt: skip
+    text = answer.get_data(as_text=True)
+    [added] = [p.name for p in (folder / "seeds").glob("005_*.txt")]
+    assert f"added 1 seed(s): {added} (from note.txt)" in text
+    assert "p.png: not added: an image (.png), not text: run OCR on it, then add the text" in text
+    assert re.findall(r'<a href="/seed/([^"]+)">', text)[0] == added  # the newest, first
+    db = sqlite_utils.Database(folder / "storage" / "corpus.db")
+    assert [(r["action"], r["reason"]) for r in db.query("select action, reason from decisions")] == [
+        ("add", "from upload note.txt")
+    ]
+    none = client.post("/corpus/add", data={"csrf": csrf_of(page.data)}, follow_redirects=True)
+    assert "choose the files to add first" in none.get_data(as_text=True)
+    assert client.post("/corpus/add", data={"documents": (io.BytesIO(note), "again.txt")}).status_code == 403

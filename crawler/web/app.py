@@ -22,6 +22,7 @@ from typing import Any
 from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
 
 from ..dedup import is_web_address
+from ..given import MAX_PDF_BYTES, read_given
 from ..new_words import ADVICE, HEADING, in_queue
 from ..page_record import page_record
 from ..report import month_histogram_svg, site_name
@@ -40,6 +41,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     ``access_token``: required of every request (a remote bind)."""
     app = Flask(__name__)
     app.secret_key = secrets.token_hex(32)  # signs the flash messages; new each start
+    app.config["MAX_CONTENT_LENGTH"] = 4 * MAX_PDF_BYTES  # documents uploaded at once (a request's limit)
     csrf = secrets.token_urlsafe(24)
     storage = Path(storage)
     # Decisions made at once, by a short name: the list's undo button holds
@@ -247,6 +249,35 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
                  "more": first + len(shown) - 1 < total}  # fmt: skip
         return render_template("corpus.html", entries=entries, pages=pages, seeds_dir=opened.seeds_dir)
 
+    @app.post("/corpus/add")
+    def add_documents() -> Any:
+        """Documents of the reviewer's own, uploaded: each made a seed as
+        `seedcrawl add` makes it (a text, a saved page, a PDF), or one line
+        saying why not; the others are added all the same."""
+        opened = review()
+        uploads = [upload for upload in request.files.getlist("documents") if upload.filename]
+        if not uploads:
+            flash("choose the files to add first", "error")
+        added, refused = [], []
+        for upload in uploads:
+            name = Path(upload.filename or "").name
+            try:
+                given = read_given(upload.read(MAX_PDF_BYTES + 1), name)
+                done = opened.add(given.text, f"upload {name}", given.url)
+            except (SeedFormatError, ReviewError) as exc:
+                refused.append(f"{name}: not added: {exc}")
+                continue
+            added.append(f"{done.seed_file} (from {name})" + (f"; it is {done.near}" if done.near else ""))
+        # A few lines each way: the messages travel in a cookie, which holds 4 KB.
+        if added:
+            more = f" and {len(added) - UPLOAD_LINES} more" if len(added) > UPLOAD_LINES else ""
+            flash(f"added {len(added)} seed(s): " + "; ".join(added[:UPLOAD_LINES]) + more)
+        for line in refused[:UPLOAD_LINES]:
+            flash(line, "error")
+        if len(refused) > UPLOAD_LINES:
+            flash(f"and {len(refused) - UPLOAD_LINES} more not added", "error")
+        return redirect(url_for("corpus"))
+
     @app.get("/seed/<name>")
     def seed(name: str) -> Any:
         """A seed file to read, as it is in the folder, with what the database knows of it."""
@@ -287,6 +318,8 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
 
 # Candidates on one page of the queue: a year's queue is thousands.
 PAGE_ROWS = 200
+# Lines said of the files one upload added, and of those it could not.
+UPLOAD_LINES = 5
 # The queue page's filters and order, each with how the candidate page names
 # it. A candidate opened from a filtered queue keeps them in its links, so
 # next, skip, undo and back walk that queue (as `review --search` does); the
