@@ -403,3 +403,23 @@ def test_documents_of_ones_own_are_added_from_the_corpus_page(client, folder: Pa
     none = client.post("/corpus/add", data={"csrf": csrf_of(page.data)}, follow_redirects=True)
     assert "choose the files to add first" in none.get_data(as_text=True)
     assert client.post("/corpus/add", data={"documents": (io.BytesIO(note), "again.txt")}).status_code == 403
+
+
+def test_a_storage_fault_during_a_decision_is_one_line_and_changes_nothing(client, folder: Path, monkeypatch) -> None:
+    """A full disk during an accept from the page gave Flask's "Internal Server Error"."""
+    import sqlite3
+
+    from crawler.store import Store
+
+    page = client.get("/c/0")
+    before = statuses(folder)
+
+    def full(self, *args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Store, "set_decision", full)
+    answer = client.post("/c/0/accept", data={"csrf": csrf_of(page.data)})
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 503 and "Internal Server Error" not in text
+    assert "disk is full" in text and "Nothing was changed" in text
+    assert statuses(folder) == before and not list((folder / "seeds").glob("005_*.txt"))

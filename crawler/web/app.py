@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+import sqlite3
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from ..report import month_histogram_svg, site_name
 from ..review import Review, ReviewError
 from ..seedfile import SEED_NAME, SeedFormatError, read_seed, seed_names
 from ..sources import SourcesError
-from ..store import QueryError, QueueFilters
+from ..store import QueryError, QueueFilters, StoreError, explain_storage_error
 from ..store.documents import current_text, current_title
 from ..workspace import open_review, storage_sources
 
@@ -90,6 +91,18 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     def refused(exc: Exception) -> Any:
         flash(str(exc), "error")
         return redirect(request.referrer or url_for("queue"))
+
+    @app.errorhandler(StoreError)
+    @app.errorhandler(sqlite3.Error)
+    @app.errorhandler(OSError)
+    def unusable_storage(exc: Exception) -> Any:
+        """A full disk, a database another program holds: one line, as the
+        commands say it, not Flask's "Internal Server Error" (the decision's
+        transaction was rolled back). What the store cannot explain stays an error."""
+        message = str(exc) if isinstance(exc, StoreError) else explain_storage_error(exc)
+        if message is None:
+            raise exc
+        return render_template("error.html", message=message), 503
 
     @app.errorhandler(SourcesError)
     def unusable_sources(exc: SourcesError) -> Any:
