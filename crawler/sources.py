@@ -346,6 +346,20 @@ def field_name(section: str, key: str) -> str:
     return _FIELD_OF.get((section, key), key)
 
 
+def listed_seed_urls(path: Path) -> set[str]:
+    """The seed pages a sources file lists; none if it cannot be read (adding
+    a document is not the place to say so): is a saved page's address new?"""
+    try:
+        return set(load_sources(path).seed_urls)
+    except (SourcesError, OSError):
+        return set()
+
+
+def saved_from_hint(url: str, path: Path) -> str:
+    """What to do with the address a saved page came from, when the sources file does not list it."""
+    return f"saved from {url}: list it under [seeds] urls in {path} for the crawl to start there"
+
+
 def load_sources(path: Path | str = DEFAULT_SOURCES) -> Sources:
     """Read and validate a sources file; raise SourcesError with one clear line."""
     path = Path(path)

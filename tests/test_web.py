@@ -400,6 +400,20 @@ def test_documents_of_ones_own_are_added_from_the_corpus_page(client, folder: Pa
     assert [(r["action"], r["reason"]) for r in db.query("select action, reason from decisions")] == [
         ("add", "from upload note.txt")
     ]
+    address = "https://news.example.org/2020/07/14/uk-bans-huawei.html"
+    story = "".join(
+        f"<p>Paragraph {i}: ministers debated the ban on the vendor's equipment today.</p>" for i in range(9)
+    )
+    saved = f"<!-- saved from url=(0055){address} -->\n<html><body><article>{story}</article></body></html>"
+    answer = client.post(
+        "/corpus/add",
+        content_type="multipart/form-data",
+        follow_redirects=True,
+        data={"csrf": csrf_of(page.data), "documents": (io.BytesIO(saved.encode()), "saved.html")},
+    )
+    assert html.escape(f"saved from {address}: list it under [seeds] urls in {folder / 'seeds' / 'sources.toml'}") in (
+        answer.get_data(as_text=True)
+    )  # as `seedcrawl add` says it
     none = client.post("/corpus/add", data={"csrf": csrf_of(page.data)}, follow_redirects=True)
     assert "choose the files to add first" in none.get_data(as_text=True)
     assert client.post("/corpus/add", data={"documents": (io.BytesIO(note), "again.txt")}).status_code == 403

@@ -17,7 +17,7 @@ from ..dedup import is_web_address
 from ..given import MAX_PDF_BYTES, read_given
 from ..review import Added, ReviewError
 from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, held_texts, read_regular_file, write_atomic
-from ..sources import DEFAULT_SOURCES, STARTER, SourcesError, load_sources
+from ..sources import DEFAULT_SOURCES, STARTER, listed_seed_urls, saved_from_hint
 from ..store.documents import current_text, current_title
 from ..workspace import open_review, open_store, storage_sources
 from .group import SetupProblem, cli, console
@@ -62,7 +62,7 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
             _not_added(name, exc)
     if given and review is None:
         _starter_sources(folder, sources)
-    starts = set(_seed_urls(sources))
+    starts = listed_seed_urls(sources)
     held = held_texts(folder) if review is None and given else None  # with a database, the store knows the seeds
     added = 0
     for path, document in given:
@@ -81,9 +81,7 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
         click.echo(f"added {folder / done.seed_file} “{text.split(chr(10), 1)[0]}” (from {path}){near}")
         if document.url and document.url not in starts:
             starts.add(document.url)
-            click.echo(
-                f"  saved from {document.url}: list it under [seeds] urls in {sources} for the crawl to start there"
-            )
+            click.echo("  " + saved_from_hint(document.url, sources))
     if added:
         click.echo(f"{added} seed(s) added: the next crawl learns from them (`seedcrawl rescore`: the queue now)")
     if added < len(paths):
@@ -110,14 +108,6 @@ def _starter_sources(folder: Path, sources: Path) -> None:
             click.echo(f"no {sources} yet: wrote a starter one (news search on)")
         except OSError as exc:
             click.echo(f"{sources}: not written ({exc.strerror}); the crawl needs one", err=True)
-
-
-def _seed_urls(sources: Path) -> list[str]:
-    """The seed pages a sources file lists (none if it cannot be read: `add` is not the place to say so)."""
-    try:
-        return load_sources(sources).seed_urls
-    except (SourcesError, OSError):
-        return []
 
 
 def _file_bytes(path: Path) -> bytes:

@@ -29,7 +29,7 @@ from ..page_record import page_record
 from ..report import month_histogram_svg, site_name
 from ..review import Review, ReviewError
 from ..seedfile import SEED_NAME, SeedFormatError, read_seed, seed_names
-from ..sources import SourcesError
+from ..sources import DEFAULT_SOURCES, SourcesError, listed_seed_urls, saved_from_hint
 from ..store import QueryError, QueueFilters, StoreError, explain_storage_error
 from ..store.documents import current_text, current_title
 from ..workspace import open_review, storage_sources
@@ -272,6 +272,8 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         if not uploads:
             flash("choose the files to add first", "error")
         added, refused = [], []
+        sources = opened.seeds_dir / DEFAULT_SOURCES.name
+        starts = listed_seed_urls(sources)
         for upload in uploads:
             name = Path(upload.filename or "").name
             try:
@@ -280,7 +282,11 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
             except (SeedFormatError, ReviewError) as exc:
                 refused.append(f"{name}: not added: {exc}")
                 continue
-            added.append(f"{done.seed_file} (from {name})" + (f"; it is {done.near}" if done.near else ""))
+            line = f"{done.seed_file} (from {name})" + (f"; it is {done.near}" if done.near else "")
+            if given.url and given.url not in starts:  # as `seedcrawl add` says it
+                starts.add(given.url)
+                line += "; " + saved_from_hint(given.url, sources)
+            added.append(line)
         # A few lines each way: the messages travel in a cookie, which holds 4 KB.
         if added:
             more = f" and {len(added) - UPLOAD_LINES} more" if len(added) > UPLOAD_LINES else ""
