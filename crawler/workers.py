@@ -199,6 +199,8 @@ class WorkerPool:
                 worker.writer.write(_framed(job.payload))
 
     def _finished(self, worker: _Worker, message: tuple[bool, Any]) -> None:
+        if not worker.jobs:  # the pool took its jobs back (another worker died, none left to replace it)
+            return
         job = worker.jobs.popleft()
         ok, value = message
         if not job.future.done():

@@ -85,17 +85,22 @@ async def test_a_killed_worker_is_replaced_and_its_job_read_again(caplog: pytest
 
 
 @on_the_loop
-async def test_with_no_restarts_left_every_waiting_job_gets_one_clear_error() -> None:
+async def test_with_no_restarts_left_every_waiting_job_gets_one_clear_error(caplog: pytest.LogCaptureFixture) -> None:
     pool = pool_of(time.sleep, restarts=0)
     try:
-        jobs = [asyncio.ensure_future(pool.run(0.5)) for _ in range(6)]
-        victim = await holding_a_job(pool)
-        os.kill(victim, signal.SIGKILL)
-        results = await asyncio.gather(*jobs, return_exceptions=True)
-        with pytest.raises(WorkerDied):
-            await pool.run(0)
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            jobs = [asyncio.ensure_future(pool.run(0.5)) for _ in range(6)]
+            victim = await holding_a_job(pool)
+            os.kill(victim, signal.SIGKILL)
+            results = await asyncio.gather(*jobs, return_exceptions=True)
+            with pytest.raises(WorkerDied):
+                await pool.run(0)
+            await asyncio.sleep(0.8)  # the other worker answers the job it had in hand
     finally:
         pool.close()
+    # Its answer came for a job the pool had taken back: an IndexError in the loop's callback,
+    # a traceback in the crawl's log (seen once in a loaded test run of a killed worker's crawl).
+    assert "Exception in callback" not in caplog.text
     errors = {str(r) for r in results if isinstance(r, WorkerDied)}
     assert errors == {f"an test worker process died (pid {victim} killed by SIGKILL) after 0 replacement(s)"}
     assert all(r is None or isinstance(r, WorkerDied) for r in results)
