@@ -310,7 +310,7 @@ def test_a_seed_named_in_the_address_is_shown_to_read_with_nothing_to_decide(cli
         assert html.escape(read_seed(path).text.split("\n\n")[1]) in page and "Accept (a)" not in page
 
 
-def test_the_corpus_page_lists_the_seeds_folder_newest_first(client, folder: Path) -> None:
+def test_the_corpus_page_lists_the_seeds_folder_newest_first(client, folder: Path, monkeypatch) -> None:
     """Seeds and accepted candidates were nowhere in the browser: the folder
     as it is, each file to read, an accepted one with the way back to its decision."""
     from crawler.seedfile import read_seed, seed_names
@@ -331,6 +331,12 @@ def test_the_corpus_page_lists_the_seeds_folder_newest_first(client, folder: Pat
     assert "ZTE hearing" in accepted and 'href="/c/1"' in accepted and "accepted #1" in accepted
     shown = client.get(f"/seed/{listed[1]}").get_data(as_text=True)
     assert html.escape(read_seed(seeds / listed[1]).text.split("\n\n")[1]) in shown and "(undo it there)" in shown
+    from crawler.web import app as web_app
+
+    monkeypatch.setattr(web_app, "PAGE_ROWS", 4)  # a page of 4: the 6 documents on two
+    first, second = (client.get("/corpus", query_string={"page": n}).get_data(as_text=True) for n in (1, 2))
+    assert "1-4 of 6" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    assert re.findall(r'<a href="/seed/([^"]+)">', second) == listed[4:] and 'rel="prev"' in second
     for wrong in ("../storage/corpus.db", "notes.txt", removed.name):
         assert client.get(f"/seed/{wrong}").status_code == 404
 

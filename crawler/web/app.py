@@ -117,11 +117,9 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         store = review().store
         filters, order = _selection(args, storage)
         total = store.count_candidates(filters)
-        page = min(max(1, args.get("page", 1, type=int)), max(1, -(-total // PAGE_ROWS)))  # past the end: the last
+        page = _page_asked(args, total)
         rows = store.pending_candidates(filters, uncertain_around=order, limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS)
-        first = (page - 1) * PAGE_ROWS + 1
-        pages = {"page": page, "first": first, "last": first + len(rows) - 1, "total": total,
-                 "more": first + len(rows) - 1 < total}  # fmt: skip
+        pages = _pages(page, len(rows), total)
         new = in_queue(store) if page == 1 and not walk_of(args) else ([], 0)
         return render_template(
             "queue.html", rows=rows, args=args, pages=pages, new_words=new, heading=HEADING, advice=ADVICE,
@@ -253,14 +251,12 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         opened = review()
         names = seed_names(opened.seeds_dir)[::-1]
         total = len(names)
-        page = min(max(1, request.args.get("page", 1, type=int)), max(1, -(-total // PAGE_ROWS)))
+        page = _page_asked(request.args, total)
         shown = names[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
         rows = opened.store.seed_file_rows(shown)
         entries = [_corpus_entry(opened.seeds_dir, name, rows.get(name)) for name in shown]
-        first = (page - 1) * PAGE_ROWS + 1
-        pages = {"page": page, "first": first, "last": first + len(shown) - 1, "total": total,
-                 "more": first + len(shown) - 1 < total}  # fmt: skip
-        return render_template("corpus.html", entries=entries, pages=pages, seeds_dir=opened.seeds_dir)
+        pages = _pages(page, len(shown), total)
+        return render_template("corpus.html", entries=entries, pages=pages, seeds_dir=opened.seeds_dir, args={})
 
     @app.post("/corpus/add")
     def add_documents() -> Any:
@@ -431,6 +427,17 @@ def _place(opened: Review, row: dict[str, Any], args: Any, storage: Path) -> Pla
     return Place(at + 1, len(pending), later[0] if later else None)
 
 
+def _page_asked(args: Any, total: int) -> int:
+    """The page of PAGE_ROWS rows asked for (?page=N); past the end, the last."""
+    return min(max(1, args.get("page", 1, type=int)), max(1, -(-total // PAGE_ROWS)))
+
+
+def _pages(page: int, shown: int, total: int) -> dict[str, Any]:
+    """Where a page of ``shown`` rows stands among ``total``, for _pages.html."""
+    first = (page - 1) * PAGE_ROWS + 1
+    return {"page": page, "first": first, "last": first + shown - 1, "total": total, "more": first + shown - 1 < total}
+
+
 def _corpus_entry(folder: Path, name: str, row: dict[str, Any] | None) -> dict[str, Any]:
     """A seed file as the corpus page lists it: its number, title, how it came
     (a seed, an accepted candidate, a file no crawl has read yet) and when."""
@@ -446,7 +453,7 @@ def _corpus_entry(folder: Path, name: str, row: dict[str, Any] | None) -> dict[s
     return {
         "name": name, "number": number, "title": current_title(row) or name,
         "how": "accepted" if accepted else "seed", "site": site_name(row) if row["url"] else "",
-        "when": (row["decided_at"] if accepted else row["first_seen"]) or "",
+        "when": ((row["decided_at"] if accepted else row["first_seen"]) or "")[:16].replace("T", " "),  # as the queue
         "queue_seq": row["queue_seq"] if accepted else None,
     }  # fmt: skip
 
