@@ -46,13 +46,12 @@ from .dedup import shingle_sample
 from .seedfile import (
     SEED_NAME,
     SeedFile,
-    SeedFormatError,
     add_seed_file,
     content_hash,
     file_name,
     format_document,
-    from_plain_text,
     has_temp_files,
+    held_texts,
     is_temp_name,
     names_in,
     next_sequence,
@@ -219,7 +218,7 @@ class Review:
         queue_path.unlink(missing_ok=True)
         return Decision(row["hash"], "accept", row["queue_file"], name)
 
-    def add(self, text: str, origin: str, url: str | None = None) -> Added:
+    def add(self, text: str, origin: str, url: str | None = None, held: dict[str, str] | None = None) -> Added:
         """A document of the reviewer's own (a file, a saved page) written
         into seeds/ under the next free number, as an accept writes one
         (inside the write lock: no accept picks the same number), recorded
@@ -227,7 +226,9 @@ class Review:
         `add` decision: who, when, from where), with the web address it came
         from when known (a saved page's). A text the queue or the corpus has
         is refused, saying where; a near copy of one is added, and named
-        (the same story from another site, or updated)."""
+        (the same story from another site, or updated). ``held``: what
+        ``unregistered_texts`` gave, for a command that adds several (kept up
+        to date here); read now if not given."""
         digest = content_hash(text)
         with self.store.write():
             owner = self.store.text_owner(digest)
@@ -236,7 +237,7 @@ class Review:
                 raise ReviewError(_held(row))
             near = self.store.find_duplicate(digest, frozenset(shingle_sample(text))) if row is None else None
             copied = self.resolve(near.digest) if near is not None else None
-            name = add_seed_file(self.seeds_dir, text, self._unregistered_texts())
+            name = add_seed_file(self.seeds_dir, text, self.unregistered_texts() if held is None else held)
             path = self.seeds_dir / name
             self.store.wrote(path)  # gone again if the commit fails
             if row is None:
@@ -410,21 +411,15 @@ class Review:
             if self.store.pending_with_hash_prefix(prefix):
                 yield self.seeds_dir / name
 
-    def _unregistered_texts(self) -> dict[str, str]:
+    def unregistered_texts(self) -> dict[str, str]:
         """Text hash -> name of the seed files the database does not know: a
         seed put in the folder by hand since the last crawl registered the
         others, under a name that need not carry its text's hash (and in
-        the layout its editor gave it: read as `add` reads a plain text)."""
+        the layout its editor gave it: read as `add` reads a plain text).
+        Read once for several adds (``add``'s ``held``)."""
         names = seed_names(self.seeds_dir)
         known = self.store.known_seed_files(names)
-        held = {}
-        for name in names:
-            if name not in known:
-                try:
-                    held[content_hash(from_plain_text(read_seed(self.seeds_dir / name).text))] = name
-                except (OSError, SeedFormatError):
-                    continue  # unreadable: the crawl says so when it reads the seeds
-        return held
+        return held_texts(self.seeds_dir, [name for name in names if name not in known])
 
     def _leftover_queue_files(self) -> Iterator[Path]:
         """Queue files of decided candidates that still hold the stored text

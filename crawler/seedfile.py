@@ -305,15 +305,16 @@ def add_seed_file(folder: Path, text: str, held: dict[str, str] | None = None) -
     return name
 
 
-def held_texts(folder: Path) -> dict[str, str]:
-    """Each seed file's text hash -> its name, every file read: what a new
-    corpus's folder holds before a database knows it (a seed named by hand
-    need not carry its text's hash; the five shipped here do not). A file
-    that cannot be read is left out."""
+def held_texts(folder: Path, names: Iterable[str] | None = None) -> dict[str, str]:
+    """Each seed file's text hash -> its name, each of ``names`` read (every
+    seed file by default): what a new corpus's folder holds before a database
+    knows it (a seed named by hand need not carry its text's hash; the five
+    shipped here do not). A file that cannot be read is left out (the crawl
+    says so when it reads the seeds)."""
     held = {}
-    for path in seed_files(folder):
+    for name in seed_names(folder) if names is None else names:
         try:
-            held[content_hash(from_plain_text(read_seed(path).text))] = path.name  # as `add` reads a text
+            held[content_hash(from_plain_text(read_seed(Path(folder) / name).text))] = name  # as `add` reads a text
         except (OSError, SeedFormatError):
             continue
     return held

@@ -63,13 +63,15 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
     if given and review is None:
         _starter_sources(folder, sources)
     starts = listed_seed_urls(sources)
-    held = held_texts(folder) if review is None and given else None  # with a database, the store knows the seeds
+    held: dict[str, str] = {}  # the seed files' texts, read once: all of them, or those the database does not know
+    if given:
+        held = held_texts(folder) if review is None else review.unregistered_texts()
     added = 0
     for path, document in given:
         text = document.text
         try:
             done = (
-                review.add(text, str(path), document.url)
+                review.add(text, str(path), document.url, held)
                 if review is not None
                 else Added(add_seed_file(folder, text, held), None)
             )

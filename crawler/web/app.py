@@ -270,11 +270,12 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         added, refused = [], []
         sources = opened.seeds_dir / DEFAULT_SOURCES.name
         starts = listed_seed_urls(sources)
+        held = opened.unregistered_texts() if uploads else {}  # read once for all the files
         for upload in uploads:
             name = Path(upload.filename or "").name
             try:
                 given = read_given(upload.read(MAX_PDF_BYTES + 1), name)
-                done = opened.add(given.text, f"upload {name}", given.url)
+                done = opened.add(given.text, f"upload {name}", given.url, held)
             except (SeedFormatError, ReviewError) as exc:
                 refused.append(f"{name}: not added: {exc}")
                 continue
