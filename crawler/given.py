@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .dedup import is_web_address
-from .seedfile import SeedFormatError, format_document, from_plain_text
+from .seedfile import MAX_SEED_BYTES, SeedFormatError, format_document, from_plain_text
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 HTML_STARTS = (b"<!doctype html", b"<html", b"<?xml", b"<!-- saved from")
@@ -36,6 +36,11 @@ RUNNING_PAGES = 3
 _PAGE_NUMBER = re.compile(r"^\W*(page\s*)?\d+(\s*(of|/)\s*\d+)?\W*$", re.I)
 # A word broken at a line's end: "secu-" then "rity".
 _BROKEN_WORD = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
+
+
+def size_limit(name: str) -> int:
+    """The most bytes a file of this name may have: a PDF's, or a seed's."""
+    return MAX_PDF_BYTES if name.lower().endswith(".pdf") else MAX_SEED_BYTES
 
 
 @dataclass(frozen=True)

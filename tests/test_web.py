@@ -425,6 +425,40 @@ def test_documents_of_ones_own_are_added_from_the_corpus_page(client, folder: Pa
     assert client.post("/corpus/add", data={"documents": (io.BytesIO(note), "again.txt")}).status_code == 403
 
 
+def test_uploads_too_large_are_one_line_each_and_the_others_are_added(client, folder: Path, monkeypatch) -> None:
+    """A text larger than a seed may be is refused by its size, as `seedcrawl add`
+    refuses it (a PDF was read to its cut and called unreadable); a request
+    larger than the server takes gave Werkzeug's bare "Request Entity Too Large" page."""
+    import io
+
+    import crawler.given
+
+    monkeypatch.setattr(crawler.given, "MAX_SEED_BYTES", 2_000)
+    monkeypatch.setattr(crawler.given, "MAX_PDF_BYTES", 3_000)
+    csrf = csrf_of(client.get("/corpus").data)
+    note = b"UK orders Huawei out of 5G\n\nThe UK said Huawei must leave its 5G networks by 2027.\n"
+    long_note = note + b"More of the same.\n" * 150
+    pdf = b"%PDF-1.4\n" + b"0" * 3_500
+    answer = client.post(
+        "/corpus/add", content_type="multipart/form-data", follow_redirects=True,
+        data={"csrf": csrf, "documents": [(io.BytesIO(long_note), "long.txt"), (io.BytesIO(pdf), "big.pdf"),
+                                          (io.BytesIO(note), "note.txt")]},
+    )  # fmt: skip
+    text = answer.get_data(as_text=True)
+    assert "long.txt: not added: larger than 2,000 bytes; this is not one article" in text
+    assert "big.pdf: not added: larger than 3,000 bytes; this is not one article" in text
+    assert "added 1 seed(s)" in text and "(from note.txt)" in text
+    client.application.config["MAX_CONTENT_LENGTH"] = 1_000_000
+    answer = client.post(
+        "/corpus/add", content_type="multipart/form-data", follow_redirects=True,
+        data={"csrf": csrf, "documents": (io.BytesIO(b"x" * 1_200_000), "huge.txt")},
+    )  # fmt: skip
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Corpus" in text
+    assert "the files chosen are more than 1 MB together: add them a few at a time, or with seedcrawl add" in text
+    assert len(list((folder / "seeds").glob("*.txt"))) == 6  # the five seeds and note.txt
+
+
 def test_a_storage_fault_during_a_decision_is_one_line_and_changes_nothing(client, folder: Path, monkeypatch) -> None:
     """A full disk during an accept from the page gave Flask's "Internal Server Error"."""
     import sqlite3

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..dedup import is_web_address
-from ..given import MAX_PDF_BYTES, read_given
+from ..given import read_given, size_limit
 from ..review import Added, ReviewError
 from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, held_texts, read_regular_file, write_atomic
 from ..sources import DEFAULT_SOURCES, STARTER, listed_seed_urls, saved_from_hint
@@ -119,9 +119,8 @@ def _file_bytes(path: Path) -> bytes:
         if len(data) > MAX_SEED_BYTES:
             raise SeedFormatError(f"more than {MAX_SEED_BYTES:,} bytes; this is not one article")
         return data
-    limit = MAX_PDF_BYTES if path.suffix.lower() == ".pdf" else MAX_SEED_BYTES
     try:
-        return read_regular_file(path, limit, SeedFormatError)
+        return read_regular_file(path, size_limit(path.name), SeedFormatError)
     except OSError as exc:
         raise SeedFormatError(exc.strerror or str(exc)) from None
 

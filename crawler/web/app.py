@@ -23,7 +23,7 @@ from typing import Any
 from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
 
 from ..dedup import is_web_address
-from ..given import MAX_PDF_BYTES, read_given
+from ..given import MAX_PDF_BYTES, read_given, size_limit
 from ..new_words import ADVICE, HEADING, in_queue
 from ..page_record import page_record
 from ..report import month_histogram_svg, site_name
@@ -103,6 +103,14 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         if message is None:
             raise exc
         return render_template("error.html", message=message), 503
+
+    @app.errorhandler(413)
+    def too_large(_: Exception) -> Any:
+        """More bytes than one request may carry (Werkzeug's bare 413 page before): one line, on the page."""
+        limit = app.config["MAX_CONTENT_LENGTH"] // 1_000_000
+        flash(f"the files chosen are more than {limit:,} MB together: add them a few at a time, "
+              "or with seedcrawl add", "error")  # fmt: skip
+        return redirect(url_for("corpus"))
 
     @app.errorhandler(SourcesError)
     def unusable_sources(exc: SourcesError) -> Any:
@@ -274,7 +282,10 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         for upload in uploads:
             name = Path(upload.filename or "").name
             try:
-                given = read_given(upload.read(MAX_PDF_BYTES + 1), name)
+                data = upload.read(size_limit(name) + 1)
+                if len(data) > size_limit(name):  # as `seedcrawl add` says it
+                    raise SeedFormatError(f"larger than {size_limit(name):,} bytes; this is not one article")
+                given = read_given(data, name)
                 done = opened.add(given.text, f"upload {name}", given.url, held)
             except (SeedFormatError, ReviewError) as exc:
                 refused.append(f"{name}: not added: {exc}")
