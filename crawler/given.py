@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from .dedup import is_web_address
 from .seedfile import MAX_SEED_BYTES, SeedFormatError, format_document, from_plain_text
@@ -27,6 +29,8 @@ HTML_STARTS = (b"<!doctype html", b"<html", b"<?xml", b"<!-- saved from")
 # Browsers mark a saved page with where it came from: <!-- saved from url=(0047)https://... -->
 SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.I)
 PDF_START = b"%PDF-"
+# What a folder given to `add` contributes: texts, saved pages, PDFs.
+DOCUMENT_SUFFIXES = (".txt", ".text", ".md", *HTML_SUFFIXES, ".pdf")
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 # A PDF carries its images and fonts: a report of 30 pages with photographs is tens of megabytes.
 MAX_PDF_BYTES = 100_000_000
@@ -36,6 +40,38 @@ RUNNING_PAGES = 3
 _PAGE_NUMBER = re.compile(r"^\W*(page\s*)?\d+(\s*(of|/)\s*\d+)?\W*$", re.I)
 # A word broken at a line's end: "secu-" then "rity".
 _BROKEN_WORD = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
+
+
+@dataclass
+class FolderContents:
+    """The documents found in a folder, and what was passed over."""
+
+    documents: list[Path] = field(default_factory=list)
+    others: Counter[str] = field(default_factory=Counter)  # files of other kinds, by suffix
+    unreadable: list[str] = field(default_factory=list)  # folders that could not be listed, with why
+
+
+def documents_in(folder: Path) -> FolderContents:
+    """The texts, saved pages and PDFs in a folder and its sub-folders, in
+    name order (numbered as a file manager lists them). Hidden files and
+    folders (.git, .DS_Store) are passed over; files of other kinds are
+    counted, not read: a folder of reports often holds images and drafts."""
+    found = FolderContents()
+
+    def failed(exc: OSError) -> None:
+        found.unreadable.append(f"{exc.filename}: {exc.strerror}")
+
+    for root, folders, files in os.walk(folder, onerror=failed):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in sorted(files):
+            suffix = Path(name).suffix.lower()
+            if name.startswith("."):
+                continue
+            if suffix in DOCUMENT_SUFFIXES:
+                found.documents.append(Path(root, name))
+            else:
+                found.others[suffix or "no suffix"] += 1
+    return found
 
 
 def size_limit(name: str) -> int:

@@ -333,3 +333,45 @@ def test_a_web_address_given_to_add_says_how_a_page_becomes_a_seed(tmp_path: Pat
         "or save the page from your browser and add the file"
     )
     assert len(seed_names(seeds)) == 1  # the file beside it is added
+
+
+def test_a_folder_gives_its_documents_in_name_order_and_says_what_it_passed_over(tmp_path: Path, monkeypatch) -> None:
+    """A researcher's folder of reports: `add reports/` (or `add reports/*`,
+    which names its sub-folders) adds the texts, pages and PDFs in it and its
+    sub-folders; before, a folder was a usage error and nothing was added.
+    Images and drafts are counted, not read; the seeds and storage folders
+    are refused, so `add .` in the project cannot add the corpus to itself."""
+    from .pdfs import text_pdf
+
+    monkeypatch.chdir(tmp_path)
+    reports = tmp_path / "reports"
+    (reports / "2020" / ".git").mkdir(parents=True)
+    (reports / "b-note.txt").write_text("UK orders Huawei out of 5G\n\n" + LEAD + "\n")
+    (reports / "a-ban.md").write_text("Huawei ban confirmed\n\nBritain confirmed the ban on Huawei equipment today.\n")
+    report = ["Investigative report on Huawei and ZTE", "", "The committee finds the vendors a risk to security."]
+    (reports / "2020" / "hpsci.pdf").write_bytes(text_pdf([report]))
+    (reports / "2020" / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (reports / "draft.docx").write_bytes(b"PK\x03\x04" + bytes(64))
+    (reports / ".DS_Store").write_bytes(bytes(8))
+    (reports / "2020" / ".git" / "config").write_text("[core]\n")
+    added = CliRunner().invoke(cli, ["add", "reports"])
+    assert added.exit_code == 0, added.output
+    froms = re.findall(r"\(from (\S+)\)", added.output)
+    assert froms == ["reports/a-ban.md", "reports/b-note.txt", "reports/2020/hpsci.pdf"]  # as a file manager lists
+    assert "reports: 2 other file(s) left out (.docx 1, .png 1); add reads texts (.txt, .md)" in added.output
+    assert [read_seed(tmp_path / "seeds" / name).title for name in seed_names(tmp_path / "seeds")] == [
+        "Huawei ban confirmed", "UK orders Huawei out of 5G", "Investigative report on Huawei and ZTE",
+    ]  # fmt: skip
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "c.txt").write_text("ZTE fined\n\nZTE was fined over its equipment.\n")
+    globbed = CliRunner().invoke(cli, ["add", "reports/b-note.txt", "reports/2020", "more/c.txt"])
+    assert globbed.exit_code == 1  # two were seeds already; the new one is added all the same
+    assert "reports/2020/hpsci.pdf: not added: already a seed: 002_" in globbed.output
+    assert "(from more/c.txt)" in globbed.output and len(seed_names(tmp_path / "seeds")) == 4
+    for folder, says in [(".", "holds the seeds folder seeds/"), ("seeds", "is the seeds folder seeds/")]:
+        refused = CliRunner().invoke(cli, ["add", folder])
+        assert refused.exit_code == 1 and f"{folder}: not added: {says}; give a folder of your own" in refused.output
+    (tmp_path / "empty").mkdir()
+    empty = CliRunner().invoke(cli, ["add", "empty"])
+    assert empty.exit_code == 1 and "empty: not added: no texts, saved pages or PDFs in this folder" in empty.output
+    assert len(seed_names(tmp_path / "seeds")) == 4

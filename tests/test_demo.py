@@ -67,7 +67,7 @@ def test_every_command_the_readme_shows_runs_against_the_demo_storage(demo) -> N
     folder = demo.storage.parent  # holds seeds/ and storage/, as a user's clone does
     bin_dir = Path(sys.executable).parent
     environment = {**os.environ, "EDITOR": "true", "COLUMNS": "80"}  # `edit` opens an editor that changes nothing
-    # The documents `seedcrawl add` is shown adding: a note, and a page saved from a browser.
+    # The documents `seedcrawl add` is shown adding: a note, a page saved from a browser, a PDF, a folder.
     (folder / "notes").mkdir(exist_ok=True)
     (folder / "notes" / "huawei-ban.txt").write_text(
         "A note on the ban\n\nThe UK said Huawei must leave its 5G networks.\n"
@@ -82,6 +82,8 @@ def test_every_command_the_readme_shows_runs_against_the_demo_storage(demo) -> N
     (folder / "saved" / "uk-ban.html").write_text(page)
     report = [["Investigative report on Huawei and ZTE", "", "Their equipment could be used to spy on US networks."]]
     (folder / "hpsci-report.pdf").write_bytes(text_pdf(report))
+    (folder / "reports" / "2020").mkdir(parents=True, exist_ok=True)  # and a folder of them
+    (folder / "reports" / "2020" / "ncsc.txt").write_text("NCSC advice\n\nThe NCSC said Huawei kit is a risk.\n")
     ran = []
     for command in readme_commands():
         if command.split("  ")[0].strip() in ELSEWHERE:

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..dedup import is_web_address
-from ..given import read_given, size_limit
+from ..given import documents_in, read_given, size_limit
 from ..review import Added, ReviewError
 from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, held_texts, read_regular_file, write_atomic
 from ..sources import DEFAULT_SOURCES, STARTER, listed_seed_urls, saved_from_hint
@@ -28,46 +28,44 @@ from .options import IsoDate, max_bytes_option, read_text_file, seeds_option, st
 @storage_option
 @seeds_option
 # Not click.Path(path_type=Path): a web address given by mistake would lose a slash (https:/...) before it is seen.
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.pass_context
 def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[str, ...]) -> None:
     """Add documents you have to the seeds: plain-text files (the first line
     the title, each other line a paragraph; lines wrapped at a fixed width
     are joined), saved web pages (.html, .htm: the article is extracted) or
-    PDFs (their text); '-' reads standard input.
+    PDFs (their text); a folder gives those it holds, its sub-folders' too;
+    '-' reads standard input.
 
     Each is written in the seed format under the next number, as accepting
     a candidate writes one, and the next crawl learns from it. A text the
     seeds or the queue already hold is named, not added; a file that cannot
     be read is one line, and the others are added.
 
-    Example: seedcrawl add notes/huawei-ban.txt saved/uk-ban.html hpsci-report.pdf
+    Example: seedcrawl add notes/huawei-ban.txt saved/uk-ban.html hpsci-report.pdf reports/
     """
     review = open_review(storage, seeds_dir, claim=True) if (storage / "corpus.db").exists() else None
     folder = review.seeds_dir if review is not None else (seeds_dir or Path("seeds"))
     if folder.exists() and not folder.is_dir():
         raise SetupProblem(f"{folder}: not a folder; give the seeds folder with --seeds")
     sources = folder / DEFAULT_SOURCES.name
-    given = []  # every file read first: a folder is made only for a document
-    for name in paths:
-        path = Path(name)
-        try:
-            if is_web_address(name):
-                raise SeedFormatError(
-                    f"a web address, not a file: list it under [seeds] urls in {sources} (the next crawl fetches "
-                    "it, and queues it if it is on topic), or save the page from your browser and add the file"
-                )
-            given.append((path, read_given(_file_bytes(path), path.name)))
-        except SeedFormatError as exc:
-            _not_added(name, exc)
-    if given and review is None:
-        _starter_sources(folder, sources)
-    starts = listed_seed_urls(sources)
-    held: dict[str, str] = {}  # the seed files' texts, read once: all of them, or those the database does not know
-    if given:
-        held = held_texts(folder) if review is None else review.unregistered_texts()
+    files, refused = _files_given(paths, sources, {"the seeds folder": folder, "the storage folder": storage})
+    started = False  # the seeds folder is made, and its texts read, at the first document
+    starts: set[str] = set()
+    held: dict[str, str] = {}  # the seed files' texts: all of them, or those the database does not know
     added = 0
-    for path, document in given:
+    for path in files:
+        try:
+            document = read_given(_file_bytes(path), path.name)
+        except SeedFormatError as exc:
+            _not_added(path, exc)
+            continue
+        if not started:
+            if review is None:
+                _starter_sources(folder, sources)
+            starts = listed_seed_urls(sources)
+            held = held_texts(folder) if review is None else review.unregistered_texts()
+            started = True
         text = document.text
         try:
             done = (
@@ -86,8 +84,56 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
             click.echo("  " + saved_from_hint(document.url, sources))
     if added:
         click.echo(f"{added} seed(s) added: the next crawl learns from them (`seedcrawl rescore`: the queue now)")
-    if added < len(paths):
+    if added < len(files) + refused:
         ctx.exit(1)
+
+
+def _files_given(paths: tuple[str, ...], sources: Path, kept_apart: dict[str, Path]) -> tuple[list[Path], int]:
+    """The files to add, a folder's documents in place of the folder; and how
+    many of the paths were refused (each said in one line)."""
+    files: list[Path] = []
+    refused = 0
+    for name in paths:
+        path = Path(name)
+        if is_web_address(name):
+            _not_added(name, SeedFormatError(
+                f"a web address, not a file: list it under [seeds] urls in {sources} (the next crawl fetches "
+                "it, and queues it if it is on topic), or save the page from your browser and add the file"
+            ))  # fmt: skip
+            refused += 1
+        elif name != "-" and path.is_dir():
+            found = _folder_documents(path, kept_apart)
+            files += found
+            refused += not found
+        else:
+            files.append(path)
+    return files, refused
+
+
+def _folder_documents(path: Path, kept_apart: dict[str, Path]) -> list[Path]:
+    """A folder's documents, each line of what was passed over said; none
+    from the seeds or storage folder, or a folder holding them (`add .` in
+    the project's folder would add the queue and the seeds again)."""
+    here = path.resolve()
+    for role, kept in kept_apart.items():
+        if not kept.is_dir():  # a new corpus's seeds folder, made in the folder given: it holds nothing yet
+            continue
+        where = kept.resolve()
+        relation = "is" if here == where else "is inside" if where in here.parents else "holds"
+        if relation == "holds" and here not in where.parents:
+            continue
+        _not_added(path, SeedFormatError(f"{relation} {role} {kept}/; give a folder of your own documents"))
+        return []
+    found = documents_in(path)
+    for line in found.unreadable:
+        click.echo(f"{line}: not read", err=True)
+    if found.others:
+        kinds = ", ".join(f"{suffix} {count}" for suffix, count in found.others.most_common())
+        click.echo(f"{path}: {found.others.total()} other file(s) left out ({kinds}); add reads texts (.txt, .md), "
+                   "saved pages (.html) and PDFs", err=True)  # fmt: skip
+    if not found.documents:
+        _not_added(path, SeedFormatError("no texts, saved pages or PDFs in this folder"))
+    return found.documents
 
 
 def _not_added(path: Path | str, exc: Exception) -> None:
