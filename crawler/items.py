@@ -37,7 +37,7 @@ class PageItem:
 # -O out.jsonl` / .csv / .json): one flat record of plain values, the fields
 # of `seedcrawl export`, from the document's row.
 CANDIDATE_FIELDS = (
-    "queue_file", "hash", "title", "url", "canonical_url", "sitename", "published", "language", "score",
+    "queue_file", "hash", "title", "url", "canonical_url", "sitename", "author", "published", "language", "score",
     "borderline", "reason", "found_via", "found_on", "source", "text",
 )  # fmt: skip
 

@@ -28,7 +28,7 @@ from .store import Store
 from .store.documents import current_text, current_title
 
 MANIFEST_FIELDS = (
-    "seed_file", "content_hash", "crawled_hash", "url", "canonical_url", "title", "sitename", "published",
+    "seed_file", "content_hash", "crawled_hash", "url", "canonical_url", "title", "sitename", "author", "published",
     "published_witness", "date_witnesses", "date_flag", "fetched_at", "http_status", "warc_file", "warc_offset",
     "warc_length", "payload_digest", "score", "reason", "found_via", "found_on", "source", "decided_at", "reviewer",
 )  # fmt: skip

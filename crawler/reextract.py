@@ -158,6 +158,7 @@ def _apply_one(
             language=analysis.article.language,
             score=verdict.score, reason=verdict.reason, found_via=row["found_via"], found_on=row["found_on"],
             shingles=analysis.shingles, borderline=verdict.borderline, source=row.get("source"), dates=dates,
+            author=analysis.article.author,
         )  # fmt: skip
         store.replace_text(row, doc, row["run_id"])
     else:

@@ -41,6 +41,38 @@ def test_feed_exports_write_one_flat_record_per_candidate(crawled) -> None:
     assert "frozenset" not in (folder / "out.csv").read_text()
 
 
+def test_a_pages_byline_is_kept_and_shown(crawled) -> None:
+    """A researcher cites an article by its author: trafilatura read the byline
+    ("By staff reporters" on the sample web's pages), and it was dropped."""
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    rows = list(crawled["db"].query("select queue_seq, author from documents where status = 'pending'"))
+    assert rows and {row["author"] for row in rows} == {"Staff Reporters"}
+    storage = str(crawled["storage"])
+    shown = CliRunner().invoke(cli, ["show", str(rows[0]["queue_seq"]), "--storage", storage], env={"COLUMNS": "80"})
+    assert shown.exit_code == 0 and "   author Staff Reporters" in [line.rstrip() for line in shown.output.splitlines()]
+    exported = CliRunner().invoke(cli, ["export", "--storage", storage])
+    assert {json.loads(line)["author"] for line in exported.output.splitlines() if '"pending"' in line} == {
+        "Staff Reporters"
+    }
+    lines = [json.loads(line) for line in (crawled["folder"] / "out.jsonl").read_text().splitlines()]
+    assert {record["author"] for record in lines} == {"Staff Reporters"}  # Scrapy's feed exports too
+    from rich.console import Console
+
+    from crawler.cli.screen import card
+    from crawler.web import create_app
+
+    row = next(crawled["db"].query("select * from documents where queue_seq = ?", [rows[0]["queue_seq"]]))
+    console = Console(width=80, record=True)
+    console.print(card(row, [], 1, len(rows)))
+    site = f"{row['sitename']} · Staff Reporters · {row['published']}"
+    assert f"site {site}" in console.export_text()  # the review's card
+    page = create_app(crawled["storage"]).test_client().get(f"/c/{rows[0]['queue_seq']}")
+    assert site in page.get_data(as_text=True)  # the browser's
+
+
 def queue_files(storage: Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in (storage / "queue").iterdir()}
 

@@ -50,7 +50,7 @@ def test_full_disk_closes_the_spider_with_one_line(related_crawler, monkeypatch:
     monkeypatch.setattr(run, "deferred_from_coro", run_to_end)
     doc = make_doc()
     article = SimpleNamespace(digest=doc.hash, text=doc.text, title=doc.title, canonical_url=doc.url, sitename=None,
-                              published=None, language="en", dates={})  # fmt: skip
+                              published=None, language="en", dates={}, author=None)  # fmt: skip
     item = PageItem(
         article=article, verdict=Verdict(0.5, True, ()), url=doc.url, found_via="feed", found_on=None,
         shingles=doc.shingles,
@@ -70,7 +70,7 @@ def test_a_borderline_page_is_queued_and_marked_even_just_below_the_threshold(re
     for number, (score, relevant, borderline) in enumerate(((0.45, False, True), (0.30, False, False))):
         doc = make_doc(f"Story {number}\n\n" + "Huawei equipment and network security, said the report. " * 20)
         article = SimpleNamespace(digest=doc.hash, text=doc.text, title=doc.title, canonical_url=doc.url,
-                                  sitename=None, published=None, language="en", dates={})  # fmt: skip
+                                  sitename=None, published=None, language="en", dates={}, author=None)  # fmt: skip
         items.append(PageItem(
             article=article, verdict=Verdict(score, relevant, (), borderline=borderline), url=f"{doc.url}/{number}",
             found_via="feed", found_on=None, shingles=frozenset(),

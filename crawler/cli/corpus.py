@@ -253,7 +253,7 @@ def search(storage: Path, words: tuple[str, ...], limit: int) -> None:
 
 
 EXPORT_FIELDS = (
-    "hash", "status", "title", "url", "canonical_url", "sitename", "published", "language", "score", "reason",
+    "hash", "status", "title", "url", "canonical_url", "sitename", "author", "published", "language", "score", "reason",
     "crawl_score", "crawl_reason", "rescored_at",  # the crawl's verdict, when `rescore` has judged it again since
     "found_via", "found_on", "first_seen", "queue_file", "seed_file", "decided_at", "decision_reason", "edited", "text",
 )  # fmt: skip

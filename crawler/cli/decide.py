@@ -178,6 +178,7 @@ def show_document(review: Review, row: dict) -> None:
         lines.append(("canonical", row["canonical_url"]))
     lines += [
         ("site", site_name(row)),
+        ("author", row.get("author") or ""),
         ("published", described_date(row)),
         ("language", row["language"] or "unknown"),
         ("found", f"{found} {row['found_on'] or ''}".strip() + f", {row['first_seen']}"),

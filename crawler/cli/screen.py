@@ -55,7 +55,8 @@ def card(row: dict[str, Any], copies: Iterable[dict[str, Any]], position: int, t
     grid.add_row("candidate", Text(f"#{row['queue_seq']}  ({position} of {total})"))
     grid.add_row("title", Text(current_title(row)))
     doubt = "  (date doubtful: see show)" if row.get("date_flag") else ""
-    grid.add_row("site", Text(f"{site_name(row)} · {row.get('published') or 'date unknown'}{doubt}"))
+    byline = f" · {row['author']}" if row.get("author") else ""
+    grid.add_row("site", Text(f"{site_name(row)}{byline} · {row.get('published') or 'date unknown'}{doubt}"))
     grid.add_row("url", Text(row.get("url") or ""))
     grid.add_row("score", Text(score))
     grid.add_row("reason", Text(row.get("reason") or ""))

@@ -58,6 +58,7 @@ class Document:
     borderline: bool = False
     source: str | None = None  # the seed URL or feed the crawl found it through
     dates: PublishedDate = PublishedDate(None, None)  # the date's witnesses and flag
+    author: str | None = None  # the byline, as the page gives it
 
     @classmethod
     def from_seed(cls, seed: SeedFile, path: Path) -> Document:
@@ -83,6 +84,7 @@ class Document:
             sitename=article.sitename, language=article.language,
             score=verdict.score, reason=verdict.reason, found_via=item.found_via, found_on=item.found_on,
             shingles=item.shingles, borderline=verdict.borderline, source=item.source, dates=dates,
+            author=article.author,
         )  # fmt: skip
 
     @property
@@ -93,7 +95,7 @@ class Document:
         """Its row in ``documents`` (without id and queue columns)."""
         return {
             "hash": self.hash, "status": status, "title": self.title, "url": self.url,
-            "canonical_url": self.canonical_url, "sitename": self.sitename,
+            "canonical_url": self.canonical_url, "sitename": self.sitename, "author": self.author,
             "language": self.language, "score": self.score, "reason": self.reason, "found_via": self.found_via,
             "found_on": self.found_on, "run_id": run_id, "first_seen": now(), "shingles": len(self.shingles),
             "text": self.text, "borderline": int(self.borderline), "source": self.source,

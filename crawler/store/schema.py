@@ -389,3 +389,11 @@ def m021_search_edits(db: sqlite_utils.Database) -> None:
     db.execute(f'CREATE TRIGGER "documents_ai" AFTER INSERT ON "documents" BEGIN {add} END')
     db.execute(f'CREATE TRIGGER "documents_ad" AFTER DELETE ON "documents" BEGIN {remove} END')
     db.execute(f'CREATE TRIGGER "documents_au" AFTER UPDATE OF {listed} ON "documents" BEGIN {remove} {add} END')
+
+
+@migrations()
+def m022_author(db: sqlite_utils.Database) -> None:
+    """A page's byline as trafilatura reads it (meta tags, JSON-LD, the byline
+    itself): a researcher cites an article by its author. Documents stored
+    before keep none; `seedcrawl reextract` gives a page whose text it changes one."""
+    db.table("documents").add_column("author", str)
