@@ -8,21 +8,24 @@ comment browsers write), where the crawl could start. A PDF (a report, a
 filing: what researchers most often have) gives its text through pdfminer.six,
 whose layout analysis groups lines into blocks: each block is a paragraph,
 its lines joined, and the page numbers and the running heads printed on
-page after page are left out.
+page after page are left out. A Word document (.docx) gives its paragraphs
+through python-docx, as Word holds them.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .dedup import is_web_address
-from .seedfile import MAX_SEED_BYTES, SeedFormatError, format_document, from_plain_text
+from .seedfile import MAX_SEED_BYTES, ONE_LINE, SeedFormatError, format_document, from_plain_text
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 HTML_STARTS = (b"<!doctype html", b"<html", b"<?xml", b"<!-- saved from")
@@ -30,10 +33,14 @@ HTML_STARTS = (b"<!doctype html", b"<html", b"<?xml", b"<!-- saved from")
 SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.I)
 PDF_START = b"%PDF-"
 # What a folder given to `add` contributes: texts, saved pages, PDFs.
-DOCUMENT_SUFFIXES = (".txt", ".text", ".md", *HTML_SUFFIXES, ".pdf")
+DOCUMENT_SUFFIXES = (".txt", ".text", ".md", *HTML_SUFFIXES, ".pdf", ".docx")
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
-# A PDF carries its images and fonts: a report of 30 pages with photographs is tens of megabytes.
-MAX_PDF_BYTES = 100_000_000
+# A PDF or a Word document carries its images and fonts: a report of 30 pages with photographs
+# is tens of megabytes.
+MAX_REPORT_BYTES = 100_000_000
+REPORT_SUFFIXES = (".pdf", ".docx")
+# A Word document's text, unpacked: a file that unpacks to more is a zip bomb, not a report.
+MAX_DOCX_XML_BYTES = 200_000_000
 # A block printed on this many pages or more is a running head or foot, not the text.
 RUNNING_PAGES = 3
 # A page number, alone or as "Page 3", "3 of 12", "- 3 -".
@@ -75,8 +82,8 @@ def documents_in(folder: Path) -> FolderContents:
 
 
 def size_limit(name: str) -> int:
-    """The most bytes a file of this name may have: a PDF's, or a seed's."""
-    return MAX_PDF_BYTES if name.lower().endswith(".pdf") else MAX_SEED_BYTES
+    """The most bytes a file of this name may have: a report's (PDF, Word), or a seed's."""
+    return MAX_REPORT_BYTES if name.lower().endswith(REPORT_SUFFIXES) else MAX_SEED_BYTES
 
 
 @dataclass(frozen=True)
@@ -94,26 +101,34 @@ def read_given(data: bytes, name: str) -> Given:
         return _article(data, name)
     if name.lower().endswith(".pdf") or data.lstrip()[:5] == PDF_START:  # not a text that mentions %PDF-
         return Given(pdf_text(data))
+    if name.lower().endswith(".docx"):
+        return Given(docx_text(data))
     try:
         text = data.decode("utf-16" if data[:2] in UTF16_MARKS else "utf-8")  # Windows' "Unicode" text is UTF-16
     except UnicodeDecodeError as exc:
-        raise SeedFormatError(_not_text(data) or f"not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
+        kind = _kind(data)
+        if kind is not None and kind.extension == "docx":  # a Word document saved without its suffix
+            return Given(docx_text(data))
+        raise SeedFormatError(_not_text(kind) or f"not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
     if text.lstrip("\ufeff").startswith("{\\rtf"):
         raise SeedFormatError("an RTF document, not plain text: save it as plain text or PDF, then add that")
     return Given(from_plain_text(text))
 
 
-def _not_text(data: bytes) -> str | None:
-    """What a file that is not text is (a Word document, an image), by its
-    first bytes (filetype's signatures), with what to do instead."""
+def _kind(data: bytes) -> Any:
+    """What a file is by its first bytes (filetype's signatures), or None."""
     import filetype
 
-    kind = filetype.guess(data)
+    return filetype.guess(data)
+
+
+def _not_text(kind: Any) -> str | None:
+    """What a file that is not text is (an old Word document, an image), with what to do instead."""
     if kind is None:
         return None
     if kind.mime.startswith("image/"):
         return f"an image (.{kind.extension}), not text: run OCR on it, then add the text"
-    return f"a .{kind.extension} file, not text: save it as plain text or PDF, then add that"
+    return f"a .{kind.extension} file, not text: save it as plain text, PDF or .docx, then add that"
 
 
 def _article(data: bytes, name: str) -> Given:
@@ -154,8 +169,53 @@ def pdf_text(data: bytes) -> str:
     ]
     if not blocks:
         raise SeedFormatError("no text in this PDF (a scan? its pages are images: run OCR on it first)")
+    return _titled(blocks)
+
+
+def docx_text(data: bytes) -> str:
+    """A Word document's text in the seed format: its paragraphs, and its
+    tables' rows (cells joined), in the order the document has them; the
+    paragraph in Word's Title style is the title, else the first one.
+    Headers and footers are left out, as a PDF's running heads are."""
+    import zipfile
+
+    from docx import Document
+    from docx.table import Table
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as packed:
+            unpacked = packed.getinfo("word/document.xml").file_size
+    except (zipfile.BadZipFile, KeyError):
+        raise SeedFormatError("a Word document whose text cannot be read (damaged, or not a .docx)") from None
+    if unpacked > MAX_DOCX_XML_BYTES:
+        raise SeedFormatError(f"a Word document whose text unpacks to more than {MAX_DOCX_XML_BYTES:,} bytes")
+    try:
+        document = Document(io.BytesIO(data))
+        blocks, title = [], None
+        for part in document.iter_inner_content():
+            if isinstance(part, Table):
+                blocks += [_row_text(row.cells) for row in part.rows]
+            elif title is None and part.style is not None and part.style.name == "Title" and part.text.strip():
+                title = " ".join(part.text.split())
+            else:
+                blocks.append(" ".join(part.text.split()))
+    except Exception as exc:  # noqa: BLE001 - a damaged or hostile file may raise anything; one line for it
+        raise SeedFormatError(f"a Word document whose text cannot be read ({exc or type(exc).__name__})") from None
+    blocks = [block for block in blocks if block.strip(" |")]
+    if not blocks and title is None:
+        raise SeedFormatError("no text in this Word document")
+    return _titled([title, *blocks] if title else blocks)
+
+
+def _row_text(cells: list[Any]) -> str:
+    """A table row as one line, its cells joined (a merged cell, which python-docx gives once per column, once)."""
+    return " | ".join(text for text, _ in itertools.groupby(" ".join(cell.text.split()) for cell in cells))
+
+
+def _titled(blocks: list[str]) -> str:
+    """Blocks of a document as a seed text: the first its title."""
     if len(blocks) < 2:
-        raise SeedFormatError("one line only: a seed is a title line with the text under it")
+        raise SeedFormatError(ONE_LINE)
     return format_document(blocks[0], blocks[1:])
 
 

@@ -256,8 +256,11 @@ def from_plain_text(text: str) -> str:
         block = []
     text = format_document(lines[0], paragraphs)
     if "\n" not in text:
-        raise SeedFormatError("one line only: a seed is a title line with the text under it")
+        raise SeedFormatError(ONE_LINE)
     return text
+
+
+ONE_LINE = "one line only: a seed is a title line with the text under it"
 
 
 # A line that starts an item of a list, which wrapping never makes.

@@ -285,17 +285,17 @@ def test_a_pdf_gives_its_text_without_running_heads_page_numbers_or_broken_words
 
 
 def test_a_file_that_is_not_text_is_named_for_what_it_is(tmp_path: Path) -> None:
-    """A Word document or a photo of a page is not "not UTF-8 text (byte 10)":
+    """An OpenDocument text or a photo of a page is not "not UTF-8 text (byte 10)":
     the line says what it is and what to do; Windows' "Unicode" text is read."""
     import io
     import zipfile
 
-    word = io.BytesIO()
-    with zipfile.ZipFile(word, "w", zipfile.ZIP_DEFLATED) as docx:
-        docx.writestr("[Content_Types].xml", '<Types><Override PartName="/word/document.xml"/></Types>')
-        docx.writestr("word/document.xml", "<w:document>" + "<w:p>Huawei and the UK ban</w:p>" * 50 + "</w:document>")
+    writer = io.BytesIO()
+    with zipfile.ZipFile(writer, "w", zipfile.ZIP_DEFLATED) as odt:
+        odt.writestr("mimetype", "application/vnd.oasis.opendocument.text", zipfile.ZIP_STORED)
+        odt.writestr("content.xml", "<office:document-content>" + "<text:p>Huawei and the UK ban</text:p>" * 50)
     files = {
-        "notes.docx": word.getvalue(),
+        "notes.odt": writer.getvalue(),
         "page.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
         "notes.rtf": b"{\\rtf1\\ansi UK orders Huawei out of 5G\\par The UK government said...}",
         "unicode.txt": ("UK orders Huawei out of 5G\r\n\r\n" + LEAD + "\r\n").encode("utf-16"),
@@ -307,7 +307,7 @@ def test_a_file_that_is_not_text_is_named_for_what_it_is(tmp_path: Path) -> None
     assert result.exit_code == 1
     said = dict(line.split(": not added: ", 1) for line in result.output.splitlines() if ": not added: " in line)
     assert said == {
-        str(tmp_path / "notes.docx"): "a .docx file, not text: save it as plain text or PDF, then add that",
+        str(tmp_path / "notes.odt"): "a .odt file, not text: save it as plain text, PDF or .docx, then add that",
         str(tmp_path / "page.png"): "an image (.png), not text: run OCR on it, then add the text",
         str(tmp_path / "notes.rtf"): "an RTF document, not plain text: save it as plain text or PDF, then add that",
     }
@@ -317,6 +317,68 @@ def test_a_file_that_is_not_text_is_named_for_what_it_is(tmp_path: Path) -> None
     mentioned = CliRunner().invoke(cli, [*args[:1], str(tmp_path / "formats.txt"), *args[-2:], "--seeds",
                                          str(tmp_path / "seeds")])  # fmt: skip
     assert mentioned.exit_code == 0, mentioned.output  # a text that mentions the PDF mark is a text
+
+
+def test_a_word_document_gives_its_paragraphs_and_tables_in_order(tmp_path: Path) -> None:
+    """Reports and notes are often Word files: `add notes.docx` said "a .docx
+    file, not text". The paragraph in Word's Title style is the title (a
+    cover line above it is text); headers and footers are left out; a table's
+    rows are lines; a damaged file, or one that unpacks to far more than a
+    report, is one line."""
+    import io
+    import zipfile
+
+    import docx
+
+    import crawler.given
+
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "OFFICIAL - SENSITIVE"
+    document.sections[0].footer.paragraphs[0].text = "Page 1"
+    document.add_paragraph("Briefing note")
+    document.add_heading("UK orders Huawei out of 5G", level=0)  # level 0: Word's Title style
+    document.add_paragraph(LEAD)
+    document.add_paragraph("")
+    table = document.add_table(rows=2, cols=3)
+    table.rows[0].cells[1].merge(table.rows[0].cells[2])  # one heading over two columns
+    for row, cells in zip(
+        table.rows, [("Vendor", "Deadline", "Deadline"), ("Huawei", "2027", "no new kit")], strict=True
+    ):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    document.add_paragraph("Huawei  called the\tdecision disappointing.")
+    saved = io.BytesIO()
+    document.save(saved)
+    (tmp_path / "note.docx").write_bytes(saved.getvalue())
+    (tmp_path / "no-suffix").write_bytes(saved.getvalue())  # as a mail attachment may be saved
+    (tmp_path / "cut.docx").write_bytes(saved.getvalue()[:2_000])
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as packed:
+        packed.writestr("word/document.xml", b"<w:document>" + b" " * 2_000_000)
+    (tmp_path / "bomb.docx").write_bytes(bomb.getvalue())
+    seeds = tmp_path / "seeds"
+    where = ["--storage", str(tmp_path / "none"), "--seeds", str(seeds)]
+    added = CliRunner().invoke(cli, ["add", str(tmp_path / "note.docx"), *where])
+    assert added.exit_code == 0, added.output
+    [name] = seed_names(seeds)
+    assert read_seed(seeds / name).text == (
+        f"UK orders Huawei out of 5G\n\nBriefing note\n\n{LEAD}\n\nVendor | Deadline\n\nHuawei | 2027 | no new kit\n\n"
+        "Huawei called the decision disappointing."
+    )
+    again = CliRunner().invoke(cli, ["add", str(tmp_path / "no-suffix"), *where])
+    assert again.exit_code == 1 and f"already a seed: {name}" in again.output  # read as Word, the same text
+    original = crawler.given.MAX_DOCX_XML_BYTES
+    crawler.given.MAX_DOCX_XML_BYTES = 1_000_000
+    try:
+        refused = CliRunner().invoke(cli, ["add", str(tmp_path / "cut.docx"), str(tmp_path / "bomb.docx"), *where])
+    finally:
+        crawler.given.MAX_DOCX_XML_BYTES = original
+    said = dict(line.split(": not added: ", 1) for line in refused.output.splitlines())
+    assert said == {
+        str(tmp_path / "cut.docx"): "a Word document whose text cannot be read (damaged, or not a .docx)",
+        str(tmp_path / "bomb.docx"): "a Word document whose text unpacks to more than 1,000,000 bytes",
+    }
+    assert refused.exit_code == 1 and seed_names(seeds) == [name]
 
 
 def test_a_web_address_given_to_add_says_how_a_page_becomes_a_seed(tmp_path: Path) -> None:
@@ -351,14 +413,14 @@ def test_a_folder_gives_its_documents_in_name_order_and_says_what_it_passed_over
     report = ["Investigative report on Huawei and ZTE", "", "The committee finds the vendors a risk to security."]
     (reports / "2020" / "hpsci.pdf").write_bytes(text_pdf([report]))
     (reports / "2020" / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
-    (reports / "draft.docx").write_bytes(b"PK\x03\x04" + bytes(64))
+    (reports / "draft.odt").write_bytes(b"PK\x03\x04" + bytes(64))
     (reports / ".DS_Store").write_bytes(bytes(8))
     (reports / "2020" / ".git" / "config").write_text("[core]\n")
     added = CliRunner().invoke(cli, ["add", "reports"])
     assert added.exit_code == 0, added.output
     froms = re.findall(r"\(from (\S+)\)", added.output)
     assert froms == ["reports/a-ban.md", "reports/b-note.txt", "reports/2020/hpsci.pdf"]  # as a file manager lists
-    assert "reports: 2 other file(s) left out (.docx 1, .png 1); add reads texts (.txt, .md)" in added.output
+    assert "reports: 2 other file(s) left out (.odt 1, .png 1); add reads texts (.txt, .md)" in added.output
     assert [read_seed(tmp_path / "seeds" / name).title for name in seed_names(tmp_path / "seeds")] == [
         "Huawei ban confirmed", "UK orders Huawei out of 5G", "Investigative report on Huawei and ZTE",
     ]  # fmt: skip
@@ -373,5 +435,8 @@ def test_a_folder_gives_its_documents_in_name_order_and_says_what_it_passed_over
         assert refused.exit_code == 1 and f"{folder}: not added: {says}; give a folder of your own" in refused.output
     (tmp_path / "empty").mkdir()
     empty = CliRunner().invoke(cli, ["add", "empty"])
-    assert empty.exit_code == 1 and "empty: not added: no texts, saved pages or PDFs in this folder" in empty.output
+    assert (
+        empty.exit_code == 1
+        and "empty: not added: no texts, saved pages, PDFs or Word documents in this folder" in empty.output
+    )
     assert len(seed_names(tmp_path / "seeds")) == 4

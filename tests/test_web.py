@@ -434,7 +434,7 @@ def test_uploads_too_large_are_one_line_each_and_the_others_are_added(client, fo
     import crawler.given
 
     monkeypatch.setattr(crawler.given, "MAX_SEED_BYTES", 2_000)
-    monkeypatch.setattr(crawler.given, "MAX_PDF_BYTES", 3_000)
+    monkeypatch.setattr(crawler.given, "MAX_REPORT_BYTES", 3_000)
     csrf = csrf_of(client.get("/corpus").data)
     note = b"UK orders Huawei out of 5G\n\nThe UK said Huawei must leave its 5G networks by 2027.\n"
     long_note = note + b"More of the same.\n" * 150

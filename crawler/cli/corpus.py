@@ -33,8 +33,9 @@ from .options import IsoDate, max_bytes_option, read_text_file, seeds_option, st
 def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[str, ...]) -> None:
     """Add documents you have to the seeds: plain-text files (the first line
     the title, each other line a paragraph; lines wrapped at a fixed width
-    are joined), saved web pages (.html, .htm: the article is extracted) or
-    PDFs (their text); a folder gives those it holds, its sub-folders' too;
+    are joined), saved web pages (.html, .htm: the article is extracted),
+    PDFs or Word documents (.docx: their text); a folder gives those it
+    holds, its sub-folders' too;
     '-' reads standard input.
 
     Each is written in the seed format under the next number, as accepting
@@ -130,9 +131,9 @@ def _folder_documents(path: Path, kept_apart: dict[str, Path]) -> list[Path]:
     if found.others:
         kinds = ", ".join(f"{suffix} {count}" for suffix, count in found.others.most_common())
         click.echo(f"{path}: {found.others.total()} other file(s) left out ({kinds}); add reads texts (.txt, .md), "
-                   "saved pages (.html) and PDFs", err=True)  # fmt: skip
+                   "saved pages (.html), PDFs and Word documents (.docx)", err=True)  # fmt: skip
     if not found.documents:
-        _not_added(path, SeedFormatError("no texts, saved pages or PDFs in this folder"))
+        _not_added(path, SeedFormatError("no texts, saved pages, PDFs or Word documents in this folder"))
     return found.documents
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
 
 from ..dedup import is_web_address
-from ..given import MAX_PDF_BYTES, read_given, size_limit
+from ..given import MAX_REPORT_BYTES, read_given, size_limit
 from ..new_words import ADVICE, HEADING, in_queue
 from ..page_record import page_record
 from ..report import month_histogram_svg, site_name
@@ -42,7 +42,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     ``access_token``: required of every request (a remote bind)."""
     app = Flask(__name__)
     app.secret_key = secrets.token_hex(32)  # signs the flash messages; new each start
-    app.config["MAX_CONTENT_LENGTH"] = 4 * MAX_PDF_BYTES  # documents uploaded at once (a request's limit)
+    app.config["MAX_CONTENT_LENGTH"] = 4 * MAX_REPORT_BYTES  # documents uploaded at once (a request's limit)
     csrf = secrets.token_urlsafe(24)
     storage = Path(storage)
     # Decisions made at once, by a short name: the list's undo button holds
