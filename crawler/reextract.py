@@ -136,6 +136,20 @@ def apply(store: Store, results: list[tuple[dict[str, Any], Analysis]], language
     return changes
 
 
+def fill_authors(store: Store, results: list[tuple[dict[str, Any], Analysis]], dry_run: bool) -> int:
+    """The bylines of documents stored without one (before m022, which keeps
+    them), read from their archived responses: how many there are, written
+    unless ``dry_run``. Metadata, not the text: decided documents get theirs too."""
+    found = {
+        row["hash"]: analysis.article.author
+        for row, analysis in results
+        if analysis.article is not None and analysis.article.author and not row.get("author")
+    }
+    if found and not dry_run:
+        store.fill_authors(found)
+    return len(found)
+
+
 def _flipped(was: str, now: str) -> bool:
     """A verdict that changed: a crawl's status, or a reviewer's decision the model now disagrees with."""
     if was in ("pending", "offtopic", "language"):

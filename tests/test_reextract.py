@@ -112,3 +112,28 @@ def test_a_text_that_extracts_differently_replaces_the_candidate_under_its_numbe
     assert [p.name for p in store.queue_dir.iterdir()] == [rows["pending"]["queue_file"]]
     assert (store.queue_dir / rows["pending"]["queue_file"]).read_text(encoding="utf-8") == cleaner
     store.close()
+
+
+def test_documents_stored_without_a_byline_get_it_from_the_archive(archived: Path) -> None:
+    """Bylines are kept since m022: what was crawled before has none, until
+    reextract reads it from the archived responses (accepted texts too:
+    a byline is metadata, not the reviewer's text)."""
+    db = sqlite_utils.Database(archived / "storage" / "corpus.db")
+    accepted = next(db.query("select queue_seq from documents where status = 'pending' order by queue_seq"))
+    CliRunner().invoke(cli, ["accept", str(accepted["queue_seq"]), "--storage", str(archived / "storage")])
+    with db.conn:
+        db.execute("update documents set author = null")  # as the crawls before m022 stored them
+    bylined = db.execute("select count(*) from documents where warc_file is not null and status != 'replaced'")
+    expected = bylined.fetchone()[0]
+    dry = " ".join(reextract(archived, "--dry-run").split())
+    assert f"found the byline of {expected} document(s) stored without one (dry run: none written)" in dry
+    assert db.execute("select count(*) from documents where author is not null").fetchone()[0] == 0
+    before = statuses(archived)
+    done = " ".join(reextract(archived).split())
+    assert f"found the byline of {expected} document(s) stored without one: `show` and `export` give it" in done
+    authors = {
+        r["status"]: r["author"] for r in db.query("select status, author from documents where warc_file is not null")
+    }
+    assert authors["accepted"] == authors["pending"] == "Staff Reporters"
+    assert statuses(archived) == before  # nothing else changed
+    assert "found the byline" not in reextract(archived)  # once

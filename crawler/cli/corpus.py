@@ -387,12 +387,13 @@ def reextract(storage: Path, seeds_dir: Path | None, since: str | None, run_id: 
     crawl would (a candidate gets its new text; one now off topic leaves the
     queue; an archived off-topic page now on topic joins it). Accepted,
     rejected and seed texts are never rewritten: their changes are listed.
+    Documents stored without a byline (before seedcrawl kept them) get it.
 
     Example: seedcrawl reextract --since 2026-11-01 --dry-run
     """
     from ..analysis import PageAnalyser
     from ..boilerplate import SiteBoilerplate
-    from ..reextract import apply, reread
+    from ..reextract import apply, fill_authors, reread
     from ..refit import corpus_model
 
     review = open_review(storage, seeds_dir)
@@ -427,6 +428,10 @@ def reextract(storage: Path, seeds_dir: Path | None, since: str | None, run_id: 
         )
         click.echo(f"learned {lines} boilerplate line(s) on {len(learned)} site(s): {shown}")
     changes = apply(store, results, languages, dry_run)
+    bylines = fill_authors(store, results, dry_run)
+    if bylines:
+        click.echo(f"found the byline of {bylines} document(s) stored without one"
+                   + (" (dry run: none written)" if dry_run else ": `show` and `export` give it now"))  # fmt: skip
     title = f"{len(rows)} archived page(s) read again: {len(changes)} change(s)"
     table = Table(title=title + (" (dry run: nothing changed)" if dry_run else ""), box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("id", "was", "what", "before", "after", "done"):

@@ -329,6 +329,14 @@ class DocumentStore(StoreBase):
         with self.write():
             self.table("boilerplate").insert_all(rows, ignore=True)
 
+    def fill_authors(self, authors: dict[str, str]) -> None:
+        """Bylines for documents that have none (one transaction; one set meanwhile is kept)."""
+        with self.write():
+            self.db.conn.executemany(
+                "update documents set author = ? where hash = ? and author is null",
+                [(author, digest) for digest, author in authors.items()],
+            )
+
     def redate(self, digest: str, dates: PublishedDate) -> None:
         """A document's published date as its witnesses now settle it."""
         with self.write():

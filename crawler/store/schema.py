@@ -395,5 +395,5 @@ def m021_search_edits(db: sqlite_utils.Database) -> None:
 def m022_author(db: sqlite_utils.Database) -> None:
     """A page's byline as trafilatura reads it (meta tags, JSON-LD, the byline
     itself): a researcher cites an article by its author. Documents stored
-    before keep none; `seedcrawl reextract` gives a page whose text it changes one."""
+    before have none until `seedcrawl reextract` reads them from the archive."""
     db.table("documents").add_column("author", str)
