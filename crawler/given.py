@@ -33,7 +33,10 @@ HTML_STARTS = (b"<!doctype html", b"<html", b"<?xml", b"<!-- saved from")
 SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.I)
 PDF_START = b"%PDF-"
 # What a folder given to `add` contributes: texts, saved pages, PDFs.
-DOCUMENT_SUFFIXES = (".txt", ".text", ".md", *HTML_SUFFIXES, ".pdf", ".docx")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+DOCUMENT_SUFFIXES = (".txt", ".text", *MARKDOWN_SUFFIXES, *HTML_SUFFIXES, ".pdf", ".docx")
+# A note's front matter (Obsidian, Jekyll): its fields, not its text.
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n.*?\r?\n---[ \t]*(\r?\n|\Z)", re.S)
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 # A PDF or a Word document carries its images and fonts: a report of 30 pages with photographs
 # is tens of megabytes.
@@ -112,6 +115,8 @@ def read_given(data: bytes, name: str) -> Given:
         raise SeedFormatError(_not_text(kind) or f"not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
     if text.lstrip("\ufeff").startswith("{\\rtf"):
         raise SeedFormatError("an RTF document, not plain text: save it as plain text or PDF, then add that")
+    if name.lower().endswith(MARKDOWN_SUFFIXES):
+        return Given(markdown_text(text))
     return Given(from_plain_text(text))
 
 
@@ -170,6 +175,29 @@ def pdf_text(data: bytes) -> str:
     if not blocks:
         raise SeedFormatError("no text in this PDF (a scan? its pages are images: run OCR on it first)")
     return _titled(blocks)
+
+
+def markdown_text(text: str) -> str:
+    """A Markdown note in the seed format: each heading, paragraph, list item
+    and code block a paragraph, with the markup gone (a link keeps its words,
+    an image its description), read by markdown-it-py; the first of them the
+    title. Front matter is left out."""
+    from markdown_it import MarkdownIt
+
+    blocks = []
+    for token in MarkdownIt("commonmark").parse(_FRONT_MATTER.sub("", text)):
+        if token.type == "inline":
+            blocks.append("".join(_inline_text(child) for child in token.children or []))
+        elif token.type in ("fence", "code_block"):
+            blocks.append(token.content)
+    return _titled([" ".join(block.split()) for block in blocks if block.strip()])
+
+
+def _inline_text(token: Any) -> str:
+    """The words of a piece of a Markdown line: text and code as written, a line break a space."""
+    if token.type in ("text", "code_inline", "image"):
+        return str(token.content)
+    return " " if token.type in ("softbreak", "hardbreak") else ""
 
 
 def docx_text(data: bytes) -> str:

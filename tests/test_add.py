@@ -381,6 +381,34 @@ def test_a_word_document_gives_its_paragraphs_and_tables_in_order(tmp_path: Path
     assert refused.exit_code == 1 and seed_names(seeds) == [name]
 
 
+def test_a_markdown_note_gives_its_words_without_the_markup(tmp_path: Path) -> None:
+    """A note kept in Markdown (Obsidian, a repository's README) was read as
+    plain text: its title began with "# " and its links kept their addresses."""
+    note = textwrap.dedent("""\
+        ---
+        title: front matter, not text
+        ---
+        # UK *orders* Huawei out of [5G](https://example.org/5g)
+
+        The UK said on Tuesday that Huawei equipment
+        must be removed from all 5G networks by 2027.
+
+        - Ministers cited **new US sanctions**.
+        - Huawei called it `disappointing`.
+        """)
+    (tmp_path / "note.md").write_text(note)
+    seeds = tmp_path / "seeds"
+    added = CliRunner().invoke(cli, ["add", str(tmp_path / "note.md"), "--storage", str(tmp_path / "none"),
+                                     "--seeds", str(seeds)])  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "“UK orders Huawei out of 5G”" in added.output
+    [name] = seed_names(seeds)
+    assert read_seed(seeds / name).text == (
+        "UK orders Huawei out of 5G\n\nThe UK said on Tuesday that Huawei equipment must be removed from all 5G "
+        "networks by 2027.\n\nMinisters cited new US sanctions.\n\nHuawei called it disappointing."
+    )
+
+
 def test_a_web_address_given_to_add_says_how_a_page_becomes_a_seed(tmp_path: Path) -> None:
     """`add URL` said "https:/www.reuters.com/x: No such file or directory" (a slash lost on the way)."""
     (tmp_path / "note.txt").write_text("UK orders Huawei out of 5G\n\n" + LEAD + "\n")

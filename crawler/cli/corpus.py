@@ -34,7 +34,8 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
     """Add documents you have to the seeds: plain-text files (the first line
     the title, each other line a paragraph; lines wrapped at a fixed width
     are joined), saved web pages (.html, .htm: the article is extracted),
-    PDFs or Word documents (.docx: their text); a folder gives those it
+    PDFs or Word documents (.docx: their text), Markdown notes (.md: without
+    the markup); a folder gives those it
     holds, its sub-folders' too;
     '-' reads standard input.
 
