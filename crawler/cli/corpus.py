@@ -13,6 +13,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from ..citations import CITATION_WRITERS
 from ..dedup import is_web_address
 from ..given import documents_in, read_given, size_limit
 from ..review import Added, ReviewError
@@ -263,9 +264,10 @@ EXPORT_FIELDS = (
 
 @cli.command()
 @storage_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", *CITATION_WRITERS]), default="jsonl",
+              show_default=True, help="ris, csl: citations for Zotero, Mendeley, EndNote or pandoc.")  # fmt: skip
 @click.option("--status", type=click.Choice(["seed", "pending", "accepted", "rejected", "offtopic", "language"]),
-              help="Only documents with this status.")  # fmt: skip
+              help="Only documents with this status (ris and csl: accepted, unless given).")  # fmt: skip
 @click.option(
     "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)."
 )
@@ -274,13 +276,15 @@ EXPORT_FIELDS = (
     help="Instead: write a corpus package into this new folder (accepted seeds, manifest, WARC files).",
 )  # fmt: skip
 def export(storage: Path, fmt: str, status: str | None, output, package: Path | None) -> None:
-    """Write documents with their metadata as JSON lines or CSV, or a corpus package.
+    """Write documents with their metadata as JSON lines or CSV, their
+    citations (RIS or CSL JSON), or a corpus package.
 
     A package (--package DIR) holds the accepted seed files, manifest.jsonl
     (URL, dates, fetch time, WARC file and offset, hashes, score, decision)
     and the WARC files that hold their responses.
 
-    Example: seedcrawl export --format csv --status accepted -o accepted.csv
+    Example: seedcrawl export --format csv --status accepted -o accepted.csv;
+    seedcrawl export --format ris -o corpus.ris
     """
     if package is not None:
         from ..package import write_package
@@ -292,6 +296,9 @@ def export(storage: Path, fmt: str, status: str | None, output, package: Path | 
         click.echo(f"package written: {package} ({texts} accepted text(s), {warcs} WARC file(s))")
         return
     store = open_review(storage).store
+    if fmt in CITATION_WRITERS:
+        CITATION_WRITERS[fmt]((as_reviewed(row) for row in store.documents(status or "accepted")), output)
+        return
     rows = (as_reviewed(row) for row in store.documents(status))
     if fmt == "jsonl":
         for row in rows:
