@@ -80,3 +80,22 @@ def test_a_date_is_cited_as_far_as_it_goes() -> None:
     assert date_parts("2020-07-14T08:00:00+00:00") == [2020, 7, 14] and date_parts("2020-07") == [2020, 7]
     assert date_parts(None) == [] and date_parts("July 2020") == []
     assert ris_date([2020, 7]) == "2020/07//" and ris_date([2020, 7, 14]) == "2020/07/14/" and ris_date([]) is None
+
+
+def test_the_corpus_page_offers_the_same_citations(tmp_path: Path) -> None:
+    """The browser's corpus page links the accepted articles' citations, the file `export` writes."""
+    from crawler.web import create_app
+
+    storage = _storage(tmp_path)
+    client = create_app(storage, tmp_path / "seeds").test_client()
+    page = client.get("/corpus").get_data(as_text=True)
+    assert 'href="/corpus/citations.ris"' in page and 'href="/corpus/citations.csl"' in page
+    ris = client.get("/corpus/citations.ris")
+    assert ris.headers["Content-Disposition"] == 'attachment; filename="corpus.ris"'
+    assert ris.mimetype == "application/x-research-info-systems"
+    exported = CliRunner().invoke(cli, ["export", "--format", "ris", "--storage", str(storage)]).output
+    assert ris.get_data(as_text=True) == exported and len(rispy.loads(exported)) == 2
+    csl = client.get("/corpus/citations.csl")
+    assert csl.headers["Content-Disposition"] == 'attachment; filename="corpus.json"'
+    assert [item["title"] for item in json.loads(csl.get_data(as_text=True))] == [STORY.split("\n")[0]] * 2
+    assert client.get("/corpus/citations.bib").status_code == 404

@@ -19,7 +19,7 @@ from ..given import documents_in, read_given, size_limit
 from ..review import Added, ReviewError
 from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, held_texts, read_regular_file, write_atomic
 from ..sources import DEFAULT_SOURCES, STARTER, listed_seed_urls, saved_from_hint
-from ..store.documents import current_text, current_title
+from ..store.documents import as_reviewed, current_title
 from ..workspace import open_review, open_store, storage_sources
 from .group import SetupProblem, cli, console
 from .options import IsoDate, max_bytes_option, read_text_file, seeds_option, storage_option
@@ -307,13 +307,6 @@ def export(storage: Path, fmt: str, status: str | None, output, package: Path | 
         writer = csv.DictWriter(output, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-
-
-def as_reviewed(row: dict) -> dict:
-    """A document as the reviewer left it: the title and text of its newest
-    edit (what accepting wrote into seeds/), ``edited`` saying so; the
-    crawled text stays in the database and the archive."""
-    return row | {"title": current_title(row), "text": current_text(row), "edited": bool(row.get("edited_text"))}
 
 
 @cli.command()

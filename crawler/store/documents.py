@@ -463,6 +463,13 @@ def current_title(row: dict[str, Any]) -> str:
     return edited or row.get("title") or ""
 
 
+def as_reviewed(row: dict[str, Any]) -> dict[str, Any]:
+    """A document as the reviewer left it: the title and text of its newest
+    edit (what accepting wrote into seeds/), ``edited`` saying so; the
+    crawled text stays in the database and the archive."""
+    return row | {"title": current_title(row), "text": current_text(row), "edited": bool(row.get("edited_text"))}
+
+
 def edited_title_column(table: str = "") -> str:
     """The first line of the newest edit as ``edited_title`` (null when not
     edited), for lists that leave the texts out; ``table``: its alias."""

@@ -11,6 +11,7 @@ cannot make them. Bound to a non-loopback address (``--host`` with
 from __future__ import annotations
 
 import hmac
+import io
 import ipaddress
 import secrets
 import sqlite3
@@ -20,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask import Flask, Response, abort, flash, g, redirect, render_template, request, url_for
 
+from ..citations import CITATION_WRITERS
 from ..dedup import is_web_address
 from ..given import MAX_REPORT_BYTES, read_given, size_limit
 from ..new_words import ADVICE, HEADING, in_queue
@@ -31,10 +33,13 @@ from ..review import Review, ReviewError
 from ..seedfile import SEED_NAME, SeedFormatError, read_seed, seed_names
 from ..sources import DEFAULT_SOURCES, SourcesError, listed_seed_urls, saved_from_hint
 from ..store import QueryError, QueueFilters, StoreError, explain_storage_error
-from ..store.documents import current_text, current_title
+from ..store.documents import as_reviewed, current_text, current_title
 from ..workspace import open_review, storage_sources
 
 TOKEN_COOKIE = "seedcrawl_token"
+# Each citation format's file suffix and media type (RIS's as Zotero and EndNote register it).
+CITATION_FILES = {"ris": ("ris", "application/x-research-info-systems"),
+                  "csl": ("json", "application/vnd.citationstyles.csl+json")}  # fmt: skip
 
 
 def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str | None = None) -> Flask:
@@ -304,6 +309,17 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         if len(refused) > UPLOAD_LINES:
             flash(f"and {len(refused) - UPLOAD_LINES} more not added", "error")
         return redirect(url_for("corpus"))
+
+    @app.get("/corpus/citations.<form>")
+    def citations(form: str) -> Response:
+        """The accepted articles as a reference manager imports them (as `seedcrawl export --format ris|csl`)."""
+        if form not in CITATION_FILES:
+            abort(404)
+        suffix, media_type = CITATION_FILES[form]
+        written = io.StringIO()
+        CITATION_WRITERS[form]((as_reviewed(row) for row in review().store.documents("accepted")), written)
+        return Response(written.getvalue(), mimetype=media_type,
+                        headers={"Content-Disposition": f'attachment; filename="corpus.{suffix}"'})  # fmt: skip
 
     @app.get("/seed/<name>")
     def seed(name: str) -> Any:
