@@ -39,7 +39,7 @@ def test_the_demo_finds_stories_through_search_and_a_news_sitemap(demo, tmp_path
     assert rows["site"]["entries"] == 2  # the news sitemap's two stories (both dated now)
     result = CliRunner().invoke(cli, ["demo", "--folder", str(tmp_path / "again")])
     assert result.exit_code == 0
-    assert "Sources:" in result.output and "search: (huawei OR zte" in result.output
+    assert "Sources:" in result.output and "search (huawei OR zte" in result.output
     assert "New words in the queue at the last crawl (candidates using them, of the 8 best): ban 8" in " ".join(
         result.output.split()
     )

@@ -220,20 +220,22 @@ def sources_command(storage: Path, as_json: bool, queries: bool) -> None:
 
 
 def sources_table(rows: list[dict[str, Any]]) -> Table:
-    """The yield ledger in 80 columns, best first; warnings under their source."""
-    table = Table(title=f"Sources: {len(rows)}, best yield first", box=box.SIMPLE_HEAD, pad_edge=False,
+    """The yield ledger in 80 columns, best first; warnings under their source.
+    The kind has a column of its own and columns are one space apart (the
+    box's divider): a URL's lines hold 36 characters, where they held 29 below a line for its kind."""
+    table = Table(title=f"Sources: {len(rows)}, best yield first", box=box.SIMPLE_HEAD, pad_edge=False, padding=0,
                   caption="over all runs. seen: seed URLs and feed entries; read: pages fetched and read; "
                   "acc/rej: later accepted/rejected")  # fmt: skip
-    table.add_column("source (kind: where)", overflow="fold", min_width=26, ratio=1)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("source", overflow="fold")
     for column in ("seen", "read", "topic", "queued", "acc", "rej", "err"):
         table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
         where = row["source"].split("://", 1)[-1]
         kind = row["kind"] or "?"  # only ever seen through links resumed from a killed run's frontier
-        name = where if where.startswith(f"{kind}: ") else f"{kind}: {where}"
-        name += f"\n! {row['warning']}" if row["warning"] else ""
+        name = where.removeprefix(f"{kind}: ") + (f"\n! {row['warning']}" if row["warning"] else "")
         counts = (row[k] or 0 for k in ("entries", "fetched", "on_topic", "queued", "accepted", "rejected", "errors"))
-        table.add_row(name, *(str(n) for n in counts))
+        table.add_row(kind, name, *(str(n) for n in counts))
     return table
 
 
