@@ -9,7 +9,8 @@ filing: what researchers most often have) gives its text through pdfminer.six,
 whose layout analysis groups lines into blocks: each block is a paragraph,
 its lines joined, and the page numbers and the running heads printed on
 page after page are left out. A Word document (.docx) gives its paragraphs
-through python-docx, as Word holds them.
+through python-docx, as Word holds them; an e-mail (.eml: a press release,
+a tip) its subject and text, read by the standard library's email parser.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*--
 PDF_START = b"%PDF-"
 # What a folder given to `add` contributes: texts, saved pages, PDFs.
 MARKDOWN_SUFFIXES = (".md", ".markdown")
-DOCUMENT_SUFFIXES = (".txt", ".text", *MARKDOWN_SUFFIXES, *HTML_SUFFIXES, ".pdf", ".docx")
+DOCUMENT_SUFFIXES = (".txt", ".text", *MARKDOWN_SUFFIXES, *HTML_SUFFIXES, ".pdf", ".docx", ".eml")
+# What a forwarded or answered message's subject starts with.
+_REPLY_MARKS = re.compile(r"^((re|fwd?|aw|wg)\s*:\s*)+", re.I)
 # A note's front matter (Obsidian, Jekyll): its fields, not its text.
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n.*?\r?\n---[ \t]*(\r?\n|\Z)", re.S)
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
@@ -106,6 +109,8 @@ def read_given(data: bytes, name: str) -> Given:
         return Given(pdf_text(data))
     if name.lower().endswith(".docx"):
         return Given(docx_text(data))
+    if name.lower().endswith(".eml"):
+        return Given(email_text(data))
     try:
         text = data.decode("utf-16" if data[:2] in UTF16_MARKS else "utf-8")  # Windows' "Unicode" text is UTF-16
     except UnicodeDecodeError as exc:
@@ -148,6 +153,30 @@ def _article(data: bytes, name: str) -> Given:
     if is_web_address(article.canonical_url):
         return Given(article.text, article.canonical_url)
     return Given(article.text, saved.group(1).decode("ascii", "replace") if saved else None)
+
+
+def email_text(data: bytes) -> str:
+    """An e-mail (a press release, a newsletter, a tip) in the seed format:
+    its subject the title (less Fwd:/Re:), its plain-text part the text (each
+    block of lines a paragraph), its quoted lines and signature left out; an
+    HTML-only message is read as a saved page is."""
+    from email import policy
+    from email.parser import BytesParser
+
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    subject = _REPLY_MARKS.sub("", " ".join(str(message["subject"] or "").split()))
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is None:
+        raise SeedFormatError("an e-mail with no text part (only attachments? save them and add those)")
+    if body.get_content_type() == "text/html":
+        paragraphs = _article(body.get_content().encode("utf-8"), "message.html").text.split("\n\n")
+        # The page's title line may be its first paragraph (a message has no <title>): kept, unless the subject.
+        return _titled([subject, *paragraphs[paragraphs[0] == subject :]] if subject else paragraphs)
+    content = body.get_content().split("\n-- \n", 1)[0]  # the signature's conventional mark
+    unquoted = "\n".join(line for line in content.splitlines() if not line.lstrip().startswith(">"))
+    # Mail is wrapped at 72-78 columns (or flowed): a block's lines are one paragraph.
+    blocks = [paragraph for block in re.split(r"\n\s*\n", unquoted) if (paragraph := _block(block))]
+    return _titled([subject, *blocks] if subject else blocks)
 
 
 def pdf_text(data: bytes) -> str:

@@ -409,6 +409,47 @@ def test_a_markdown_note_gives_its_words_without_the_markup(tmp_path: Path) -> N
     )
 
 
+def test_an_email_gives_its_subject_and_text_without_quotes_or_signature(tmp_path: Path) -> None:
+    """A press release or a tip arrives by mail, saved as .eml: it was "not a
+    document" (a folder of them was passed over). The subject is the title;
+    the plain part's wrapped lines make paragraphs; what it quotes and the
+    signature are left out; a message only in HTML is read as a page is."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["Subject"] = "Press Office <press@example.org>", "Fwd: RE: UK orders Huawei out of 5G"
+    body = textwrap.fill(LEAD, 72) + "\n\nMinisters cited new US sanctions.\n\n> On Monday Jane wrote:\n> Any news?\n"
+    message.set_content(body + "\n-- \nPress Office | example.org\n")
+    message.add_alternative("<html><body><p>The HTML version.</p></body></html>", subtype="html")
+    (tmp_path / "release.eml").write_bytes(bytes(message))
+    story = "".join(
+        f"<p>Paragraph {i}: ministers debated the ban on the vendor's equipment today.</p>" for i in range(9)
+    )
+    newsletter = EmailMessage()
+    newsletter["Subject"] = "Telecom security weekly"
+    newsletter.set_content(
+        f"<html><body><nav>Unsubscribe</nav><article>{story}</article></body></html>", subtype="html"
+    )
+    (tmp_path / "newsletter.eml").write_bytes(bytes(newsletter))
+    empty = EmailMessage()
+    empty["Subject"] = "The report"
+    empty.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="report.pdf")
+    (tmp_path / "attachment.eml").write_bytes(bytes(empty))
+    seeds = tmp_path / "seeds"
+    where = ["--storage", str(tmp_path / "none"), "--seeds", str(seeds)]
+    names = ("release.eml", "newsletter.eml", "attachment.eml")
+    result = CliRunner().invoke(cli, ["add", *(str(tmp_path / name) for name in names), *where])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'attachment.eml'}: not added: an e-mail with no text part (only attachments? save them" in (
+        result.output
+    )
+    first, second = (read_seed(seeds / name).text for name in seed_names(seeds))
+    assert first == f"UK orders Huawei out of 5G\n\n{LEAD}\n\nMinisters cited new US sanctions."
+    assert (
+        second.startswith("Telecom security weekly\n\nParagraph 0: ministers debated") and "Unsubscribe" not in second
+    )
+
+
 def test_a_web_address_given_to_add_says_how_a_page_becomes_a_seed(tmp_path: Path) -> None:
     """`add URL` said "https:/www.reuters.com/x: No such file or directory" (a slash lost on the way)."""
     (tmp_path / "note.txt").write_text("UK orders Huawei out of 5G\n\n" + LEAD + "\n")
@@ -465,6 +506,6 @@ def test_a_folder_gives_its_documents_in_name_order_and_says_what_it_passed_over
     empty = CliRunner().invoke(cli, ["add", "empty"])
     assert (
         empty.exit_code == 1
-        and "empty: not added: no texts, saved pages, PDFs or Word documents in this folder" in empty.output
+        and "empty: not added: no texts, saved pages, PDFs, Word documents or e-mails in this folder" in empty.output
     )
     assert len(seed_names(tmp_path / "seeds")) == 4

@@ -36,7 +36,7 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
     the title, each other line a paragraph; lines wrapped at a fixed width
     are joined), saved web pages (.html, .htm: the article is extracted),
     PDFs or Word documents (.docx: their text), Markdown notes (.md: without
-    the markup); a folder gives those it
+    the markup), e-mails (.eml: subject and text); a folder gives those it
     holds, its sub-folders' too;
     '-' reads standard input.
 
@@ -133,9 +133,9 @@ def _folder_documents(path: Path, kept_apart: dict[str, Path]) -> list[Path]:
     if found.others:
         kinds = ", ".join(f"{suffix} {count}" for suffix, count in found.others.most_common())
         click.echo(f"{path}: {found.others.total()} other file(s) left out ({kinds}); add reads texts (.txt, .md), "
-                   "saved pages (.html), PDFs and Word documents (.docx)", err=True)  # fmt: skip
+                   "saved pages (.html), PDFs, Word documents (.docx) and e-mails (.eml)", err=True)  # fmt: skip
     if not found.documents:
-        _not_added(path, SeedFormatError("no texts, saved pages, PDFs or Word documents in this folder"))
+        _not_added(path, SeedFormatError("no texts, saved pages, PDFs, Word documents or e-mails in this folder"))
     return found.documents
 
 
