@@ -33,8 +33,8 @@ HTML_STARTS = (b"<!doctype html", b"<html", b"<?xml", b"<!-- saved from")
 # Browsers mark a saved page with where it came from: <!-- saved from url=(0047)https://... -->
 SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.I)
 PDF_START = b"%PDF-"
-# What a folder given to `add` contributes: texts, saved pages, PDFs.
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+# What a folder given to `add` contributes: texts, notes, saved pages, PDFs, Word documents, e-mails.
 DOCUMENT_SUFFIXES = (".txt", ".text", *MARKDOWN_SUFFIXES, *HTML_SUFFIXES, ".pdf", ".docx", ".eml")
 # What a forwarded or answered message's subject starts with.
 _REPLY_MARKS = re.compile(r"^((re|fwd?|aw|wg)\s*:\s*)+", re.I)
@@ -65,7 +65,7 @@ class FolderContents:
 
 
 def documents_in(folder: Path) -> FolderContents:
-    """The texts, saved pages and PDFs in a folder and its sub-folders, in
+    """The documents in a folder and its sub-folders (DOCUMENT_SUFFIXES), in
     name order (numbered as a file manager lists them). Hidden files and
     folders (.git, .DS_Store) are passed over; files of other kinds are
     counted, not read: a folder of reports often holds images and drafts."""
@@ -77,9 +77,9 @@ def documents_in(folder: Path) -> FolderContents:
     for root, folders, files in os.walk(folder, onerror=failed):
         folders[:] = sorted(name for name in folders if not name.startswith("."))
         for name in sorted(files):
-            suffix = Path(name).suffix.lower()
             if name.startswith("."):
                 continue
+            suffix = Path(name).suffix.lower()
             if suffix in DOCUMENT_SUFFIXES:
                 found.documents.append(Path(root, name))
             else:

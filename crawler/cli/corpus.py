@@ -36,9 +36,8 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
     the title, each other line a paragraph; lines wrapped at a fixed width
     are joined), saved web pages (.html, .htm: the article is extracted),
     PDFs or Word documents (.docx: their text), Markdown notes (.md: without
-    the markup), e-mails (.eml: subject and text); a folder gives those it
-    holds, its sub-folders' too;
-    '-' reads standard input.
+    the markup), e-mails (.eml: subject and text). A folder gives those it
+    holds, its sub-folders' too; '-' reads standard input.
 
     Each is written in the seed format under the next number, as accepting
     a candidate writes one, and the next crawl learns from it. A text the
@@ -122,8 +121,13 @@ def _folder_documents(path: Path, kept_apart: dict[str, Path]) -> list[Path]:
         if not kept.is_dir():  # a new corpus's seeds folder, made in the folder given: it holds nothing yet
             continue
         where = kept.resolve()
-        relation = "is" if here == where else "is inside" if where in here.parents else "holds"
-        if relation == "holds" and here not in where.parents:
+        if here == where:
+            relation = "is"
+        elif where in here.parents:
+            relation = "is inside"
+        elif here in where.parents:
+            relation = "holds"
+        else:
             continue
         _not_added(path, SeedFormatError(f"{relation} {role} {kept}/; give a folder of your own documents"))
         return []
