@@ -329,8 +329,12 @@ def test_the_corpus_page_lists_the_seeds_folder_newest_first(client, folder: Pat
     assert "A note put here by hand" in row and "no crawl has read it yet" in row
     accepted = page.split(f'href="/seed/{listed[1]}"')[1].split("</tr>")[0]
     assert "ZTE hearing" in accepted and 'href="/c/1"' in accepted and "accepted #1" in accepted
+    db = sqlite_utils.Database(folder / "storage" / "corpus.db")
+    with db.conn:
+        db.execute("update documents set author = 'Jane Doe' where queue_seq = 1")
     shown = client.get(f"/seed/{listed[1]}").get_data(as_text=True)
     assert html.escape(read_seed(seeds / listed[1]).text.split("\n\n")[1]) in shown and "(undo it there)" in shown
+    assert "Site · Jane Doe · 2020-01-01" in shown and 'href="http://127.0.0.1/1"' in shown  # what a citation needs
     from crawler.web import app as web_app
 
     monkeypatch.setattr(web_app, "PAGE_ROWS", 4)  # a page of 4: the 6 documents on two

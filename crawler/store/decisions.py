@@ -112,7 +112,9 @@ class DecisionStore(StoreBase):
     def seed_file_rows(self, names: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The rows (without texts) of these seed files, seeds and accepted
         candidates, by file name: the corpus page's, a page of the folder at a time."""
-        columns = "hash, seed_file, status, title, url, sitename, decided_at, first_seen, queue_seq, "
+        columns = (
+            "hash, seed_file, status, title, url, sitename, author, published, decided_at, first_seen, queue_seq, "
+        )
         rows = self._rows_named("seed_file", columns + edited_title_column(), names,
                                 "status in ('seed', 'accepted')", whole=True)  # fmt: skip
         return {row["seed_file"]: row for row in rows}

@@ -476,13 +476,14 @@ def _corpus_entry(folder: Path, name: str, row: dict[str, Any] | None) -> dict[s
         except (OSError, SeedFormatError) as exc:
             title = f"(cannot be read: {exc})"
         return {"name": name, "number": number, "title": title, "how": "no crawl has read it yet", "site": "",
-                "when": "", "queue_seq": None}  # fmt: skip
+                "when": "", "queue_seq": None, "url": "", "author": "", "published": ""}  # fmt: skip
     accepted = row["status"] == "accepted"
     return {
         "name": name, "number": number, "title": current_title(row) or name,
         "how": "accepted" if accepted else "seed", "site": site_name(row) if row["url"] else "",
         "when": ((row["decided_at"] if accepted else row["first_seen"]) or "")[:16].replace("T", " "),  # as the queue
         "queue_seq": row["queue_seq"] if accepted else None,
+        "url": row["url"], "author": row["author"] or "", "published": row["published"] or "",  # what a citation needs
     }  # fmt: skip
 
 
