@@ -54,6 +54,7 @@ from .seedfile import (
     held_texts,
     is_temp_name,
     names_in,
+    new_seed_name,
     next_sequence,
     read_seed,
     remove_stale_temp_files,
@@ -231,12 +232,7 @@ class Review:
         to date here); read now if not given."""
         digest = content_hash(text)
         with self.store.write():
-            owner = self.store.text_owner(digest)
-            row = self.resolve(owner) if owner is not None else None
-            if row is not None and row["status"] in KNOWN:
-                raise ReviewError(_held(row))
-            near = self.store.find_duplicate(digest, frozenset(shingle_sample(text))) if row is None else None
-            copied = self.resolve(near.digest) if near is not None else None
+            row, near = self._stored_like(text)
             name = add_seed_file(self.seeds_dir, text, self.unregistered_texts() if held is None else held)
             path = self.seeds_dir / name
             self.store.wrote(path)  # gone again if the commit fails
@@ -247,9 +243,28 @@ class Review:
                 self.store.set_decision(row["hash"], "seed", seed_file=name, decided_at=now())
             logged = row["hash"] if row is not None else digest
             self.store.log_decision({"hash": logged, "queue_file": None}, "add", f"from {origin}", name)
+        return Added(name, near)
+
+    def would_add(self, text: str, held: dict[str, str], taken: int) -> Added:
+        """What ``add`` would do with a text, changing nothing (`add --dry-run`):
+        ``taken`` texts before it would have been added, ``held`` holds them too."""
+        _, near = self._stored_like(text)
+        return Added(new_seed_name(self.seeds_dir, text, held, taken), near)
+
+    def _stored_like(self, text: str) -> tuple[dict[str, Any] | None, str | None]:
+        """The stored row of this very text (one the crawl judged off topic,
+        say), and the seed or candidate it nearly repeats, said; ReviewError
+        when the queue or the corpus holds it."""
+        digest = content_hash(text)
+        owner = self.store.text_owner(digest)
+        row = self.resolve(owner) if owner is not None else None
+        if row is not None and row["status"] in KNOWN:
+            raise ReviewError(_held(row))
+        near = self.store.find_duplicate(digest, frozenset(shingle_sample(text))) if row is None else None
+        copied = self.resolve(near.digest) if near is not None else None
         if near is None or copied is None or copied["status"] not in KNOWN:
-            return Added(name, None)
-        return Added(name, f"a near copy ({near.similarity:.2f}) of {_named(copied)}")
+            return row, None
+        return row, f"a near copy ({near.similarity:.2f}) of {_named(copied)}"
 
     def reject(self, ident: str, reason: str | None = None) -> Decision:
         """Mark the candidate rejected (its text stays as a negative example)."""

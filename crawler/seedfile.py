@@ -286,10 +286,21 @@ def _wrapped(block: list[str]) -> bool:
 def add_seed_file(folder: Path, text: str, held: dict[str, str] | None = None) -> str:
     """Write a seed-format text into a seeds folder under the next free
     number, and return its name (the caller holds the lock that keeps two
-    writers from choosing the same number). A text the folder has, by the
-    hash its names carry or in ``held`` (``held_texts``, kept up to date
-    here), is refused, and so is one larger than a seed may be (every
-    crawl would refuse to start on it: a long PDF's text, a book)."""
+    writers from choosing the same number); refused as ``new_seed_name``
+    refuses. ``held`` is kept up to date."""
+    name = new_seed_name(folder, text, held)
+    write_seed(Path(folder) / name, text)
+    if held is not None:
+        held[content_hash(text)] = name
+    return name
+
+
+def new_seed_name(folder: Path, text: str, held: dict[str, str] | None = None, taken: int = 0) -> str:
+    """The name a new seed text gets: the next free number (after ``taken``
+    more, for a dry run's earlier texts). A text the folder has, by the hash
+    its names carry or in ``held`` (``held_texts``), is refused, and so is
+    one larger than a seed may be (every crawl would refuse to start on it:
+    a long PDF's text, a book)."""
     size = len(text.encode("utf-8"))
     if size > MAX_SEED_BYTES:
         raise SeedFormatError(
@@ -301,11 +312,7 @@ def add_seed_file(folder: Path, text: str, held: dict[str, str] | None = None) -
         same.append(held[digest])
     if same:
         raise SeedFormatError(f"already a seed: {same[0]}")
-    name = file_name(next_sequence(folder), digest)
-    write_seed(Path(folder) / name, text)
-    if held is not None:
-        held[digest] = name
-    return name
+    return file_name(next_sequence(folder) + taken, digest)
 
 
 def held_texts(folder: Path, names: Iterable[str] | None = None) -> dict[str, str]:

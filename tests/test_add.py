@@ -509,3 +509,45 @@ def test_a_folder_gives_its_documents_in_name_order_and_says_what_it_passed_over
         and "empty: not added: no texts, saved pages, PDFs, Word documents or e-mails in this folder" in empty.output
     )
     assert len(seed_names(tmp_path / "seeds")) == 4
+
+
+def test_a_dry_run_says_what_add_would_do_and_writes_nothing(tmp_path: Path, monkeypatch) -> None:
+    """`add ~/reports` adds whatever the folder holds: `--dry-run` lists it
+    first, under the names the real run then gives, and names what the seeds
+    or the queue hold (a file twice in the folder too); no folder, file or
+    database row is written."""
+    from .test_review import TEXTS, make_storage
+
+    monkeypatch.chdir(tmp_path)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "a-note.txt").write_text("UK orders Huawei out of 5G\n\n" + LEAD + "\n")
+    (reports / "b-copy.txt").write_text("UK orders Huawei out of 5G\n\n" + LEAD + "\n")  # the same text again
+    (reports / "c-other.md").write_text("ZTE fined\n\nZTE was fined over its equipment.\n")
+    fresh = CliRunner().invoke(cli, ["add", "--dry-run", "reports"])  # a new corpus: nothing exists yet
+    assert fresh.exit_code == 1, fresh.output  # as the real run: one of the three is not added
+    lines = fresh.output.splitlines()
+    assert re.match(
+        r"would add seeds/000_\w{16}\.txt “UK orders Huawei out of 5G” \(from reports/a-note\.txt\)$", lines[0]
+    )
+    assert lines[1].startswith("reports/b-copy.txt: not added: already a seed: 000_")
+    assert re.match(r"would add seeds/001_\w{16}\.txt “ZTE fined”", lines[2])
+    assert lines[3] == "2 seed(s) would be added (dry run: nothing written)"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]  # no seeds/, no sources.toml
+    real = CliRunner().invoke(cli, ["add", "reports"])
+    assert [line.split()[1] for line in real.output.splitlines() if line.startswith("added")] == [
+        line.split()[2] for line in lines if line.startswith("would add")
+    ]  # the names the dry run said
+    project = tmp_path / "project"
+    make_storage(project)  # a storage folder whose queue holds TEXTS
+    (reports / "d-queued.txt").write_text(TEXTS[0])
+    db = sqlite_utils.Database(project / "storage" / "corpus.db")
+    before = (db.execute("select count(*) from decision_log").fetchone(), seed_names(project / "seeds"))
+    where = ["--storage", str(project / "storage"), "--seeds", str(project / "seeds")]
+    stored = CliRunner().invoke(cli, ["add", "--dry-run", str(reports / "d-queued.txt"), str(reports / "c-other.md"),
+                                      *where])  # fmt: skip
+    assert "d-queued.txt: not added: it is candidate 0 in the queue: `seedcrawl accept 0` makes it a seed" in (
+        stored.output
+    )
+    assert f"would add {project / 'seeds'}/005_" in stored.output
+    assert (db.execute("select count(*) from decision_log").fetchone(), seed_names(project / "seeds")) == before

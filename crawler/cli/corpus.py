@@ -16,8 +16,17 @@ from rich.text import Text
 from ..citations import CITATION_WRITERS
 from ..dedup import is_web_address
 from ..given import documents_in, read_given, size_limit
-from ..review import Added, ReviewError
-from ..seedfile import MAX_SEED_BYTES, SeedFormatError, add_seed_file, held_texts, read_regular_file, write_atomic
+from ..review import Added, Review, ReviewError
+from ..seedfile import (
+    MAX_SEED_BYTES,
+    SeedFormatError,
+    add_seed_file,
+    content_hash,
+    held_texts,
+    new_seed_name,
+    read_regular_file,
+    write_atomic,
+)
 from ..sources import DEFAULT_SOURCES, STARTER, listed_seed_urls, saved_from_hint
 from ..store.documents import as_reviewed, current_title
 from ..workspace import open_review, open_store, storage_sources
@@ -30,8 +39,9 @@ from .options import IsoDate, max_bytes_option, read_text_file, seeds_option, st
 @seeds_option
 # Not click.Path(path_type=Path): a web address given by mistake would lose a slash (https:/...) before it is seen.
 @click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--dry-run", is_flag=True, help="Say what would be added (a folder's files, say); write nothing.")
 @click.pass_context
-def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[str, ...]) -> None:
+def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[str, ...], dry_run: bool) -> None:
     """Add documents you have to the seeds: plain-text files (the first line
     the title, each other line a paragraph; lines wrapped at a fixed width
     are joined), saved web pages (.html, .htm: the article is extracted),
@@ -46,7 +56,8 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
 
     Example: seedcrawl add notes/huawei-ban.txt saved/uk-ban.html hpsci-report.pdf reports/
     """
-    review = open_review(storage, seeds_dir, claim=True) if (storage / "corpus.db").exists() else None
+    exists = (storage / "corpus.db").exists()
+    review = open_review(storage, seeds_dir, claim=not dry_run, repair=not dry_run) if exists else None
     folder = review.seeds_dir if review is not None else (seeds_dir or Path("seeds"))
     if folder.exists() and not folder.is_dir():
         raise SetupProblem(f"{folder}: not a folder; give the seeds folder with --seeds")
@@ -63,31 +74,49 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
             _not_added(path, exc)
             continue
         if not started:
-            if review is None:
+            if review is None and not dry_run:
                 _starter_sources(folder, sources)
             starts = listed_seed_urls(sources)
             held = held_texts(folder) if review is None else review.unregistered_texts()
             started = True
         text = document.text
         try:
-            done = (
-                review.add(text, str(path), document.url, held)
-                if review is not None
-                else Added(add_seed_file(folder, text, held), None)
-            )
+            done = _added(review, folder, text, str(path), document.url, held, added if dry_run else None)
         except (SeedFormatError, ReviewError) as exc:
             _not_added(path, exc)
             continue
         added += 1
         near = f"; it is {done.near}" if done.near else ""
-        click.echo(f"added {folder / done.seed_file} “{text.split(chr(10), 1)[0]}” (from {path}){near}")
+        said = "would add" if dry_run else "added"
+        click.echo(f"{said} {folder / done.seed_file} “{text.split(chr(10), 1)[0]}” (from {path}){near}")
         if document.url and document.url not in starts:
             starts.add(document.url)
             click.echo("  " + saved_from_hint(document.url, sources))
-    if added:
+    if dry_run:
+        click.echo(f"{added} seed(s) would be added (dry run: nothing written)")
+    elif added:
         click.echo(f"{added} seed(s) added: the next crawl learns from them (`seedcrawl rescore`: the queue now)")
     if added < len(files) + refused:
         ctx.exit(1)
+
+
+def _added(review: Review | None, folder: Path, text: str, origin: str, url: str | None, held: dict[str, str],
+           dry_run_after: int | None) -> Added:  # fmt: skip
+    """One text added to the seeds (through the database when there is one);
+    with ``dry_run_after`` (the texts a dry run counted before it), what
+    would be, nothing written (``held`` takes it, so a second copy is named)."""
+    if dry_run_after is None:
+        return (
+            review.add(text, origin, url, held)
+            if review is not None
+            else Added(add_seed_file(folder, text, held), None)
+        )
+    if review is not None:
+        done = review.would_add(text, held, dry_run_after)
+    else:
+        done = Added(new_seed_name(folder, text, held, dry_run_after), None)
+    held[content_hash(text)] = done.seed_file
+    return done
 
 
 def _files_given(paths: tuple[str, ...], sources: Path, kept_apart: dict[str, Path]) -> tuple[list[Path], int]:
