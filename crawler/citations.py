@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .report import site_name
@@ -92,5 +93,18 @@ def write_ris(rows: Iterable[dict[str, Any]], output: TextIO) -> None:
     rispy.dump([ris_entry(row) for row in rows], output, implementation=Records)
 
 
-# `seedcrawl export --format`'s citation formats.
-CITATION_WRITERS = {"ris": write_ris, "csl": write_csl}
+@dataclass(frozen=True)
+class CitationFormat:
+    """A citation format: what writes it, and the file it makes (suffix, media type)."""
+
+    write: Callable[[Iterable[dict[str, Any]], TextIO], None]
+    suffix: str
+    media_type: str
+
+
+# `seedcrawl export --format`'s citation formats and the browser's downloads (RIS's media type as Zotero and
+# EndNote register it).
+CITATION_FORMATS = {
+    "ris": CitationFormat(write_ris, "ris", "application/x-research-info-systems"),
+    "csl": CitationFormat(write_csl, "json", "application/vnd.citationstyles.csl+json"),
+}

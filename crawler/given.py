@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .dedup import is_web_address
 from .seedfile import MAX_SEED_BYTES, ONE_LINE, SeedFormatError, format_document, from_plain_text
@@ -90,6 +90,16 @@ def documents_in(folder: Path) -> FolderContents:
 def size_limit(name: str) -> int:
     """The most bytes a file of this name may have: a report's (PDF, Word), or a seed's."""
     return MAX_REPORT_BYTES if name.lower().endswith(REPORT_SUFFIXES) else MAX_SEED_BYTES
+
+
+def read_capped(stream: IO[bytes], name: str) -> bytes:
+    """A stream's bytes (standard input, a browser's upload), at most
+    ``size_limit(name)``; past it, one line, as for a file."""
+    limit = size_limit(name)
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise SeedFormatError(f"larger than {limit:,} bytes; this is not one article")
+    return data
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,13 @@ def site_name(row: dict[str, Any]) -> str:
     return row.get("sitename") or urlsplit(row.get("url") or "").hostname or ""
 
 
+def site_line(row: dict[str, Any], unknown: str | None = "date unknown") -> str:
+    """Where, by whom and when a document was published ("Forbes · Zak Doffman ·
+    2020-03-06"), as the review card, the browser's and a seed's view say it;
+    ``unknown`` stands for a missing date (None: nothing)."""
+    return " · ".join(part for part in (site_name(row), row.get("author"), row.get("published") or unknown) if part)
+
+
 class Link(str):
     """A table cell that links somewhere: its text, escaped, and its address."""
 

@@ -13,12 +13,11 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from ..citations import CITATION_WRITERS
+from ..citations import CITATION_FORMATS
 from ..dedup import is_web_address
-from ..given import documents_in, read_given, size_limit
+from ..given import documents_in, read_capped, read_given, size_limit
 from ..review import Added, Review, ReviewError
 from ..seedfile import (
-    MAX_SEED_BYTES,
     SeedFormatError,
     add_seed_file,
     content_hash,
@@ -197,10 +196,7 @@ def _starter_sources(folder: Path, sources: Path) -> None:
 def _file_bytes(path: Path) -> bytes:
     """A regular file's bytes, or standard input's for '-' (at most a seed's size; a PDF's, for a .pdf)."""
     if str(path) == "-":
-        data = sys.stdin.buffer.read(MAX_SEED_BYTES + 1)
-        if len(data) > MAX_SEED_BYTES:
-            raise SeedFormatError(f"more than {MAX_SEED_BYTES:,} bytes; this is not one article")
-        return data
+        return read_capped(sys.stdin.buffer, "-")
     try:
         return read_regular_file(path, size_limit(path.name), SeedFormatError)
     except OSError as exc:
@@ -297,7 +293,7 @@ EXPORT_FIELDS = (
 
 @cli.command()
 @storage_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", *CITATION_WRITERS]), default="jsonl",
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", *CITATION_FORMATS]), default="jsonl",
               show_default=True, help="ris, csl: citations for Zotero, Mendeley, EndNote or pandoc.")  # fmt: skip
 @click.option("--status", type=click.Choice(["seed", "pending", "accepted", "rejected", "offtopic", "language"]),
               help="Only documents with this status (ris and csl: accepted, unless given).")  # fmt: skip
@@ -329,8 +325,8 @@ def export(storage: Path, fmt: str, status: str | None, output, package: Path | 
         click.echo(f"package written: {package} ({texts} accepted text(s), {warcs} WARC file(s))")
         return
     store = open_review(storage).store
-    if fmt in CITATION_WRITERS:
-        CITATION_WRITERS[fmt]((as_reviewed(row) for row in store.documents(status or "accepted")), output)
+    if fmt in CITATION_FORMATS:
+        CITATION_FORMATS[fmt].write((as_reviewed(row) for row in store.documents(status or "accepted")), output)
         return
     rows = (as_reviewed(row) for row in store.documents(status))
     if fmt == "jsonl":

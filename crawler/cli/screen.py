@@ -27,7 +27,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..report import site_name
+from ..report import site_line
 from ..store.documents import current_title
 
 KEYS = {"a": "accept", "r": "reject", "s": "skip", "e": "edit", "u": "undo", "q": "quit", "?": "help"}
@@ -55,8 +55,7 @@ def card(row: dict[str, Any], copies: Iterable[dict[str, Any]], position: int, t
     grid.add_row("candidate", Text(f"#{row['queue_seq']}  ({position} of {total})"))
     grid.add_row("title", Text(current_title(row)))
     doubt = "  (date doubtful: see show)" if row.get("date_flag") else ""
-    byline = f" · {row['author']}" if row.get("author") else ""
-    grid.add_row("site", Text(f"{site_name(row)}{byline} · {row.get('published') or 'date unknown'}{doubt}"))
+    grid.add_row("site", Text(site_line(row) + doubt))
     grid.add_row("url", Text(row.get("url") or ""))
     grid.add_row("score", Text(score))
     grid.add_row("reason", Text(row.get("reason") or ""))

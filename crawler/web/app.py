@@ -23,12 +23,12 @@ from typing import Any
 
 from flask import Flask, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from ..citations import CITATION_WRITERS
+from ..citations import CITATION_FORMATS
 from ..dedup import is_web_address
-from ..given import MAX_REPORT_BYTES, read_given, size_limit
+from ..given import MAX_REPORT_BYTES, read_capped, read_given
 from ..new_words import ADVICE, HEADING, in_queue
 from ..page_record import page_record
-from ..report import month_histogram_svg, site_name
+from ..report import month_histogram_svg, site_line, site_name
 from ..review import Review, ReviewError
 from ..seedfile import SEED_NAME, SeedFormatError, read_seed, seed_names
 from ..sources import DEFAULT_SOURCES, SourcesError, listed_seed_urls, saved_from_hint
@@ -37,9 +37,6 @@ from ..store.documents import as_reviewed, current_text, current_title
 from ..workspace import open_review, storage_sources
 
 TOKEN_COOKIE = "seedcrawl_token"
-# Each citation format's file suffix and media type (RIS's as Zotero and EndNote register it).
-CITATION_FILES = {"ris": ("ris", "application/x-research-info-systems"),
-                  "csl": ("json", "application/vnd.citationstyles.csl+json")}  # fmt: skip
 
 
 def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str | None = None) -> Flask:
@@ -88,8 +85,8 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
 
     @app.context_processor
     def shared() -> dict[str, Any]:
-        return {"csrf": csrf, "site_name": site_name, "current_title": current_title, "storage": storage,
-                "walk": walk_of(request.args)}  # fmt: skip
+        return {"csrf": csrf, "site_name": site_name, "site_line": site_line, "current_title": current_title,
+                "storage": storage, "walk": walk_of(request.args)}  # fmt: skip
 
     @app.errorhandler(ReviewError)
     @app.errorhandler(QueryError)
@@ -287,10 +284,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         for upload in uploads:
             name = Path(upload.filename or "").name
             try:
-                data = upload.read(size_limit(name) + 1)
-                if len(data) > size_limit(name):  # as `seedcrawl add` says it
-                    raise SeedFormatError(f"larger than {size_limit(name):,} bytes; this is not one article")
-                given = read_given(data, name)
+                given = read_given(read_capped(upload.stream, name), name)
                 done = opened.add(given.text, f"upload {name}", given.url, held)
             except (SeedFormatError, ReviewError) as exc:
                 refused.append(f"{name}: not added: {exc}")
@@ -313,13 +307,13 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     @app.get("/corpus/citations.<form>")
     def citations(form: str) -> Response:
         """The accepted articles as a reference manager imports them (as `seedcrawl export --format ris|csl`)."""
-        if form not in CITATION_FILES:
+        if form not in CITATION_FORMATS:
             abort(404)
-        suffix, media_type = CITATION_FILES[form]
+        chosen = CITATION_FORMATS[form]
         written = io.StringIO()
-        CITATION_WRITERS[form]((as_reviewed(row) for row in review().store.documents("accepted")), written)
-        return Response(written.getvalue(), mimetype=media_type,
-                        headers={"Content-Disposition": f'attachment; filename="corpus.{suffix}"'})  # fmt: skip
+        chosen.write((as_reviewed(row) for row in review().store.documents("accepted")), written)
+        return Response(written.getvalue(), mimetype=chosen.media_type,
+                        headers={"Content-Disposition": f'attachment; filename="corpus.{chosen.suffix}"'})  # fmt: skip
 
     @app.get("/seed/<name>")
     def seed(name: str) -> Any:
@@ -476,14 +470,14 @@ def _corpus_entry(folder: Path, name: str, row: dict[str, Any] | None) -> dict[s
         except (OSError, SeedFormatError) as exc:
             title = f"(cannot be read: {exc})"
         return {"name": name, "number": number, "title": title, "how": "no crawl has read it yet", "site": "",
-                "when": "", "queue_seq": None, "url": "", "author": "", "published": ""}  # fmt: skip
+                "when": "", "queue_seq": None, "url": "", "byline": ""}  # fmt: skip
     accepted = row["status"] == "accepted"
     return {
         "name": name, "number": number, "title": current_title(row) or name,
         "how": "accepted" if accepted else "seed", "site": site_name(row) if row["url"] else "",
         "when": ((row["decided_at"] if accepted else row["first_seen"]) or "")[:16].replace("T", " "),  # as the queue
         "queue_seq": row["queue_seq"] if accepted else None,
-        "url": row["url"], "author": row["author"] or "", "published": row["published"] or "",  # what a citation needs
+        "url": row["url"], "byline": site_line(row, unknown=None) if row["url"] else "",  # what a citation needs
     }  # fmt: skip
 
 
