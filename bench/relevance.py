@@ -246,6 +246,31 @@ def cross_validation_report(seeds: list[str], items: list[dict]) -> None:
               f"names {names:.2f}, other words {concerns:.2f}")  # fmt: skip
     vocabulary_gap(seeds, [it for k, it in enumerate(items) if it["label"] and not predicted[k]], items)
     recall_price(scores, items)
+    near_misses_report(models, scores, items, chosen)
+
+
+def near_misses_report(models: list[TopicModel], scores: list[float], items: list[dict], chosen: dict[str, float],
+                       shown: int = 50) -> None:  # fmt: skip
+    """Where the on-topic items the crawl would not queue stand in `seedcrawl
+    misses` (pages judged off topic, best first): each group at its held-out
+    threshold, queued within the band below it, kept as an off-topic page
+    only when its first pass (the text without its title, as a preview is
+    read) reaches FIRST_PASS_SHARE of the threshold (else its text is not kept)."""
+    missed, listed = [], []
+    for k, it in enumerate(items):
+        cut = chosen[it["group"]]
+        if scores[k] >= cut - BAND:
+            continue  # queued (on either side of the threshold)
+        if it["label"]:
+            missed.append(k)
+        if models[k].first_pass(it["text"]).score >= FIRST_PASS_SHARE * cut:
+            listed.append(k)
+    listed.sort(key=lambda k: -scores[k])
+    ranks = [rank for rank, k in enumerate(listed, 1) if items[k]["label"]]
+    print(f"\nNear misses (`seedcrawl misses`, held-out thresholds, band {BAND}): {len(missed)} on-topic item(s) not "
+          f"queued; {len(ranks)} of them kept as off-topic pages, {len(listed)} pages in that list; their places "
+          f"in it, best first: {', '.join(map(str, ranks)) or 'none'}; in its first {shown}: "
+          f"{sum(rank <= shown for rank in ranks)}")  # fmt: skip
 
 
 def sampling_error(predicted: list[bool], keyword: list[bool], items: list[dict], resamples: int = 2000) -> None:

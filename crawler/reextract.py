@@ -99,6 +99,7 @@ def apply(store: Store, results: list[tuple[dict[str, Any], Analysis]], language
           dry_run: bool) -> list[Change]:  # fmt: skip
     """What changed, each applied (unless ``dry_run`` or the text was decided)."""
     changes = []
+    requeued = store.requeued([row["hash"] for row, _ in results if row["status"] == "pending"])
     for row, analysis in results:
         if analysis.article is None or analysis.verdict is None:
             changes.append(Change(row["queue_seq"], row["title"], row["status"], "unreadable", row["status"],
@@ -106,6 +107,8 @@ def apply(store: Store, results: list[tuple[dict[str, Any], Analysis]], language
             continue
         verdict = analysis.verdict
         status = verdict_status(analysis, languages)
+        if row["hash"] in requeued:
+            status = "pending"  # the reviewer put it in the queue over the model's verdict: theirs stands
         text_changed = analysis.article.digest != row["hash"]
         flipped = _flipped(row["status"], status)
         dates = reread_dates(row.get("date_witnesses"), analysis.article.dates)

@@ -66,12 +66,13 @@ from .store import Document, Store, now
 from .store.documents import current_text
 
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
+OFFTOPIC = "offtopic"
 # What holds a text the reviewer has already seen: a candidate, or a seed.
 KNOWN = (PENDING, ACCEPTED, REJECTED, "seed")
 # Documents an id can name that were never candidates, and what they are.
 NOT_CANDIDATES = {
     "seed": "it is a seed text (change or remove it in the seeds folder)",
-    "offtopic": "the crawl judged it off topic and keeps it only to know it again",
+    "offtopic": "the crawl judged it off topic (`seedcrawl requeue` puts it in the queue)",
     "language": "it is in a language the crawl does not queue",
     "replaced": "a newer extraction of the same page replaced it",
 }
@@ -278,6 +279,29 @@ class Review:
         queue_path.unlink(missing_ok=True)
         return Decision(row["hash"], "reject", row["queue_file"], None)
 
+    def requeue(self, ident: str) -> Decision:
+        """Put a page the crawl judged off topic into the queue: the reviewer
+        overrules the model (a near miss), and accepting it then teaches the
+        model the words it missed. Its score and reason stay the crawl's."""
+        with self.store.write():
+            row = self.resolve(ident)
+            if row["status"] != OFFTOPIC:
+                raise ReviewError(f"{ident} was not judged off topic: {self._standing(row)}")
+            path = self.store.rejudge(row["hash"], PENDING, row["score"], row["reason"], bool(row["borderline"]))
+            assert path is not None
+            row |= {"queue_file": path.name}
+            self.store.log_decision(row, "requeue", f"off topic at {row['score']:.3f}", None)
+        return Decision(row["hash"], "requeue", path.name, None)
+
+    @staticmethod
+    def _standing(row: dict[str, Any]) -> str:
+        """Where a document stands, in words (for a refused requeue)."""
+        if row["status"] == PENDING:
+            return f"it is in the queue as {row['queue_seq']}"
+        if row["status"] in (ACCEPTED, REJECTED):
+            return f"it is {row['status']} (candidate {row['queue_seq']})"
+        return NOT_CANDIDATES.get(row["status"], f"it is {row['status']}")
+
     def each(self, idents: Iterable[str], decide: Callable[[str], Any]) -> Iterator[tuple[str, Any]]:
         """``decide`` on each candidate in turn (each its own transaction;
         several in one ``batch``): each id with what ``decide`` returned, or
@@ -307,20 +331,35 @@ class Review:
         with self.store.write():
             row = self.candidate(ident)  # a seed (one added by `seedcrawl add` too) is not one
             last = self.store.last_decision(row["hash"])
-            if last is None or row["status"] not in (ACCEPTED, REJECTED):
+            if last is not None and last["action"] == "requeue" and row["status"] == PENDING:
+                self._unqueue(row, last)
+            elif last is None or row["status"] not in (ACCEPTED, REJECTED):
                 raise ReviewError(f"candidate {ident} has no decision to undo (it is {row['status']})")
-            if last["action"] == "accept":
-                self._check_removable(ident, row)
-            self.store.set_decision(row["hash"], PENDING, decided_at=None, decision_reason=None, seed_file=None)
-            self.store.mark_undone(last["id"])
-            self.store.log_decision(row, "undo", f"undid {last['action']}", last["seed_file"])
-            write_seed(self.store.queue_dir / row["queue_file"], current_text(row))
-            self.store.wrote(self.store.queue_dir / row["queue_file"])
+            else:
+                if last["action"] == "accept":
+                    self._check_removable(ident, row)
+                self.store.set_decision(row["hash"], PENDING, decided_at=None, decision_reason=None, seed_file=None)
+                self.store.mark_undone(last["id"])
+                self.store.log_decision(row, "undo", f"undid {last['action']}", last["seed_file"])
+                write_seed(self.store.queue_dir / row["queue_file"], current_text(row))
+                self.store.wrote(self.store.queue_dir / row["queue_file"])
+        if last["action"] == "requeue":
+            # After the commit; a crash before it leaves a queue file with no pending row, which reconcile removes.
+            (self.store.queue_dir / row["queue_file"]).unlink(missing_ok=True)
+            return Decision(row["hash"], "undo", None, None)
         # After the commit: a crash before this line leaves a seed file whose
         # last decision is this undo, which reconcile() removes.
         if last["action"] == "accept":
             (self.seeds_dir / row["seed_file"]).unlink(missing_ok=True)
         return Decision(row["hash"], "undo", row["queue_file"], last["seed_file"])
+
+    def _unqueue(self, row: dict[str, Any], last: dict[str, Any]) -> None:
+        """Inside undo's write: a requeued page back off topic (a hand edit of
+        its queue file kept as a version first; the file goes after the commit)."""
+        self._queue_text(row, self.store.queue_dir / row["queue_file"])
+        self.store.set_decision(row["hash"], OFFTOPIC)
+        self.store.mark_undone(last["id"])
+        self.store.log_decision(row, "undo", "undid requeue", None)
 
     def _check_removable(self, ident: str, row: dict[str, Any]) -> None:
         path = self.seeds_dir / (row["seed_file"] or "")

@@ -112,6 +112,14 @@ def test_off_topic_foreign_language_and_seed_pages_stay_out(crawled) -> None:
     assert outcome[[u for u, w in web.expect.items() if w == "broken"][0]] in ("too_short", "no_text", "unparsable")
 
 
+def test_a_brief_on_topic_in_words_the_seeds_do_not_use_is_kept_off_topic_for_the_reviewer(crawled) -> None:
+    """The sample web's near miss: read in full (past the first pass), judged
+    off topic, its text kept for `seedcrawl misses` and `requeue`."""
+    [url] = [u for u, what in crawled["web"].expect.items() if what == "missed"]
+    [row] = crawled["db"].query("select status, score, text from documents where url = ?", [url])
+    assert row["status"] == "offtopic" and "Liu Xiaoming" in row["text"]
+
+
 def test_syndicated_copies_are_recorded_as_copies_not_queued(crawled) -> None:
     db = crawled["db"]
     copies = list(db.query("select c.url, c.kind, d.status from copies c join documents d on d.hash = c.hash"))

@@ -44,6 +44,11 @@ def test_the_demo_finds_stories_through_search_and_a_news_sitemap(demo, tmp_path
         result.output.split()
     )
     assert f"seedcrawl review --storage {tmp_path / 'again' / 'storage'}" in " ".join(result.output.split())
+    # The sample web's news brief is on topic in words the seeds do not use: judged off topic, kept, and named.
+    assert (
+        "Judged off topic and kept: 1 page(s); the best, 0.339: “China hits US with blame for 'poisoned' relations "
+        f"with UK over failed Huawei deal”. `seedcrawl misses --storage {tmp_path / 'again' / 'storage'}` lists them"
+    ) in " ".join(result.output.split())
 
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -137,3 +137,26 @@ def test_documents_stored_without_a_byline_get_it_from_the_archive(archived: Pat
     assert authors["accepted"] == authors["pending"] == "Staff Reporters"
     assert statuses(archived) == before  # nothing else changed
     assert "found the byline" not in reextract(archived)  # once
+
+
+def test_a_page_the_reviewer_requeued_stays_in_the_queue_whatever_a_new_reading_says(archived: Path) -> None:
+    set_threshold(archived, 0.99)  # a model for which nothing is on topic
+    reextract(archived)
+    offtopic = sorted(h for h, s in statuses(archived).items() if s == "offtopic")
+    storage = str(archived / "storage")
+    requeued = CliRunner().invoke(cli, ["requeue", "--storage", storage, offtopic[0][:8]])
+    assert requeued.exit_code == 0, requeued.output
+    out = reextract(archived)
+    now = statuses(archived)
+    assert now[offtopic[0]] == "pending"  # the reviewer's call, not the model's
+    assert all(now[h] == "offtopic" for h in offtopic[1:])
+    assert "pending 0." not in " ".join(out.split())  # no change of it reported either
+    assert len(list((archived / "storage" / "queue").iterdir())) == 1
+    undone = CliRunner().invoke(cli, ["undo", "--storage", storage, str(_queue_number(archived, offtopic[0]))])
+    assert undone.exit_code == 0, undone.output
+    assert statuses(archived)[offtopic[0]] == "offtopic"
+
+
+def _queue_number(folder: Path, digest: str) -> int:
+    db = sqlite_utils.Database(folder / "storage" / "corpus.db")
+    return next(db.query("select queue_seq from documents where hash = ?", [digest]))["queue_seq"]

@@ -19,7 +19,7 @@ from ..dates import described as described_date
 from ..dedup import is_web_address
 from ..new_words import in_queue, sentence
 from ..report import site_name
-from ..review import PENDING, Edit, Review, ReviewError
+from ..review import NOT_CANDIDATES, PENDING, Edit, Review, ReviewError
 from ..store import QueueFilters, Store
 from ..store.documents import current_text, current_title
 from ..workspace import open_review, storage_sources
@@ -63,6 +63,62 @@ def queue(storage: Path, filters: QueueFilters, as_json: bool, limit: int | None
     show_new_words(store)
 
 
+@cli.command(short_help="List pages judged off topic, nearest the threshold first.")
+@storage_option
+@queue_filters
+@click.option("--limit", type=click.IntRange(1), help=f"Show this many (default {QUEUE_SHOWN}).")
+@click.option("--all", "show_all", is_flag=True, help="Show every one.")
+def misses(storage: Path, filters: QueueFilters, limit: int | None, show_all: bool) -> None:
+    """List the pages the crawl read in full and judged off topic, best
+    score first: where to look for coverage the model missed (a short brief,
+    a story in words the seeds do not use). `seedcrawl requeue ID` puts one
+    in the review queue; accepting it there teaches the model its words.
+
+    Example: seedcrawl misses --search ban; seedcrawl requeue b5810866
+    """
+    store = open_review(storage).store
+    limit = None if show_all else limit or QUEUE_SHOWN
+    rows = store.near_misses(filters, limit)
+    if not rows:
+        if filters.given:
+            console.print(f"No off-topic page with these filters ({store.count_near_misses():,} in all).")
+        else:
+            console.print("No page judged off topic yet (pages the first pass dropped are not kept).")
+        return
+    total = store.count_near_misses(filters) if limit is not None and len(rows) == limit else len(rows)
+    title = f"Judged off topic: {total:,} page(s), best first"
+    if total > len(rows):
+        title += f" (the first {len(rows)}; --limit N or --all for more)"
+    caption = "`seedcrawl show ID` reads one, `seedcrawl requeue ID` queues it"
+    console.print(documents_table(rows, title, caption, lambda row: row["hash"][:MISS_ID_DIGITS]))
+
+
+# An off-topic page has no queue number: it is named by this much of its hash.
+MISS_ID_DIGITS = 8
+
+
+@cli.command(short_help="Put pages judged off topic into the review queue.")
+@storage_option
+@click.argument("idents", nargs=-1, required=True)
+def requeue(storage: Path, idents: tuple[str, ...]) -> None:
+    """Put pages the crawl judged off topic into the review queue (their ids
+    from `seedcrawl misses`, or a hash): you overrule the model, then accept
+    or reject them as any candidate; `seedcrawl undo ID` takes one back out.
+
+    Example: seedcrawl requeue b5810866 77b01d4a
+    """
+    review = open_review(storage)
+    numbers = []
+    for ident, outcome in review.each(review.distinct(idents), review.requeue):
+        if isinstance(outcome, ReviewError):
+            raise outcome
+        numbers.append(str(review.resolve(outcome.doc_hash)["queue_seq"]))
+        click.echo(f"queued {ident} as candidate {numbers[-1]} ({outcome.queue_file})")
+    if numbers:
+        made = "makes it a seed" if len(numbers) == 1 else "makes them seeds"
+        click.echo(f"`seedcrawl accept {' '.join(numbers)}` {made} (the model learns the words it missed)")
+
+
 def say_nothing_to_review(store: Store, filters: QueueFilters) -> None:
     """One line, as the browser's list says it, not an empty table."""
     if filters.given:
@@ -82,6 +138,12 @@ def queue_table(rows: list[dict], total: int | None = None, more: str = "--limit
     title = f"Review queue: {total} candidate(s), best first"
     if total > len(rows):
         title += f" (the first {len(rows)}; {more})"
+    return documents_table(rows, title, caption, lambda row: str(row["queue_seq"]))
+
+
+def documents_table(rows: list[dict], title: str, caption: str | None, ident: Callable[[dict], str]) -> Table:
+    """Documents as a table that fits an 80-column terminal: id (``ident``
+    gives it), score, date, site, title."""
     table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("id", "score", "published"):
         table.add_column(column, no_wrap=True)
@@ -89,9 +151,8 @@ def queue_table(rows: list[dict], total: int | None = None, more: str = "--limit
     table.add_column("title", ratio=1)
     for row in rows:
         table.add_row(
-            str(row["queue_seq"]), score_label(row), (row["published"] or "")[:10], Text(site_name(row)),
-            Text(current_title(row)),
-        )  # fmt: skip
+            ident(row), score_label(row), (row["published"] or "")[:10], Text(site_name(row)), Text(current_title(row))
+        )
     return table
 
 
@@ -161,7 +222,12 @@ def print_grid(lines: list[tuple[str, Any]]) -> None:
 
 def show_document(review: Review, row: dict) -> None:
     """A document's card (metadata, score, reason, copies, edits), then its text."""
-    ident_label = row["seed_file"] if row["status"] == "seed" else f"{row['queue_seq']}  ({row['queue_file']})"
+    if row["status"] == "seed":
+        ident_label = row["seed_file"]
+    elif row["status"] in NOT_CANDIDATES or not row["queue_file"]:  # not in the queue: its hash names it
+        ident_label = row["hash"][:16]
+    else:
+        ident_label = f"{row['queue_seq']}  ({row['queue_file']})"
     found = {"seed": "seed page", "feed": "feed", "link": "link on page"}.get(row["found_via"], row["found_via"] or "")
     if row["status"] == "seed" and not is_web_address(row["found_on"] or ""):
         found = "seed file"  # a document of the seeds folder, not a page fetched from a seed URL
@@ -347,7 +413,10 @@ def undo(storage: Path, seeds_dir: Path | None, idents: tuple[str, ...]) -> None
     for ident, outcome in review.each(review.newest_first(review.distinct(idents)), review.undo):
         if isinstance(outcome, ReviewError):
             raise outcome
-        click.echo(f"undone: {ident} is back in the queue as {outcome.queue_file}")
+        if outcome.queue_file is None:  # a requeue undone
+            click.echo(f"undone: {ident} is off topic again, out of the queue")
+        else:
+            click.echo(f"undone: {ident} is back in the queue as {outcome.queue_file}")
 
 
 @cli.command("review")

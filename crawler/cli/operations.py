@@ -9,9 +9,11 @@ from typing import Any
 import click
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from ..sources import DEFAULT_SOURCES, load_sources
 from ..store import Store
+from ..store.documents import current_title
 from ..workspace import open_review, open_store, recorded_sources, storage_sources
 from .decide import show_queue
 from .group import cli, console
@@ -41,6 +43,7 @@ def demo(folder: Path) -> None:
     try:
         show_run_summary(store)
         show_queue(store)
+        show_best_miss(store, run.storage)
         console.print(sources_table(store.source_yields()))
     finally:
         store.close()
@@ -49,6 +52,20 @@ def demo(folder: Path) -> None:
         f"Review the queue: seedcrawl review --storage {run.storage}  (or queue / show / accept / reject; "
         "decisions go into the demo's own seeds folder)"
     )
+
+
+def show_best_miss(store: Store, storage: Path) -> None:
+    """The off-topic pages a crawl kept, and the best of them: where the
+    model's misses are, if it made one (the demo's brief is one)."""
+    best = store.near_misses(limit=1)
+    if best:
+        console.print(
+            Text(
+                f"Judged off topic and kept: {store.count_near_misses():,} page(s); the best, {best[0]['score']:.3f}: "
+                f"“{current_title(best[0])}”. `seedcrawl misses --storage {storage}` lists them; "
+                "`seedcrawl requeue ID` puts one in the queue."
+            )  # fmt: skip
+        )
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -121,6 +138,7 @@ def status(sources: Path | None, storage: Path, limit: int) -> None:
     try:
         runs = review.store.last_runs(limit)
         queued = review.store.count_pending()
+        missed = review.store.count_near_misses()
     finally:
         review.store.close()
     table = Table(title="Recent crawls", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
@@ -142,6 +160,8 @@ def status(sources: Path | None, storage: Path, limit: int) -> None:
         console.print(f"Running now: pid {holder.get('pid')} since {holder.get('started')}")
     console.print(next_run_line(config))
     console.print(f"Queue: {queued} candidate(s) waiting for review in {storage / 'queue'}")
+    if missed:
+        console.print(f"Judged off topic: {missed:,} page(s) read in full; `seedcrawl misses` lists them, best first")
     if stray:
         console.print(stray, highlight=False)
 

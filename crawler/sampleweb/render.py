@@ -167,8 +167,8 @@ def build_site(bases: list[str], seeds_dir: Path) -> SampleWeb:
                 (web.url(D, COPIES[2][1]), "Trump pressure led to 5G ban"),
                 (url_of["ukban-014"], "Britain tells Huawei"),
             ]
-        expect = (
-            "queued" if art["label"] == "related" else ("language" if art.get("lang", "en") != "en" else "offtopic")
+        expect = {"related": "queued", "missed": "missed"}.get(
+            art["label"], "language" if art.get("lang", "en") != "en" else "offtopic"
         )
         add(
             site,
@@ -239,6 +239,7 @@ def build_site(bases: list[str], seeds_dir: Path) -> SampleWeb:
     add(A, "/feed.xml", Page(_rss(web, articles, rss_items), "application/rss+xml; charset=utf-8"))
     atom_items = [
         ("ukban-032", url_of["ukban-032"]),
+        ("ukban-058-brief", url_of["ukban-058-brief"]),
         ("ukban-040", url_of["ukban-040"]),
         ("aeb-06ee193d", url_of["aeb-06ee193d"]),
         ("aeb-57b4dafd", url_of["aeb-57b4dafd"]),

@@ -3,9 +3,10 @@
 Four "sites", each on its own loopback address (127.0.0.1 to 127.0.0.4)
 so Scrapy treats them as separate hosts: the seed articles' own pages, a
 telecom trade site, and two sites that republish a seed wire story. With
-them: related coverage (real UK Huawei-ban reporting), unrelated real news,
-a German page, an RSS 2.0 feed (advertised by the seed pages) and an Atom
-feed, robots.txt with a disallowed path, a broken page and a dead link.
+them: related coverage (real UK Huawei-ban reporting), a related brief in
+words the seeds do not use (the near miss), unrelated real news, a German
+page, an RSS 2.0 feed (advertised by the seed pages) and an Atom feed,
+robots.txt with a disallowed path, a broken page and a dead link.
 
 The demo crawls it, and so do the integration tests; ``SampleWeb.expect``
 says what each page is, so a test can check the queue file by file.
@@ -74,6 +75,8 @@ PLACEMENT = {
     "ukban-022": Placement(C, "/world/2020-07/14/uk-bans-huawei-5g.htm"),
     "ukban-052": Placement(C, "/world/2020-07/15/uk-reverses-huawei-decision.htm"),
     "ukban-040": Placement(D, "/tech/huawei-failed-to-resolve-security-flaws"),
+    # A news-in-brief item on the topic in words the seeds do not use: the demo's near miss.
+    "ukban-058-brief": Placement(B, "/2020/07/31/china-blames-us-poisoned-relations-brief.html"),
     "aeb-08f79376": Placement(A, "/sport/2019/11/19/browns-rudolph-garrett.html"),
     "aeb-04a6711c": Placement(B, "/opinion/2019/11/19/republicans.html"),
     "aeb-06e5123e": Placement(C, "/business/2019-11/18/wework-investigation.htm"),
@@ -105,7 +108,8 @@ class SampleWeb:
     bases: list[str]
     pages: dict[tuple[int, str], Page] = field(default_factory=dict)
     # URL -> what a correct crawl does with it: "queued", "seed", "duplicate",
-    # "offtopic", "language", "broken", "dead", "robots".
+    # "offtopic", "language", "broken", "dead", "robots"; "missed": on topic,
+    # but judged off topic by a model of the seeds alone (and kept as such).
     expect: dict[str, str] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)

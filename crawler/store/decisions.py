@@ -101,6 +101,15 @@ class DecisionStore(StoreBase):
             None,
         )
 
+    def requeued(self, digests: Iterable[str]) -> set[str]:
+        """Those of these documents a reviewer put in the queue over the crawl's
+        verdict (a standing ``requeue``): a new reading must not take them out."""
+        found: set[str] = set()
+        for chunk, marks in in_chunks(list(digests)):
+            query = f"select hash from decisions where action = 'requeue' and undone = 0 and hash in ({marks})"
+            found.update(digest for (digest,) in self.db.execute(query, chunk))
+        return found
+
     def mark_undone(self, decision_id: int) -> None:
         self.table("decisions").update(decision_id, {"undone": 1})
 
@@ -121,9 +130,10 @@ class DecisionStore(StoreBase):
 
     def decided_queue_files(self, names: Iterable[str]) -> list[dict[str, Any]]:
         """(queue_file, hash, edited_hash) of the accepted and rejected
-        candidates among these queue file names (the files still in the queue)."""
+        candidates among these queue file names (the files still in the queue),
+        and of pages put back off topic (an undone requeue)."""
         return list(self._rows_named("queue_file", "queue_file, hash, edited_hash", names,
-                                     "status in ('accepted', 'rejected')", whole=True))  # fmt: skip
+                                     "status in ('accepted', 'rejected', 'offtopic')", whole=True))  # fmt: skip
 
     def _rows_named(
         self, column: str, wanted: str, names: Iterable[str], where: str, whole: bool = False

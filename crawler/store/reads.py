@@ -58,12 +58,13 @@ class QueueFilters:
         """Whether any filter narrows the queue (see ``where``)."""
         return any(_set(value) for value in dataclasses.astuple(self))
 
-    def where(self) -> tuple[str, list[Any]]:
-        """The SQL condition on ``documents`` and its arguments (pending only).
+    def where(self, status: str = "pending") -> tuple[str, list[Any]]:
+        """The SQL condition on ``documents`` and its arguments (documents of
+        ``status`` only: the queue's, or the near misses' ``offtopic``).
         Blank text narrows nothing: `reject --search " "` must not read as a
         selection of every candidate, nor `queue --lang " "` as one of none."""
-        where: list[str] = ["status = 'pending'"]
-        args: list[Any] = []
+        where: list[str] = ["status = ?"]
+        args: list[Any] = [status]
 
         def narrow(condition: str, *values: Any) -> None:
             where.append(condition)
@@ -162,6 +163,28 @@ class ReadQueries(StoreBase):
             query = f"select hash, status from documents where hash in ({marks})"
             found.update(digest for digest, status in self.db.execute(query, chunk) if status == "pending")
         return found
+
+    def near_misses(
+        self, filters: QueueFilters = EVERY_PENDING, limit: int | None = None, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Pages the crawl read in full and judged off topic (the queue's
+        filters apply), best score first: where a miss of the model is, if
+        it made one. Their rows without the texts; ``limit``/``offset``: a page of them."""
+        columns = ", ".join(c for c in self.table("documents").columns_dict if c not in TEXT_COLUMNS)
+        columns += ", " + edited_title_column()  # one brought back to the queue, edited, then undone
+        where, args = filters.where("offtopic")
+        page = ""
+        if limit is not None:
+            page = " limit ? offset ?"
+            args += [limit, offset]
+        with _searching(filters.words):
+            return list(self.db.query(f"select {columns} from documents where {where} order by score desc{page}", args))
+
+    def count_near_misses(self, filters: QueueFilters = EVERY_PENDING) -> int:
+        """How many off-topic pages pass these filters."""
+        where, args = filters.where("offtopic")
+        with _searching(filters.words):
+            return int(self.db.execute(f"select count(*) from documents where {where}", args).fetchone()[0])
 
     def count_candidates(self, filters: QueueFilters = EVERY_PENDING) -> int:
         """How many pending candidates pass these filters."""

@@ -29,7 +29,7 @@ from ..given import MAX_REPORT_BYTES, read_capped, read_given
 from ..new_words import ADVICE, HEADING, in_queue
 from ..page_record import page_record
 from ..report import month_histogram_svg, site_line, site_name
-from ..review import Review, ReviewError
+from ..review import OFFTOPIC, Review, ReviewError
 from ..seedfile import SEED_NAME, SeedFormatError, read_seed, seed_names
 from ..sources import DEFAULT_SOURCES, SourcesError, listed_seed_urls, saved_from_hint
 from ..store import QueryError, QueueFilters, StoreError, explain_storage_error
@@ -142,6 +142,8 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         found = opened.resolve(ident)
         if found["status"] == "seed" and found["seed_file"]:  # nothing to decide: the seed, to read
             return redirect(url_for("seed", name=found["seed_file"]))
+        if found["status"] == OFFTOPIC:  # a near miss, to read and perhaps queue
+            return redirect(url_for("miss", digest=found["hash"]))
         row = opened.candidate(ident)  # an off-topic page, named by its hash: one line
         place = _place(opened, row, request.args, storage)
         return render_template(
@@ -173,7 +175,9 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     def undo(ident: str) -> Any:
         opened = review()
         row = opened.resolve(ident)
-        opened.undo(ident)
+        if opened.undo(ident).queue_file is None:  # a requeue undone
+            flash(f"undone: “{current_title(row)}” is off topic again, out of the queue")
+            return redirect(url_for("misses"))
         flash(f"undone: #{row['queue_seq']} “{current_title(row)}” is back in the queue")
         return redirect(url_for("candidate", ident=row["queue_seq"], **walk_of(request.args)))
 
@@ -343,6 +347,33 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         record = page_record(opened.store, request.args.get("url", ""))
         document = opened.resolve(record.document) if record.document else None
         return render_template("page.html", record=record, document=document)
+
+    @app.get("/misses")
+    def misses() -> str:
+        """Pages the crawl judged off topic, best first (as `seedcrawl misses`)."""
+        store = review().store
+        filters = QueueFilters(words=request.args.get("q", "").strip() or None)
+        total = store.count_near_misses(filters)
+        page = _page_asked(request.args, total)
+        rows = store.near_misses(filters, limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS)
+        args = {key: value for key, value in request.args.items() if key == "q" and value.strip()}
+        return render_template("misses.html", rows=rows, args=args, pages=_pages(page, len(rows), total))
+
+    @app.get("/miss/<digest>")
+    def miss(digest: str) -> Any:
+        """An off-topic page to read, with the button that puts it in the queue."""
+        row = review().resolve(digest)
+        if row["status"] != OFFTOPIC:  # queued since (in another tab, say): its own page
+            return redirect(url_for("candidate", ident=row["queue_seq"] if row["queue_file"] else row["hash"]))
+        return render_template("miss.html", row=row, title=current_title(row), text=current_text(row))
+
+    @app.post("/miss/<digest>/queue")
+    def requeue(digest: str) -> Any:
+        opened = review()
+        decision = opened.requeue(digest)
+        row = opened.resolve(decision.doc_hash)
+        flash(f"queued #{row['queue_seq']} “{current_title(row)}”: accept or reject it as any candidate")
+        return redirect(url_for("candidate", ident=row["queue_seq"], undo=row["queue_seq"]))
 
     @app.get("/timeline")
     def timeline() -> str:

@@ -1,0 +1,236 @@
+"""Near misses: pages the crawl judged off topic, listed for the reviewer,
+who can put one into the queue (and take it back out) and teach the model."""
+
+import dataclasses
+import shutil
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import cli
+from crawler.review import Review, ReviewError
+from crawler.seedfile import read_seed, seed_files
+from crawler.sources import SCHEMA
+from crawler.store import Store
+
+from .conftest import SEEDS
+from .test_store import TEXT, make_doc
+
+# Off-topic pages the crawl read in full: a brief in words the seeds do not
+# use (the kind of page the model misses), and two that are off topic.
+BRIEF = (
+    "Britain bans Huawei from 5G by 2027\n\n"
+    "London ordered mobile operators to strip the firm's kit out by 2027. "
+    "Ministers cited the risk it poses to the country's infrastructure."
+)
+PHONE = "Phone review\n\nThe camera and battery of the new handset impress; the screen is bright and sharp."
+RECIPE = "Lentil soup\n\nSimmer the lentils with onion, cumin and stock for forty minutes, then blend."
+
+
+def make_storage(folder: Path) -> Path:
+    """A storage folder with one candidate and three off-topic pages (0.29, 0.22, 0.05)."""
+    store = Store(folder / "storage")
+    run = store.start_run("sources.toml")
+    store.add_candidate(make_doc(TEXT, url="http://127.0.0.1/candidate"), run)
+    for text, score, path in ((BRIEF, 0.29, "brief"), (PHONE, 0.22, "phone"), (RECIPE, 0.05, "soup")):
+        doc = dataclasses.replace(make_doc(text, url=f"http://127.0.0.1/{path}"), score=score,
+                                  reason=f"few of the seeds' other words ({path})")  # fmt: skip
+        store.add_document(doc, "offtopic", run)
+        store.record_url(doc.url, "offtopic", run, hash=doc.hash, detail=f"score {score:.3f}", http_status=200)
+    store.close()
+    shutil.copytree(SEEDS, folder / "seeds")
+    return folder / "storage"
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def fails(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code != 0, result.output
+    return result.output
+
+
+def hash_of(storage: Path, url: str) -> str:
+    with closing(Store(storage)) as store:
+        return next(store.db.query("select hash from documents where url = ?", [url]))["hash"]
+
+
+def test_misses_lists_off_topic_pages_best_first_without_the_queue(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    output = run("misses", "--storage", str(storage))
+    assert "Judged off topic: 3 page(s), best first" in output
+    assert output.index("Britain bans Huawei") < output.index("Phone review") < output.index("Lentil soup")
+    assert "0.290" in output and hash_of(storage, "http://127.0.0.1/brief")[:8] in output
+    assert "Huawei faces" not in output  # the pending candidate is the queue's, not a miss
+
+
+def test_misses_take_the_queue_filters_and_say_how_many_there_are(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    found = run("misses", "--storage", str(storage), "--search", "handset")
+    assert "Phone review" in found and "Britain bans" not in found
+    assert "Britain bans" not in run("misses", "--storage", str(storage), "--max-score", "0.25")
+    first = run("misses", "--storage", str(storage), "--limit", "1")
+    assert "3 page(s)" in first and "the first 1" in first and "Phone review" not in first
+    none = run("misses", "--storage", str(storage), "--search", "zebra")
+    assert none.strip() == "No off-topic page with these filters (3 in all)."
+
+
+def test_requeue_puts_a_miss_in_the_queue_and_accepting_it_makes_a_seed(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    digest = hash_of(storage, "http://127.0.0.1/brief")
+    output = run("requeue", "--storage", str(storage), digest[:8])
+    assert f"queued {digest[:8]} as candidate 1 (001_{digest[:16]}.txt)" in output
+    assert "`seedcrawl accept 1` makes it a seed" in output
+    assert (storage / "queue" / f"001_{digest[:16]}.txt").read_text(encoding="utf-8") == BRIEF
+    queue = run("queue", "--storage", str(storage))
+    assert "Britain bans Huawei" in queue and "0.290" in queue  # the crawl's score stays
+    assert "Britain bans" not in run("misses", "--storage", str(storage))
+    with closing(Store(storage)) as store:
+        [log] = list(store.db.query("select action, reason from decisions where hash = ?", [digest]))
+    assert log == {"action": "requeue", "reason": "off topic at 0.290"}
+    seeds = tmp_path / "seeds"
+    run("accept", "--storage", str(storage), "--seeds", str(seeds), "1")
+    assert read_seed(seed_files(seeds)[-1]).text == BRIEF
+
+
+def test_accepting_a_requeued_brief_teaches_the_model_its_words(tmp_path: Path) -> None:
+    """The loop the misses are for: a brief in words the seeds never use
+    scores low; once requeued and accepted, a brief like it scores higher."""
+    storage = make_storage(tmp_path)
+    seeds = tmp_path / "seeds"
+    other = tmp_path / "other-brief.txt"
+    other.write_text(
+        "UK bans Huawei 5G kit\n\nBritain told operators to rip out the firm's masts and switches by 2027, "
+        "a reversal ministers blamed on the risk to infrastructure.",
+        encoding="utf-8",
+    )
+
+    sources = seeds / "sources.toml"  # the crawl's settings, its defaults: the model of these seeds
+    sources.write_text("", encoding="utf-8")
+
+    def score() -> float:
+        line = run("score", "--storage", str(storage), "--sources", str(sources), str(other)).splitlines()[0]
+        return float(line.split("\t")[0])
+
+    before = score()
+    run("requeue", "--storage", str(storage), hash_of(storage, "http://127.0.0.1/brief")[:8])
+    run("accept", "--storage", str(storage), "--seeds", str(seeds), "1")
+    queued_from = SCHEMA["relevance"]["threshold"].default - SCHEMA["relevance"]["band"].default
+    assert before < queued_from <= score()  # 0.20, then 0.39: within the band below the threshold, so queued
+
+
+def test_requeue_refuses_what_is_not_off_topic_in_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    pending = hash_of(storage, "http://127.0.0.1/candidate")
+    output = fails("requeue", "--storage", str(storage), pending[:8])
+    assert output.strip() == f"Error: {pending[:8]} was not judged off topic: it is in the queue as 0"
+    output = fails("requeue", "--storage", str(storage), "0123456789")
+    assert output.strip().splitlines() == ["Error: no candidate 0123456789 (see `seedcrawl queue`)"]
+    assert sorted(p.name for p in (storage / "queue").iterdir()) == [f"000_{pending[:16]}.txt"]
+
+
+def test_accept_by_hash_of_a_miss_says_how_to_queue_it(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    digest = hash_of(storage, "http://127.0.0.1/phone")
+    output = fails("accept", "--storage", str(storage), "--seeds", str(tmp_path / "seeds"), digest[:8])
+    assert "judged it off topic (`seedcrawl requeue` puts it in the queue)" in output
+    assert len(seed_files(tmp_path / "seeds")) == 5
+
+
+def test_show_names_a_miss_by_its_hash(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    digest = hash_of(storage, "http://127.0.0.1/phone")
+    output = run("show", "--storage", str(storage), digest[:8])
+    assert f"id {digest[:16]}" in output and "None" not in output
+    assert "status offtopic" in output and "The camera and battery" in output
+
+
+def test_undo_takes_a_requeued_page_back_off_topic_keeping_a_hand_edit(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    digest = hash_of(storage, "http://127.0.0.1/brief")
+    run("requeue", "--storage", str(storage), digest[:8])
+    queue_file = storage / "queue" / f"001_{digest[:16]}.txt"
+    queue_file.write_text("Britain bans Huawei (edited)\n\nA line of mine.", encoding="utf-8")
+    assert run("undo", "--storage", str(storage), "1").strip() == "undone: 1 is off topic again, out of the queue"
+    assert not queue_file.exists()
+    assert "Britain bans Huawei (edited)" in run("misses", "--storage", str(storage))  # the edit is kept
+    assert "Britain bans" not in run("queue", "--storage", str(storage))
+    with closing(Store(storage)) as store:
+        assert store.edits_of(digest)[-1]["text"] == "Britain bans Huawei (edited)\n\nA line of mine."
+    assert f"id {digest[:16]}" in run("show", "--storage", str(storage), "1")  # not a queue file's name any more
+    assert "as candidate 1" in run("requeue", "--storage", str(storage), digest[:8])  # queued again, its number kept
+
+
+def test_a_queue_file_left_by_an_interrupted_undo_is_removed(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    digest = hash_of(storage, "http://127.0.0.1/brief")
+    run("requeue", "--storage", str(storage), digest[:8])
+    queue_file = storage / "queue" / f"001_{digest[:16]}.txt"
+    with closing(Store(storage)) as store:  # undo committed, the process killed before the file went
+        review = Review(store, tmp_path / "seeds")
+        real_unlink = Path.unlink
+        Path.unlink = lambda self, missing_ok=False: None  # type: ignore[method-assign]
+        try:
+            review.undo("1")
+        finally:
+            Path.unlink = real_unlink  # type: ignore[method-assign]
+    assert queue_file.exists()
+    run("queue", "--storage", str(storage))  # any review command finishes it
+    assert not queue_file.exists()
+
+
+def test_a_new_reading_leaves_a_requeued_page_in_the_queue(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    digest = hash_of(storage, "http://127.0.0.1/brief")
+    with closing(Store(storage)) as store:
+        review = Review(store, tmp_path / "seeds")
+        review.requeue(digest[:8])
+        assert store.requeued([digest, hash_of(storage, "http://127.0.0.1/phone")]) == {digest}
+        with pytest.raises(ReviewError, match="it is in the queue as 1"):
+            review.requeue(digest[:8])
+        review.undo("1")
+        assert store.requeued([digest]) == set()
+
+
+def test_status_says_how_many_pages_were_judged_off_topic(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    sources = tmp_path / "seeds" / "sources.toml"
+    sources.write_text("", encoding="utf-8")
+    output = " ".join(run("status", "--storage", str(storage), "--sources", str(sources)).split())
+    assert "Judged off topic: 3 page(s) read in full; `seedcrawl misses` lists them" in output
+
+
+def test_the_browser_lists_misses_reads_one_queues_it_and_takes_it_back(tmp_path: Path) -> None:
+    import html
+    import re
+
+    from crawler.web.app import create_app
+
+    storage = make_storage(tmp_path)
+    client = create_app(storage, tmp_path / "seeds").test_client()
+    digest = hash_of(storage, "http://127.0.0.1/brief")
+    listed = html.unescape(client.get("/misses").get_data(as_text=True))
+    assert "Judged off topic: 3 page(s), best first" in listed
+    assert listed.index("Britain bans Huawei") < listed.index("Phone review") < listed.index("Lentil soup")
+    assert "Lentil soup" not in client.get("/misses", query_string={"q": "handset"}).get_data(as_text=True)
+    assert client.get(f"/c/{digest[:8]}").location.endswith(f"/miss/{digest}")  # its hash: the page to read
+    page = client.get(f"/miss/{digest}").get_data(as_text=True)
+    assert "Ministers cited the risk" in page and "0.290" in page and "Put it in the queue" in page
+    assert client.post(f"/miss/{digest}/queue", data={}).status_code == 403  # not from this server's page
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    queued = client.post(f"/miss/{digest}/queue", data={"csrf": token}, follow_redirects=True)
+    shown = html.unescape(queued.get_data(as_text=True))
+    assert "queued #1 “Britain bans Huawei from 5G by 2027”" in shown and "Accept (a)" in shown
+    assert (storage / "queue" / f"001_{digest[:16]}.txt").exists()
+    assert "Britain bans" not in client.get("/misses").get_data(as_text=True)
+    undone = client.post("/c/1/undo", data={"csrf": token}, follow_redirects=True)
+    assert "is off topic again, out of the queue" in html.unescape(undone.get_data(as_text=True))
+    assert not (storage / "queue" / f"001_{digest[:16]}.txt").exists()
+    record = client.get("/page", query_string={"url": "http://127.0.0.1/phone"}).get_data(as_text=True)
+    assert "off topic: read it, put it in the queue" in record and "the seed None" not in record
