@@ -420,11 +420,16 @@ def short_offtopic_report(seeds: list[str], items: list[dict], cuts: dict[str, f
           f"by the keyword rule {sum(keyword)} (vendor news {sum(keyword[k] for k in vendor)} of 60)")  # fmt: skip
 
 
+# Off-topic pages the simulated reviewer reads each round in `seedcrawl misses`.
+MISSES_LOOKED_AT = 5
+
+
 def review_simulation(seeds: list[str], items: list[dict], rounds: int = 5, folds: int = 5) -> None:
     """Start from the seeds; each round a reviewer labels the 10 candidates the
     queue shows first (their dev label), the model refits: best first, weakest
     verdicts first, or those using the queue's commonest new word first (what
-    the queue's new-words line advises). Items are split
+    the queue's new-words line advises); or best first, and a look at the best
+    few pages judged off topic, the on-topic ones requeued and accepted. Items are split
     into folds by group; each fold is judged by a model whose reviewer only
     saw the other folds' articles (long texts: the queue holds pages)."""
     groups = sorted({it["group"] for it in items if it["group"] != "seeds"})
@@ -436,7 +441,9 @@ def review_simulation(seeds: list[str], items: list[dict], rounds: int = 5, fold
     print("| queue order | after 0 rounds | after 1 | after 3 | after 5 |")
     print("|---|---|---|---|---|")
     orders = ("best first", "uncertain first (`review --uncertain`)",
-              "the queue's commonest new word first (`review --search WORD`)")  # fmt: skip
+              "the queue's commonest new word first (`review --search WORD`)",
+              f"best first, and the {MISSES_LOOKED_AT} best off-topic pages (`seedcrawl misses`; on-topic ones "
+              "requeued and accepted)")  # fmt: skip
     for order in orders:
         results: dict[int, list[tuple[bool, dict]]] = {r: [] for r in (0, 1, 3, 5)}
         for fold in range(folds):
@@ -462,6 +469,16 @@ def review_simulation(seeds: list[str], items: list[dict], rounds: int = 5, fold
                     word = stem(found[0][0].lower(), "en") if found else None  # FTS5 matches its forms (porter)
                     using = {k for _, k in queued if word in terms(pool[k]["text"])}
                     shown = sorted(queued, key=lambda x: (x[1] not in using, -x[0]))[:10]
+                if order == orders[3]:
+                    # Pages kept off topic (read in full: past the first pass), best first; the reviewer
+                    # requeues and accepts those on topic and leaves the others (no decision, no rejection).
+                    missed = [(score, k) for k, it in enumerate(pool) if k not in seen
+                              for score in [model.judge(it["text"]).score] if score < THRESHOLD - BAND
+                              and model.first_pass(it["text"]).score >= model.first_pass_cutoff]  # fmt: skip
+                    for _, k in sorted(missed, reverse=True)[:MISSES_LOOKED_AT]:
+                        seen.add(k)
+                        if pool[k]["label"]:
+                            accepted.append(pool[k]["text"])
                 for _, k in shown:
                     seen.add(k)
                     (accepted if pool[k]["label"] else rejected).append(pool[k]["text"])
