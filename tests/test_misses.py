@@ -149,6 +149,12 @@ def test_show_names_a_miss_by_its_hash(tmp_path: Path) -> None:
     output = run("show", "--storage", str(storage), digest[:8])
     assert f"id {digest[:16]}" in output and "None" not in output
     assert "status offtopic" in output and "The camera and battery" in output
+    said = " ".join(output.split())
+    assert "not archived (not queued when crawled: `archive.offtopic = true` archives such pages)" in said
+    run("requeue", "--storage", str(storage), digest[:8])
+    card = " ".join(run("show", "--storage", str(storage), "1").split())
+    assert "not queued when crawled" in card  # in the queue now, still not archived
+    assert "requeued by " in card and "from the pages the crawl judged off topic (`seedcrawl misses`)" in card
 
 
 def test_undo_takes_a_requeued_page_back_off_topic_keeping_a_hand_edit(tmp_path: Path) -> None:
@@ -191,11 +197,11 @@ def test_a_new_reading_leaves_a_requeued_page_in_the_queue(tmp_path: Path) -> No
     with closing(Store(storage)) as store:
         review = Review(store, tmp_path / "seeds")
         review.requeue(digest[:8])
-        assert store.requeued([digest, hash_of(storage, "http://127.0.0.1/phone")]) == {digest}
+        assert set(store.requeued([digest, hash_of(storage, "http://127.0.0.1/phone")])) == {digest}
         with pytest.raises(ReviewError, match="it is in the queue as 1"):
             review.requeue(digest[:8])
         review.undo("1")
-        assert store.requeued([digest]) == set()
+        assert not store.requeued([digest])
 
 
 def test_status_says_how_many_pages_were_judged_off_topic(tmp_path: Path) -> None:
@@ -227,6 +233,7 @@ def test_the_browser_lists_misses_reads_one_queues_it_and_takes_it_back(tmp_path
     queued = client.post(f"/miss/{digest}/queue", data={"csrf": token}, follow_redirects=True)
     shown = html.unescape(queued.get_data(as_text=True))
     assert "queued #1 “Britain bans Huawei from 5G by 2027”" in shown and "Accept (a)" in shown
+    assert "from the pages the crawl judged off topic" in shown
     assert (storage / "queue" / f"001_{digest[:16]}.txt").exists()
     assert "Britain bans" not in client.get("/misses").get_data(as_text=True)
     undone = client.post("/c/1/undo", data={"csrf": token}, follow_redirects=True)

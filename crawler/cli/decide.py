@@ -189,7 +189,7 @@ def show(storage: Path, ident: str, raw: bool) -> None:
     else:
         row = review.resolve(ident)
     if raw:
-        show_raw(storage, row)
+        show_raw(storage, row, review.store)
         return
     show_document(review, row)
 
@@ -249,7 +249,7 @@ def show_document(review: Review, row: dict) -> None:
         ("language", row["language"] or "unknown"),
         ("found", f"{found} {row['found_on'] or ''}".strip() + f", {row['first_seen']}"),
         ("source", row.get("source") or ""),  # the seed URL, feed, search or site it descends from
-        ("fetched", fetch_line(row)),
+        ("fetched", fetch_line(row, review.store)),
         (
             "score",
             (f"{row['score']:.3f}" if row["score"] is not None else "")
@@ -262,6 +262,10 @@ def show_document(review: Review, row: dict) -> None:
                                       f"{row['rescored_at']} by the model your decisions made)"))  # fmt: skip
     if row["decision_reason"]:
         lines.append(("decision", row["decision_reason"]))
+    requeued = review.store.requeued([row["hash"]]).get(row["hash"])
+    if requeued:
+        lines.append(("requeued", f"by {requeued['reviewer']} on {requeued['decided_at'][:10]}, from the pages the "
+                                  "crawl judged off topic (`seedcrawl misses`)"))  # fmt: skip
     for place in review.store.copies_of(row["hash"]):
         lines.append(("also at", f"{place['url']} ({place['kind']} copy, {place['similarity']:.2f})"))
     edits = review.store.edits_of(row["hash"])
@@ -273,23 +277,27 @@ def show_document(review: Review, row: dict) -> None:
     click.echo(current_text(row))
 
 
-def fetch_line(row: dict) -> str:
+def fetch_line(row: dict, store: Store) -> str:
     """When and how the page was fetched, and where its response is archived."""
     if not row.get("fetched_at"):
-        return "" if row["status"] == "seed" and not row["url"] else "not archived (crawled before the archive existed)"
+        if row["status"] == "seed" and not row["url"]:
+            return ""
+        if row["status"] in ("offtopic", "language") or store.requeued([row["hash"]]):
+            return "not archived (not queued when crawled: `archive.offtopic = true` archives such pages)"
+        return "not archived (crawled before the archive existed)"
     return (
         f"{row['fetched_at']}, HTTP {row['http_status']}, {row['payload_digest']}, "
         f"warc/{row['warc_file']} at {row['warc_offset']}"
     )
 
 
-def show_raw(storage: Path, row: dict) -> None:
+def show_raw(storage: Path, row: dict, store: Store) -> None:
     """The archived response of a document, as it was fetched (body decompressed)."""
     from ..archive import read_record
 
     if not row.get("warc_file"):
         raise click.ClickException(
-            f"no archived response for {current_title(row)!r} ({fetch_line(row) or 'a seed file'})"
+            f"no archived response for {current_title(row)!r} ({fetch_line(row, store) or 'a seed file'})"
         )
     record = read_record(storage, row["warc_file"], row["warc_offset"])
     click.echo(f"{record.status_line}")

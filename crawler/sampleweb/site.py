@@ -76,7 +76,7 @@ PLACEMENT = {
     "ukban-052": Placement(C, "/world/2020-07/15/uk-reverses-huawei-decision.htm"),
     "ukban-040": Placement(D, "/tech/huawei-failed-to-resolve-security-flaws"),
     # A news-in-brief item on the topic in words the seeds do not use: the demo's near miss.
-    "ukban-058-brief": Placement(B, "/2020/07/31/china-blames-us-poisoned-relations-brief.html"),
+    "ukban-058-brief": Placement(B, "/2020/07/30/china-blames-us-poisoned-relations-brief.html"),
     "aeb-08f79376": Placement(A, "/sport/2019/11/19/browns-rudolph-garrett.html"),
     "aeb-04a6711c": Placement(B, "/opinion/2019/11/19/republicans.html"),
     "aeb-06e5123e": Placement(C, "/business/2019-11/18/wework-investigation.htm"),

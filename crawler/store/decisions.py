@@ -101,13 +101,17 @@ class DecisionStore(StoreBase):
             None,
         )
 
-    def requeued(self, digests: Iterable[str]) -> set[str]:
+    def requeued(self, digests: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Those of these documents a reviewer put in the queue over the crawl's
-        verdict (a standing ``requeue``): a new reading must not take them out."""
-        found: set[str] = set()
+        verdict (a standing ``requeue``), with who did and when: a new reading
+        must not take them out, and ``show`` says how they came."""
+        found: dict[str, dict[str, Any]] = {}
         for chunk, marks in in_chunks(list(digests)):
-            query = f"select hash from decisions where action = 'requeue' and undone = 0 and hash in ({marks})"
-            found.update(digest for (digest,) in self.db.execute(query, chunk))
+            query = (
+                "select hash, reviewer, decided_at from decisions "
+                f"where action = 'requeue' and undone = 0 and hash in ({marks})"
+            )
+            found.update((row["hash"], row) for row in self.db.query(query, chunk))
         return found
 
     def mark_undone(self, decision_id: int) -> None:

@@ -150,6 +150,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
             "candidate.html", row=row, title=current_title(row), text=current_text(row),
             copies=opened.store.copies_of(row["hash"]), edits=opened.store.edits_of(row["hash"]), place=place,
             walk_named=describe_walk(request.args), undo=request.args.get("undo"),
+            requeued=opened.store.requeued([row["hash"]]).get(row["hash"]),
         )  # fmt: skip
 
     @app.post("/c/<ident>/accept")
