@@ -241,3 +241,22 @@ def test_the_browser_lists_misses_reads_one_queues_it_and_takes_it_back(tmp_path
     assert not (storage / "queue" / f"001_{digest[:16]}.txt").exists()
     record = client.get("/page", query_string={"url": "http://127.0.0.1/phone"}).get_data(as_text=True)
     assert "off topic: read it, put it in the queue" in record and "the seed None" not in record
+
+
+def test_requeue_takes_a_pages_address_as_show_does(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    digest = hash_of(storage, "http://127.0.0.1/brief")
+    card = " ".join(run("show", "--storage", str(storage), "http://127.0.0.1/brief?utm_source=x").split())
+    assert f"status offtopic: `seedcrawl requeue {digest[:8]}` puts it in the queue" in card
+    output = run("requeue", "--storage", str(storage), "http://127.0.0.1/brief?utm_source=x")
+    assert f"as candidate 1 (001_{digest[:16]}.txt)" in output
+    with closing(Store(storage)) as store:  # a page the first pass dropped: no text kept to queue
+        store.record_url("http://127.0.0.1/dropped", "offtopic", 1, detail="first pass 0.05 < 0.24", http_status=200)
+    refused = fails("requeue", "--storage", str(storage), "http://127.0.0.1/dropped")
+    assert " ".join(refused.split()) == (
+        "Error: the crawl kept no text of http://127.0.0.1/dropped to queue (`seedcrawl show "
+        "http://127.0.0.1/dropped` says what became of it); save the page and `seedcrawl add` it"
+    )
+    unknown = fails("requeue", "--storage", str(storage), "http://127.0.0.1/never")
+    assert "no crawl has met http://127.0.0.1/never" in unknown
+

@@ -19,7 +19,7 @@ from ..dates import described as described_date
 from ..dedup import is_web_address
 from ..new_words import in_queue, sentence
 from ..report import site_name
-from ..review import NOT_CANDIDATES, PENDING, Edit, Review, ReviewError
+from ..review import NOT_CANDIDATES, OFFTOPIC, PENDING, Edit, Review, ReviewError
 from ..store import QueueFilters, Store
 from ..store.documents import current_text, current_title
 from ..workspace import open_review, storage_sources
@@ -102,14 +102,17 @@ MISS_ID_DIGITS = 8
 @click.argument("idents", nargs=-1, required=True)
 def requeue(storage: Path, idents: tuple[str, ...]) -> None:
     """Put pages the crawl judged off topic into the review queue (their ids
-    from `seedcrawl misses`, or a hash): you overrule the model, then accept
-    or reject them as any candidate; `seedcrawl undo ID` takes one back out.
+    from `seedcrawl misses`, a hash, or the page's address as `seedcrawl
+    show URL` takes it): you overrule the model, then accept or reject them
+    as any candidate; `seedcrawl undo ID` takes one back out.
 
-    Example: seedcrawl requeue b5810866 77b01d4a
+    Example: seedcrawl requeue b5810866 https://example.com/news/uk-huawei-brief
     """
     review = open_review(storage)
     numbers = []
-    for ident, outcome in review.each(review.distinct(idents), review.requeue):
+    named = {page_document(review, ident): ident for ident in idents}  # a page's address: its document's hash
+    for digest, outcome in review.each(review.distinct(named), review.requeue):
+        ident = named[digest]
         if isinstance(outcome, ReviewError):
             raise outcome
         numbers.append(str(review.resolve(outcome.doc_hash)["queue_seq"]))
@@ -117,6 +120,22 @@ def requeue(storage: Path, idents: tuple[str, ...]) -> None:
     if numbers:
         made = "makes it a seed" if len(numbers) == 1 else "makes them seeds"
         click.echo(f"`seedcrawl accept {' '.join(numbers)}` {made} (the model learns the words it missed)")
+
+
+def page_document(review: Review, ident: str) -> str:
+    """An id as given, or for a page's address (as `show URL` reads one) the
+    hash of the document the crawl kept of it; ReviewError if it kept none."""
+    if not is_web_address(ident):
+        return ident
+    from ..page_record import page_record
+
+    record = page_record(review.store, ident)
+    if record.document is None:
+        raise ReviewError(
+            f"the crawl kept no text of {ident} to queue (`seedcrawl show {ident}` says what became of it); "
+            "save the page and `seedcrawl add` it"
+        )
+    return record.document
 
 
 def say_nothing_to_review(store: Store, filters: QueueFilters) -> None:
@@ -234,7 +253,16 @@ def show_document(review: Review, row: dict) -> None:
     title = current_title(row)
     lines = [
         ("id", ident_label),
-        ("status", row["status"] + (f" on {row['decided_at']}" if row["decided_at"] else "")),
+        (
+            "status",
+            row["status"]
+            + (f" on {row['decided_at']}" if row["decided_at"] else "")
+            + (
+                f": `seedcrawl requeue {row['hash'][:MISS_ID_DIGITS]}` puts it in the queue"
+                if row["status"] == OFFTOPIC
+                else ""
+            ),
+        ),  # fmt: skip
         ("title", title),
     ]
     if title != (row["title"] or ""):  # fixed by an edit
