@@ -260,3 +260,13 @@ def test_requeue_takes_a_pages_address_as_show_does(tmp_path: Path) -> None:
     unknown = fails("requeue", "--storage", str(storage), "http://127.0.0.1/never")
     assert "no crawl has met http://127.0.0.1/never" in unknown
 
+
+def test_misses_json_gives_every_page_for_scripts(tmp_path: Path) -> None:
+    import json
+
+    storage = make_storage(tmp_path)
+    lines = run("misses", "--storage", str(storage), "--json", "--max-score", "0.25").splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert [row["title"] for row in rows] == ["Phone review", "Lentil soup"]
+    assert rows[0]["id"] == hash_of(storage, "http://127.0.0.1/phone")[:8] and rows[0]["score"] == 0.22
+    assert rows[0]["url"] == "http://127.0.0.1/phone" and rows[0]["reason"] == "few of the seeds' other words (phone)"

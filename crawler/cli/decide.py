@@ -68,7 +68,8 @@ def queue(storage: Path, filters: QueueFilters, as_json: bool, limit: int | None
 @queue_filters
 @click.option("--limit", type=click.IntRange(1), help=f"Show this many (default {QUEUE_SHOWN}).")
 @click.option("--all", "show_all", is_flag=True, help="Show every one.")
-def misses(storage: Path, filters: QueueFilters, limit: int | None, show_all: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, for scripts (all of them).")
+def misses(storage: Path, filters: QueueFilters, limit: int | None, show_all: bool, as_json: bool) -> None:
     """List the pages the crawl read in full and judged off topic, best
     score first: where to look for coverage the model missed (a short brief,
     a story in words the seeds do not use). `seedcrawl requeue ID` puts one
@@ -77,8 +78,13 @@ def misses(storage: Path, filters: QueueFilters, limit: int | None, show_all: bo
     Example: seedcrawl misses --search ban; seedcrawl requeue b5810866
     """
     store = open_review(storage).store
-    limit = None if show_all else limit or QUEUE_SHOWN
+    limit = None if show_all or as_json else limit or QUEUE_SHOWN
     rows = store.near_misses(filters, limit)
+    if as_json:
+        for row in rows:
+            fields = {k: row[k] for k in MISS_FIELDS} | {"title": current_title(row)}
+            click.echo(json.dumps({"id": row["hash"][:MISS_ID_DIGITS], **fields}, ensure_ascii=False))
+        return
     if not rows:
         if filters.given:
             console.print(f"No off-topic page with these filters ({store.count_near_misses():,} in all).")
@@ -95,6 +101,8 @@ def misses(storage: Path, filters: QueueFilters, limit: int | None, show_all: bo
 
 # An off-topic page has no queue number: it is named by this much of its hash.
 MISS_ID_DIGITS = 8
+# What `misses --json` gives of each page (with its id and title as shown).
+MISS_FIELDS = ("hash", "score", "language", "published", "sitename", "url", "reason", "found_via", "found_on")
 
 
 @cli.command(short_help="Put pages judged off topic into the review queue.")
