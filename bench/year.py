@@ -34,8 +34,9 @@ alternated round by round with the code at ``--baseline`` (a git revision).
 ``browser`` times the browser review as a reviewer walks it (``seedcrawl
 serve``'s app, through Flask's test client, in a new process per round):
 a candidate's page, a decision (the accept's POST and the next
-candidate's page it leads to), taken back at once, and the corpus page
-(the seeds folder's newest 200); with ``--baseline``,
+candidate's page it leads to), taken back at once, the corpus page
+(the seeds folder's newest 200) and the off-topic page (the best 200
+pages judged off topic, of 80,000); with ``--baseline``,
 alternated with that revision as ``decisions`` does.
 """
 
@@ -324,7 +325,13 @@ start = time.perf_counter()
 corpus = client.get("/corpus")  # the seeds folder's newest 200 (a revision before it has no such page)
 listed = time.perf_counter() - start
 times = {"candidate page": shown, "accept + next page": accepted}
-print(json.dumps({**times, **({"corpus page": listed} if corpus.status_code == 200 else {})}))
+if corpus.status_code == 200:
+    times["corpus page"] = listed
+start = time.perf_counter()
+missed = client.get("/misses")  # the best 200 pages judged off topic (none before 2026-12-02)
+if missed.status_code == 200:
+    times["off-topic page"] = time.perf_counter() - start
+print(json.dumps(times))
 """
 
 
@@ -348,7 +355,7 @@ def browser(folder: Path, runs: int, baseline: str | None) -> None:
     alternate(runs, baseline, walk)
     alternated = f"; rounds alternate with {baseline}" if baseline else ""
     print(f"browser review on {folder}, median of {runs} (in process, Flask's test client){alternated}")
-    print_medians(times, ("candidate page", "accept + next page", "corpus page"), baseline)
+    print_medians(times, ("candidate page", "accept + next page", "corpus page", "off-topic page"), baseline)
 
 
 def refits(folder: Path, runs: int) -> list[tuple[str, float, float]]:

@@ -270,3 +270,4 @@ def test_misses_json_gives_every_page_for_scripts(tmp_path: Path) -> None:
     assert [row["title"] for row in rows] == ["Phone review", "Lentil soup"]
     assert rows[0]["id"] == hash_of(storage, "http://127.0.0.1/phone")[:8] and rows[0]["score"] == 0.22
     assert rows[0]["url"] == "http://127.0.0.1/phone" and rows[0]["reason"] == "few of the seeds' other words (phone)"
+

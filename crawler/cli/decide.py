@@ -259,20 +259,10 @@ def show_document(review: Review, row: dict) -> None:
     if row["status"] == "seed" and not is_web_address(row["found_on"] or ""):
         found = "seed file"  # a document of the seeds folder, not a page fetched from a seed URL
     title = current_title(row)
-    lines = [
-        ("id", ident_label),
-        (
-            "status",
-            row["status"]
-            + (f" on {row['decided_at']}" if row["decided_at"] else "")
-            + (
-                f": `seedcrawl requeue {row['hash'][:MISS_ID_DIGITS]}` puts it in the queue"
-                if row["status"] == OFFTOPIC
-                else ""
-            ),
-        ),  # fmt: skip
-        ("title", title),
-    ]
+    status = row["status"] + (f" on {row['decided_at']}" if row["decided_at"] else "")
+    if row["status"] == OFFTOPIC:
+        status += f": `seedcrawl requeue {row['hash'][:MISS_ID_DIGITS]}` puts it in the queue"
+    lines = [("id", ident_label), ("status", status), ("title", title)]
     if title != (row["title"] or ""):  # fixed by an edit
         lines.append(("crawled title", row["title"] or ""))
     lines.append(("url", row["url"]))

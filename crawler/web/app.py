@@ -144,7 +144,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
             return redirect(url_for("seed", name=found["seed_file"]))
         if found["status"] == OFFTOPIC:  # a near miss, to read and perhaps queue
             return redirect(url_for("miss", digest=found["hash"]))
-        row = opened.candidate(ident)  # an off-topic page, named by its hash: one line
+        row = opened.candidate(ident)  # a page in another language, named by its hash: one line
         place = _place(opened, row, request.args, storage)
         return render_template(
             "candidate.html", row=row, title=current_title(row), text=current_text(row),
