@@ -326,13 +326,17 @@ class Review:
         return sorted(idents, key=number, reverse=True)
 
     def undo(self, ident: str) -> Decision:
-        """Reverse the last decision on a candidate, if that is still safe."""
+        """Reverse the last decision on a candidate, if that is still safe. A
+        pending candidate the reviewer requeued goes back off topic (after its
+        accept or reject was undone too: decisions come back in reverse order)."""
         self.reconcile(ident)  # right after a full check, only this candidate is looked at (decided: nothing to find)
         with self.store.write():
             row = self.candidate(ident)  # a seed (one added by `seedcrawl add` too) is not one
             last = self.store.last_decision(row["hash"])
-            if last is not None and last["action"] == "requeue" and row["status"] == PENDING:
-                self._unqueue(row, last)
+            requeued = self.store.requeued([row["hash"]]).get(row["hash"])
+            if requeued is not None and row["status"] == PENDING:
+                last = requeued
+                self._unqueue(row, requeued)
             elif last is None or row["status"] not in (ACCEPTED, REJECTED):
                 raise ReviewError(f"candidate {ident} has no decision to undo (it is {row['status']})")
             else:
@@ -343,7 +347,7 @@ class Review:
                 self.store.log_decision(row, "undo", f"undid {last['action']}", last["seed_file"])
                 write_seed(self.store.queue_dir / row["queue_file"], current_text(row))
                 self.store.wrote(self.store.queue_dir / row["queue_file"])
-        if last["action"] == "requeue":
+        if last is requeued:
             # After the commit; a crash before it leaves a queue file with no pending row, which reconcile removes.
             (self.store.queue_dir / row["queue_file"]).unlink(missing_ok=True)
             return Decision(row["hash"], "undo", None, None)

@@ -271,3 +271,33 @@ def test_misses_json_gives_every_page_for_scripts(tmp_path: Path) -> None:
     assert rows[0]["id"] == hash_of(storage, "http://127.0.0.1/phone")[:8] and rows[0]["score"] == 0.22
     assert rows[0]["url"] == "http://127.0.0.1/phone" and rows[0]["reason"] == "few of the seeds' other words (phone)"
 
+
+def test_review_misses_walks_the_off_topic_pages_accepting_queueing_and_skipping(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    seeds = tmp_path / "seeds"
+    brief, phone = hash_of(storage, "http://127.0.0.1/brief"), hash_of(storage, "http://127.0.0.1/phone")
+    walked = CliRunner().invoke(
+        cli, ["review", "--misses", "--storage", str(storage), "--seeds", str(seeds)], input="?\na\np\nq\n"
+    )
+    out = walked.output
+    assert walked.exit_code == 0, out
+    said = " ".join(out.split())
+    assert "Ministers cited the risk" in said  # the text, then the card and the question
+    assert out.count(f"{brief[:8]}: a accept") == 2 and "p  put it in the review queue" in out  # ? explained
+    assert f"off topic {brief[:8]} (1 of 3)" in said
+    assert f"accepted {brief[:8]} “Britain bans Huawei from 5G by 2027” -> {seeds}" in said
+    assert f"queued {phone[:8]} “Phone review” as candidate 2" in out
+    assert "1 accepted, 1 queued, 0 skipped" in out
+    assert read_seed(seed_files(seeds)[-1]).text == BRIEF
+    with closing(Store(storage)) as store:
+        status = {r["url"].rsplit("/", 1)[1]: r["status"] for r in store.db.query("select url, status from documents")}
+    assert status == {"candidate": "pending", "brief": "accepted", "phone": "pending", "soup": "offtopic"}
+    undo = run("undo", "--storage", str(storage), "--seeds", str(seeds), "1")  # the accept, then the requeue
+    assert "back in the queue" in undo
+    assert "off topic again" in run("undo", "--storage", str(storage), "--seeds", str(seeds), "1")
+
+
+def test_review_misses_refuses_the_uncertain_order(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    refused = fails("review", "--misses", "--uncertain", "--storage", str(storage))
+    assert "--misses walks the best first, which are the nearest the threshold" in refused

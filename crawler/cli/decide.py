@@ -25,6 +25,7 @@ from ..store.documents import current_text, current_title
 from ..workspace import open_review, storage_sources
 from .group import cli, console
 from .options import queue_filters, seeds_option, storage_option
+from .screen import HASH_ID_DIGITS
 
 # Where a refused edit is kept, in the storage folder (see keep_draft).
 DRAFTS = "drafts"
@@ -83,7 +84,7 @@ def misses(storage: Path, filters: QueueFilters, limit: int | None, show_all: bo
     if as_json:
         for row in rows:
             fields = {k: row[k] for k in MISS_FIELDS} | {"title": current_title(row)}
-            click.echo(json.dumps({"id": row["hash"][:MISS_ID_DIGITS], **fields}, ensure_ascii=False))
+            click.echo(json.dumps({"id": row["hash"][:HASH_ID_DIGITS], **fields}, ensure_ascii=False))
         return
     if not rows:
         if filters.given:
@@ -96,11 +97,9 @@ def misses(storage: Path, filters: QueueFilters, limit: int | None, show_all: bo
     if total > len(rows):
         title += f" (the first {len(rows)}; --limit N or --all for more)"
     caption = "`seedcrawl show ID` reads one, `seedcrawl requeue ID` queues it"
-    console.print(documents_table(rows, title, caption, lambda row: row["hash"][:MISS_ID_DIGITS]))
+    console.print(documents_table(rows, title, caption, lambda row: row["hash"][:HASH_ID_DIGITS]))
 
 
-# An off-topic page has no queue number: it is named by this much of its hash.
-MISS_ID_DIGITS = 8
 # What `misses --json` gives of each page (with its id and title as shown).
 MISS_FIELDS = ("hash", "score", "language", "published", "sitename", "url", "reason", "found_via", "found_on")
 
@@ -261,7 +260,7 @@ def show_document(review: Review, row: dict) -> None:
     title = current_title(row)
     status = row["status"] + (f" on {row['decided_at']}" if row["decided_at"] else "")
     if row["status"] == OFFTOPIC:
-        status += f": `seedcrawl requeue {row['hash'][:MISS_ID_DIGITS]}` puts it in the queue"
+        status += f": `seedcrawl requeue {row['hash'][:HASH_ID_DIGITS]}` puts it in the queue"
     lines = [("id", ident_label), ("status", status), ("title", title)]
     if title != (row["title"] or ""):  # fixed by an edit
         lines.append(("crawled title", row["title"] or ""))
@@ -460,16 +459,24 @@ def undo(storage: Path, seeds_dir: Path | None, idents: tuple[str, ...]) -> None
 @click.option(
     "--uncertain", is_flag=True, help="Weakest verdicts first (nearest the threshold): settle the doubtful calls first."
 )
-def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters, uncertain: bool) -> None:
+@click.option("--misses", is_flag=True, help="Walk the pages judged off topic (`seedcrawl misses`), best first.")
+def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters, uncertain: bool, misses: bool) -> None:
     """Walk the queue, best first: read each text and its card, then a key:
     a(ccept), r(eject, with a reason), s(kip), e(dit in $EDITOR), u(ndo the
     last decision) or q(uit). The queue's filters choose which candidates.
+    With --misses, walk the pages judged off topic: a(ccept), p(ut in the
+    queue), s(kip) or q(uit).
 
-    Example: seedcrawl review --uncertain; seedcrawl review --search ban
+    Example: seedcrawl review --uncertain; seedcrawl review --search ban; seedcrawl review --misses
     """
     from .screen import HELP, PROMPT, label, show_candidate, terminal_reader
 
+    if misses and uncertain:
+        raise click.UsageError("--misses walks the best first, which are the nearest the threshold: no --uncertain")
     review = open_review(storage, seeds_dir, claim=True)
+    if misses:
+        walk_misses(review, filters)
+        return
     threshold = storage_sources(storage).threshold if uncertain else None
     numbers = review.store.pending_numbers(filters, uncertain_around=threshold)  # each row is read when shown
     if not numbers:
@@ -547,6 +554,55 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
     say_passed_over(passed)
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
     if counts["accepted"] or counts["rejected"]:
+        click.echo(TAUGHT)
+
+
+def walk_misses(review: Review, filters: QueueFilters) -> None:
+    """`review --misses`: each page judged off topic, best first, its text and
+    card, then a key: accept it (requeued, then accepted), put it in the
+    queue, skip it, or quit. A page queued elsewhere meanwhile is passed over."""
+    from .screen import MISSES_HELP, MISSES_KEYS, MISSES_PROMPT, label, show_candidate, terminal_reader
+
+    hashes = [row["hash"] for row in review.store.near_misses(filters)]  # each row is read again when shown
+    if not hashes:
+        console.print("No off-topic page" + (" with these filters." if filters.given else " to walk."))
+        return
+    keys = terminal_reader(MISSES_KEYS)
+    counts = {"accepted": 0, "queued": 0, "skipped": 0}
+    for position, digest in enumerate(hashes, 1):
+        row = review.resolve(digest)
+        if row["status"] != OFFTOPIC:
+            click.echo(f"passed over {label(row)}: {row['status']} since the list was read")
+            continue
+        show_candidate(console, row, review.store.copies_of(digest), position, len(hashes), current_text(row),
+                       named="off topic")  # fmt: skip
+        name = digest[:HASH_ID_DIGITS]
+        key = "?"
+        while key == "?":  # what each key does, then the same prompt
+            click.echo(f"{name}: {MISSES_PROMPT}", nl=False)
+            key = keys.key()
+            click.echo(key)
+            if key == "?":
+                click.echo(MISSES_HELP)
+        if key == "q":
+            break
+        try:
+            if key in ("a", "p"):
+                queued = review.requeue(digest)
+                number = review.resolve(digest)["queue_seq"]
+                if key == "a":
+                    decision = review.accept(str(number))
+                    click.echo(f"accepted {label(row)} -> {review.seeds_dir / (decision.seed_file or '')}")
+                    counts["accepted"] += 1
+                else:
+                    click.echo(f"queued {label(row)} as candidate {number} ({queued.queue_file})")
+                    counts["queued"] += 1
+            else:
+                counts["skipped"] += 1
+        except ReviewError as exc:  # said, and the walk goes on
+            click.echo(f"{label(row)}: {exc}", err=True)
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+    if counts["accepted"]:
         click.echo(TAUGHT)
 
 

@@ -41,8 +41,19 @@ q  quit (Ctrl-C, Ctrl-D too); every decision made so far is kept"""
 FOUND = {"seed": "seed page", "feed": "feed", "link": "link on", "search": "news search", "sitemap": "sitemap"}
 
 
-def card(row: dict[str, Any], copies: Iterable[dict[str, Any]], position: int, total: int) -> Table:
-    """The candidate's card: what a reviewer decides on, beside its text."""
+MISSES_KEYS = {"a": "accept", "p": "put in the queue", "s": "skip", "q": "quit", "?": "help"}
+MISSES_PROMPT = "a accept · p put in the queue · s skip · q quit · ? help > "
+MISSES_HELP = """a  accept: put it in the queue and accept it at once (into the seeds folder; it teaches the model)
+p  put it in the review queue, to decide on later as any candidate
+s  skip: leave it off topic, on to the next
+q  quit (Ctrl-C, Ctrl-D too); `seedcrawl undo N` takes an accept, then a requeue, back"""
+
+
+def card(
+    row: dict[str, Any], copies: Iterable[dict[str, Any]], position: int, total: int, named: str = "candidate"
+) -> Table:
+    """The candidate's card (``named``: what it is, "off topic" for a page
+    the crawl did not queue): what a reviewer decides on, beside its text."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style="bold", no_wrap=True, justify="right")
     grid.add_column(overflow="fold")
@@ -52,7 +63,7 @@ def card(row: dict[str, Any], copies: Iterable[dict[str, Any]], position: int, t
     if row.get("borderline"):
         score += "  BORDERLINE: a weak verdict, near the threshold"
     found = FOUND.get(row.get("found_via") or "", row.get("found_via") or "")
-    grid.add_row("candidate", Text(f"#{row['queue_seq']}  ({position} of {total})"))
+    grid.add_row(named, Text(f"{ident(row)}  ({position} of {total})"))
     grid.add_row("title", Text(current_title(row)))
     doubt = "  (date doubtful: see show)" if row.get("date_flag") else ""
     grid.add_row("site", Text(site_line(row) + doubt))
@@ -77,23 +88,33 @@ def wrap_text(text: str, width: int) -> str:
     )
 
 
+# A page the crawl did not queue has no queue number: it is named by this much of its hash.
+HASH_ID_DIGITS = 8
+
+
+def ident(row: dict[str, Any]) -> str:
+    """#12 for a candidate; the start of its hash for a page never queued."""
+    never_queued = row.get("queue_seq") is None or row.get("status") == "offtopic"
+    return row["hash"][:HASH_ID_DIGITS] if never_queued else f"#{row['queue_seq']}"
+
+
 def label(row: dict[str, Any], width: int = 40) -> str:
     """#12 “Title shortened…”: how a confirmation names a candidate."""
-    return f"#{row['queue_seq']} “{textwrap.shorten(current_title(row), width, placeholder='…')}”"
+    return f"{ident(row)} “{textwrap.shorten(current_title(row), width, placeholder='…')}”"
 
 
 def show_candidate(console: Console, row: dict[str, Any], copies: list[dict[str, Any]], position: int, total: int,
-                   text: str) -> None:  # fmt: skip
+                   text: str, named: str = "candidate") -> None:  # fmt: skip
     """The text (paged when it is taller than the terminal), then the card."""
     width, height = console.size
     body = wrap_text(text, min(width, 100))
     if console.is_terminal and body.count("\n") + 12 > height:
-        click.echo_via_pager(f"#{row['queue_seq']}  {current_title(row)}\n\n{body}\n")
+        click.echo_via_pager(f"{ident(row)}  {current_title(row)}\n\n{body}\n")
     else:
-        console.rule(f"#{row['queue_seq']}")
+        console.rule(ident(row))
         console.print(escape(body), highlight=False)
     console.rule()
-    console.print(card(row, copies, position, total))
+    console.print(card(row, copies, position, total, named))
 
 
 class KeyReader:
@@ -105,9 +126,12 @@ class KeyReader:
     the key, so "r" then Enter does not answer the reason prompt with nothing.
     """
 
-    def __init__(self, read: Callable[[], str], late_enter: Callable[[], bool] = lambda: False) -> None:
+    def __init__(
+        self, read: Callable[[], str], late_enter: Callable[[], bool] = lambda: False, keys: Iterable[str] = KEYS
+    ) -> None:
         self.read = read
         self.late_enter = late_enter
+        self.keys = frozenset(keys)  # the walk's keys; others are passed over
         self.pending: deque[str] = deque()
 
     def key(self) -> str:
@@ -119,7 +143,7 @@ class KeyReader:
             while self.pending and self.pending[0] in "\r\n":
                 self.pending.popleft()  # the Enter typed after it
                 entered = True
-            if key in KEYS:
+            if key in self.keys:
                 if key == "r" and not entered and not self.pending:
                     self.late_enter()
                 return key
@@ -138,11 +162,11 @@ class KeyReader:
         return (typed + answer).strip()
 
 
-def terminal_reader() -> KeyReader:
+def terminal_reader(keys: Iterable[str] = KEYS) -> KeyReader:
     """Single key presses on a terminal; one line per key otherwise (scripts, tests)."""
     if sys.stdin.isatty():
-        return KeyReader(click.getchar, late_enter=_late_enter)
-    return KeyReader(lambda: (sys.stdin.readline() or "q\n").strip()[:1] or "s")
+        return KeyReader(click.getchar, late_enter=_late_enter, keys=keys)
+    return KeyReader(lambda: (sys.stdin.readline() or "q\n").strip()[:1] or "s", keys=keys)
 
 
 def _late_enter(wait: float = 0.3) -> bool:

@@ -108,7 +108,7 @@ class DecisionStore(StoreBase):
         found: dict[str, dict[str, Any]] = {}
         for chunk, marks in in_chunks(list(digests)):
             query = (
-                "select hash, reviewer, decided_at from decisions "
+                "select id, hash, reviewer, decided_at from decisions "
                 f"where action = 'requeue' and undone = 0 and hash in ({marks})"
             )
             found.update((row["hash"], row) for row in self.db.query(query, chunk))
