@@ -3,8 +3,9 @@
     .venv/bin/python scripts/screenshots.py
 
 Runs `seedcrawl demo` into a temporary folder, serves its queue on
-127.0.0.1 and photographs the queue and a candidate at 1280 and 390 pixels
-wide with headless Chromium (Debian's chromium and chromium-driver).
+127.0.0.1 and photographs the queue, a candidate and the pages judged off
+topic at 1280 and 390 pixels wide with headless Chromium (Debian's
+chromium and chromium-driver).
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ def main() -> None:
                     first = browser.find_element("css selector", "tr.row a").get_attribute("href")
                     browser.get(first)
                     browser.save_screenshot(str(ROOT / "docs" / f"review-candidate-{width}.png"))
-    print("written: docs/review-queue-*.png, docs/review-candidate-*.png")
+                    browser.get(base + "/misses")
+                    browser.save_screenshot(str(ROOT / "docs" / f"review-offtopic-{width}.png"))
+    print("written: docs/review-queue-*.png, docs/review-candidate-*.png, docs/review-offtopic-*.png")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from crawler.seedfile import read_seed, seed_files
 from crawler.sources import SCHEMA
 from crawler.store import Store
 
+from .browser import MISSING, chromium, serving
 from .conftest import SEEDS
 from .test_store import TEXT, make_doc
 
@@ -301,3 +302,32 @@ def test_review_misses_refuses_the_uncertain_order(tmp_path: Path) -> None:
     storage = make_storage(tmp_path)
     refused = fails("review", "--misses", "--uncertain", "--storage", str(storage))
     assert "--misses walks the best first, which are the nearest the threshold" in refused
+
+
+@pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+def test_the_off_topic_list_shows_each_title_and_its_button_on_a_phone_and_queues_with_the_keyboard(
+    tmp_path: Path,
+) -> None:
+    """At 390 pixels the queue's rule hid the 3rd and 4th columns: on this
+    list those are the site and the title, which left a score and a button."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from crawler.web.app import create_app
+
+    storage = make_storage(tmp_path)
+    app = create_app(storage, tmp_path / "seeds")
+    with serving(app) as base, chromium(390, 844) as browser:
+        browser.get(base + "/misses")
+        first = browser.find_element(By.CSS_SELECTOR, "tr.row")
+        title = first.find_element(By.CSS_SELECTOR, "td a")
+        assert title.is_displayed() and title.text == "Britain bans Huawei from 5G by 2027"
+        assert first.find_element(By.CSS_SELECTOR, "form.requeue button").is_displayed()
+        browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ENTER)  # the first row, opened with the keyboard
+        WebDriverWait(browser, 10).until(ready.url_contains("/miss/"))
+        browser.find_element(By.CSS_SELECTOR, "#requeue button").click()
+        WebDriverWait(browser, 10).until(ready.title_contains("#1"))
+        assert "queued #1" in browser.find_element(By.CLASS_NAME, "flash").text
+    assert (storage / "queue").joinpath(f"001_{hash_of(storage, 'http://127.0.0.1/brief')[:16]}.txt").exists()
