@@ -258,6 +258,7 @@ def show_document(review: Review, row: dict) -> None:
     if row["status"] == "seed" and not is_web_address(row["found_on"] or ""):
         found = "seed file"  # a document of the seeds folder, not a page fetched from a seed URL
     title = current_title(row)
+    requeued = review.store.requeued([row["hash"]]).get(row["hash"])
     status = row["status"] + (f" on {row['decided_at']}" if row["decided_at"] else "")
     if row["status"] == OFFTOPIC:
         status += f": `seedcrawl requeue {row['hash'][:HASH_ID_DIGITS]}` puts it in the queue"
@@ -274,7 +275,7 @@ def show_document(review: Review, row: dict) -> None:
         ("language", row["language"] or "unknown"),
         ("found", f"{found} {row['found_on'] or ''}".strip() + f", {row['first_seen']}"),
         ("source", row.get("source") or ""),  # the seed URL, feed, search or site it descends from
-        ("fetched", fetch_line(row, review.store)),
+        ("fetched", fetch_line(row, requeued is not None)),
         (
             "score",
             (f"{row['score']:.3f}" if row["score"] is not None else "")
@@ -287,7 +288,6 @@ def show_document(review: Review, row: dict) -> None:
                                       f"{row['rescored_at']} by the model your decisions made)"))  # fmt: skip
     if row["decision_reason"]:
         lines.append(("decision", row["decision_reason"]))
-    requeued = review.store.requeued([row["hash"]]).get(row["hash"])
     if requeued:
         lines.append(("requeued", f"by {requeued['reviewer']} on {requeued['decided_at'][:10]}, from the pages the "
                                   "crawl judged off topic (`seedcrawl misses`)"))  # fmt: skip
@@ -302,12 +302,13 @@ def show_document(review: Review, row: dict) -> None:
     click.echo(current_text(row))
 
 
-def fetch_line(row: dict, store: Store) -> str:
-    """When and how the page was fetched, and where its response is archived."""
+def fetch_line(row: dict, requeued: bool) -> str:
+    """When and how the page was fetched, and where its response is archived
+    (``requeued``: the reviewer queued it after the crawl did not)."""
     if not row.get("fetched_at"):
         if row["status"] == "seed" and not row["url"]:
             return ""
-        if row["status"] in ("offtopic", "language") or store.requeued([row["hash"]]):
+        if row["status"] in ("offtopic", "language") or requeued:
             return "not archived (not queued when crawled: `archive.offtopic = true` archives such pages)"
         return "not archived (crawled before the archive existed)"
     return (
@@ -322,7 +323,8 @@ def show_raw(storage: Path, row: dict, store: Store) -> None:
 
     if not row.get("warc_file"):
         raise click.ClickException(
-            f"no archived response for {current_title(row)!r} ({fetch_line(row, store) or 'a seed file'})"
+            f"no archived response for {current_title(row)!r} "
+            f"({fetch_line(row, bool(store.requeued([row['hash']]))) or 'a seed file'})"
         )
     record = read_record(storage, row["warc_file"], row["warc_offset"])
     click.echo(f"{record.status_line}")
@@ -563,7 +565,7 @@ def walk_misses(review: Review, filters: QueueFilters) -> None:
     queue, skip it, or quit. A page queued elsewhere meanwhile is passed over."""
     from .screen import MISSES_HELP, MISSES_KEYS, MISSES_PROMPT, label, show_candidate, terminal_reader
 
-    hashes = [row["hash"] for row in review.store.near_misses(filters)]  # each row is read again when shown
+    hashes = review.store.near_miss_hashes(filters)  # each row is read when shown
     if not hashes:
         console.print("No off-topic page" + (" with these filters." if filters.given else " to walk."))
         return
