@@ -244,6 +244,33 @@ def test_the_browser_lists_misses_reads_one_queues_it_and_takes_it_back(tmp_path
     assert "off topic: read it, put it in the queue" in record and "the seed None" not in record
 
 
+def test_the_browsers_off_topic_list_takes_the_queues_filters_and_keeps_them_across_pages(tmp_path: Path) -> None:
+    import html
+
+    from crawler.web import app as web
+
+    storage = make_storage(tmp_path)
+    client = web.create_app(storage, tmp_path / "seeds").test_client()
+
+    def titles(**query: str) -> str:
+        return html.unescape(client.get("/misses", query_string=query).get_data(as_text=True))
+
+    narrowed = titles(min_score="0.1", max_score="0.25")
+    assert "Judged off topic: 1 page(s)" in narrowed and "Phone review" in narrowed
+    assert "Britain bans" not in narrowed and "Lentil soup" not in narrowed
+    assert 'name="max_score" value="0.25"' in narrowed  # the form shows what narrowed the list
+    assert "No off-topic page with these filters." in titles(site="elsewhere.example")
+    refused = client.get("/misses?min_score=high", headers={"Referer": "/misses"}, follow_redirects=True)
+    said = html.unescape(refused.get_data(as_text=True))
+    assert "score at least: 'high' is not a number" in said and "Judged off topic: 3 page(s)" in said
+    web.PAGE_ROWS, kept = 1, web.PAGE_ROWS
+    try:
+        first = titles(max_score="0.25")
+    finally:
+        web.PAGE_ROWS = kept
+    assert "1-1 of 2" in first and "max_score=0.25" in first.split('rel="next"')[0].rsplit("<a", 1)[1]
+
+
 def test_requeue_takes_a_pages_address_as_show_does(tmp_path: Path) -> None:
     storage = make_storage(tmp_path)
     digest = hash_of(storage, "http://127.0.0.1/brief")

@@ -353,11 +353,11 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     def misses() -> str:
         """Pages the crawl judged off topic, best first (as `seedcrawl misses`)."""
         store = review().store
-        filters = QueueFilters(words=request.args.get("q", "").strip() or None)
+        filters = _filters(request.args)
         total = store.count_near_misses(filters)
         page = _page_asked(request.args, total)
         rows = store.near_misses(filters, limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS)
-        args = {key: value for key, value in request.args.items() if key == "q" and value.strip()}
+        args = {key: value for key, value in walk_of(request.args).items() if key != "order"}
         return render_template("misses.html", rows=rows, args=args, pages=_pages(page, len(rows), total))
 
     @app.get("/miss/<digest>")
@@ -442,13 +442,17 @@ def describe_walk(args: Any) -> str:
 def _selection(args: Any, storage: Path) -> tuple[QueueFilters, float | None]:
     """The queue's filters and order (the threshold to sort around, or None:
     best first) that a query string sets."""
-    filters = QueueFilters(
+    order = storage_sources(storage).threshold if args.get("order") == "uncertain" else None
+    return _filters(args), order
+
+
+def _filters(args: Any) -> QueueFilters:
+    """The filters a query string sets (the queue's, and the off-topic list's)."""
+    return QueueFilters(
         min_score=_number(args, "min_score"), max_score=_number(args, "max_score"),
         since=args.get("since") or None, until=args.get("until") or None,
         site=args.get("site") or None, lang=args.get("lang") or None, words=args.get("q", "").strip() or None,
     )  # fmt: skip
-    order = storage_sources(storage).threshold if args.get("order") == "uncertain" else None
-    return filters, order
 
 
 def _number(args: Any, key: str) -> float | None:
