@@ -325,6 +325,28 @@ def test_review_misses_walks_the_off_topic_pages_accepting_queueing_and_skipping
     assert "off topic again" in run("undo", "--storage", str(storage), "--seeds", str(seeds), "1")
 
 
+def test_review_misses_undoes_the_walks_last_decision_and_shows_that_page_again(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    seeds = tmp_path / "seeds"
+    before = seed_files(seeds)
+    brief, phone = hash_of(storage, "http://127.0.0.1/brief"), hash_of(storage, "http://127.0.0.1/phone")
+    walked = CliRunner().invoke(
+        cli, ["review", "--misses", "--storage", str(storage), "--seeds", str(seeds)], input="u\na\nu\np\nu\ns\nq\n"
+    )
+    out = walked.output
+    assert walked.exit_code == 0, out
+    assert "nothing to undo in this walk" in out
+    assert out.count(f"undone: {brief[:8]} “Britain bans Huawei from 5G by 2027” is off topic again") == 2
+    assert " ".join(out.split()).count(f"off topic {brief[:8]} (1 of 3)") == 4  # shown again after each undo
+    assert f"off topic {phone[:8]} (2 of 3)" in " ".join(out.split())
+    assert "1 accepted, 1 queued, 1 skipped, 2 undone" in out
+    assert seed_files(seeds) == before  # the accept taken back: no seed file left
+    with closing(Store(storage)) as store:
+        status = {r["url"].rsplit("/", 1)[1]: r["status"] for r in store.db.query("select url, status from documents")}
+    assert status == {"candidate": "pending", "brief": "offtopic", "phone": "offtopic", "soup": "offtopic"}
+    assert list((storage / "queue").glob("*.txt")) == list((storage / "queue").glob("000_*.txt"))
+
+
 def test_review_misses_refuses_the_uncertain_order(tmp_path: Path) -> None:
     storage = make_storage(tmp_path)
     refused = fails("review", "--misses", "--uncertain", "--storage", str(storage))

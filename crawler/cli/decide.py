@@ -467,7 +467,7 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
     a(ccept), r(eject, with a reason), s(kip), e(dit in $EDITOR), u(ndo the
     last decision) or q(uit). The queue's filters choose which candidates.
     With --misses, walk the pages judged off topic: a(ccept), p(ut in the
-    queue), s(kip) or q(uit).
+    queue), s(kip), u(ndo) or q(uit).
 
     Example: seedcrawl review --uncertain; seedcrawl review --search ban; seedcrawl review --misses
     """
@@ -562,7 +562,8 @@ def review_command(storage: Path, seeds_dir: Path | None, filters: QueueFilters,
 def walk_misses(review: Review, filters: QueueFilters) -> None:
     """`review --misses`: each page judged off topic, best first, its text and
     card, then a key: accept it (requeued, then accepted), put it in the
-    queue, skip it, or quit. A page queued elsewhere meanwhile is passed over."""
+    queue, skip it, undo the walk's last decision, or quit. A page queued
+    elsewhere meanwhile is passed over."""
     from .screen import MISSES_HELP, MISSES_KEYS, MISSES_PROMPT, label, show_candidate, terminal_reader
 
     hashes = review.store.near_miss_hashes(filters)  # each row is read when shown
@@ -570,13 +571,17 @@ def walk_misses(review: Review, filters: QueueFilters) -> None:
         console.print("No off-topic page" + (" with these filters." if filters.given else " to walk."))
         return
     keys = terminal_reader(MISSES_KEYS)
-    counts = {"accepted": 0, "queued": 0, "skipped": 0}
-    for position, digest in enumerate(hashes, 1):
+    counts = {"accepted": 0, "queued": 0, "skipped": 0, "undone": 0}
+    decided: list[tuple[int, str, dict]] = []  # (position, key, row) of this walk's decisions, newest last
+    position = 0
+    while position < len(hashes):
+        digest = hashes[position]
         row = review.resolve(digest)
         if row["status"] != OFFTOPIC:
             click.echo(f"passed over {label(row)}: {row['status']} since the list was read")
+            position += 1
             continue
-        show_candidate(console, row, review.store.copies_of(digest), position, len(hashes), current_text(row),
+        show_candidate(console, row, review.store.copies_of(digest), position + 1, len(hashes), current_text(row),
                        named="off topic")  # fmt: skip
         name = digest[:HASH_ID_DIGITS]
         key = "?"
@@ -588,6 +593,13 @@ def walk_misses(review: Review, filters: QueueFilters) -> None:
                 click.echo(MISSES_HELP)
         if key == "q":
             break
+        if key == "u":
+            if not decided:
+                click.echo("nothing to undo in this walk")
+            elif undo_requeue(review, *decided[-1][1:]):
+                position = decided.pop()[0]  # that page again
+                counts["undone"] += 1
+            continue
         try:
             if key in ("a", "p"):
                 queued = review.requeue(digest)
@@ -599,13 +611,33 @@ def walk_misses(review: Review, filters: QueueFilters) -> None:
                 else:
                     click.echo(f"queued {label(row)} as candidate {number} ({queued.queue_file})")
                     counts["queued"] += 1
+                decided.append((position, key, row))
             else:
                 counts["skipped"] += 1
         except ReviewError as exc:  # said, and the walk goes on
             click.echo(f"{label(row)}: {exc}", err=True)
+        position += 1
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
     if counts["accepted"]:
         click.echo(TAUGHT)
+
+
+def undo_requeue(review: Review, key: str, row: dict) -> bool:
+    """Take a walk's decision back (an accept, then the requeue): the page is
+    off topic again. False, said in one line, if it cannot be (decided again
+    in the browser meanwhile, say)."""
+    from .screen import label
+
+    try:
+        number = str(review.resolve(row["hash"])["queue_seq"])
+        if key == "a":
+            review.undo(number)
+        review.undo(number)
+    except ReviewError as exc:
+        click.echo(f"{label(row)}: {exc}", err=True)
+        return False
+    click.echo(f"undone: {label(row)} is off topic again, out of the queue")
+    return True
 
 
 def say_passed_over(passed: list[dict]) -> None:

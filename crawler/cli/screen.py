@@ -41,12 +41,13 @@ q  quit (Ctrl-C, Ctrl-D too); every decision made so far is kept"""
 FOUND = {"seed": "seed page", "feed": "feed", "link": "link on", "search": "news search", "sitemap": "sitemap"}
 
 
-MISSES_KEYS = {"a": "accept", "p": "put in the queue", "s": "skip", "q": "quit", "?": "help"}
-MISSES_PROMPT = "a accept · p put in the queue · s skip · q quit · ? help > "
+MISSES_KEYS = {"a": "accept", "p": "put in the queue", "s": "skip", "u": "undo", "q": "quit", "?": "help"}
+MISSES_PROMPT = "a accept · p put in the queue · s skip · u undo · q quit · ? help > "
 MISSES_HELP = """a  accept: put it in the queue and accept it at once (into the seeds folder; it teaches the model)
 p  put it in the review queue, to decide on later as any candidate
 s  skip: leave it off topic, on to the next
-q  quit (Ctrl-C, Ctrl-D too); `seedcrawl undo N` takes an accept, then a requeue, back"""
+u  undo the last accept or put of this walk (it is off topic again), and show that page again
+q  quit (Ctrl-C, Ctrl-D too); every decision made so far is kept"""
 
 
 def card(
