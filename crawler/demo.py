@@ -9,6 +9,7 @@ runs) and returns what landed in the queue.
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from .seedfile import seed_files
 from .store import DB_NAME, QUEUE_DIR, Store
 
 REPO_SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+# Seconds a stopped demo crawl has to close before it is killed (the sample web answers at once).
+STOP_GRACE = 30.0
 
 
 @dataclass(frozen=True)
@@ -78,13 +81,37 @@ def prepare_folder(
 
 def start_crawl(sources: Path, storage: Path, log_file: Path, *extra: str) -> subprocess.Popen[bytes]:
     """The crawl as a child process (the caller waits, or kills it). Loopback
-    answers in microseconds; a real site gets the default start delay."""
+    answers in microseconds; a real site gets the default start delay.
+
+    In a session of its own, as the scheduler starts it: a terminal's Ctrl-C
+    reaches the demo, which asks the crawl to close (``stop_crawl``); sent to
+    the child as well, it printed a traceback from inside Scrapy's import."""
     command = crawl_command(sources, storage, log_file, "-s", "AUTOTHROTTLE_START_DELAY=0.05", *extra)
-    return subprocess.Popen(command, env=crawl_environment())
+    return subprocess.Popen(command, env=crawl_environment(), start_new_session=True)
 
 
 def run_crawl(sources: Path, storage: Path, log_file: Path, *extra: str, timeout: float = 300) -> int:
-    return start_crawl(sources, storage, log_file, *extra).wait(timeout)
+    """The crawl's exit status; interrupted (Ctrl-C, the timeout), the crawl
+    is stopped before the interruption goes on, never left running."""
+    crawl = start_crawl(sources, storage, log_file, *extra)
+    try:
+        return crawl.wait(timeout)
+    except BaseException:
+        stop_crawl(crawl)
+        raise
+
+
+def stop_crawl(crawl: subprocess.Popen[bytes], grace: float = STOP_GRACE) -> None:
+    """SIGTERM, Scrapy's graceful shutdown (the run is recorded as stopped),
+    then SIGKILL after ``grace`` seconds or at a second Ctrl-C."""
+    if crawl.poll() is not None:
+        return
+    crawl.send_signal(signal.SIGTERM)
+    try:
+        crawl.wait(grace)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        crawl.kill()
+        crawl.wait()
 
 
 def run_demo(folder: Path, seeds_from: Path = REPO_SEEDS) -> DemoRun:

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..sources import DEFAULT_SOURCES, load_sources
-from ..store import Store
+from ..store import DB_NAME, Store
 from ..store.documents import current_title
 from ..workspace import open_review, open_store, recorded_sources, storage_sources
 from .decide import show_queue
@@ -36,7 +36,13 @@ def demo(folder: Path) -> None:
     from ..demo import run_demo
 
     console.print("Starting the sample web on 127.0.0.1-127.0.0.4 and crawling it ...")
-    run = run_demo(folder)
+    try:
+        run = run_demo(folder)
+    except KeyboardInterrupt:  # the crawl was stopped first (demo.run_crawl)
+        storage = folder / "storage"
+        kept = f"what it stored is in {storage}" if (storage / DB_NAME).exists() else "it had stored nothing"
+        console.print(f"Stopped (Ctrl-C): the crawl closed; {kept}")
+        raise SystemExit(130) from None
     if run.returncode != 0:
         raise click.ClickException(f"the crawl failed (exit {run.returncode}); see {run.log_file}")
     store = Store(run.storage)

@@ -1,0 +1,55 @@
+"""Ctrl-C during `seedcrawl demo`: one line, the crawl closed, nothing left running.
+
+The terminal sends SIGINT to its foreground process group; the test starts
+the demo in a group of its own and signals that group, as a terminal would.
+"""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import wait_for
+from .test_faults import alive, children
+
+
+def start_demo(folder: Path) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "crawler.cli", "demo", "--folder", str(folder)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)  # fmt: skip
+
+
+def interrupt(demo: subprocess.Popen[str], when) -> tuple[str, list[int]]:
+    """Ctrl-C once ``when`` holds; the demo's output and its crawl's pid."""
+    assert wait_for(lambda: when() or demo.poll() is not None, timeout=120)
+    crawl = children(demo.pid)
+    assert crawl, "the demo had no crawl running when interrupted"
+    os.killpg(demo.pid, signal.SIGINT)
+    output, _ = demo.communicate(timeout=120)
+    return output, crawl
+
+
+def test_ctrl_c_while_the_crawl_starts_stops_it_in_one_line(tmp_path: Path) -> None:
+    demo = start_demo(tmp_path / "demo")
+    output, crawl = interrupt(demo, lambda: children(demo.pid))  # the crawl is still importing Scrapy
+    assert demo.returncode == 130, output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    assert output.strip().splitlines()[-1].startswith("Stopped (Ctrl-C): the crawl closed;")
+    assert not [pid for pid in crawl if alive(pid)], "the crawl outlived the demo"
+
+
+def test_ctrl_c_during_the_crawl_closes_it_and_keeps_what_it_stored(tmp_path: Path) -> None:
+    demo = start_demo(tmp_path / "demo")
+    database = tmp_path / "demo" / "storage" / "corpus.db"
+    output, crawl = interrupt(demo, database.exists)
+    assert demo.returncode == 130, output
+    assert "Traceback" not in output, output
+    assert f"Stopped (Ctrl-C): the crawl closed; what it stored is in {tmp_path / 'demo' / 'storage'}" in " ".join(
+        output.split()
+    )
+    assert not [pid for pid in crawl if alive(pid)], "the crawl outlived the demo"
+    with sqlite3.connect(database) as db:
+        [(status,)] = db.execute("select status from runs").fetchall()
+    assert status == "shutdown"  # closed by Scrapy (the database exists from the crawl's first second, of several)
