@@ -219,6 +219,30 @@ def test_a_reviewer_decides_with_the_keyboard_in_a_real_browser(folder: Path) ->
     assert statuses(folder) == {0: ("accepted", None), 1: ("rejected", "only about hearings"), 2: ("pending", None)}
 
 
+@pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+def test_a_publication_date_stays_on_one_line_beside_long_titles(tmp_path: Path) -> None:
+    """The lists' date column was the narrowest and wrapped (2020-07- / 14)."""
+    import dataclasses
+
+    from crawler.store import Store
+
+    from .test_store import make_doc
+
+    store = Store(tmp_path / "storage")
+    run = store.start_run("sources.toml")
+    for n in range(3):
+        title = f"Story {n}: " + " ".join(["After months of pressure the government bans the vendor"] * 2)
+        doc = make_doc(f"{title}\n\nThe paragraph of story {n}.", url=f"http://127.0.0.1/{n}")
+        store.add_candidate(dataclasses.replace(doc, sitename="Telecom Trade Weekly and Business Daily Asia"), run)
+    store.close()
+    lines = "r = document.createRange(); r.selectNodeContents(arguments[0]); return r.getClientRects().length"
+    with serving(create_app(tmp_path / "storage", tmp_path / "seeds")) as base, chromium(1024, 800) as browser:
+        browser.get(base + "/")
+        cells = browser.find_elements("css selector", "tr.row td.date")
+        assert [cell.text for cell in cells] == ["2020-01-01"] * 3
+        assert [browser.execute_script(lines, cell) for cell in cells] == [1, 1, 1]
+
+
 def test_a_refused_edit_comes_back_in_its_form_as_the_reviewer_left_it(client, folder: Path) -> None:
     """A slip (the paragraphs deleted) or a candidate decided in the terminal
     meanwhile: the form is shown again with the error and the reviewer's own
