@@ -209,6 +209,7 @@ def commands(folder: Path, runs: int) -> None:
     storage = ["--storage", str(folder / "storage")]
     store = Store(folder / "storage")
     pending = store.pending_candidates()
+    off_topic = store.count_near_misses()
     store.close()
     first, second, third = (str(row["queue_seq"]) for row in pending[:3])
     rows = []
@@ -228,6 +229,8 @@ def commands(folder: Path, runs: int) -> None:
         subprocess.run([SEEDCRAWL, "undo", args[1], *storage], cwd=folder, capture_output=True, check=True)
     seconds, _ = timed(["rescore", *storage], folder, runs)  # every pending candidate judged again
     rows.append((f"rescore ({len(pending)} pending)", seconds, None))
+    seconds, _ = timed(["rescore", "--misses", *storage], folder, runs)  # and every page judged off topic
+    rows.append((f"rescore --misses (and {off_topic:,} off topic)", seconds, None))
     # Triage: 200 decisions in one command (as `reject --site ...` makes them), then taken back.
     batch = [str(row["queue_seq"]) for row in pending[3:203]]
     for label, args in (("reject 200 (one command)", ["reject", *batch, "--reason", "bench"]),

@@ -141,15 +141,16 @@ class CrawlRunner:
         return code
 
     def rescore_queue(self) -> None:
-        """relevance.rescore_nightly: the queue judged again by the model the
-        reviewer's decisions made (crawler/rescore.py); a stop ends it between
-        transactions, a failure is a warning (the queue keeps its scores)."""
+        """relevance.rescore_nightly: the queue, and the pages judged off topic,
+        judged again by the model the reviewer's decisions made
+        (crawler/rescore.py); a stop ends it between transactions, a failure
+        is a warning (the pages keep their scores)."""
         from .rescore import rescore_queue
 
         sources = self.config.sources
         store = Store(self.config.storage)
         try:
-            done = rescore_queue(store, sources.seeds_dir, sources, stopping=self.stopping.is_set)
+            done = rescore_queue(store, sources.seeds_dir, sources, stopping=self.stopping.is_set, misses=True)
         except (StoreError, sqlite3.Error, OSError, ValueError) as exc:
             logger.warning("The queue was not judged again (%s); it keeps its scores", exc)
             return
@@ -160,6 +161,12 @@ class CrawlRunner:
             "%d fell below the threshold, %d rose above it",
             done.judged, done.changed, done.fell_below, done.rose_above,
         )  # fmt: skip
+        if done.misses is not None:
+            logger.info(
+                "Pages judged off topic, judged again: %d, %d score(s) changed, %d now reach the cut the crawl "
+                "queues at (`seedcrawl misses` lists them first)",
+                done.misses.judged, done.misses.changed, done.misses.rose_above,
+            )  # fmt: skip
 
     def collect_garbage(self) -> None:
         """housekeeping.nightly: `seedcrawl gc` after the crawl, holding the crawl lock."""

@@ -187,8 +187,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
             _is_bool,
             "true or false",
             True,
-            "after each nightly crawl, judge the waiting candidates again by the model your decisions made "
-            "(`seedcrawl rescore`), so the queue ranks by them",
+            "after each nightly crawl, judge the waiting candidates and the pages judged off topic again by the "
+            "model your decisions made (`seedcrawl rescore --misses`), so the queue and `seedcrawl misses` "
+            "rank by them",
         ),
     },
     "sites": {

@@ -126,6 +126,68 @@ def test_accepting_a_requeued_brief_teaches_the_model_its_words(tmp_path: Path) 
     assert before < queued_from <= score()  # 0.20, then 0.39: within the band below the threshold, so queued
 
 
+OTHER_BRIEF = (
+    "UK bans Huawei 5G kit\n\nBritain told operators to rip out the firm's masts and switches by 2027, "
+    "a reversal ministers blamed on the risk to infrastructure."
+)
+
+
+def test_rescore_misses_lifts_a_brief_like_the_one_accepted_up_the_off_topic_list(tmp_path: Path) -> None:
+    """What the reviewer taught reaches the pages judged off topic: the other
+    brief, last of the list at the crawl's score, comes first; it stays off
+    topic, counted as one the crawl would now queue."""
+    storage = make_storage(tmp_path)
+    with closing(Store(storage)) as store:
+        doc = dataclasses.replace(make_doc(OTHER_BRIEF, url="http://127.0.0.1/other"), score=0.04, reason="few")
+        store.add_document(doc, "offtopic", store.start_run("sources.toml"))
+    seeds = tmp_path / "seeds"
+    other = hash_of(storage, "http://127.0.0.1/other")
+    listed = run("misses", "--storage", str(storage))
+    assert listed.index("Lentil soup") < listed.index(other[:8])  # last, at the crawl's score
+    run("requeue", "--storage", str(storage), hash_of(storage, "http://127.0.0.1/brief")[:8])
+    run("accept", "--storage", str(storage), "--seeds", str(seeds), "1")
+    queue_only = run("rescore", "--storage", str(storage), "--seeds", str(seeds))
+    assert "off topic" not in queue_only  # without --misses they keep the crawl's scores
+    assert run("misses", "--storage", str(storage), "--limit", "1").count(other[:8]) == 0
+    cut = SCHEMA["relevance"]["threshold"].default - SCHEMA["relevance"]["band"].default
+    dry = " ".join(run("rescore", "--misses", "--dry-run", "--storage", str(storage), "--seeds", str(seeds)).split())
+    assert "Judged the 3 page(s) the crawl judged off topic again" in dry and "Nothing was written" in dry
+    assert run("misses", "--storage", str(storage), "--limit", "1").count(other[:8]) == 0
+    said = " ".join(run("rescore", "--misses", "--storage", str(storage), "--seeds", str(seeds)).split())
+    assert f"1 now reach {cut:g}, where the crawl queues a page" in said
+    assert f"`seedcrawl misses --min-score {cut:g}` lists them" in said
+    listed = run("misses", "--storage", str(storage), "--min-score", f"{cut:g}")
+    assert other[:8] in listed and "Phone review" not in listed  # the other brief first, the phone review sunk
+    with closing(Store(storage)) as store:
+        row = next(store.db.query("select status, score, crawl_score from documents where hash = ?", [other]))
+    assert row["status"] == "offtopic" and row["crawl_score"] == 0.04 and row["score"] >= cut
+    shown = " ".join(run("show", "--storage", str(storage), other[:8]).split())
+    assert "when crawled 0.040" in shown
+
+
+def test_the_browsers_off_topic_list_ranks_by_the_reviewers_decisions_at_a_button(tmp_path: Path) -> None:
+    import html
+    import re
+
+    from crawler.web.app import create_app
+
+    storage = make_storage(tmp_path)
+    with closing(Store(storage)) as store:
+        doc = dataclasses.replace(make_doc(OTHER_BRIEF, url="http://127.0.0.1/other"), score=0.04, reason="few")
+        store.add_document(doc, "offtopic", store.start_run("sources.toml"))
+    run("requeue", "--storage", str(storage), hash_of(storage, "http://127.0.0.1/brief")[:8])
+    run("accept", "--storage", str(storage), "--seeds", str(tmp_path / "seeds"), "1")
+    client = create_app(storage, tmp_path / "seeds").test_client()
+    page = client.get("/misses", query_string={"q": "UK"}).get_data(as_text=True)
+    assert "Rank by my decisions" in page and "0.040" in page
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    ranked = client.post("/misses/rescore?q=UK", data={"csrf": token}, follow_redirects=True)
+    shown = html.unescape(ranked.get_data(as_text=True))
+    cut = SCHEMA["relevance"]["threshold"].default - SCHEMA["relevance"]["band"].default
+    assert f"judged 3 page(s) again by the model of your decisions: 3 score(s) changed, 1 now reach {cut:g}" in shown
+    assert "Judged off topic: 1 page(s)" in shown and "0.040" not in shown  # the search kept, the new score shown
+
+
 def test_requeue_refuses_what_is_not_off_topic_in_one_line_and_changes_nothing(tmp_path: Path) -> None:
     storage = make_storage(tmp_path)
     pending = hash_of(storage, "http://127.0.0.1/candidate")

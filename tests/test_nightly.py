@@ -191,6 +191,8 @@ def test_a_run_while_another_crawl_holds_the_lock_is_skipped_and_recorded(tmp_pa
 
 def test_after_a_nightly_crawl_the_queue_is_judged_again_by_the_reviewers_decisions(tmp_path: Path, caplog) -> None:
     """relevance.rescore_nightly (on by default): what `seedcrawl rescore` does, after each scheduled crawl."""
+    import dataclasses
+
     from crawler.review import Review
     from crawler.store import Store
 
@@ -204,15 +206,18 @@ def test_after_a_nightly_crawl_the_queue_is_judged_again_by_the_reviewers_decisi
     for number, text in enumerate(TEXTS.values()):
         store.add_candidate(make_doc(text, url=f"http://127.0.0.1/{number}"), run)  # scored 0.5 "by the crawl"
     Review(store, config.sources.seeds_dir).reject("1", "phone review")
+    miss = dataclasses.replace(make_doc(TEXTS["hearing"].replace("Huawei", "ZTE"), url="http://127.0.0.1/miss"),
+                               score=0.1)  # fmt: skip
+    store.add_document(miss, "offtopic", run)  # kept off topic at 0.1 "by the crawl"
     store.close()
 
     def scores() -> dict[str, tuple]:
         db = sqlite_utils.Database(config.storage / "corpus.db")
-        rows = db.query("select * from documents where queue_seq is not null")
+        rows = db.query("select * from documents where queue_seq is not null or status = 'offtopic'")
         return {r["title"]: (r["score"], r["crawl_score"]) for r in rows}
 
     CrawlRunner(config).run()
-    assert {score for score, _ in scores().values()} == {0.5} and "judged again" not in caplog.text  # off
+    assert {score for score, _ in scores().values()} == {0.5, 0.1} and "judged again" not in caplog.text  # off
     (config.sources.seeds_dir / "sources.toml").write_text('[schedule]\ntime = "02:30"\n')
     with caplog.at_level("INFO", logger="seedcrawl.scheduler"):
         CrawlRunner(NightlyConfig.load(config.sources_path, config.storage)).run()
@@ -220,6 +225,8 @@ def test_after_a_nightly_crawl_the_queue_is_judged_again_by_the_reviewers_decisi
     assert judged["Huawei handset tested"][0] < 0.2 and judged["Huawei handset tested"][1] == 0.5
     assert judged["Huawei hearing"][0] > 0.5 and judged["Huawei phone review"] == (0.5, None)  # decided: untouched
     assert "Queue judged again by the model of your decisions: 2 candidate(s), 2 score(s) changed" in caplog.text
+    assert judged[miss.title][0] > 0.5 and judged[miss.title][1] == 0.1  # the pages judged off topic too
+    assert "Pages judged off topic, judged again: 1, 1 score(s) changed, 1 now reach the cut" in caplog.text
 
 
 def test_sigterm_stops_the_scheduler_and_lets_the_crawl_close(sample_web, tmp_path: Path) -> None:

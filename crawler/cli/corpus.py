@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -359,8 +360,9 @@ def report(storage: Path, output: Path | None) -> None:
 @cli.command(short_help="Rank the queue by your decisions: judge it again.")
 @storage_option
 @seeds_option
+@click.option("--misses", is_flag=True, help="Judge the pages judged off topic again too (`seedcrawl misses`).")
 @click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
-def rescore(storage: Path, seeds_dir: Path | None, dry_run: bool) -> None:
+def rescore(storage: Path, seeds_dir: Path | None, misses: bool, dry_run: bool) -> None:
     """Judge the pending candidates again with the model your decisions made,
     so the queue ranks by what you taught it.
 
@@ -370,7 +372,12 @@ def rescore(storage: Path, seeds_dir: Path | None, dry_run: bool) -> None:
     ones like what you accepted rise. None leaves the queue; the crawl's own
     verdict is kept beside the new one (`seedcrawl show`).
 
-    Example: seedcrawl rescore
+    With --misses, the pages the crawl judged off topic are judged again too,
+    so `seedcrawl misses` ranks them by what you taught (accept one brief
+    about a ban, and the other briefs the model missed rise). They stay off
+    topic: those the crawl would now queue are counted, for you to requeue.
+
+    Example: seedcrawl rescore; seedcrawl rescore --misses
     """
     from ..rescore import rescore_queue
 
@@ -378,30 +385,57 @@ def rescore(storage: Path, seeds_dir: Path | None, dry_run: bool) -> None:
     store = review.store
     config = storage_sources(storage)
     pending = store.count_pending()
-    if not pending:
-        click.echo("Nothing waiting for review: the queue is empty.")
+    off_topic = store.count_near_misses() if misses else 0
+    if not pending and not off_topic:
+        click.echo("Nothing waiting for review: the queue is empty." + (" No page judged off topic." if misses else ""))
         return
     decided = [status for _, status in store.decided_identities()]
-    step = max(1, pending // 10)
-
-    def progress(done: int) -> None:
-        if pending >= 2000 and (done % step < 500 or done == pending):
-            click.echo(f"judged {done} of {pending}", err=True)
-
-    result = rescore_queue(store, review.seeds_dir, config, dry_run, progress)
+    result = rescore_queue(store, review.seeds_dir, config, dry_run, counting(pending), misses=misses,
+                           misses_progress=counting(off_topic))  # fmt: skip
     would = "would change" if dry_run else "changed"
     below = f"{config.threshold - 0.0001:.4f}"
-    click.echo(
-        f"Judged {result.judged} pending candidate(s) again with the model of the seeds and your decisions "
-        f"({decided.count('accepted')} accepted, {decided.count('rejected')} rejected): {result.changed} score(s) "
-        f"{would}; {result.fell_below} fell below the threshold {config.threshold:g}, {result.rose_above} rose "
-        f"above it." + (" Nothing was written (--dry-run)." if dry_run else "")
+    taught = (
+        f"the model of the seeds and your decisions ({decided.count('accepted')} accepted, "
+        f"{decided.count('rejected')} rejected)"
     )
+    if pending:
+        click.echo(
+            f"Judged {result.judged} pending candidate(s) again with {taught}: {result.changed} score(s) "
+            f"{would}; {result.fell_below} fell below the threshold {config.threshold:g}, {result.rose_above} rose "
+            f"above it." + (" Nothing was written (--dry-run)." if dry_run else "")
+        )
+    else:
+        click.echo("Nothing waiting for review: the queue is empty.")
     if result.fell_below and not dry_run:
         click.echo(
             f"Those below it are at the bottom of the queue: `seedcrawl queue --max-score {below}` lists them, "
             f"`seedcrawl reject --max-score {below}` rejects them."
         )
+    if result.misses is not None:
+        done = result.misses
+        cut = config.threshold - config.band
+        click.echo(
+            f"Judged the {done.judged} page(s) the crawl judged off topic again with {taught}: {done.changed} "
+            f"score(s) {would}; "
+            f"{done.rose_above} now reach {cut:g}, where the crawl queues a page (the threshold less the "
+            f"borderline band)." + (" Nothing was written (--dry-run)." if dry_run else "")
+        )
+        if done.rose_above and not dry_run:
+            click.echo(
+                f"They stay off topic until you decide: `seedcrawl misses --min-score {cut:g}` lists them, "
+                "`seedcrawl review --misses` walks them best first."
+            )
+
+
+def counting(total: int) -> Callable[[int], None]:
+    """A progress line for a long judgement: every tenth of ``total`` (2,000 and more)."""
+    step = max(1, total // 10)
+
+    def progress(done: int) -> None:
+        if total >= 2000 and (done % step < 500 or done == total):
+            click.echo(f"judged {done} of {total}", err=True)
+
+    return progress
 
 
 @cli.command()

@@ -619,7 +619,7 @@ def walk_misses(review: Review, filters: QueueFilters) -> None:
         position += 1
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
     if counts["accepted"]:
-        click.echo(TAUGHT)
+        click.echo(TAUGHT + " `seedcrawl rescore --misses` ranks the pages judged off topic by them too.")
 
 
 def undo_requeue(review: Review, key: str, row: dict) -> bool:

@@ -267,23 +267,24 @@ class DocumentStore(StoreBase):
             self.table("documents").update(digest, fields)
         return path
 
-    def pending_judged(self, after: str, limit: int) -> list[dict[str, Any]]:
-        """Up to ``limit`` pending candidates whose hash sorts after ``after``,
-        with their verdict and their text as the reviewer sees it (edited, if
-        it was): what crawler.rescore judges again, a page at a time."""
+    def pending_judged(self, after: str, limit: int, status: str = "pending") -> list[dict[str, Any]]:
+        """Up to ``limit`` pending candidates (or pages of another ``status``:
+        those judged off topic) whose hash sorts after ``after``, with their
+        verdict and their text as the reviewer sees it (edited, if it was):
+        what crawler.rescore judges again, a page at a time."""
         return list(
             self.db.query(
                 "select hash, score, reason, borderline, coalesce(edited_text, text) as text from documents "
-                "where status = 'pending' and hash > ? order by hash limit ?",
-                [after, limit],
+                "where status = ? and hash > ? order by hash limit ?",
+                [status, after, limit],
             )
         )
 
-    def rescore(self, verdicts: Iterable[tuple[str, float, str, bool]]) -> set[str]:
-        """New verdicts (hash, score, reason, borderline) on pending candidates,
-        in one transaction; the crawl's own verdict is kept beside the first
-        new one. A candidate decided meanwhile is left alone. Returns the
-        hashes of those changed."""
+    def rescore(self, verdicts: Iterable[tuple[str, float, str, bool]], status: str = "pending") -> set[str]:
+        """New verdicts (hash, score, reason, borderline) on pending candidates
+        (or pages of another ``status``), in one transaction; the crawl's own
+        verdict is kept beside the first new one. A page decided (or queued)
+        meanwhile is left alone. Returns the hashes of those changed."""
         stamp = now()
         changed = set()
         with self.write():
@@ -291,8 +292,8 @@ class DocumentStore(StoreBase):
                 cursor = self.db.execute(
                     "update documents set crawl_score = coalesce(crawl_score, score), "
                     "crawl_reason = coalesce(crawl_reason, reason), score = ?, reason = ?, borderline = ?, "
-                    "rescored_at = ? where hash = ? and status = 'pending'",
-                    [score, reason, int(borderline), stamp, digest],
+                    "rescored_at = ? where hash = ? and status = ?",
+                    [score, reason, int(borderline), stamp, digest, status],
                 )
                 if cursor.rowcount:
                     changed.add(digest)

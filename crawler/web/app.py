@@ -259,6 +259,23 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         )
         return redirect(url_for("queue", **walk_of(request.args)))
 
+    @app.post("/misses/rescore")
+    def rescore_misses() -> Any:
+        """The pages judged off topic (and the queue) judged again by the model
+        the reviewer's decisions made (as `seedcrawl rescore --misses`)."""
+        from ..rescore import Rescored, rescore_queue
+
+        opened = review()
+        config = storage_sources(storage)
+        done = rescore_queue(opened.store, opened.seeds_dir, config, misses=True).misses or Rescored()
+        flash(
+            f"judged {done.judged} page(s) again by the model of your decisions: {done.changed} score(s) changed, "
+            f"{done.rose_above} now reach {config.threshold - config.band:g}, where the crawl queues a page; "
+            "they stay off topic until you queue them"
+        )
+        args = {key: value for key, value in walk_of(request.args).items() if key != "order"}
+        return redirect(url_for("misses", **args))
+
     @app.get("/corpus")
     def corpus() -> str:
         """The seeds folder, newest first: every document the corpus holds, as
