@@ -62,9 +62,9 @@ def rescore_pending(
     the borderline band), the others the threshold."""
     judged = changed = fell = rose = 0
     threshold = model.threshold if status == "pending" else model.threshold - model.band
-    after = ""
+    after = 0
     while not stopping() and (rows := store.pending_judged(after, CHUNK, status)):
-        after = rows[-1]["hash"]
+        after = rows[-1]["rowid"]
         new = []
         crossed: dict[str, tuple[bool, bool]] = {}  # hash -> (fell below the threshold, rose above it)
         for row in rows:

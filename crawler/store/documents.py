@@ -267,15 +267,19 @@ class DocumentStore(StoreBase):
             self.table("documents").update(digest, fields)
         return path
 
-    def pending_judged(self, after: str, limit: int, status: str = "pending") -> list[dict[str, Any]]:
+    def pending_judged(self, after: int, limit: int, status: str = "pending") -> list[dict[str, Any]]:
         """Up to ``limit`` pending candidates (or pages of another ``status``:
-        those judged off topic) whose hash sorts after ``after``, with their
-        verdict and their text as the reviewer sees it (edited, if it was):
-        what crawler.rescore judges again, a page at a time."""
+        those judged off topic) after the row ``after`` (a rowid; 0 first),
+        with their verdict and their text as the reviewer sees it (edited, if
+        it was): what crawler.rescore judges again, a page at a time.
+
+        In rowid order, which the status index holds: in hash order every
+        page sorted all the rows of that status again (the year-old
+        storage's 79,935 off-topic pages: 25 s of queries, 0.3 s so)."""
         return list(
             self.db.query(
-                "select hash, score, reason, borderline, coalesce(edited_text, text) as text from documents "
-                "where status = ? and hash > ? order by hash limit ?",
+                "select rowid, hash, score, reason, borderline, coalesce(edited_text, text) as text from documents "
+                "where status = ? and rowid > ? order by rowid limit ?",
                 [status, after, limit],
             )
         )
