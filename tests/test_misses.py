@@ -156,6 +156,7 @@ def test_rescore_misses_lifts_a_brief_like_the_one_accepted_up_the_off_topic_lis
     said = " ".join(run("rescore", "--misses", "--storage", str(storage), "--seeds", str(seeds)).split())
     assert f"1 now reach {cut:g}, where the crawl queues a page" in said
     assert f"`seedcrawl misses --min-score {cut:g}` lists them" in said
+    assert f"`seedcrawl requeue --min-score {cut:g}` queues them all (listed, then asked)" in said
     listed = run("misses", "--storage", str(storage), "--min-score", f"{cut:g}")
     assert other[:8] in listed and "Phone review" not in listed  # the other brief first, the phone review sunk
     with closing(Store(storage)) as store:
@@ -186,6 +187,32 @@ def test_the_browsers_off_topic_list_ranks_by_the_reviewers_decisions_at_a_butto
     cut = SCHEMA["relevance"]["threshold"].default - SCHEMA["relevance"]["band"].default
     assert f"judged 3 page(s) again by the model of your decisions: 3 score(s) changed, 1 now reach {cut:g}" in shown
     assert "Judged off topic: 1 page(s)" in shown and "0.040" not in shown  # the search kept, the new score shown
+
+
+def test_requeue_by_the_filters_lists_asks_then_queues_every_page_they_select(tmp_path: Path) -> None:
+    storage = make_storage(tmp_path)
+    brief, phone = hash_of(storage, "http://127.0.0.1/brief"), hash_of(storage, "http://127.0.0.1/phone")
+
+    def requeue(*args: str, answer: str = "") -> str:
+        result = CliRunner().invoke(cli, ["requeue", "--storage", str(storage), *args], input=answer)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    declined = requeue("--min-score", "0.1", answer="n\n")
+    assert "Judged off topic: 2 page(s), best first" in declined and "Lentil soup" not in declined
+    assert "Put these 2 page(s) in the queue? [y/N]: n" in declined and "Nothing queued." in declined
+    assert "Britain bans" in run("misses", "--storage", str(storage))  # nothing changed
+    queued = requeue("--min-score", "0.1", answer="y\n")
+    assert f"queued {brief[:8]} as candidate 1" in queued and f"queued {phone[:8]} as candidate 2" in queued
+    assert "`seedcrawl accept 1 2` makes them seeds" in queued
+    assert "Lentil soup" in run("misses", "--storage", str(storage)) and "Britain bans" in run(
+        "queue", "--storage", str(storage)
+    )
+    assert requeue("--search", "zebra").strip() == "No off-topic page with these filters (1 in all)."
+    both = CliRunner().invoke(cli, ["requeue", "--storage", str(storage), "--search", "soup", brief[:8]])
+    assert both.exit_code == 2 and "by id or by the filters, not both" in both.output
+    neither = CliRunner().invoke(cli, ["requeue", "--storage", str(storage)])
+    assert neither.exit_code == 2 and "which pages? Give their ids" in neither.output
 
 
 def test_requeue_refuses_what_is_not_off_topic_in_one_line_and_changes_nothing(tmp_path: Path) -> None:

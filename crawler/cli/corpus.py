@@ -423,7 +423,8 @@ def rescore(storage: Path, seeds_dir: Path | None, misses: bool, dry_run: bool) 
         if done.rose_above and not dry_run:
             click.echo(
                 f"They stay off topic until you decide: `seedcrawl misses --min-score {cut:g}` lists them, "
-                "`seedcrawl review --misses` walks them best first."
+                f"`seedcrawl review --misses` walks them best first, `seedcrawl requeue --min-score {cut:g}` "
+                "queues them all (listed, then asked)."
             )
 
 

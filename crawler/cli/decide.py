@@ -87,10 +87,7 @@ def misses(storage: Path, filters: QueueFilters, limit: int | None, show_all: bo
             click.echo(json.dumps({"id": row["hash"][:HASH_ID_DIGITS], **fields}, ensure_ascii=False))
         return
     if not rows:
-        if filters.given:
-            console.print(f"No off-topic page with these filters ({store.count_near_misses():,} in all).")
-        else:
-            console.print("No page judged off topic yet (pages the first pass dropped are not kept).")
+        say_no_misses(store, filters)
         return
     total = store.count_near_misses(filters) if limit is not None and len(rows) == limit else len(rows)
     title = f"Judged off topic: {total:,} page(s), best first"
@@ -100,33 +97,76 @@ def misses(storage: Path, filters: QueueFilters, limit: int | None, show_all: bo
     console.print(documents_table(rows, title, caption, lambda row: row["hash"][:HASH_ID_DIGITS]))
 
 
+def say_no_misses(store: Store, filters: QueueFilters) -> None:
+    """One line for an empty list of off-topic pages: none at all, or none of these filters."""
+    if filters.given:
+        console.print(f"No off-topic page with these filters ({store.count_near_misses():,} in all).")
+    else:
+        console.print("No page judged off topic yet (pages the first pass dropped are not kept).")
+
+
 # What `misses --json` gives of each page (with its id and title as shown).
 MISS_FIELDS = ("hash", "score", "language", "published", "sitename", "url", "reason", "found_via", "found_on")
 
 
 @cli.command(short_help="Put pages judged off topic into the review queue.")
 @storage_option
-@click.argument("idents", nargs=-1, required=True)
-def requeue(storage: Path, idents: tuple[str, ...]) -> None:
+@click.argument("idents", nargs=-1)
+@queue_filters
+@click.option("--yes", "-y", is_flag=True, help="With the filters: queue every page they select without asking.")
+def requeue(storage: Path, idents: tuple[str, ...], filters: QueueFilters, yes: bool) -> None:
     """Put pages the crawl judged off topic into the review queue (their ids
     from `seedcrawl misses`, a hash, or the page's address as `seedcrawl
-    show URL` takes it): you overrule the model, then accept or reject them
-    as any candidate; `seedcrawl undo ID` takes one back out.
+    show URL` takes it; or every page the filters of `seedcrawl misses`
+    select, listed first, then asked): you overrule the model, then accept
+    or reject them as any candidate; `seedcrawl undo ID` takes one back out.
 
-    Example: seedcrawl requeue b5810866 https://example.com/news/uk-huawei-brief
+    Example: seedcrawl requeue b5810866; seedcrawl requeue --min-score 0.38 --search ban
     """
     review = open_review(storage)
-    numbers = []
+    if idents and filters.given:
+        raise click.UsageError("name the pages to queue by id or by the filters, not both")
+    if not idents and not filters.given:
+        raise click.UsageError(
+            "which pages? Give their ids (see `seedcrawl misses`) or the filters (--min-score, --search, ...) "
+            "to queue every page they select"
+        )
     named = {page_document(review, ident): ident for ident in idents}  # a page's address: its document's hash
+    if filters.given:
+        named = {digest: digest[:HASH_ID_DIGITS] for digest in chosen_misses(review.store, filters, yes)}
+    numbers = []
     for digest, outcome in review.each(review.distinct(named), review.requeue):
         ident = named[digest]
         if isinstance(outcome, ReviewError):
-            raise outcome
+            if not filters.given:
+                raise outcome
+            click.echo(f"passed over {ident}: {outcome}")  # queued or decided elsewhere meanwhile
+            continue
         numbers.append(str(review.resolve(outcome.doc_hash)["queue_seq"]))
         click.echo(f"queued {ident} as candidate {numbers[-1]} ({outcome.queue_file})")
     if numbers:
         made = "makes it a seed" if len(numbers) == 1 else "makes them seeds"
-        click.echo(f"`seedcrawl accept {' '.join(numbers)}` {made} (the model learns the words it missed)")
+        ids = " ".join(numbers) if len(numbers) <= UNDO_HINT_IDS else "ID..."
+        click.echo(f"`seedcrawl accept {ids}` {made} (the model learns the words it missed)")
+
+
+def chosen_misses(store: Store, filters: QueueFilters, yes: bool) -> list[str]:
+    """The hashes of the off-topic pages the filters select, listed, then
+    confirmed unless ``yes`` (none: one line)."""
+    rows = store.near_misses(filters)
+    if not rows:
+        say_no_misses(store, filters)
+        return []
+    shown = rows[:LISTED_BEFORE_ASKING]
+    title = f"Judged off topic: {len(rows):,} page(s), best first" + (
+        f" (the first {len(shown)}; `seedcrawl misses --all` with the same filters lists them all)"
+        if len(rows) > len(shown) else ""
+    )  # fmt: skip
+    console.print(documents_table(shown, title, None, lambda row: row["hash"][:HASH_ID_DIGITS]))
+    if not yes and not click.confirm(f"Put these {len(rows)} page(s) in the queue?"):
+        click.echo("Nothing queued.")
+        return []
+    return [row["hash"] for row in rows]
 
 
 def page_document(review: Review, ident: str) -> str:
