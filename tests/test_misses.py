@@ -151,7 +151,7 @@ def test_rescore_misses_lifts_a_brief_like_the_one_accepted_up_the_off_topic_lis
     assert run("misses", "--storage", str(storage), "--limit", "1").count(other[:8]) == 0
     cut = SCHEMA["relevance"]["threshold"].default - SCHEMA["relevance"]["band"].default
     dry = " ".join(run("rescore", "--misses", "--dry-run", "--storage", str(storage), "--seeds", str(seeds)).split())
-    assert "Judged the 3 page(s) the crawl judged off topic again" in dry and "Nothing was written" in dry
+    assert "Judged the 3 off-topic page(s) again" in dry and "Nothing was written" in dry
     assert run("misses", "--storage", str(storage), "--limit", "1").count(other[:8]) == 0
     said = " ".join(run("rescore", "--misses", "--storage", str(storage), "--seeds", str(seeds)).split())
     assert f"1 now reach {cut:g}, where the crawl queues a page" in said

@@ -415,8 +415,7 @@ def rescore(storage: Path, seeds_dir: Path | None, misses: bool, dry_run: bool) 
         done = result.misses
         cut = config.threshold - config.band
         click.echo(
-            f"Judged the {done.judged} page(s) the crawl judged off topic again with {taught}: {done.changed} "
-            f"score(s) {would}; "
+            f"Judged the {done.judged} off-topic page(s) again with {taught}: {done.changed} score(s) {would}; "
             f"{done.rose_above} now reach {cut:g}, where the crawl queues a page (the threshold less the "
             f"borderline band)." + (" Nothing was written (--dry-run)." if dry_run else "")
         )

@@ -131,9 +131,10 @@ def requeue(storage: Path, idents: tuple[str, ...], filters: QueueFilters, yes: 
             "which pages? Give their ids (see `seedcrawl misses`) or the filters (--min-score, --search, ...) "
             "to queue every page they select"
         )
-    named = {page_document(review, ident): ident for ident in idents}  # a page's address: its document's hash
     if filters.given:
         named = {digest: digest[:HASH_ID_DIGITS] for digest in chosen_misses(review.store, filters, yes)}
+    else:  # a page's address: its document's hash
+        named = {page_document(review, ident): ident for ident in idents}
     numbers = []
     for digest, outcome in review.each(review.distinct(named), review.requeue):
         ident = named[digest]
@@ -608,7 +609,7 @@ def walk_misses(review: Review, filters: QueueFilters) -> None:
 
     hashes = review.store.near_miss_hashes(filters)  # each row is read when shown
     if not hashes:
-        console.print("No off-topic page" + (" with these filters." if filters.given else " to walk."))
+        say_no_misses(review.store, filters)
         return
     keys = terminal_reader(MISSES_KEYS)
     counts = {"accepted": 0, "queued": 0, "skipped": 0, "undone": 0}

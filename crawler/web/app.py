@@ -273,8 +273,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
             f"{done.rose_above} now reach {config.threshold - config.band:g}, where the crawl queues a page; "
             "they stay off topic until you queue them"
         )
-        args = {key: value for key, value in walk_of(request.args).items() if key != "order"}
-        return redirect(url_for("misses", **args))
+        return redirect(url_for("misses", **misses_walk(request.args)))
 
     @app.get("/corpus")
     def corpus() -> str:
@@ -374,8 +373,9 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         total = store.count_near_misses(filters)
         page = _page_asked(request.args, total)
         rows = store.near_misses(filters, limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS)
-        args = {key: value for key, value in walk_of(request.args).items() if key != "order"}
-        return render_template("misses.html", rows=rows, args=args, pages=_pages(page, len(rows), total))
+        return render_template(
+            "misses.html", rows=rows, args=misses_walk(request.args), pages=_pages(page, len(rows), total)
+        )
 
     @app.get("/miss/<digest>")
     def miss(digest: str) -> Any:
@@ -417,6 +417,11 @@ WALK = {"q": "search", "min_score": "score at least", "max_score": "score at mos
 def walk_of(args: Any) -> dict[str, Any]:
     """The queue's filters and order that a request's query string sets."""
     return {key: args[key].strip() for key in WALK if args.get(key, "").strip()}
+
+
+def misses_walk(args: Any) -> dict[str, Any]:
+    """The filters of the off-topic list a query string sets (the queue's, less its order)."""
+    return {key: value for key, value in walk_of(args).items() if key != "order"}
 
 
 def filtered(args: Any) -> bool:
