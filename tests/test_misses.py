@@ -215,6 +215,39 @@ def test_requeue_by_the_filters_lists_asks_then_queues_every_page_they_select(tm
     assert neither.exit_code == 2 and "which pages? Give their ids" in neither.output
 
 
+def test_the_browser_queues_a_filtered_off_topic_list_after_asking_and_undoes_it_at_once(tmp_path: Path) -> None:
+    import html
+    import re
+
+    from crawler.web.app import create_app
+
+    storage = make_storage(tmp_path)
+    client = create_app(storage, tmp_path / "seeds").test_client()
+
+    def page(path: str, **query: str) -> str:
+        return html.unescape(client.get(path, query_string=query, follow_redirects=True).get_data(as_text=True))
+
+    assert "Queue all" not in page("/misses")  # the whole list at once is not offered
+    assert "filter the list first" in page("/misses/queue-all")
+    listed = page("/misses", min_score="0.1")
+    assert "Queue all 2…" in listed
+    asked = page("/misses/queue-all", min_score="0.1")
+    assert "Put these 2 page(s) in the queue?" in asked and "Britain bans" in asked and "Lentil soup" not in asked
+    assert "Britain bans" in page("/misses")  # asking changed nothing
+    token = re.search(r'name="csrf" value="([^"]+)"', asked).group(1)
+    ids = re.search(r'name="ids" value="([^"]+)"', asked).group(1)
+    queued = html.unescape(client.post("/misses/queue-all", data={"csrf": token, "ids": ids},
+                                       follow_redirects=True).get_data(as_text=True))  # fmt: skip
+    assert "queued 2 page(s) judged off topic: accept or reject them as any candidate" in queued
+    assert "Review queue: 3 candidate(s)" in queued and "Undo these 2 decisions" in queued
+    assert "Britain bans" not in page("/misses") and "Lentil soup" in page("/misses")
+    batch = re.search(r'id="undo-batch".*?name="ids" value="([^"]+)"', queued, re.S).group(1)
+    undone = html.unescape(client.post("/undo-batch", data={"csrf": token, "ids": batch},
+                                       follow_redirects=True).get_data(as_text=True))  # fmt: skip
+    assert "undone: 2 page(s) off topic again, out of the queue" in undone
+    assert "Britain bans" in page("/misses") and "Review queue: 1 candidate(s)" in page("/")
+
+
 def test_requeue_refuses_what_is_not_off_topic_in_one_line_and_changes_nothing(tmp_path: Path) -> None:
     storage = make_storage(tmp_path)
     pending = hash_of(storage, "http://127.0.0.1/candidate")

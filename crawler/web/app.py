@@ -229,20 +229,28 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         decide = opened.accept if action == "accept" else lambda ident: opened.reject(ident, reason)
         decided, passed = _each(opened, _ids(request.form.get("ids", "")), decide)
         flash(f"{DECIDED[action]} {len(decided)} candidate(s)" + (f" ({reason})" if reason else "") + passed)
-        name = None
-        if decided:
-            name = secrets.token_urlsafe(6)
-            batches[name] = decided
-            while len(batches) > KEPT_BATCHES:
-                batches.popitem(last=False)
-        return redirect(url_for("queue", batch=name, **walk_of(request.args)))
+        return redirect(url_for("queue", batch=kept_batch(decided), **walk_of(request.args)))
+
+    def kept_batch(decided: list[str]) -> str | None:
+        """A name for a batch of decisions (queue numbers) the queue page offers to undo at once."""
+        if not decided:
+            return None
+        name = secrets.token_urlsafe(6)
+        batches[name] = decided
+        while len(batches) > KEPT_BATCHES:
+            batches.popitem(last=False)
+        return name
 
     @app.post("/undo-batch")
     def undo_batch() -> Any:
         """Take a batch of decisions back, newest first (an accepted file leaves seeds/ only as the newest seed)."""
         opened = review()
-        undone, passed = _each(opened, opened.newest_first(_ids(request.form.get("ids", ""))), opened.undo)
-        flash(f"undone: {len(undone)} candidate(s) back in the queue{passed}")
+        outcomes: list[Any] = []
+        undone, passed = _each(opened, opened.newest_first(_ids(request.form.get("ids", ""))), opened.undo, outcomes)
+        off_topic = sum(outcome.queue_file is None for outcome in outcomes)  # a requeue undone
+        said = [f"{len(undone) - off_topic} candidate(s) back in the queue"] if len(undone) > off_topic else []
+        said += [f"{off_topic} page(s) off topic again, out of the queue"] if off_topic else []
+        flash(f"undone: {', '.join(said) or 'nothing'}{passed}")
         return redirect(url_for("queue", **walk_of(request.args)))
 
     @app.post("/rescore")
@@ -377,6 +385,28 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
             "misses.html", rows=rows, args=misses_walk(request.args), pages=_pages(page, len(rows), total)
         )
 
+    @app.get("/misses/queue-all")
+    def requeue_form() -> Any:
+        """Every page of a filtered off-topic list: what would be queued, then a confirmation."""
+        walk = misses_walk(request.args)
+        if not walk:
+            flash("filter the list first (a score, a search...): every off-topic page at once is not offered", "error")
+            return redirect(url_for("misses"))
+        rows = review().store.near_misses(_filters(request.args))
+        return render_template(
+            "requeue.html", rows=rows[:LISTED_BEFORE_ASKING], total=len(rows), args=walk,
+            ids=",".join(row["hash"] for row in rows),
+        )  # fmt: skip
+
+    @app.post("/misses/queue-all")
+    def requeue_all() -> Any:
+        """The pages confirmed on /misses/queue-all, each put in the queue; the queue offers to undo them."""
+        opened = review()
+        queued, passed = _each(opened, _ids(request.form.get("ids", "")), opened.requeue)
+        numbers = [str(opened.resolve(digest)["queue_seq"]) for digest in queued]
+        flash(f"queued {len(numbers)} page(s) judged off topic: accept or reject them as any candidate{passed}")
+        return redirect(url_for("queue", batch=kept_batch(numbers)))
+
     @app.get("/miss/<digest>")
     def miss(digest: str) -> Any:
         """An off-topic page to read, with the button that puts it in the queue."""
@@ -441,15 +471,20 @@ def _ids(text: str) -> list[str]:
     return [ident.strip() for ident in text.split(",") if ident.strip()]
 
 
-def _each(opened: Review, idents: list[str], decide: Callable[[str], Any]) -> tuple[list[str], str]:
-    """The decisions made (Review.each), and those passed over (decided
-    meanwhile elsewhere, say) as a clause for the page's message."""
+def _each(
+    opened: Review, idents: list[str], decide: Callable[[str], Any], outcomes: list[Any] | None = None
+) -> tuple[list[str], str]:
+    """The decisions made (Review.each; each one's outcome appended to
+    ``outcomes`` if given), and those passed over (decided meanwhile
+    elsewhere, say) as a clause for the page's message."""
     done, passed = [], []
     for ident, outcome in opened.each(idents, decide):
         if isinstance(outcome, ReviewError):
             passed.append(f"#{ident}: {outcome}")
         else:
             done.append(ident)
+            if outcomes is not None:
+                outcomes.append(outcome)
     said = f"; passed over {len(passed)}: {passed[0]}" + (" ..." if len(passed) > 1 else "") if passed else ""
     return done, said
 
