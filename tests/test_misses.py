@@ -148,6 +148,13 @@ def test_rescore_misses_lifts_a_brief_like_the_one_accepted_up_the_off_topic_lis
     run("accept", "--storage", str(storage), "--seeds", str(seeds), "1")
     queue_only = run("rescore", "--storage", str(storage), "--seeds", str(seeds))
     assert "off topic" not in queue_only  # without --misses they keep the crawl's scores
+    sources = seeds / "sources.toml"
+    sources.write_text("", encoding="utf-8")
+
+    def status() -> str:
+        return " ".join(run("status", "--storage", str(storage), "--sources", str(sources)).split())
+
+    assert "now score at least" not in status()
     assert run("misses", "--storage", str(storage), "--limit", "1").count(other[:8]) == 0
     cut = SCHEMA["relevance"]["threshold"].default - SCHEMA["relevance"]["band"].default
     dry = " ".join(run("rescore", "--misses", "--dry-run", "--storage", str(storage), "--seeds", str(seeds)).split())
@@ -157,6 +164,10 @@ def test_rescore_misses_lifts_a_brief_like_the_one_accepted_up_the_off_topic_lis
     assert f"1 now reach {cut:g}, where the crawl queues a page" in said
     assert f"`seedcrawl misses --min-score {cut:g}` lists them" in said
     assert f"`seedcrawl requeue --min-score {cut:g}` queues them all (listed, then asked)" in said
+    assert (
+        f"1 of them now score at least {cut:g}, where the crawl queues a page (judged again by your decisions): "
+        f"`seedcrawl requeue --min-score {cut:g}` puts them in the queue" in status()
+    )
     listed = run("misses", "--storage", str(storage), "--min-score", f"{cut:g}")
     assert other[:8] in listed and "Phone review" not in listed  # the other brief first, the phone review sunk
     with closing(Store(storage)) as store:

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..sources import DEFAULT_SOURCES, load_sources
-from ..store import DB_NAME, Store
+from ..store import DB_NAME, QueueFilters, Store
 from ..store.documents import current_title
 from ..workspace import open_review, open_store, recorded_sources, storage_sources
 from .decide import show_queue
@@ -141,10 +141,13 @@ def status(sources: Path | None, storage: Path, limit: int) -> None:
             console.print(stray, highlight=False)
         return
     review = open_review(storage)
+    cut = round(config.sources.threshold - config.sources.band, 4)  # where the crawl queues a page
     try:
         runs = review.store.last_runs(limit)
         queued = review.store.count_pending()
         missed = review.store.count_near_misses()
+        # Off-topic pages judged again (rescore --misses, the nightly rescore) that would be queued today.
+        risen = review.store.count_near_misses(QueueFilters(min_score=cut)) if missed else 0
     finally:
         review.store.close()
     table = Table(title="Recent crawls", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
@@ -168,6 +171,11 @@ def status(sources: Path | None, storage: Path, limit: int) -> None:
     console.print(f"Queue: {queued} candidate(s) waiting for review in {storage / 'queue'}")
     if missed:
         console.print(f"Judged off topic: {missed:,} page(s) read in full; `seedcrawl misses` lists them, best first")
+    if risen:
+        console.print(
+            f"{risen:,} of them now score at least {cut:g}, where the crawl queues a page (judged again by your "
+            f"decisions): `seedcrawl requeue --min-score {cut:g}` puts them in the queue (listed, then asked)"
+        )
     if stray:
         console.print(stray, highlight=False)
 
