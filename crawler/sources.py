@@ -325,6 +325,12 @@ class Sources:
         """The seed documents live beside their sources.toml."""
         return self.path.parent
 
+    @property
+    def queue_cut(self) -> float:
+        """The lowest score the crawl queues (a weak "no" within the borderline
+        band too), to the four places scores are kept."""
+        return round(self.threshold - self.band, 4)
+
     def with_overrides(self, **values: Any) -> Sources:
         """A copy with some limits replaced (e.g. from ``-a max_pages=``)."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})

@@ -386,8 +386,9 @@ def rescore(storage: Path, seeds_dir: Path | None, misses: bool, dry_run: bool) 
     config = storage_sources(storage)
     pending = store.count_pending()
     off_topic = store.count_near_misses() if misses else 0
+    empty = "Nothing waiting for review: the queue is empty."
     if not pending and not off_topic:
-        click.echo("Nothing waiting for review: the queue is empty." + (" No page judged off topic." if misses else ""))
+        click.echo(empty + (" No page judged off topic." if misses else ""))
         return
     decided = [status for _, status in store.decided_identities()]
     result = rescore_queue(store, review.seeds_dir, config, dry_run, counting(pending), misses=misses,
@@ -405,7 +406,7 @@ def rescore(storage: Path, seeds_dir: Path | None, misses: bool, dry_run: bool) 
             f"above it." + (" Nothing was written (--dry-run)." if dry_run else "")
         )
     else:
-        click.echo("Nothing waiting for review: the queue is empty.")
+        click.echo(empty)
     if result.fell_below and not dry_run:
         click.echo(
             f"Those below it are at the bottom of the queue: `seedcrawl queue --max-score {below}` lists them, "
@@ -413,7 +414,7 @@ def rescore(storage: Path, seeds_dir: Path | None, misses: bool, dry_run: bool) 
         )
     if result.misses is not None:
         done = result.misses
-        cut = config.threshold - config.band
+        cut = config.queue_cut
         click.echo(
             f"Judged the {done.judged} off-topic page(s) again with {taught}: {done.changed} score(s) {would}; "
             f"{done.rose_above} now reach {cut:g}, where the crawl queues a page (the threshold less the "

@@ -141,7 +141,7 @@ def status(sources: Path | None, storage: Path, limit: int) -> None:
             console.print(stray, highlight=False)
         return
     review = open_review(storage)
-    cut = round(config.sources.threshold - config.sources.band, 4)  # where the crawl queues a page
+    cut = config.sources.queue_cut
     try:
         runs = review.store.last_runs(limit)
         queued = review.store.count_pending()

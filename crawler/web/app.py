@@ -278,7 +278,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         done = rescore_queue(opened.store, opened.seeds_dir, config, misses=True).misses or Rescored()
         flash(
             f"judged {done.judged} page(s) again by the model of your decisions: {done.changed} score(s) changed, "
-            f"{done.rose_above} now reach {config.threshold - config.band:g}, where the crawl queues a page; "
+            f"{done.rose_above} now reach {config.queue_cut:g}, where the crawl queues a page; "
             "they stay off topic until you queue them"
         )
         return redirect(url_for("misses", **misses_walk(request.args)))
