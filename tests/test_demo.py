@@ -51,6 +51,21 @@ def test_the_demo_finds_stories_through_search_and_a_news_sitemap(demo, tmp_path
     ) in " ".join(result.output.split())
 
 
+def test_the_demos_candidates_carry_their_own_pages_dates(demo) -> None:
+    """Every related article of the sample web is dated by its page or, where
+    the page states none, by the news search that found it: none shows the
+    day of the crawl (the Forbes report did: "2026-12-02" beside "Oct 1, 2020")."""
+    store = Store(demo.storage, create=False)
+    try:
+        queued = [row for row in store.documents() if row["queue_seq"] is not None]
+    finally:
+        store.close()
+    assert len(queued) == 8
+    dated = {row["title"][:40]: (row["published"], row["published_witness"]) for row in queued}
+    assert all(published < "2021" for published, _ in dated.values()), dated
+    assert ("2020-10-01", "search") in dated.values()  # the Forbes page states no date of its own
+
+
 ROOT = Path(__file__).resolve().parents[1]
 # README commands not run here, and where they are tested instead.
 ELSEWHERE = {

@@ -92,13 +92,20 @@ def _news_sitemap(articles: dict[str, dict[str, Any]], items: list[tuple[str, st
 
 
 def _search_answer(articles: dict[str, dict[str, Any]], items: list[tuple[str, str]], when: datetime) -> bytes:
-    """What a GDELT DOC 2.0 ArtList search answers (the sample's search ignores the query)."""
+    """What a GDELT DOC 2.0 ArtList search answers (the sample's search ignores
+    the query): each story seen on the day it was published, where the sample
+    knows it (GDELT sees a story within hours), else ``when``."""
     hits = [
-        {"url": u, "url_mobile": "", "title": _entry_title(articles, k), "seendate": when.strftime("%Y%m%dT%H%M%SZ"),
+        {"url": u, "url_mobile": "", "title": _entry_title(articles, k), "seendate": _seen(articles, k, when),
          "socialimage": "", "domain": u.split("/")[2], "language": "English", "sourcecountry": "United Kingdom"}
         for k, u in items
     ]  # fmt: skip
     return json.dumps({"articles": hits}).encode()
+
+
+def _seen(articles: dict[str, dict[str, Any]], key: str, when: datetime) -> str:
+    published = articles.get(key, {}).get("published")
+    return f"{published.replace('-', '')}T081500Z" if published else when.strftime("%Y%m%dT%H%M%SZ")
 
 
 def _atom(web: SampleWeb, articles: dict[str, dict[str, Any]], items: list[tuple[str, str]]) -> bytes:
@@ -177,7 +184,7 @@ def build_site(bases: list[str], seeds_dir: Path) -> SampleWeb:
                 _page(
                     site,
                     art["title"],
-                    art["published"],
+                    art["published"] if art.get("page_dated", True) else "",
                     _paragraphs(art["text"], art["title"]),
                     links,
                     lang=art.get("lang", "en"),
@@ -247,9 +254,9 @@ def build_site(bases: list[str], seeds_dir: Path) -> SampleWeb:
         ("aeb-098bb3e9", url_of["aeb-098bb3e9"]),
     ]
     add(B, "/atom.xml", Page(_atom(web, articles, atom_items), "application/atom+xml; charset=utf-8"))
-    # Discovery beyond links: a news sitemap on C (listed in its robots.txt) and
-    # a news-search endpoint on D answering as GDELT does, both dated now so a
-    # first run takes them.
+    # Discovery beyond links: a news sitemap on C (listed in its robots.txt),
+    # dated now so a first run takes it, and a news-search endpoint on D
+    # answering as GDELT does.
     now = datetime.now(UTC).replace(microsecond=0)
     sitemap = web.url(C, "/news-sitemap.xml")
     add(C, "/robots.txt", Page(f"User-agent: *\nDisallow: /private/\nSitemap: {sitemap}\n".encode(), "text/plain"))
