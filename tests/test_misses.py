@@ -362,6 +362,7 @@ def test_the_browser_lists_misses_reads_one_queues_it_and_takes_it_back(tmp_path
     assert client.get(f"/c/{digest[:8]}").location.endswith(f"/miss/{digest}")  # its hash: the page to read
     page = client.get(f"/miss/{digest}").get_data(as_text=True)
     assert "Ministers cited the risk" in page and "0.290" in page and "Put it in the queue" in page
+    assert '<dt>url</dt><dd><a href="http://127.0.0.1/brief"' in page  # its address, not called its "source"
     assert client.post(f"/miss/{digest}/queue", data={}).status_code == 403  # not from this server's page
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     queued = client.post(f"/miss/{digest}/queue", data={"csrf": token}, follow_redirects=True)

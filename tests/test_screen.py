@@ -65,3 +65,14 @@ def test_text_wraps_at_word_boundaries() -> None:
     for line in wrap_text(paragraph.strip(), 50).splitlines():
         assert len(line) <= 50 and not line.endswith("-")
         assert set(line.split()) <= {"Huawei", "equipment"}
+
+
+def test_the_card_prints_a_doubtful_date_with_what_each_witness_said() -> None:
+    """The card said "(date doubtful: see show)": the reviewer had to leave the
+    review to learn which date to believe. It prints `show`'s line instead."""
+    doubtful = ROW | {"published_witness": "htmldate", "date_flag": "witnesses disagree by 2332 days",
+                      "date_witnesses": '{"htmldate": "2020-07-18", "sitemap": "2026-12-02"}'}  # fmt: skip
+    text = " ".join(render(card(doubtful, [], 3, 9), 80).split())
+    assert "date 2020-07-18 (htmldate; sitemap 2026-12-02) DOUBTFUL: witnesses disagree by 2332 days" in text
+    assert "see show" not in text
+    assert " date " not in " ".join(render(card(ROW, [], 3, 9), 80).split())  # nothing to doubt: no line

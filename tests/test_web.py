@@ -505,3 +505,34 @@ def test_a_storage_fault_during_a_decision_is_one_line_and_changes_nothing(clien
     assert answer.status_code == 503 and "Internal Server Error" not in text
     assert "disk is full" in text and "Nothing was changed" in text
     assert statuses(folder) == before and not list((folder / "seeds").glob("005_*.txt"))
+
+
+def test_the_card_names_the_pages_address_and_its_source_apart_and_marks_a_doubtful_date(tmp_path: Path) -> None:
+    """The browser's card labelled the page's address and the source that led
+    to it both "source", and said nothing of a date its witnesses disagree on
+    (the terminal's card and `show` do: "DOUBTFUL: witnesses disagree")."""
+    import dataclasses
+
+    from crawler.dates import settle
+    from crawler.store import Store
+
+    from .test_store import make_doc
+
+    folder = make_storage(tmp_path)
+    store = Store(folder / "storage")
+    doc = dataclasses.replace(
+        make_doc("Huawei report\nHuawei has failed to resolve security flaws, a report says.", "http://127.0.0.4/r"),
+        dates=settle({"htmldate": "2020-10-01", "search": "2024-05-01"}),
+        source="search: huawei security",
+        found_via="search",
+        found_on="http://127.0.0.4/api/v2/doc/doc?query=huawei",
+    )
+    store.add_candidate(doc, store.start_run("sources.toml"))
+    seq = next(store.db.query("select queue_seq from documents where url = 'http://127.0.0.4/r'"))["queue_seq"]
+    store.close()
+    client = create_app(folder / "storage", folder / "seeds").test_client()
+    card = html.unescape(client.get(f"/c/{seq}").get_data(as_text=True).split('<div class="actions">')[0])
+    labels = dict(re.findall(r"<dt>([^<]+)</dt><dd[^>]*>(.*?)</dd>", card))
+    assert 'href="http://127.0.0.4/r"' in labels["url"] and labels["source"] == "search: huawei security"
+    assert labels["date"] == "2020-10-01 (htmldate; search 2024-05-01)  DOUBTFUL: witnesses disagree by 1308 days"
+    assert "<dt>date</dt>" not in client.get("/c/0").get_data(as_text=True)  # one witness: nothing to doubt

@@ -27,6 +27,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from ..dates import described as described_date
 from ..report import site_line
 from ..store.documents import current_title
 
@@ -66,8 +67,9 @@ def card(
     found = FOUND.get(row.get("found_via") or "", row.get("found_via") or "")
     grid.add_row(named, Text(f"{ident(row)}  ({position} of {total})"))
     grid.add_row("title", Text(current_title(row)))
-    doubt = "  (date doubtful: see show)" if row.get("date_flag") else ""
-    grid.add_row("site", Text(site_line(row) + doubt))
+    grid.add_row("site", Text(site_line(row)))
+    if row.get("date_flag"):
+        grid.add_row("date", Text(described_date(row)))
     grid.add_row("url", Text(row.get("url") or ""))
     grid.add_row("score", Text(score))
     grid.add_row("reason", Text(row.get("reason") or ""))

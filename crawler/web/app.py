@@ -24,6 +24,7 @@ from typing import Any
 from flask import Flask, Response, abort, flash, g, redirect, render_template, request, url_for
 
 from ..citations import CITATION_FORMATS
+from ..dates import described as described_date
 from ..dedup import is_web_address
 from ..given import MAX_REPORT_BYTES, read_capped, read_given
 from ..new_words import ADVICE, HEADING, in_queue
@@ -86,7 +87,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
     @app.context_processor
     def shared() -> dict[str, Any]:
         return {"csrf": csrf, "site_name": site_name, "site_line": site_line, "current_title": current_title,
-                "storage": storage, "walk": walk_of(request.args)}  # fmt: skip
+                "described_date": described_date, "storage": storage, "walk": walk_of(request.args)}  # fmt: skip
 
     @app.errorhandler(ReviewError)
     @app.errorhandler(QueryError)
