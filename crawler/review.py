@@ -138,8 +138,9 @@ class Review:
 
     # -- finding candidates -------------------------------------------------------
 
-    def resolve(self, ident: str) -> dict[str, Any]:
-        """A document by queue number (12 or 012), queue or seed file name, or hash prefix."""
+    def resolve(self, ident: str, unknown: str = "candidate {} (see `seedcrawl queue`)") -> dict[str, Any]:
+        """A document by queue number (12 or 012), queue or seed file name, or
+        hash prefix; ``unknown`` names what was sought, and where it is listed."""
         ident = ident.strip()
         name = SEED_NAME.match(Path(ident).name)
         if name:
@@ -151,7 +152,7 @@ class Review:
         else:
             raise ReviewError(f"{ident!r} is not a candidate id (use the queue number, file name or hash)")
         if not rows:
-            raise ReviewError(f"no candidate {ident} (see `seedcrawl queue`)")
+            raise ReviewError(f"no {unknown.format(ident)}")
         if len(rows) > 1:
             raise ReviewError(f"{ident} matches {len(rows)} documents; give more of the hash")
         return rows[0]
@@ -284,7 +285,7 @@ class Review:
         overrules the model (a near miss), and accepting it then teaches the
         model the words it missed. Its score and reason stay the crawl's."""
         with self.store.write():
-            row = self.resolve(ident)
+            row = self.resolve(ident, "off-topic page {} (see `seedcrawl misses`)")
             if row["status"] != OFFTOPIC:
                 raise ReviewError(f"{ident} was not judged off topic: {self._standing(row)}")
             path = self.store.rejudge(row["hash"], PENDING, row["score"], row["reason"], bool(row["borderline"]))

@@ -265,7 +265,7 @@ def test_requeue_refuses_what_is_not_off_topic_in_one_line_and_changes_nothing(t
     output = fails("requeue", "--storage", str(storage), pending[:8])
     assert output.strip() == f"Error: {pending[:8]} was not judged off topic: it is in the queue as 0"
     output = fails("requeue", "--storage", str(storage), "0123456789")
-    assert output.strip().splitlines() == ["Error: no candidate 0123456789 (see `seedcrawl queue`)"]
+    assert output.strip().splitlines() == ["Error: no off-topic page 0123456789 (see `seedcrawl misses`)"]
     assert sorted(p.name for p in (storage / "queue").iterdir()) == [f"000_{pending[:16]}.txt"]
 
 
