@@ -121,7 +121,7 @@ def write_report(store: Store, path: Path) -> Path:
     cards = "".join(
         f'<div class="card"><b>{total.get(k, 0)}</b>{label}</div>'
         for k, label in (("pending", "waiting for review"), ("accepted", "accepted"), ("rejected", "rejected"),
-                         ("seed", "seed texts"), ("offtopic", "off topic seen"))
+                         ("seed", "seed texts"), ("offtopic", "judged off topic and kept (seedcrawl misses)"))
     )  # fmt: skip
     queue_table = _table(
         ["id", "score", "borderline", "lang", "published", "site (source page)", "title (stored text)"],

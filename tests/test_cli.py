@@ -414,6 +414,8 @@ def test_report_is_one_html_page_with_counts_and_a_date_plot(reviewed) -> None:
     page = out.read_text(encoding="utf-8")
     assert "<svg" in page and "2020-01: 3" in page  # three candidates published in January 2020
     assert "<b>2</b>waiting for review" in page and "<b>1</b>rejected" in page
+    # pages read in full and kept off topic: not every page seen off topic (the first pass drops most unstored)
+    assert "<b>0</b>judged off topic and kept (seedcrawl misses)" in page
     assert page.count('<td class="n">0.500</td>') == 2  # scores as everywhere else (it wrote 0.5)
     assert "Queue: 2 candidate(s)" in invoke("status", "--storage", reviewed["storage"]).output  # the same count
     # Titles link to the stored text (relative to the page), sites to the source page.
