@@ -64,6 +64,8 @@ def _entry_title(articles: dict[str, dict[str, Any]], key: str) -> str:
 
 
 def _rss(web: SampleWeb, articles: dict[str, dict[str, Any]], items: list[tuple[str, str]]) -> bytes:
+    """An RSS feed that stamps every item with its build date, as some CMSs
+    do: the page's own date must win over it, and the disagreement is shown."""
     stamp = format_datetime(datetime(2024, 1, 1, tzinfo=UTC))
     entries = "".join(
         f"<item><title>{html.escape(_entry_title(articles, k))}</title><link>{html.escape(u)}</link>"
@@ -108,10 +110,16 @@ def _seen(articles: dict[str, dict[str, Any]], key: str, when: datetime) -> str:
     return f"{published.replace('-', '')}T081500Z" if published else when.strftime("%Y%m%dT%H%M%SZ")
 
 
+def _updated(articles: dict[str, dict[str, Any]], key: str) -> str:
+    published = articles.get(key, {}).get("published")
+    return f"{published}T06:00:00Z" if published else "2024-01-01T00:00:00Z"
+
+
 def _atom(web: SampleWeb, articles: dict[str, dict[str, Any]], items: list[tuple[str, str]]) -> bytes:
+    """A well-kept Atom feed: each entry dated the day its story was published."""
     entries = "".join(
         f'<entry><title>{html.escape(_entry_title(articles, k))}</title><link href="{html.escape(u)}"/>'
-        f"<id>{html.escape(u)}</id><updated>2024-01-01T00:00:00Z</updated></entry>"
+        f"<id>{html.escape(u)}</id><updated>{_updated(articles, k)}</updated></entry>"
         for k, u in items
     )
     return (
