@@ -63,7 +63,7 @@ from .seedfile import (
     write_seed,
 )
 from .store import Document, Store, now
-from .store.documents import current_text
+from .store.documents import current_text, current_title
 
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
 OFFTOPIC = "offtopic"
@@ -287,7 +287,8 @@ class Review:
         with self.store.write():
             row = self.resolve(ident, "off-topic page {} (see `seedcrawl misses`)")
             if row["status"] != OFFTOPIC:
-                raise ReviewError(f"{ident} was not judged off topic: {self._standing(row)}")
+                named = f"“{current_title(row)}”" if ident == row["hash"] else ident  # a batch names pages by hash
+                raise ReviewError(f"{named} was not judged off topic: {self._standing(row)}")
             path = self.store.rejudge(row["hash"], PENDING, row["score"], row["reason"], bool(row["borderline"]))
             assert path is not None
             row |= {"queue_file": path.name}

@@ -259,6 +259,29 @@ def test_the_browser_queues_a_filtered_off_topic_list_after_asking_and_undoes_it
     assert "Britain bans" in page("/misses") and "Review queue: 1 candidate(s)" in page("/")
 
 
+def test_a_page_queued_meanwhile_is_passed_over_by_its_title_not_its_hash(tmp_path: Path) -> None:
+    """Queue all passes over a page queued since its list was shown: it named
+    the page by its 64-digit hash, twice ("passed over 1: #5f3a…: 5f3a… was
+    not judged off topic"); requeue by filters the same way (once)."""
+    import html
+    import re
+
+    from crawler.web.app import create_app
+
+    storage = make_storage(tmp_path)
+    brief = hash_of(storage, "http://127.0.0.1/brief")
+    client = create_app(storage, tmp_path / "seeds").test_client()
+    asked = html.unescape(client.get("/misses/queue-all", query_string={"min_score": "0.1"}).get_data(as_text=True))
+    token = re.search(r'name="csrf" value="([^"]+)"', asked).group(1)
+    ids = re.search(r'name="ids" value="([^"]+)"', asked).group(1)
+    run("requeue", "--storage", str(storage), brief[:8])  # in a terminal, meanwhile: candidate 1
+    queued = html.unescape(client.post("/misses/queue-all", data={"csrf": token, "ids": ids},
+                                       follow_redirects=True).get_data(as_text=True))  # fmt: skip
+    said = "passed over 1: “Britain bans Huawei from 5G by 2027” was not judged off topic: it is in the queue as 1"
+    assert "queued 1 page(s) judged off topic" in queued and said in queued, queued
+    assert brief not in queued.replace(f'value="{ids}"', "")  # the hash is not what the reviewer reads
+
+
 def test_requeue_refuses_what_is_not_off_topic_in_one_line_and_changes_nothing(tmp_path: Path) -> None:
     storage = make_storage(tmp_path)
     pending = hash_of(storage, "http://127.0.0.1/candidate")

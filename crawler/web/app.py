@@ -477,11 +477,12 @@ def _each(
 ) -> tuple[list[str], str]:
     """The decisions made (Review.each; each one's outcome appended to
     ``outcomes`` if given), and those passed over (decided meanwhile
-    elsewhere, say) as a clause for the page's message."""
+    elsewhere, say) as a clause for the page's message: each refusal names
+    its candidate (by number, or by title where the form held hashes)."""
     done, passed = [], []
     for ident, outcome in opened.each(idents, decide):
         if isinstance(outcome, ReviewError):
-            passed.append(f"#{ident}: {outcome}")
+            passed.append(str(outcome))
         else:
             done.append(ident)
             if outcomes is not None:
