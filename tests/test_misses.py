@@ -262,7 +262,7 @@ def test_the_browser_queues_a_filtered_off_topic_list_after_asking_and_undoes_it
 def test_a_page_queued_meanwhile_is_passed_over_by_its_title_not_its_hash(tmp_path: Path) -> None:
     """Queue all passes over a page queued since its list was shown: it named
     the page by its 64-digit hash, twice ("passed over 1: #5f3a…: 5f3a… was
-    not judged off topic"); requeue by filters the same way (once)."""
+    not judged off topic")."""
     import html
     import re
 
