@@ -369,6 +369,32 @@ def test_the_corpus_page_lists_the_seeds_folder_newest_first(client, folder: Pat
         assert client.get(f"/seed/{wrong}").status_code == 404
 
 
+def test_a_seed_in_the_corpus_names_the_page_the_crawl_found_it_at(client, folder: Path) -> None:
+    """A seed file has no address of its own; the crawl fetches each seed's
+    URL (seeds/sources.toml) and records the page as the seed's copy. The
+    corpus list showed no site for a seed and its page listed it as "also at"."""
+    from crawler.seedfile import read_seed, seed_files
+    from crawler.store import Document, Store
+
+    store = Store(folder / "storage")
+    path = seed_files(folder / "seeds")[3]  # as each crawl registers the seeds
+    store.register_seed(Document.from_seed(read_seed(path), path), path.name)
+    store.close()
+    db = sqlite_utils.Database(folder / "storage" / "corpus.db")
+    seed = next(db.query("select hash, seed_file from documents where status = 'seed'"))
+    page_url = "https://www.example-news.com/2012/10/09/zte-no-threat.html"
+    with db.conn:
+        for digit, url, via in (("0", page_url, "seed"), ("1", "https://mirror.example.org/zte", "link")):
+            db["copies"].insert({"hash": seed["hash"], "copy_hash": digit * 64, "url": url, "kind": "near",
+                                 "similarity": 0.98, "found_via": via, "seen": "2026-12-01T02:30:00Z"})  # fmt: skip
+    corpus = client.get("/corpus").get_data(as_text=True)
+    row = corpus.split(f'href="/seed/{seed["seed_file"]}"')[1].split("</tr>")[0]
+    assert "<td>www.example-news.com</td>" in row, row
+    shown = client.get(f"/seed/{seed['seed_file']}").get_data(as_text=True)
+    assert f'<dt>address</dt><dd><a href="{page_url}"' in shown and "www.example-news.com" in shown
+    assert f"also at</dt><dd>{page_url}" not in shown and "also at</dt><dd>https://mirror.example.org/zte" in shown
+
+
 def test_a_decision_from_the_page_finishes_an_accept_cut_off_elsewhere_first(client, folder: Path) -> None:
     """Pages that only show do not look for crash leftovers (a year's folders:
     80-100 ms a page); the decision does, so a candidate whose accept another

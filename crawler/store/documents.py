@@ -451,6 +451,16 @@ class DocumentStore(StoreBase):
     def copies_of(self, digest: str) -> list[dict[str, Any]]:
         return list(self.table("copies").rows_where("hash = ?", [digest], order_by="id"))
 
+    def seed_pages(self, digests: Iterable[str]) -> dict[str, str]:
+        """The page each of these seeds was found at (a seed file has no
+        address; the crawl fetches the seed URLs and keeps each page as a
+        copy of its seed), the first one where several were."""
+        pages: dict[str, str] = {}
+        for chunk, marks in in_chunks(digests):
+            query = f"select hash, url from copies where found_via = 'seed' and hash in ({marks}) order by id desc"
+            pages.update((digest, url) for digest, url in self.db.execute(query, chunk))
+        return pages
+
 
 def current_text(row: dict[str, Any]) -> str:
     """A document's text as the reviewer left it: its newest edit, else as crawled."""

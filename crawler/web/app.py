@@ -33,7 +33,7 @@ from ..report import month_histogram_svg, site_line, site_name
 from ..review import OFFTOPIC, Review, ReviewError
 from ..seedfile import SEED_NAME, SeedFormatError, read_seed, seed_names
 from ..sources import DEFAULT_SOURCES, SourcesError, listed_seed_urls, saved_from_hint
-from ..store import QueryError, QueueFilters, StoreError, explain_storage_error
+from ..store import QueryError, QueueFilters, Store, StoreError, explain_storage_error
 from ..store.documents import as_reviewed, current_text, current_title
 from ..workspace import open_review, storage_sources
 
@@ -293,7 +293,7 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
         total = len(names)
         page = _page_asked(request.args, total)
         shown = names[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
-        rows = opened.store.seed_file_rows(shown)
+        rows = _with_seed_pages(opened.store, opened.store.seed_file_rows(shown))
         entries = [_corpus_entry(opened.seeds_dir, name, rows.get(name)) for name in shown]
         pages = _pages(page, len(shown), total)
         return render_template("corpus.html", entries=entries, pages=pages, seeds_dir=opened.seeds_dir, args={})
@@ -357,9 +357,9 @@ def create_app(storage: Path, seeds_dir: Path | None = None, access_token: str |
             abort(404)
         except (OSError, SeedFormatError) as exc:
             return render_template("error.html", message=f"{name} cannot be read: {exc}"), 500
-        row = opened.store.seed_file_rows([name]).get(name)
-        copies = opened.store.copies_of(row["hash"]) if row else []
+        row = _with_seed_pages(opened.store, opened.store.seed_file_rows([name])).get(name)
         entry = _corpus_entry(opened.seeds_dir, name, row)
+        copies = [copy for copy in opened.store.copies_of(row["hash"]) if copy["url"] != entry["url"]] if row else []
         return render_template("seed.html", entry=entry, text=text, copies=copies, seeds_dir=opened.seeds_dir)
 
     @app.get("/sources")
@@ -553,6 +553,14 @@ def _pages(page: int, shown: int, total: int) -> dict[str, Any]:
     """Where a page of ``shown`` rows stands among ``total``, for _pages.html."""
     first = (page - 1) * PAGE_ROWS + 1
     return {"page": page, "first": first, "last": first + shown - 1, "total": total, "more": first + shown - 1 < total}
+
+
+def _with_seed_pages(store: Store, rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Seed rows with the address of the page the crawl found each at (a seed
+    file has none of its own), for the corpus's site column and a citation."""
+    unaddressed = [row["hash"] for row in rows.values() if not row["url"]]
+    pages = store.seed_pages(unaddressed) if unaddressed else {}
+    return {name: row | {"url": pages[row["hash"]]} if row["hash"] in pages else row for name, row in rows.items()}
 
 
 def _corpus_entry(folder: Path, name: str, row: dict[str, Any] | None) -> dict[str, Any]:
