@@ -185,9 +185,12 @@ def settle(witnesses: dict[str, str], fetched: date | None = None) -> PublishedD
     """The date to believe from what the witnesses said, flagged when it is doubtful.
 
     The day most witnesses name wins, ties going to the earlier witness in
-    ``WITNESSES``. A date after the fetch or before any web site (CMS
-    placeholders such as 0001-01-01) is no evidence: it is kept among the
-    witnesses and flagged, never chosen.
+    ``WITNESSES``. The listings (feed, sitemap, search) say when they saw
+    the page, not when it was published: together they are one voice for
+    each day they name, so a sitemap and a search that both list an old
+    story today do not outvote the page. A date after the fetch or before
+    any web site (CMS placeholders such as 0001-01-01) is no evidence: it is
+    kept among the witnesses and flagged, never chosen.
     """
     said = {name: witnesses[name] for name in WITNESSES if day(witnesses.get(name))}
     if not said:
@@ -205,7 +208,8 @@ def settle(witnesses: dict[str, str], fetched: date | None = None) -> PublishedD
             plausible[name] = when
     if not plausible:
         return PublishedDate(None, None, said, "; ".join(flags))
-    votes = Counter(plausible.values())
+    votes = Counter(when for name, when in plausible.items() if name in PAGE_WITNESSES)
+    votes.update({when for name, when in plausible.items() if name not in PAGE_WITNESSES})
     witness, chosen = max(plausible.items(), key=lambda item: (votes[item[1]], -WITNESSES.index(item[0])))
     spread = max(plausible.values()) - min(plausible.values())
     if spread > MAX_DISAGREEMENT:

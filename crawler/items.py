@@ -29,7 +29,8 @@ class PageItem:
     is_seed_page: bool = False
     redirected_from: list[str] = field(default_factory=list)
     source: str | None = None  # the seed URL or feed it descends from (the yield ledger)
-    date_hint: str | None = None  # when a search engine saw it
+    date_hint: str | None = None  # the date the feed, sitemap or search that led to it gave
+    listed_dates: dict[str, str] = field(default_factory=dict)  # what every one of this run's listings gave
     response: Response | None = field(default=None, repr=False)  # for the archive, if the page is kept
 
 

@@ -76,6 +76,16 @@ def test_a_page_that_states_no_date_takes_the_feed_or_search_date() -> None:
     assert (dates.value, dates.witness) == ("2024-05-01", "feed")
 
 
+def test_listings_that_saw_an_old_page_today_do_not_outvote_the_page() -> None:
+    """A news sitemap and a search both list a 2020 story today: they say when
+    they saw it, one voice between them, and the page's URL date stands."""
+    seen_today = settle({"url": "2020-07-15", "sitemap": "2026-12-02", "search": "2026-12-02"}, date(2026, 12, 2))
+    assert (seen_today.value, seen_today.witness) == ("2020-07-15", "url")
+    assert seen_today.flag == "witnesses disagree by 2331 days"
+    backed = settle({"htmldate": "2020-01-01", "url": "2020-01-05", "feed": "2020-01-05"}, date(2020, 1, 6))
+    assert (backed.value, backed.witness) == ("2020-01-05", "url")  # a listing still backs a page witness
+
+
 def test_reading_a_page_again_keeps_the_crawls_witnesses() -> None:
     stored = json.dumps({"htmldate": "2020-01-01", "feed": "2024-05-01"})
     again = reread(stored, {"json-ld": "2024-05-01"})
@@ -102,7 +112,7 @@ def test_the_crawl_stores_every_witness_and_show_prints_them(crawled) -> None:
         doubted = "2024-01-01" in row["date_witnesses"]
         assert (row["date_flag"] or "").startswith("witnesses disagree by") == doubted
     assert all(row["published_witness"] == "feed" and row["date_flag"] is None for row in undated)
-    dated = [row for row in dated if row["date_flag"]]
+    dated = [row for row in dated if row["date_flag"] and "sitemap" not in row["date_witnesses"]]  # ukban-014
     shown = CliRunner().invoke(cli, ["show", str(dated[0]["queue_seq"]), "--storage", storage]).output
     day = dated[0]["published"]
     expected = f"published {day} (htmldate; url {day}, feed 2024-01-01) DOUBTFUL: witnesses disagree by"
@@ -115,14 +125,7 @@ async def test_feed_entries_left_for_the_next_run_keep_the_feeds_date(tmp_path: 
     in the frontier; the next run fetches them from there (the feed itself no
     longer lists them) and still has the feed's date for pages that state none."""
     related = [a for a in load_articles().values() if a["label"] == "related"][:3]
-    routes = {f"/story/{i}": (200, {}, story_page(a["title"], a["text"])) for i, a in enumerate(related)}  # no date
-    items = "".join(
-        f"<item><title>{html.escape(a['title'])}</title><link>/story/{i}</link>"
-        f"<pubDate>Wed, 01 May 2024 08:00:00 GMT</pubDate></item>"
-        for i, a in enumerate(related)
-    )
-    routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss(items))
-    routes["/robots.txt"] = (200, {}, b"User-agent: *\nAllow: /\n")
+    routes = undated_stories_in_a_feed(related)
     storage = tmp_path / "storage"
     with MockServer(routes) as server:
         sources = sources_for(tmp_path, [], f'[feeds]\nurls = ["{server.base}/feed.xml"]\n')
@@ -141,5 +144,44 @@ async def test_feed_entries_left_for_the_next_run_keep_the_feeds_date(tmp_path: 
         assert (row["published"], row["published_witness"]) == ("2024-05-01", "feed"), row
 
 
+def undated_stories_in_a_feed(related: list[dict]) -> dict:
+    """Routes: /story/N, pages that state no date, and /feed.xml listing them dated 2024-05-01."""
+    routes = {f"/story/{i}": (200, {}, story_page(a["title"], a["text"])) for i, a in enumerate(related)}
+    items = "".join(
+        f"<item><title>{html.escape(a['title'])}</title><link>/story/{i}</link>"
+        f"<pubDate>Wed, 01 May 2024 08:00:00 GMT</pubDate></item>"
+        for i, a in enumerate(related)
+    )
+    routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss(items))
+    routes["/robots.txt"] = (200, {}, b"User-agent: *\nAllow: /\n")
+    return routes
+
+
 def rss(items: str) -> bytes:
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>{items}</channel></rss>'.encode()
+
+
+@ensureDeferred
+async def test_a_page_listed_by_a_feed_and_a_search_keeps_both_dates(tmp_path: Path) -> None:
+    """Whichever source led to an undated page first gave it the only date it
+    had (the demo's Forbes report was dated 2024-01-01 by a feed in one run,
+    2020-10-01 by the search in another): every source of the run that lists
+    the page is a witness, in whatever order they answer."""
+    related = [a for a in load_articles().values() if a["label"] == "related"][:2]
+    routes = undated_stories_in_a_feed(related)
+    with MockServer(routes) as server:
+        hits = [{"url": f"{server.base}/story/{i}", "title": a["title"], "seendate": "20240502T081500Z",
+                 "domain": "127.0.0.1", "language": "English"} for i, a in enumerate(related)]  # fmt: skip
+        routes["/api/v2/doc/doc"] = (200, {"Content-Type": "application/json"}, json.dumps({"articles": hits}).encode())
+        search = '[search]\ngdelt = true\nqueries = ["huawei"]\n'
+        sources = sources_for(tmp_path, [], f'[feeds]\nurls = ["{server.base}/feed.xml"]\n{search}')
+        settings = ["-s", f"SEEDCRAWL_GDELT_URL={server.base}/api/v2/doc/doc",
+                    "-s", 'DOWNLOAD_SLOTS={"gdelt": {"concurrency": 1, "delay": 0}}']  # fmt: skip
+        assert await crawl(sources, tmp_path / "storage", None, *settings) == 0
+    db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
+    query = "select found_via, published, date_witnesses, date_flag from documents where url like '%/story/%'"
+    rows = list(db.query(query))
+    assert len(rows) == 2 and {row["found_via"] for row in rows} <= {"feed", "search"}
+    for row in rows:
+        assert json.loads(row["date_witnesses"]) == {"feed": "2024-05-01", "search": "2024-05-02"}, row
+        assert (row["published"], row["date_flag"]) == ("2024-05-01", None)  # a day apart: no doubt; the feed's

@@ -37,6 +37,7 @@ from twisted.python.failure import Failure
 from ..aggregators import is_opaque
 from ..analysis import AnalysisFailed
 from ..crawlrun import CrawlRun
+from ..dates import WITNESSES
 from ..dedup import UrlError, canonical_url, unwrap_url
 from ..feeds import FeedEntry, bozo_kind, discover_feeds, parse_feed
 from ..guard import installed_resolver
@@ -115,6 +116,9 @@ class RelatedSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.pages_requested = 0
         self.requested: dict[str, int] = {}  # page URL -> the priority it was last requested at
+        # Page URL -> the date each feed, sitemap or search of this run listed it
+        # with: all of them are witnesses, not only the one that led to it first.
+        self.listed_dates: dict[str, dict[str, str]] = {}
         self.reserve: list[ReserveEntry] = []
         self.arrivals = itertools.count()
         self.site_turns: Counter[str] = Counter()  # reserve links held per site so far
@@ -225,12 +229,15 @@ class RelatedSpider(scrapy.Spider):
         stats = self.crawler.stats
         fresh: dict[str, Link] = {}
         boosted: dict[str, Link] = {}
+        listed: list[tuple[str, str, str]] = []  # (page, listing, its date) of the links that carry a date
         for link in links:
             try:
                 canonical = canonical_url(link.url)
             except UrlError:
                 stats.inc_value(f"{STATS}/skipped/bad_url")
                 continue
+            if link.date_hint and link.via in WITNESSES:
+                listed.append((canonical, link.via, link.date_hint))
             if canonical in fresh:
                 stats.inc_value(f"{STATS}/skipped/seen_this_run")
                 continue
@@ -249,6 +256,7 @@ class RelatedSpider(scrapy.Spider):
                 continue
             fresh[canonical] = link
         if not fresh and not boosted:
+            self.note_listed(listed)
             return []
         with self.run.storage():
             found = [url for url, link in fresh.items() if not link.seed]
@@ -266,6 +274,7 @@ class RelatedSpider(scrapy.Spider):
         chosen += list(boosted.items())
         self.pages_requested += len(chosen)
         self.requested.update((url, link.priority) for url, link in chosen)
+        self.note_listed(listed)
         # dont_filter: this spider keeps its own seen set (above); Scrapy's
         # dupefilter would also swallow a redirect loop without a trace.
         requests = [
@@ -291,6 +300,14 @@ class RelatedSpider(scrapy.Spider):
             for url, link in chosen
         ]
         return [request for request in requests if not self.held_back(request)]
+
+    def note_listed(self, listed: list[tuple[str, str, str]]) -> None:
+        """Keep the date each listing gave a page this run asks for: a witness
+        for the page's date, whichever listing led to it (pages not asked for,
+        known or past the budget, are not kept)."""
+        for url, via, when in listed:
+            if url in self.requested:
+                self.listed_dates.setdefault(url, {}).setdefault(via, when)
 
     def held_back(self, request: scrapy.Request) -> bool:
         """Keep a weak link (out of an off-topic page, or a sitemap entry, with no
@@ -649,6 +666,7 @@ class RelatedSpider(scrapy.Spider):
                 redirected_from=list(response.meta.get("redirect_urls", [])),
                 source=meta.get("source"),
                 date_hint=meta.get("date_hint"),
+                listed_dates=self.listed_dates.pop((response.meta.get("redirect_urls") or [response.url])[0], {}),
                 response=response,
             )
         ]

@@ -74,7 +74,7 @@ class Document:
         """An extracted, scored page; its canonical URL is the page's own
         rel=canonical / og:url (relative or junk ones give way to its URL)."""
         article, verdict = item.article, item.verdict
-        dates = page_date(article, item.found_via, item.date_hint)
+        dates = page_date(article, item.found_via, item.date_hint, item.listed_dates)
         try:
             canonical = dedup.canonical_url(urljoin(item.url, article.canonical_url or item.url))
         except dedup.UrlError:
@@ -111,13 +111,17 @@ def date_columns(dates: PublishedDate) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def page_date(article: Article, found_via: str, date_hint: str | None) -> PublishedDate:
-    """The page's own date witnesses and the one the crawl brought (a feed
-    entry's, a sitemap's or a search result's date), settled."""
+def page_date(
+    article: Article, found_via: str, date_hint: str | None, listed: dict[str, str] | None = None
+) -> PublishedDate:
+    """The page's own date witnesses and those the crawl brought (the date
+    the feed entry, sitemap or search result that led to it gave, and what
+    the run's other listings of it gave), settled."""
     witnesses = dict(article.dates)
-    hint = day(date_hint)
-    if hint and found_via in WITNESSES:
-        witnesses[found_via] = hint
+    for name, value in [*(listed or {}).items(), (found_via, date_hint)]:
+        hint = day(value)
+        if hint and name in WITNESSES:
+            witnesses[name] = hint
     return settle(witnesses)
 
 
