@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import json
+import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -169,6 +171,24 @@ async def test_a_page_listed_by_a_feed_and_a_search_keeps_both_dates(tmp_path: P
     the page is a witness, in whatever order they answer."""
     related = [a for a in load_articles().values() if a["label"] == "related"][:2]
     routes = undated_stories_in_a_feed(related)
+
+    def once_both_listed(story: tuple[int, dict[str, str], bytes]) -> Callable[..., tuple]:
+        """The story answers once the feed and the search were both asked (and had 0.3 s to be
+        read): the test does not depend on which listing the crawl reads first."""
+
+        def listed(prefix: str) -> bool:
+            return any(path.startswith(prefix) for _, path, _ in server.log)
+
+        def answer(handler: object, nth: int) -> tuple:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not all(listed(path) for path in ("/feed.xml", "/api/")):
+                time.sleep(0.05)
+            time.sleep(0.3)
+            return story
+
+        return answer
+
+    routes.update({path: once_both_listed(route) for path, route in routes.items() if path.startswith("/story/")})
     with MockServer(routes) as server:
         hits = [{"url": f"{server.base}/story/{i}", "title": a["title"], "seendate": "20240502T081500Z",
                  "domain": "127.0.0.1", "language": "English"} for i, a in enumerate(related)]  # fmt: skip
