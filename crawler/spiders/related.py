@@ -666,7 +666,7 @@ class RelatedSpider(scrapy.Spider):
                 redirected_from=list(response.meta.get("redirect_urls", [])),
                 source=meta.get("source"),
                 date_hint=meta.get("date_hint"),
-                listed_dates=self.listed_dates.pop((response.meta.get("redirect_urls") or [response.url])[0], {}),
+                listed_dates=self.listed_dates.pop(asked_url(response), {}),
                 response=response,
             )
         ]
@@ -751,12 +751,18 @@ class RelatedSpider(scrapy.Spider):
         """Record what came of a request that produced no page, under the URL
         that was asked for (not where its redirects ended)."""
         meta = request.meta.get("seedcrawl", {})
-        asked = (request.meta.get("redirect_urls") or [request.url])[0]
+        asked = asked_url(request)
         with self.run.storage():
             self.run.store.record_url(
                 canonical_url(asked), outcome, self.run.run_id, requested_url=asked, detail=detail,
                 http_status=http_status, found_via=meta.get("via"), found_on=meta.get("on"),
             )  # fmt: skip
+
+
+def asked_url(message: Response | scrapy.Request) -> str:
+    """The URL a request was made for, before its redirects (Scrapy's
+    RedirectMiddleware keeps them in meta, a response shares its request's)."""
+    return (message.meta.get("redirect_urls") or [message.url])[0]
 
 
 def _header(response: Response, name: str) -> str | None:
