@@ -461,8 +461,9 @@ class DocumentStore(StoreBase):
         copy of its seed), the first one where several were."""
         pages: dict[str, str] = {}
         for chunk, marks in in_chunks(digests):
-            query = f"select hash, url from copies where found_via = 'seed' and hash in ({marks}) order by id desc"
-            pages.update((digest, url) for digest, url in self.db.execute(query, chunk))
+            query = f"select hash, url from copies where found_via = 'seed' and hash in ({marks}) order by id"
+            for digest, url in self.db.execute(query, chunk):
+                pages.setdefault(digest, url)
         return pages
 
 
