@@ -54,8 +54,8 @@ def test_the_demo_finds_stories_through_search_and_a_news_sitemap(demo, tmp_path
 
 def test_the_demos_candidates_carry_their_own_pages_dates(demo) -> None:
     """Every related article of the sample web is dated by its page or, where
-    the page states none, by the news search that found it: none shows the
-    day of the crawl (the Forbes report did: "2026-12-02" beside "Oct 1, 2020")."""
+    the page states none, by the feed and news search that list it: none shows
+    the day of the crawl (the Forbes report did: "2026-12-02" beside "Oct 1, 2020")."""
     store = Store(demo.storage, create=False)
     try:
         queued = [row for row in store.documents() if row["queue_seq"] is not None]
@@ -65,7 +65,7 @@ def test_the_demos_candidates_carry_their_own_pages_dates(demo) -> None:
     dated = {row["title"][:40]: (row["published"], row["published_witness"]) for row in queued}
     assert all(published < "2021" for published, _ in dated.values()), dated
     forbes = dated["Huawei Has Failed To Resolve Security Fl"]  # its page states no date of its own
-    assert forbes in {("2020-10-01", "search"), ("2020-10-01", "feed")}, forbes  # whichever listed it first
+    assert forbes in {("2020-10-01", "search"), ("2020-10-01", "feed")}, forbes  # both say so; ties go to the feed
 
 
 def test_every_source_that_lists_the_undated_forbes_report_dates_it_as_published() -> None:
