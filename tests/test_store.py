@@ -181,8 +181,8 @@ def test_an_older_database_indexes_its_edits_once_migrated(tmp_path: Path, kille
     old.close()
     store = Store(tmp_path)
     [said] = [r.getMessage() for r in caplog.records if "upgrading" in r.getMessage()]  # before the wait, once
-    assert said.endswith("upgrading the database to this version of seedcrawl (m021_search_edits, m022_author); "
-                         "once, may take a while")  # fmt: skip
+    assert said.endswith("upgrading the database to this version of seedcrawl (m021_search_edits, m022_author, "
+                         "m023_seed_headlines); once, may take a while")  # fmt: skip
     assert store.search("shenzhen")[0]["hash"] == "h1"
     assert store.search("camera")[0]["hash"] == "h1"
     store.db.execute("update documents set score = 0.7 where hash = 'h1'")
@@ -190,3 +190,31 @@ def test_an_older_database_indexes_its_edits_once_migrated(tmp_path: Path, kille
     store.close()
     Store(tmp_path).close()
     assert sum("upgrading" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_seeds_stored_by_their_first_line_are_called_by_their_headline_once_migrated(tmp_path: Path) -> None:
+    """A storage made before m023 listed a seed saved with its page's chrome
+    as "By October 9, 2012"; a title the reviewer gave, and a crawled page's,
+    stay as they are."""
+    import sqlite_utils
+
+    from crawler.store.schema import migrations
+
+    old = sqlite_utils.Database(tmp_path / "corpus.db")
+    migrations.apply(old, stop_before="m023_seed_headlines")
+    chrome = (
+        "By October 9, 2012\n\nZTE say they pose no threat to the USA\n\nZTE today reiterated its support for "
+        "its Trusted Delivery Model and renewed its commitment to work with the US government."
+    )
+    rows = [("s1", "seed", "By October 9, 2012", chrome), ("s2", "seed", "ZTE's answer to the committee", chrome),
+            ("p1", "pending", "By October 9, 2012", chrome)]  # fmt: skip
+    old.execute("insert into documents (hash, status, title, text) values " + ", ".join(["(?, ?, ?, ?)"] * 3),
+                [value for row in rows for value in row])  # fmt: skip
+    old.conn.commit()
+    old.close()
+    store = Store(tmp_path)
+    titles = {r["hash"]: r["title"] for r in store.db.query("select hash, title from documents")}
+    assert titles == {"s1": "ZTE say they pose no threat to the USA", "s2": "ZTE's answer to the committee",
+                      "p1": "By October 9, 2012"}  # fmt: skip
+    assert store.search("threat")[0]["title"] in titles.values()
+    store.close()

@@ -395,6 +395,28 @@ def test_a_seed_in_the_corpus_names_the_page_the_crawl_found_it_at(client, folde
     assert f"also at</dt><dd>{page_url}" not in shown and "also at</dt><dd>https://mirror.example.org/zte" in shown
 
 
+def test_the_corpus_lists_seeds_saved_with_their_pages_chrome_by_their_headlines(client, folder: Path) -> None:
+    """Four of the five seeds start with page chrome; the corpus listed them
+    as "Latest News:", "News Videos", "By October 9, 2012" and a dateline,
+    registered by a crawl or not yet."""
+    from crawler.seedfile import read_seed, seed_files
+    from crawler.store import Document, Store
+
+    store = Store(folder / "storage")
+    for path in seed_files(folder / "seeds")[:3]:  # as a crawl registers them; the last two it has not read
+        store.register_seed(Document.from_seed(read_seed(path), path), path.name)
+    store.close()
+    corpus = client.get("/corpus").get_data(as_text=True)
+    titles = re.findall(r'<a href="/seed/[^"]+">([^<]+)</a>', corpus)
+    assert titles[::-1] == [html.escape(t, quote=True) for t in (
+        "ZTE, Huawei address U.S. IT security concerns", "Huawei calls for cybersecurity cooperation",
+        "ZTE, Huawei slam US, say we’re not spies", "ZTE say they pose no threat to the USA",
+        "Beijing slams spying on Huawei")], titles  # fmt: skip
+    found = CliRunner().invoke(cli, ["search", "cybersecurity cooperation", "--storage", str(folder / "storage")],
+                               env={"COLUMNS": "200"})  # fmt: skip
+    assert "Huawei calls for cybersecurity cooperation" in found.output and "News Videos" not in found.output
+
+
 def test_a_decision_from_the_page_finishes_an_accept_cut_off_elsewhere_first(client, folder: Path) -> None:
     """Pages that only show do not look for crash leftovers (a year's folders:
     80-100 ms a page); the decision does, so a candidate whose accept another

@@ -29,6 +29,7 @@ from urllib.parse import urljoin
 
 from .. import dedup
 from ..dates import WITNESSES, PublishedDate, day, settle
+from ..headline import headline
 from ..seedfile import SeedFile, content_hash, file_name, remove_stale_temp_files, write_seed
 from .base import ORPHANS_DIR, StoreBase, in_chunks, now, queue_files
 
@@ -64,7 +65,7 @@ class Document:
     def from_seed(cls, seed: SeedFile, path: Path) -> Document:
         """A seed file's text: no URL, no score; its copies are never queued."""
         return cls(
-            hash=seed.digest, text=seed.text, title=seed.title, url="", canonical_url="", sitename=None,
+            hash=seed.digest, text=seed.text, title=headline(seed.text), url="", canonical_url="", sitename=None,
             language=None, score=None, reason="seed document", found_via="seed",
             found_on=str(path), shingles=frozenset(dedup.shingle_sample(seed.text)),
         )  # fmt: skip

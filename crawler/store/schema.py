@@ -10,6 +10,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from .. import dedup
+from ..headline import first_line, headline
 
 migrations = Migrations("seedcrawl")
 
@@ -397,3 +398,17 @@ def m022_author(db: sqlite_utils.Database) -> None:
     itself): a researcher cites an article by its author. Documents stored
     before have none until `seedcrawl reextract` reads them from the archive."""
     db.table("documents").add_column("author", str)
+
+
+@migrations()
+def m023_seed_headlines(db: sqlite_utils.Database) -> None:
+    """A seed file saved from a browser starts with the page's chrome
+    ("Latest News:", a dateline): its title is now its headline
+    (crawler.headline), for the corpus, search and citations. Seeds stored
+    before keep a title the reviewer gave them; those read off the file's
+    first line are read again."""
+    rows = db.execute("select hash, title, text from documents where status = 'seed'").fetchall()
+    for digest, title, text in rows:
+        better = headline(text or "")
+        if title == first_line(text or "") and better != title:
+            db.execute("update documents set title = ? where hash = ?", (better, digest))

@@ -27,6 +27,7 @@ from ..citations import CITATION_FORMATS
 from ..dates import described as described_date
 from ..dedup import is_web_address
 from ..given import MAX_REPORT_BYTES, read_capped, read_given
+from ..headline import headline
 from ..new_words import ADVICE, HEADING, in_queue
 from ..page_record import page_record
 from ..report import month_histogram_svg, site_line, site_name
@@ -569,7 +570,7 @@ def _corpus_entry(folder: Path, name: str, row: dict[str, Any] | None) -> dict[s
     number = int(SEED_NAME.match(name)["seq"])  # type: ignore[index]
     if row is None:  # put in the folder since the last crawl: the file says its title
         try:
-            title = read_seed(folder / name).title
+            title = headline(read_seed(folder / name).text)
         except (OSError, SeedFormatError) as exc:
             title = f"(cannot be read: {exc})"
         return {"name": name, "number": number, "title": title, "how": "no crawl has read it yet", "site": "",
