@@ -86,6 +86,25 @@ def test_every_source_that_lists_the_undated_forbes_report_dates_it_as_published
     assert (entry.updated[:10], hit["seendate"][:8]) == ("2020-10-01", "20201001")
 
 
+def test_each_news_story_of_the_sample_web_goes_by_its_own_headline() -> None:
+    """The data paired the Guardian's story on the Chinese ambassador (15 July
+    2020) with the Mirror's title and date of 30 June ("Boris Johnson paves
+    way for a U-turn ..."): the demo's card showed one story under another's
+    headline and date."""
+    from dateparser import parse
+
+    from crawler.sampleweb.site import load_articles
+
+    stories = [a for key, a in load_articles().items() if key.startswith("ukban-")]
+    assert len(stories) == 9
+    for story in stories:
+        assert story["title"] == story["text"].split("\n", 1)[0].strip(), story["id"]
+        datelines = re.findall(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\w* \d+, 20\d\d|\d+ \w+ 20\d\d",
+                               story["text"][:800])  # fmt: skip
+        if datelines and story["published"]:  # the day it gives is one its text states
+            assert story["published"] in {parse(d).date().isoformat() for d in datelines}, story["id"]
+
+
 ROOT = Path(__file__).resolve().parents[1]
 # README commands not run here, and where they are tested instead.
 ELSEWHERE = {

@@ -71,7 +71,7 @@ PLACEMENT = {
     "ukban-002": Placement(B, "/2019/02/18/britain-no-total-huawei-ban.html"),
     "ukban-006": Placement(B, "/2020/01/12/us-officials-visit-britain.html"),
     "ukban-014": Placement(B, "/2020/07/18/pressure-from-trump-5g-ban.html"),
-    "ukban-032": Placement(B, "/2020/06/30/johnson-u-turn-huawei.html"),
+    "ukban-032": Placement(B, "/2020/07/15/uk-ban-groundless-chinese-ambassador.html"),
     "ukban-022": Placement(C, "/world/2020-07/14/uk-bans-huawei-5g.htm"),
     "ukban-052": Placement(C, "/world/2020-07/15/uk-reverses-huawei-decision.htm"),
     "ukban-040": Placement(D, "/tech/huawei-failed-to-resolve-security-flaws"),
