@@ -1,6 +1,7 @@
 """Integration: the real spider crawls the sample web on 127.0.0.1-4."""
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -118,6 +119,20 @@ def test_a_brief_on_topic_in_words_the_seeds_do_not_use_is_kept_off_topic_for_th
     [url] = [u for u, what in crawled["web"].expect.items() if what == "missed"]
     [row] = crawled["db"].query("select status, score, text from documents where url = ?", [url])
     assert row["status"] == "offtopic" and "Liu Xiaoming" in row["text"]
+
+
+def test_the_corpus_names_each_seeds_site_as_the_page_found_at_its_url_names_itself(crawled) -> None:
+    """The corpus's site column gave a seed its page's host (every demo
+    seed: 127.0.0.1; on the web, www.chinapost.com.tw for "The China Post")."""
+    from crawler.sampleweb.site import SITE_NAMES, A
+    from crawler.web.app import create_app
+
+    seed_copies = list(crawled["db"].query("select sitename from copies where found_via = 'seed'"))
+    assert len(seed_copies) == 5 and {c["sitename"] for c in seed_copies} == {SITE_NAMES[A]}
+    client = create_app(crawled["storage"], crawled["folder"] / "seeds").test_client()
+    corpus = client.get("/corpus").get_data(as_text=True)
+    sites = re.findall(r'<a href="/seed/[^"]+">[^<]+</a></td><td>seed</td><td>([^<]*)</td>', corpus)
+    assert sites == [SITE_NAMES[A]] * 5, sites
 
 
 def test_syndicated_copies_are_recorded_as_copies_not_queued(crawled) -> None:

@@ -182,7 +182,7 @@ def test_an_older_database_indexes_its_edits_once_migrated(tmp_path: Path, kille
     store = Store(tmp_path)
     [said] = [r.getMessage() for r in caplog.records if "upgrading" in r.getMessage()]  # before the wait, once
     assert said.endswith("upgrading the database to this version of seedcrawl (m021_search_edits, m022_author, "
-                         "m023_seed_headlines); once, may take a while")  # fmt: skip
+                         "m023_seed_headlines, m024_copy_site_names); once, may take a while")  # fmt: skip
     assert store.search("shenzhen")[0]["hash"] == "h1"
     assert store.search("camera")[0]["hash"] == "h1"
     store.db.execute("update documents set score = 0.7 where hash = 'h1'")

@@ -226,7 +226,7 @@ class DocumentStore(StoreBase):
             {
                 "hash": match.digest, "copy_hash": doc.hash, "url": doc.canonical_url, "kind": match.kind,
                 "similarity": match.similarity, "found_via": doc.found_via, "found_on": doc.found_on,
-                "run_id": run_id, "seen": now(),
+                "run_id": run_id, "seen": now(), "sitename": doc.sitename,
             },
             ignore=True,
         )  # fmt: skip
@@ -456,15 +456,16 @@ class DocumentStore(StoreBase):
     def copies_of(self, digest: str) -> list[dict[str, Any]]:
         return list(self.table("copies").rows_where("hash = ?", [digest], order_by="id"))
 
-    def seed_pages(self, digests: Iterable[str]) -> dict[str, str]:
-        """The page each of these seeds was found at (a seed file has no
-        address; the crawl fetches the seed URLs and keeps each page as a
-        copy of its seed), the first one where several were."""
-        pages: dict[str, str] = {}
+    def seed_pages(self, digests: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The page each of these seeds was found at, its ``url`` and
+        ``sitename`` (a seed file has no address; the crawl fetches the seed
+        URLs and keeps each page as a copy of its seed), the first one where
+        several were."""
+        pages: dict[str, dict[str, Any]] = {}
         for chunk, marks in in_chunks(digests):
-            query = f"select hash, url from copies where found_via = 'seed' and hash in ({marks}) order by id"
-            for digest, url in self.db.execute(query, chunk):
-                pages.setdefault(digest, url)
+            query = f"select hash, url, sitename from copies where found_via = 'seed' and hash in ({marks}) order by id"
+            for digest, url, sitename in self.db.execute(query, chunk):
+                pages.setdefault(digest, {"url": url, "sitename": sitename})
         return pages
 
 

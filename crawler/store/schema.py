@@ -412,3 +412,12 @@ def m023_seed_headlines(db: sqlite_utils.Database) -> None:
         better = headline(text or "")
         if title == first_line(text or "") and better != title:
             db.execute("update documents set title = ? where hash = ?", (better, digest))
+
+
+@migrations()
+def m024_copy_site_names(db: sqlite_utils.Database) -> None:
+    """Where a story was found again, the site's own name for itself (its
+    og:site_name, as a document keeps it): the corpus calls a seed by the
+    site of the page the crawl found at its URL ("The China Post", not
+    www.chinapost.com.tw). Copies recorded before have none: their host shows."""
+    db.table("copies").add_column("sitename", str)

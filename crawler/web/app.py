@@ -557,11 +557,15 @@ def _pages(page: int, shown: int, total: int) -> dict[str, Any]:
 
 
 def _with_seed_pages(store: Store, rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Seed rows with the address of the page the crawl found each at (a seed
-    file has none of its own), for the corpus's site column and a citation."""
+    """Seed rows with the address and site name of the page the crawl found
+    each at (a seed file has neither), for the corpus's site column and a citation."""
     unaddressed = [row["hash"] for row in rows.values() if not row["url"]]
     pages = store.seed_pages(unaddressed) if unaddressed else {}
-    return {name: row | {"url": pages[row["hash"]]} if row["hash"] in pages else row for name, row in rows.items()}
+    found = {}
+    for name, row in rows.items():
+        page = pages.get(row["hash"])
+        found[name] = row | {"url": page["url"], "sitename": row.get("sitename") or page["sitename"]} if page else row
+    return found
 
 
 def _corpus_entry(folder: Path, name: str, row: dict[str, Any] | None) -> dict[str, Any]:
