@@ -32,6 +32,13 @@ BRIEFS = {"ukban-058": (("China is placing blame", "China’s ambassador to the 
 # the one over the other; the text's own are used.
 CORRECTED = {"ukban-032": {"title": "UK ban on Huawei in 5G network groundless, says Chinese ambassador",
                            "published": "2020-07-15", "source": "The Guardian"}}  # fmt: skip
+# Who wrote each story, as its text's byline says (the data has no author
+# field): the sample web prints it as the page's byline, as news sites do.
+AUTHORS = {
+    "ukban-000": "Associated Press", "ukban-002": "Jack Stubbs and Kanishka Singh", "ukban-006": "Reuters",
+    "ukban-014": "Toby Helm", "ukban-022": "Alexander Smith", "ukban-032": "Patrick Wintour and Lily Kuo",
+    "ukban-040": "Siladitya Ray", "ukban-052": "Caitlin McFall", "ukban-058": "Caitlin McFall",
+}  # fmt: skip
 # Real unrelated news in English, and one page in German (language filter).
 OFFTOPIC_AEB = {
     "cbssports.com/nfl/news/browns-player": "en",
@@ -57,6 +64,7 @@ def main() -> int:
                 "published": r["published"] or url_date(r["title"]) or "",
                 "source": r["source"].strip(),
                 "text": r["text"],
+                "author": AUTHORS[key],
                 "licence": "CC0 (LChiVu/uk_huawei_ban)",
             }
             | CORRECTED.get(key, {})
@@ -76,6 +84,7 @@ def main() -> int:
                 "published": published,
                 "source": r["source"].strip(),
                 "text": "\n\n".join([title, *paragraphs]),
+                "author": AUTHORS[key],
                 "licence": "CC0 (LChiVu/uk_huawei_ban)",
             }
         )

@@ -43,34 +43,39 @@ def test_feed_exports_write_one_flat_record_per_candidate(crawled) -> None:
 
 
 def test_a_pages_byline_is_kept_and_shown(crawled) -> None:
-    """A researcher cites an article by its author: trafilatura read the byline
-    ("By staff reporters" on the sample web's pages), and it was dropped."""
+    """A researcher cites an article by its author: trafilatura reads the
+    byline each story's page prints ("By Patrick Wintour and Lily Kuo"), as
+    "Patrick Wintour; Lily Kuo"; the sample web printed "By staff reporters"
+    on every page, so every candidate's author was "Staff Reporters"."""
     from click.testing import CliRunner
 
     from crawler.cli import cli
+    from crawler.sampleweb.site import load_articles
 
-    rows = list(crawled["db"].query("select queue_seq, author from documents where status = 'pending'"))
-    assert rows and {row["author"] for row in rows} == {"Staff Reporters"}
+    bylines = {a["title"]: a["author"].replace(" and ", "; ") for a in load_articles().values() if "author" in a}
+    rows = list(crawled["db"].query("select queue_seq, title, author from documents where status = 'pending'"))
+    assert len(rows) == 8 and {row["author"] for row in rows} == {bylines[row["title"]] for row in rows}
+    assert len({row["author"] for row in rows}) == 8  # each story its own
+    row = next(r for r in rows if r["author"] == "Patrick Wintour; Lily Kuo")
     storage = str(crawled["storage"])
-    shown = CliRunner().invoke(cli, ["show", str(rows[0]["queue_seq"]), "--storage", storage], env={"COLUMNS": "80"})
-    assert shown.exit_code == 0 and "   author Staff Reporters" in [line.rstrip() for line in shown.output.splitlines()]
+    shown = CliRunner().invoke(cli, ["show", str(row["queue_seq"]), "--storage", storage], env={"COLUMNS": "80"})
+    assert "   author Patrick Wintour; Lily Kuo" in [line.rstrip() for line in shown.output.splitlines()]
     exported = CliRunner().invoke(cli, ["export", "--storage", storage])
-    assert {json.loads(line)["author"] for line in exported.output.splitlines() if '"pending"' in line} == {
-        "Staff Reporters"
-    }
+    records = [json.loads(line) for line in exported.output.splitlines() if '"pending"' in line]
+    assert {r["title"]: r["author"] for r in records} == {r["title"]: r["author"] for r in rows}
     lines = [json.loads(line) for line in (crawled["folder"] / "out.jsonl").read_text().splitlines()]
-    assert {record["author"] for record in lines} == {"Staff Reporters"}  # Scrapy's feed exports too
+    assert {record["author"] for record in lines} == {r["author"] for r in rows}  # Scrapy's feed exports too
     from rich.console import Console
 
     from crawler.cli.screen import card
     from crawler.web import create_app
 
-    row = next(crawled["db"].query("select * from documents where queue_seq = ?", [rows[0]["queue_seq"]]))
+    full = next(crawled["db"].query("select * from documents where queue_seq = ?", [row["queue_seq"]]))
     console = Console(width=80, record=True)
-    console.print(card(row, [], 1, len(rows)))
-    site = f"{row['sitename']} · Staff Reporters · {row['published']}"
+    console.print(card(full, [], 1, len(rows)))
+    site = f"{full['sitename']} · Patrick Wintour; Lily Kuo · {full['published']}"
     assert f"site {site}" in console.export_text()  # the review's card
-    page = create_app(crawled["storage"]).test_client().get(f"/c/{rows[0]['queue_seq']}")
+    page = create_app(crawled["storage"]).test_client().get(f"/c/{row['queue_seq']}")
     assert site in page.get_data(as_text=True)  # the browser's
 
 

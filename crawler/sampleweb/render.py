@@ -23,8 +23,10 @@ def _page(
     links: list[tuple[str, str]],
     head_extra: str = "",
     lang: str = "en",
+    author: str = "staff reporters",
 ) -> bytes:
-    """An article page with the boilerplate real news sites wrap around text."""
+    """An article page with the boilerplate real news sites wrap around text,
+    its byline naming ``author`` (a story's own, where the data knows it)."""
     name = html.escape(SITE_NAMES[site])
     nav = "".join(f'<li><a href="/">{label}</a></li>' for label in ("Home", "World", "Business", "Technology", "Sport"))
     related = "".join(f'<li><a href="{html.escape(u)}">{html.escape(t)}</a></li>' for u, t in links)
@@ -43,7 +45,7 @@ def _page(
 </header>
 <main><article>
 <h1>{html.escape(title)}</h1>
-<div class="byline">By staff reporters | <time datetime="{published}">{published}</time></div>
+<div class="byline">By {html.escape(author)} | <time datetime="{published}">{published}</time></div>
 {body}
 </article>
 <aside><h3>Related coverage</h3><ul>{related}</ul></aside>
@@ -196,6 +198,7 @@ def build_site(bases: list[str], seeds_dir: Path) -> SampleWeb:
                     _paragraphs(art["text"], art["title"]),
                     links,
                     lang=art.get("lang", "en"),
+                    author=art.get("author", "staff reporters"),
                 )
             ),
             expect,
@@ -220,7 +223,11 @@ def build_site(bases: list[str], seeds_dir: Path) -> SampleWeb:
     add(
         D,
         COPIES[2][1],
-        Page(_page(D, a014["title"], a014["published"], _paragraphs(a014["text"], a014["title"]), [])),
+        Page(
+            _page(
+                D, a014["title"], a014["published"], _paragraphs(a014["text"], a014["title"]), [], author=a014["author"]
+            )
+        ),  # fmt: skip
         "duplicate",
         a014["title"],
     )
