@@ -227,7 +227,7 @@ def build_site(bases: list[str], seeds_dir: Path) -> SampleWeb:
             _page(
                 D, a014["title"], a014["published"], _paragraphs(a014["text"], a014["title"]), [], author=a014["author"]
             )
-        ),  # fmt: skip
+        ),
         "duplicate",
         a014["title"],
     )
