@@ -29,13 +29,18 @@ from lxml import html
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.headline import first_line, headline  # noqa: E402
+from crawler.headline import headline  # noqa: E402
 
 # Elements a browser starts on a new line when it saves a page as text.
 BLOCKS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li br tr td dd dt header footer nav section article aside main ul ol figure figcaption "
     "time blockquote".split()
 )
+
+
+def first_line(text: str) -> str:
+    """The baseline: the text's first line that is not blank (captured texts may start blank)."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
 def same(a: str, b: str) -> bool:

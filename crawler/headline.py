@@ -48,11 +48,6 @@ def headline(text: str) -> str:
     return first
 
 
-def first_line(text: str) -> str:
-    """The seed format's title: the first line that is not blank."""
-    return next((line.strip() for line in text.lstrip("\ufeff").splitlines() if line.strip()), "")
-
-
 def is_chrome(line: str) -> bool:
     """A menu's item ("News Videos"), a label ("Latest News:"), a credit
     ("(Xinhua)"), a byline ("By Chen Weihua ...") or a dateline: a line a

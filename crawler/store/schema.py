@@ -10,7 +10,8 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from .. import dedup
-from ..headline import first_line, headline
+from ..headline import headline
+from ..seedfile import SeedFile
 
 migrations = Migrations("seedcrawl")
 
@@ -406,11 +407,11 @@ def m023_seed_headlines(db: sqlite_utils.Database) -> None:
     ("Latest News:", a dateline): its title is now its headline
     (crawler.headline), for the corpus, search and citations. Seeds stored
     before keep a title the reviewer gave them; those read off the file's
-    first line are read again."""
+    first line (SeedFile.title, what registering a seed took) are read again."""
     rows = db.execute("select hash, title, text from documents where status = 'seed'").fetchall()
     for digest, title, text in rows:
         better = headline(text or "")
-        if title == first_line(text or "") and better != title:
+        if title == SeedFile(text or "").title and better != title:
             db.execute("update documents set title = ? where hash = ?", (better, digest))
 
 
