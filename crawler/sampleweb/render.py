@@ -14,6 +14,9 @@ from urllib.parse import quote
 from ..seedfile import read_seed, seed_files
 from .site import COPIES, PLACEMENT, SEARCH_PATH, SEED_PAGES, SITE_NAMES, A, B, C, D, Page, SampleWeb, load_articles
 
+# The byline of a page whose story's author the data does not give (the seeds, the unrelated news).
+UNKNOWN_AUTHOR = "staff reporters"
+
 
 def _page(
     site: int,
@@ -23,7 +26,7 @@ def _page(
     links: list[tuple[str, str]],
     head_extra: str = "",
     lang: str = "en",
-    author: str = "staff reporters",
+    author: str = UNKNOWN_AUTHOR,
 ) -> bytes:
     """An article page with the boilerplate real news sites wrap around text,
     its byline naming ``author`` (a story's own, where the data knows it)."""
@@ -198,7 +201,7 @@ def build_site(bases: list[str], seeds_dir: Path) -> SampleWeb:
                     _paragraphs(art["text"], art["title"]),
                     links,
                     lang=art.get("lang", "en"),
-                    author=art.get("author", "staff reporters"),
+                    author=art.get("author", UNKNOWN_AUTHOR),
                 )
             ),
             expect,
