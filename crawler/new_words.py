@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
@@ -63,24 +64,47 @@ def new_word_users(
     users: defaultdict[str, list[int]] = defaultdict(list)
     sites: defaultdict[str, set[str]] = defaultdict(set)
     forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    alone: set[str] = set()  # words seen at least once other than as a forename (see ``_forename``)
     read = 0
     for position, (site, text) in enumerate(candidates):
         read += 1
         found: set[str] = set()
-        for written in WORD.findall(text):
+        for match in WORD.finditer(text):
+            written = match.group()
             word = written.lower()
             key = stem(word, language)
             if key in known or word_frequency(word, language) > FUNCTION_WORD_FREQUENCY:
                 continue
             found.add(key)
             forms[key][written] += 1
+            if key not in alone and not _forename(text, match):
+                alone.add(key)
         for key in found:
             users[key].append(position)
             sites[key].add(site)
     enough = max(MIN_CANDIDATES, math.ceil(MIN_SHARE * read))
-    kept = [(key, using) for key, using in users.items() if len(using) >= enough and len(sites[key]) >= MIN_SITES]
+    kept = [
+        (key, using)
+        for key, using in users.items()
+        if len(using) >= enough and len(sites[key]) >= MIN_SITES and key in alone
+    ]
     kept.sort(key=lambda item: (-len(item[1]), item[0]))
     return [(shown_form(forms[key]), using) for key, using in kept[:limit]]
+
+
+def _forename(text: str, match: re.Match[str]) -> bool:
+    """Is this word, written with a capital, the first of a name's words
+    (*Mike* Pompeo, *Mike* Pence, *Boris* Johnson)? A word candidates only
+    ever write so is the forename of whoever they quote, not vocabulary: the
+    surname says who it is (the demo's queue named *Mike*, of two people)."""
+    if not match.group()[0].isupper():
+        return False
+    after = _NEXT_WORD.match(text, match.end())
+    return bool(after and after.group(1).isupper())
+
+
+# The next word on the same line, after spaces: its first letter.
+_NEXT_WORD = re.compile(r"[ \t]+([^\W\d_])")
 
 
 def shown_form(forms: Counter[str]) -> str:

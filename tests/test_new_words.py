@@ -33,6 +33,20 @@ def test_a_name_is_named_as_written_and_another_word_in_lower_case() -> None:
     assert new_words(candidates, set(terms("Huawei moved; looms near"))) == [("ban", 6), ("UK", 6)]
 
 
+def test_a_forename_is_not_new_vocabulary_its_surname_is() -> None:
+    """The demo's queue named *Mike* (Pompeo and Pence): who is quoted is the surname."""
+    quoted = ["Secretary of State Mike Pompeo welcomed the ban.", "Vice President Mike Pence warned allies.",
+              "Mike Pompeo said the UK had made the right choice."]  # fmt: skip
+    candidates = [(f"site{n % 2}", f"A ban on Huawei. {quoted[n % 3]} Pompeo spoke ({n}).") for n in range(6)]
+    found = dict(new_words(candidates, set(terms("Huawei spoke on"))))
+    assert "Mike" not in found and "mike" not in found
+    assert found["Pompeo"] == 6 and found["ban"] == 6
+    # A capitalised word that stands alone somewhere is named, though it often leads a name ("Britain" here).
+    britain = [(f"site{n % 2}", f"Britain Backs Away From Huawei ({n})\n\nThe move by Britain angered China.")
+               for n in range(3)]  # fmt: skip
+    assert ("Britain", 3) in new_words(britain, set(terms("Huawei")))
+
+
 def test_a_word_few_of_many_candidates_use_is_not_new_vocabulary() -> None:
     candidates = [(f"site{n}", "An embargo story." if n < 3 else "A tale.") for n in range(12)]
     assert new_words(candidates, set()) == [("tale", 9)]  # embargo: 3 of 12, under a third
