@@ -40,6 +40,8 @@ KEPT_WORDS = 3 * SHOWN
 READ = 200
 # Where the store keeps the last count (beside the model's kept word counts).
 KEPT = "new_words"
+# The next word on the same line, after spaces: its first letter (see ``_forename``).
+_NEXT_WORD = re.compile(r"[ \t]+([^\W\d_])")
 
 
 def new_words(
@@ -101,10 +103,6 @@ def _forename(text: str, match: re.Match[str]) -> bool:
         return False
     after = _NEXT_WORD.match(text, match.end())
     return bool(after and after.group(1).isupper())
-
-
-# The next word on the same line, after spaces: its first letter.
-_NEXT_WORD = re.compile(r"[ \t]+([^\W\d_])")
 
 
 def shown_form(forms: Counter[str]) -> str:
