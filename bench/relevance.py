@@ -361,6 +361,7 @@ def nested_selection(seeds: list[str], items: list[dict]) -> None:
             scored.append(scores_of(seeds, items))
     labels = [it["label"] for it in items]
     predicted = [False] * len(items)
+    held = [[False] * len(items) for _ in scored]  # each combination's verdicts, the threshold alone held out
     chosen: Counter[tuple[float, ...]] = Counter()
     for group in sorted({it["group"] for it in items}):
         inside = [k for k, it in enumerate(items) if it["group"] == group]
@@ -370,6 +371,8 @@ def nested_selection(seeds: list[str], items: list[dict]) -> None:
         for c, scores in enumerate(scored):
             seen = [scores[k] for k in outside]
             cut = best_threshold(seen, known)
+            for k in inside:
+                held[c][k] = scores[k] >= cut
             f1 = prf([score >= cut for score in seen], known)[2]
             best = max(best, (f1, c == shipped, c, cut), key=lambda b: (b[0], b[1]))
         _, _, c, cut = best
@@ -389,11 +392,8 @@ def nested_selection(seeds: list[str], items: list[dict]) -> None:
     )
     print(f"chosen ({'/'.join(DESIGN_GRID)}): {common}")
     # Each combination with the threshold alone held out: how much the choice of constants can move the figures.
-    f1s, vendors = [], []
-    for scores in scored:
-        held = held_out_predictions(scores, items)[0]
-        f1s.append(prf(held, labels)[2])
-        vendors.append(sum(p for p, it in zip(held, items, strict=True) if it["kind"] == "vendor"))
+    f1s = [prf(verdicts, labels)[2] for verdicts in held]
+    vendors = [sum(p for p, it in zip(verdicts, items, strict=True) if it["kind"] == "vendor") for verdicts in held]
     print(f"each combination with the threshold alone held out: F1 {min(f1s):.3f} to {max(f1s):.3f}, vendor posts "
           f"judged relevant {min(vendors)} to {max(vendors)} "
           f"(as shipped: {f1s[shipped]:.3f}, {vendors[shipped]})")  # fmt: skip
