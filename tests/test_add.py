@@ -551,3 +551,20 @@ def test_a_dry_run_says_what_add_would_do_and_writes_nothing(tmp_path: Path, mon
     )
     assert f"would add {project / 'seeds'}/005_" in stored.output
     assert (db.execute("select count(*) from decision_log").fetchone(), seed_names(project / "seeds")) == before
+
+
+def test_add_names_a_saved_page_by_its_headline_not_the_line_above_it(tmp_path: Path) -> None:
+    """A text saved from a browser starts with the page's chrome ("Latest
+    News:"); `add` echoed that line, while the corpus and search call the
+    seed by its headline."""
+    saved = tmp_path / "saved.txt"
+    saved.write_text(
+        "Latest News:\n\nUS lawmakers warn against Huawei and ZTE equipment\n\n"
+        "A House intelligence committee report said on Monday that the two Chinese firms pose a threat to "
+        "national security and that their equipment should be kept out of US networks.\n"
+    )
+    seeds = tmp_path / "seeds"
+    added = CliRunner().invoke(cli, ["add", str(saved), "--storage", str(tmp_path / "none"), "--seeds", str(seeds)])
+    assert added.exit_code == 0, added.output
+    assert "“US lawmakers warn against Huawei and ZTE equipment” (from" in added.output
+    assert "Latest News" not in added.output

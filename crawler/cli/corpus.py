@@ -17,6 +17,7 @@ from rich.text import Text
 from ..citations import CITATION_FORMATS
 from ..dedup import is_web_address
 from ..given import documents_in, read_capped, read_given, size_limit
+from ..headline import headline
 from ..review import Added, Review, ReviewError
 from ..seedfile import (
     SeedFormatError,
@@ -88,7 +89,7 @@ def add(ctx: click.Context, storage: Path, seeds_dir: Path | None, paths: tuple[
         added += 1
         near = f"; it is {done.near}" if done.near else ""
         said = "would add" if dry_run else "added"
-        click.echo(f"{said} {folder / done.seed_file} “{text.split(chr(10), 1)[0]}” (from {path}){near}")
+        click.echo(f"{said} {folder / done.seed_file} “{headline(text)}” (from {path}){near}")
         if document.url and document.url not in starts:
             starts.add(document.url)
             click.echo("  " + saved_from_hint(document.url, sources))
