@@ -41,7 +41,7 @@ import math
 import re
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,11 +130,16 @@ def _decayed(weights: Iterable[float], decay: float) -> float:
     return sum(weight * decay**rank for rank, weight in enumerate(sorted(weights, reverse=True)))
 
 
-def specific_words(counted: Counts, language: str) -> tuple[dict[str, float], dict[str, str]]:
+def specific_words(
+    counted: Counts, language: str, against: Callable[[str, str], float] | None = None
+) -> tuple[dict[str, float], dict[str, str]]:
     """Stems the texts use more than language at large, weighted by how much
     more (log-likelihood ratio) and by the share of texts that use them, and
     each stem's commonest word, to show in reasons. Words are counted per
-    form, then stemmed once each."""
+    form, then stemmed once each. ``against``: other frequencies to
+    weigh them against (bench/relevance.py --background); function words
+    are always language at large's."""
+    background_frequency = against or _frequency
     used_by = counted.used_by
     counts: Counter[str] = Counter()
     forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -146,7 +151,7 @@ def specific_words(counted: Counts, language: str) -> tuple[dict[str, float], di
     weights = {}
     for key, count in counts.items():
         # The stem's frequency in language at large: its words' together.
-        background = min(1.0, sum(_frequency(word, language) for word in forms[key]))
+        background = min(1.0, sum(background_frequency(word, language) for word in forms[key]))
         if max(_frequency(word, language) for word in forms[key]) > FUNCTION_WORD_FREQUENCY:
             continue
         ratio = math.log((count + SMOOTHING * background) / ((total + SMOOTHING) * background))

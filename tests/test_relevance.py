@@ -252,3 +252,21 @@ def test_the_reason_is_the_same_in_every_process(tmp_path: Path) -> None:
                               str(sources)], capture_output=True, text=True, env=env, check=True)  # fmt: skip
         reasons.add(run.stdout.split("\t")[-1])
     assert len(reasons) == 1 and "allegations 2%, assurance 2%" in reasons.pop()
+
+
+def test_words_are_weighed_against_the_background_given_or_language_at_large() -> None:
+    """bench/relevance.py --background weighs the seeds' words against the
+    text the crawl sees; a word that text uses as much as the seeds loses
+    its weight there, and nothing changes for the shipped model."""
+    from crawler.relevance import _frequency, specific_words
+    from crawler.topic_counts import Counts
+
+    seeds = [path.read_text() for path in sorted(SEEDS.glob("*.txt"))]
+    counted = Counts.of(seeds, "en")
+    shipped, _ = specific_words(counted, "en")
+    assert specific_words(counted, "en", against=_frequency)[0] == shipped
+    telecom_everywhere, _ = specific_words(
+        counted, "en", against=lambda word, language: 0.01 if word == "telecom" else _frequency(word, language)
+    )
+    assert shipped["telecom"] > 1.0 and "telecom" not in telecom_everywhere
+    assert telecom_everywhere["huawei"] == shipped["huawei"]
