@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shlex
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
@@ -42,6 +43,8 @@ READ = 200
 KEPT = "new_words"
 # The next word on the same line, after spaces: its first letter (see ``_forename``).
 _NEXT_WORD = re.compile(r"[ \t]+([^\W\d_])")
+# The word just before, on the same line, spaces between (see ``_name_before``).
+_PREVIOUS_WORD = re.compile(r"([^\W\d_][\w'’-]*)[ \t]+$")
 
 
 def new_words(
@@ -67,6 +70,7 @@ def new_word_users(
     sites: defaultdict[str, set[str]] = defaultdict(set)
     forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
     alone: set[str] = set()  # words seen at least once other than as a forename (see ``_forename``)
+    before: defaultdict[str, Counter[str | None]] = defaultdict(Counter)  # see ``_name_before``
     read = 0
     for position, (site, text) in enumerate(candidates):
         read += 1
@@ -79,6 +83,7 @@ def new_word_users(
                 continue
             found.add(key)
             forms[key][written] += 1
+            before[key][_name_before(text, match, language)] += 1
             if key not in alone and not _forename(text, match):
                 alone.add(key)
         for key in found:
@@ -91,7 +96,7 @@ def new_word_users(
         if len(using) >= enough and len(sites[key]) >= MIN_SITES and key in alone
     ]
     kept.sort(key=lambda item: (-len(item[1]), item[0]))
-    return [(shown_form(forms[key]), using) for key, using in kept[:limit]]
+    return [(_with_forename(shown_form(forms[key]), before[key]), using) for key, using in kept[:limit]]
 
 
 def _forename(text: str, match: re.Match[str]) -> bool:
@@ -103,6 +108,30 @@ def _forename(text: str, match: re.Match[str]) -> bool:
         return False
     after = _NEXT_WORD.match(text, match.end())
     return bool(after and after.group(1).isupper())
+
+
+def _name_before(text: str, match: re.Match[str], language: str) -> str | None:
+    """The name word written directly before this one, both with a capital
+    (*Hong* Kong, *Dominic* Raab), if any: a common word (*The* UK, *In*
+    London) is none."""
+    from .frequencies import word_frequency  # see new_word_users
+    from .relevance import FUNCTION_WORD_FREQUENCY
+
+    if not match.group()[0].isupper():
+        return None
+    found = _PREVIOUS_WORD.search(text, max(0, match.start() - 40), match.start())
+    if found is None or not found.group(1)[0].isupper():
+        return None
+    word = found.group(1)
+    return word if word_frequency(word.lower(), language) <= FUNCTION_WORD_FREQUENCY else None
+
+
+def _with_forename(shown: str, before: Counter[str | None]) -> str:
+    """A word the candidates only ever write after the same name is named
+    with it: *Hong Kong*, not *Kong* (its first word, a forename to
+    ``_forename``, is not named on its own)."""
+    [(first, _), *others] = before.most_common() or [(None, 0)]
+    return f"{first} {shown}" if first is not None and not others else shown
 
 
 def shown_form(forms: Counter[str]) -> str:
@@ -173,7 +202,8 @@ def in_queue(store: Store, limit: int = SHOWN) -> tuple[list[tuple[str, int]], i
     named = []
     for word, using in users.items():
         left = [site for digest, site in using if digest in pending]
-        if stem(word.lower(), language) not in used and len(left) >= MIN_CANDIDATES and len(set(left)) >= MIN_SITES:
+        last = word.split()[-1]  # a name of two words (Hong Kong) is new while its last one is
+        if stem(last.lower(), language) not in used and len(left) >= MIN_CANDIDATES and len(set(left)) >= MIN_SITES:
             named.append((word, len(left)))
     named.sort(key=lambda item: -item[1])  # stable: the crawl's order among equals
     return named[:limit], read
@@ -182,7 +212,7 @@ def in_queue(store: Store, limit: int = SHOWN) -> tuple[list[tuple[str, int]], i
 def sentence(words: list[tuple[str, int]], read: int) -> str:
     """One paragraph for a person: the words, and what to do about them."""
     listed = ", ".join(f"{word} {n}" for word, n in words)
-    walk = f" `seedcrawl review --search {words[0][0]}` walks the candidates that use it." if words else ""
+    walk = f" `seedcrawl review --search {shlex.quote(words[0][0])}` walks the candidates that use it." if words else ""
     return f"{HEADING} {read} best): {listed}. {ADVICE}{walk}"
 
 

@@ -210,3 +210,52 @@ async def test_a_storage_failure_while_counting_them_costs_only_the_hint(
     assert [row["status"] for row in db.query("select status from runs")] == ["finished"]
     said = [r.getMessage() for r in caplog.records if "New words" in r.getMessage()]
     assert len(said) == 1 and said[0].startswith("New words in the queue not counted:") and "full" in said[0]
+
+
+def test_a_word_only_ever_written_after_the_same_name_is_named_with_it() -> None:
+    """The queue named *Kong*: Hong, always followed by a capital, was left
+    out as a forename, and its second word stood alone."""
+    lines = ["Protests in Hong Kong grew as Huawei was banned.", "Hong Kong officials said nothing of the ban.",
+             "The Foreign Secretary Dominic Raab spoke of Hong Kong and the ban."]  # fmt: skip
+    candidates = [(f"site{n % 2}", f"Ban news ({n})\n\n{lines[n % 3]} Raab spoke again.") for n in range(6)]
+    found = dict(new_words(candidates, set(terms("Huawei was said nothing of spoke again news"))))
+    assert found["Hong Kong"] == 6 and "Kong" not in found and "Hong" not in found
+    # Raab stands alone once ("Raab spoke") and "Foreign", "Secretary" are written after other words.
+    assert found["Raab"] == 6 and found["ban"] == 6
+
+
+def test_the_walk_to_a_name_of_two_words_quotes_it() -> None:
+    from crawler.new_words import sentence
+
+    said = sentence([("Hong Kong", 5), ("ban", 4)], 20)
+    assert "`seedcrawl review --search 'Hong Kong'` walks" in said
+
+
+def test_a_name_of_two_words_leaves_the_list_when_a_seed_uses_its_last_one(tmp_path) -> None:
+    """A seed that speaks of Kong (Hong Kong) makes the name no longer new."""
+    import json
+
+    from crawler.new_words import KEPT, in_queue
+    from crawler.store import Store
+
+    from .test_review import make_storage
+
+    make_storage(tmp_path)
+    storage = tmp_path / "storage"
+    store = Store(storage)
+    pending = [row["hash"] for row in store.db.query("select hash from documents where status = 'pending'")]
+    body = {"language": "en", "read": 3, "decision": store.latest_decision_number(),
+            "candidates": [[digest, site] for digest, site in zip(pending, ["a", "b", "a"], strict=True)],
+            "words": [["Hong Kong", [0, 1, 2]], ["ban", [0, 1, 2]]]}  # fmt: skip
+    store.keep_counts(KEPT, json.dumps(body))
+    assert in_queue(store)[0] == [("Hong Kong", 3), ("ban", 3)]
+    store.close()
+    note = tmp_path / "note.txt"
+    note.write_text("Protests in Hong Kong\n\nThe protests in Hong Kong went on for a year.\n")
+    added = CliRunner().invoke(cli, ["add", str(note), "--storage", str(storage), "--seeds", str(tmp_path / "seeds")])
+    assert added.exit_code == 0, added.output
+    store = Store(storage)
+    try:
+        assert in_queue(store)[0] == [("ban", 3)]
+    finally:
+        store.close()
