@@ -70,6 +70,7 @@ class CrawlRun:
         # The yield ledger of this run: source -> kind and counts (store.source_runs).
         self.yields: dict[str, dict[str, Any]] = {}
         self.new_words: list[str] = []  # the queue's, counted at the end (crawler/new_words.py)
+        self.lookups_spared_before = 0  # the resolver's count at the start (it outlives a crawl in tests)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRun:
@@ -118,6 +119,7 @@ class CrawlRun:
         self.started = True
         resolver = installed_resolver()
         self.crawler.stats.set_value(f"{STATS}/resolver", type(resolver).__name__ if resolver else None)
+        self.lookups_spared_before = resolver.lookups_spared if resolver else 0
         corpus = fit_corpus(self.sources.seeds_dir, self.store, self.sources.threshold, self.sources.band)
         self.model = corpus.model
         settings = self.crawler.settings
@@ -214,6 +216,10 @@ class CrawlRun:
         self._record_cpu("at_end")
         if not hasattr(self, "store"):
             return
+        resolver = installed_resolver()
+        if self.started and resolver is not None and resolver.lookups_spared > self.lookups_spared_before:
+            spared = resolver.lookups_spared - self.lookups_spared_before
+            self.crawler.stats.set_value(f"{STATS}/dns/lookups_spared", spared)  # names known not to resolve
         self.store.release_space()  # room for this last row when the disk is full
         try:
             if self.started:

@@ -24,6 +24,7 @@ their loopback addresses there.
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, cast
 
@@ -31,7 +32,9 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
+from twisted.python.failure import Failure
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -111,30 +114,65 @@ class ResolvedToPrivate(DNSLookupError):
 
 
 class GuardedResolver(CachingThreadedResolver):
-    """Scrapy's resolver, refusing private and local answers.
+    """Scrapy's resolver, refusing private and local answers, and
+    remembering names that do not resolve.
 
     Scrapy builds the resolver from the process settings, before any spider
     exists: the allow-list comes from SEEDCRAWL_ALLOW_HOSTS there (the crawl
     command writes sources.toml's network.allow_hosts into it). The hosts it
     refused are kept in ``refusals`` for the spider's records.
+
+    Scrapy caches answers, not failures ("TODO: cache misses" in
+    scrapy/resolver.py): a dead host (an old seed's links are full of them)
+    was looked up by the guard and again to connect, for its robots.txt and
+    its page, and for each retry, each lookup waiting up to DNS_TIMEOUT. A
+    name that failed fails again at once for SEEDCRAWL_DNS_FAILURE_TTL
+    seconds (RFC 2308's negative caching); ``lookups_spared`` counts them
+    (stats: seedcrawl/dns/lookups_spared).
     """
 
-    def __init__(self, reactor: Any, cache_size: int, timeout: float, allowed: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, reactor: Any, cache_size: int, timeout: float, allowed: frozenset[str] = frozenset(),
+        failure_ttl: float = 300.0, clock: Callable[[], float] = time.monotonic,
+    ) -> None:  # fmt: skip
         super().__init__(reactor, cache_size, timeout)
         self.allowed = allowed
         self.refusals: dict[str, ResolvedToPrivate] = {}  # host name -> why
+        self.failure_ttl = failure_ttl
+        self.clock = clock
+        self.failures: dict[str, tuple[float, DNSLookupError]] = {}  # host name -> (when, the error)
+        self.failures_limit = max(cache_size, 1000)
+        self.lookups_spared = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, reactor: Any) -> GuardedResolver:
         settings = crawler.settings
         cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
-        return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), allowed_hosts(settings))
+        return cls(
+            reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), allowed_hosts(settings),
+            settings.getfloat("SEEDCRAWL_DNS_FAILURE_TTL", 300.0),
+        )  # fmt: skip
 
     def getHostByName(self, name: str, timeout: Any = ()) -> Any:  # noqa: N802 - Twisted's name
+        host = normalise_host(name)
+        failed = self.failures.get(host)
+        if failed is not None and self.clock() - failed[0] < self.failure_ttl:
+            self.lookups_spared += 1
+            return defer.fail(failed[1])
         deferred = super().getHostByName(name, timeout)
-        if normalise_host(name) in self.allowed:
+        if self.failure_ttl > 0:
+            deferred.addErrback(self._remember_failure, host)
+        if host in self.allowed:
             return deferred
-        return deferred.addCallback(self._check, name)
+        return deferred.addCallback(self._check, name)  # after the errback: a refusal is not a failure to resolve
+
+    def _remember_failure(self, failure: Failure, host: str) -> Failure:
+        if failure.check(DNSLookupError):
+            self.failures.pop(host, None)
+            if len(self.failures) >= self.failures_limit:
+                del self.failures[next(iter(self.failures))]  # the oldest
+            self.failures[host] = (self.clock(), failure.value)
+        return failure
 
     def _check(self, address: str, name: str) -> str:
         error = check_address(address, name)

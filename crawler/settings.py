@@ -78,6 +78,9 @@ DOWNLOADER_MIDDLEWARES = {
 SEEDCRAWL_MAX_RETRY_AFTER = 300.0
 # Host names are checked on the address they resolve to.
 TWISTED_DNS_RESOLVER = "crawler.guard.GuardedResolver"
+# A host name that does not resolve fails again without a lookup for this
+# many seconds (its robots.txt, its other pages, their retries); 0: every time.
+SEEDCRAWL_DNS_FAILURE_TTL = 300.0
 # Hosts let through the address guard (sources.toml network.allow_hosts adds to it).
 SEEDCRAWL_ALLOW_HOSTS: list[str] = []
 # Only the web: no file://, data:, s3:// or ftp:// however a link is written.

@@ -5,6 +5,7 @@ test sends them a packet. The end-to-end test uses loopback addresses that
 are not on the allow-list, with a listening socket that counts connections.
 """
 
+import json
 import socket
 import subprocess
 import threading
@@ -291,3 +292,68 @@ def test_a_running_crawl_listens_on_no_port_and_leaves_no_key_behind(sample_web,
         crawl.kill()  # as the OOM killer would: nothing gets to clean up
         crawl.wait()
     assert not list(jobs.glob("*"))
+
+
+class DeadNames:
+    """The lookups under GuardedResolver (Twisted's threaded one), counted:
+    names under dead.example fail as an unknown name does, without a
+    packet; the others are looked up as before."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from twisted.internet.base import ThreadedResolver
+        from twisted.internet.error import DNSLookupError
+
+        self.asked: list[str] = []
+        looked_up = ThreadedResolver.getHostByName
+
+        def lookup(resolver, name, timeout=()):
+            if not name.endswith("dead.example"):
+                return looked_up(resolver, name, timeout)
+            self.asked.append(name)
+            return defer.fail(DNSLookupError(f"address {name!r} not found: [Errno -2] Name or service not known"))
+
+        monkeypatch.setattr(ThreadedResolver, "getHostByName", lookup)
+
+
+def test_a_name_that_does_not_resolve_fails_again_without_a_lookup_until_its_time_is_up(monkeypatch) -> None:
+    from twisted.internet.error import DNSLookupError
+
+    dead = DeadNames(monkeypatch)
+    now = [1000.0]
+    resolver = GuardedResolver(reactor=None, cache_size=100, timeout=1.0, failure_ttl=300, clock=lambda: now[0])
+    failures = []
+    for name in ("news.dead.example", "NEWS.dead.example.", "news.dead.example"):
+        resolver.getHostByName(name).addErrback(failures.append)
+    assert dead.asked == ["news.dead.example"] and resolver.lookups_spared == 2
+    assert all(failure.check(DNSLookupError) for failure in failures) and len(failures) == 3
+    now[0] += 301  # RFC 2308: a negative answer is kept for a time, not for ever
+    resolver.getHostByName("news.dead.example").addErrback(failures.append)
+    assert dead.asked == ["news.dead.example"] * 2 and len(failures) == 4
+    every_time = GuardedResolver(reactor=None, cache_size=100, timeout=1.0, failure_ttl=0)
+    for _ in range(2):
+        every_time.getHostByName("news.dead.example").addErrback(failures.append)
+    assert len(dead.asked) == 4
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_dead_host_linked_three_times_is_looked_up_once_and_its_pages_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An old seed's links lead to hosts that are gone: their robots.txt,
+    each page and each retry looked the name up again (six lookups for one
+    page), each waiting up to DNS_TIMEOUT where the name server is slow."""
+    from .inprocess import crawl
+    from .mockserver import MockServer, seed_page, sources_for
+
+    dead = DeadNames(monkeypatch)
+    links = [f"http://www.dead.example/2013/story-{n}.html" for n in range(3)]
+    with MockServer({"/robots.txt": (404, {}, b"")}) as server:
+        server.routes["/seed"] = (200, {}, seed_page(links))
+        assert await crawl(sources_for(tmp_path, [server.base + "/seed"]), tmp_path / "st", tmp_path / "log") == 0
+    assert dead.asked == ["www.dead.example"]
+    db = sqlite_utils.Database(tmp_path / "st" / "corpus.db")
+    outcomes = {row["url"]: (row["outcome"], row["detail"]) for row in db.query("select * from urls")}
+    assert [outcomes[link] for link in links] == [("error", "CannotResolveHostError")] * 3  # recorded, each
+    [stats] = [json.loads(row["stats"]) for row in db.query("select stats from runs")]
+    # robots.txt and three pages, each tried three times: 12 attempts, two lookups each (the guard's, the connection's)
+    assert stats["downloader/exception_count"] == 12 and stats["seedcrawl/dns/lookups_spared"] == 23
