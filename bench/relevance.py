@@ -711,13 +711,15 @@ def background_comparison(seeds: list[str], items: list[dict], folds: int = 5) -
     print("\nThe seeds against the crawl's background text (not shipped; held-out as above):")
     print("| background share | precision | recall | F1 | recall, articles | recall, short items | vendor | AUC |")
     print("|---|---|---|---|---|---|---|---|")
+    backgrounds = {}  # fold -> the words of the texts outside it, and how many
+    for fold in (-1, *range(folds)):
+        counts = Counter(match.group().lower() for it in items if it["kind"] != "short"
+                         and it["group"] != "seeds" and fold_of[it["group"]] != fold
+                         for match in WORD.finditer(it["text"]))  # fmt: skip
+        backgrounds[fold] = (counts, sum(counts.values()))
     for share in (0.0, 0.25, 0.5, 0.75, 0.95):
         scores = [0.0] * len(items)
-        for fold in (-1, *range(folds)):
-            counts = Counter(match.group().lower() for it in items if it["kind"] != "short"
-                             and it["group"] != "seeds" and fold_of[it["group"]] != fold
-                             for match in WORD.finditer(it["text"]))  # fmt: skip
-            total = sum(counts.values())
+        for fold, (counts, total) in backgrounds.items():
 
             def mixed(
                 word: str, language: str, counts: Counter[str] = counts, total: int = total, share: float = share

@@ -19,7 +19,7 @@ import math
 import re
 import shlex
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING
 
 from .words import WORD, stem, terms
@@ -66,6 +66,9 @@ def new_word_users(
     from .frequencies import word_frequency
     from .relevance import FUNCTION_WORD_FREQUENCY
 
+    def common(word: str) -> bool:
+        return word_frequency(word.lower(), language) > FUNCTION_WORD_FREQUENCY
+
     users: defaultdict[str, list[int]] = defaultdict(list)
     sites: defaultdict[str, set[str]] = defaultdict(set)
     forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -83,7 +86,7 @@ def new_word_users(
                 continue
             found.add(key)
             forms[key][written] += 1
-            before[key][_name_before(text, match, language)] += 1
+            before[key][_name_before(text, match, common)] += 1
             if key not in alone and not _forename(text, match):
                 alone.add(key)
         for key in found:
@@ -110,20 +113,16 @@ def _forename(text: str, match: re.Match[str]) -> bool:
     return bool(after and after.group(1).isupper())
 
 
-def _name_before(text: str, match: re.Match[str], language: str) -> str | None:
+def _name_before(text: str, match: re.Match[str], common: Callable[[str], bool]) -> str | None:
     """The name word written directly before this one, both with a capital
-    (*Hong* Kong, *Dominic* Raab), if any: a common word (*The* UK, *In*
+    (*Hong* Kong, *Dominic* Raab), if any: a ``common`` word (*The* UK, *In*
     London) is none."""
-    from .frequencies import word_frequency  # see new_word_users
-    from .relevance import FUNCTION_WORD_FREQUENCY
-
     if not match.group()[0].isupper():
         return None
     found = _PREVIOUS_WORD.search(text, max(0, match.start() - 40), match.start())
-    if found is None or not found.group(1)[0].isupper():
+    if found is None or not found.group(1)[0].isupper() or common(found.group(1)):
         return None
-    word = found.group(1)
-    return word if word_frequency(word.lower(), language) <= FUNCTION_WORD_FREQUENCY else None
+    return found.group(1)
 
 
 def _with_forename(shown: str, before: Counter[str | None]) -> str:

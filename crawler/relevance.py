@@ -150,7 +150,7 @@ def specific_words(
     total = sum(counts.values())
     weights = {}
     for key, count in counts.items():
-        # The stem's frequency in language at large: its words' together.
+        # The stem's frequency in language at large (or in ``against``): its words' together.
         background = min(1.0, sum(background_frequency(word, language) for word in forms[key]))
         if max(_frequency(word, language) for word in forms[key]) > FUNCTION_WORD_FREQUENCY:
             continue
