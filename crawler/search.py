@@ -19,6 +19,7 @@ given; ``search.exclude`` keeps words out of the derived ones.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ class SearchHit:
 class SearchResult:
     hits: list[SearchHit]
     notice: str | None  # the service's plain-text answer instead of JSON (rate limit, bad query)
+    repaired: int = 0  # stray backslashes taken out of an answer that was not valid JSON (see ``_lenient_json``)
 
 
 def _surface(model: TopicModel, stem: str) -> str:
@@ -102,7 +104,7 @@ def parse_gdelt(body: bytes) -> SearchResult:
     if not text:
         return SearchResult([], None)  # GDELT answers an empty body when nothing matched
     try:
-        data = json.loads(text)
+        data, repaired = _lenient_json(text)
     except ValueError:
         return SearchResult([], " ".join(text.split())[:300])
     if not isinstance(data, dict):
@@ -119,7 +121,35 @@ def parse_gdelt(body: bytes) -> SearchResult:
                 str(article.get("domain") or ""),
             )  # fmt: skip
         )
-    return SearchResult(hits, None)
+    return SearchResult(hits, None, repaired)
+
+
+# A backslash and what it escapes, where JSON allows it (the group), or a
+# backslash JSON does not allow there (no group).
+_ESCAPE = re.compile(r'\\(?:(u[0-9a-fA-F]{4}|["\\/bfnrt])|)')
+
+
+def _lenient_json(text: str) -> tuple[object, int]:
+    """GDELT's answer read as JSON, and how many stray backslashes it took
+    out. GDELT copies titles into its JSON as it finds them: raw control
+    characters (allowed here: ``strict=False``) and backslashes it did not
+    escape ("Invalid \\escape" at column 99103: gdelt-doc-api issues #26,
+    #28). Strictly read, one such title lost the night's whole search; a
+    stray backslash is dropped, as a lenient reader does (\\' is ')."""
+    try:
+        return json.loads(text, strict=False), 0
+    except ValueError:
+        pass
+    stray = 0
+
+    def repaired(match: re.Match[str]) -> str:
+        nonlocal stray
+        if match.group(1):
+            return match.group(0)
+        stray += 1
+        return ""
+
+    return json.loads(_ESCAPE.sub(repaired, text), strict=False), stray
 
 
 def _seen(value: object) -> str | None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import sqlite_utils
 from click.testing import CliRunner
 from pytest_twisted import ensureDeferred
@@ -114,3 +115,47 @@ async def test_a_rate_limit_notice_is_counted_and_survived(tmp_path: Path) -> No
     assert run["status"] == "finished" and json.loads(run["stats"])["seedcrawl/search/notice"] == 1
     log = (tmp_path / "log").read_text()
     assert "News search answered with a notice instead of results" in log and "Traceback" not in log
+
+
+# GDELT's titles as it copies them into its JSON: a backslash it did not
+# escape ("Invalid \escape", gdelt-doc-api issues #26 and #28) and a raw tab.
+UNESCAPED = [("Huawei network security review 0", "Huawei\\'s network: security review 0"),
+             ("Huawei network security review 1", "Huawei network\tsecurity review 1")]  # fmt: skip
+
+
+def _unescaped_answer(base: str) -> bytes:
+    answer = (SEARCH / "gdelt_artlist.json").read_text().replace("{BASE}", base)
+    for clean, raw in UNESCAPED:
+        answer = answer.replace(clean, raw, 1)
+    return answer.encode()
+
+
+def test_an_answer_with_titles_gdelt_did_not_escape_is_read_not_lost() -> None:
+    body = _unescaped_answer("http://127.0.0.1")
+    with pytest.raises(ValueError, match="Invalid"):
+        json.loads(body)  # what a strict reader makes of it: not one result
+    result = parse_gdelt(body)
+    clean = parse_gdelt((SEARCH / "gdelt_artlist.json").read_text().replace("{BASE}", "http://127.0.0.1").encode())
+    assert result.notice is None and result.repaired == 1 and clean.repaired == 0
+    assert [hit.url for hit in result.hits] == [hit.url for hit in clean.hits] and len(result.hits) == 4
+    assert [hit.title for hit in result.hits][:2] == ["Huawei's network: security review 0",
+                                                      "Huawei network\tsecurity review 1"]  # fmt: skip
+    # Escapes JSON allows are kept as they are.
+    kept = parse_gdelt(b'{"articles": [{"url": "http://127.0.0.1/a", "title": "say \\"no\\" \\\\ \\u00e9\\n"}]}')
+    assert kept.repaired == 0 and kept.hits[0].title == 'say "no" \\ \u00e9\n'
+
+
+@ensureDeferred
+async def test_a_search_answer_that_is_not_valid_json_gives_its_results_and_says_so(tmp_path: Path) -> None:
+    with MockServer({}) as server:
+        _served(server, _unescaped_answer(server.base))
+        sources = sources_for(tmp_path, [server.base + "/seed"], "[search]\ngdelt = true\n")
+        assert await crawl(sources, tmp_path / "storage", tmp_path / "log", "-s",
+                           f"SEEDCRAWL_GDELT_URL={server.base}/api/v2/doc/doc") == 0  # fmt: skip
+    fetched = [path for _, path, _ in server.log]
+    assert fetched.count("/story/0") == 1 and fetched.count("/story/1") == 1
+    db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
+    [run] = list(db.query("select status, stats from runs"))
+    stats = json.loads(run["stats"])
+    assert stats["seedcrawl/search/repaired"] == 1 and "seedcrawl/search/notice" not in stats
+    assert "News search answered with invalid JSON" in (tmp_path / "log").read_text()

@@ -433,6 +433,10 @@ class RelatedSpider(scrapy.Spider):
             self.run.tally(source, "errors")
             logger.warning("News search answered with a notice instead of results (%s): %s", source, result.notice)
             return
+        if result.repaired:
+            self.crawler.stats.inc_value(f"{STATS}/search/repaired", result.repaired)
+            logger.warning("News search answered with invalid JSON (%s): %d stray backslash(es) left out, %d "
+                           "result(s) read", source, result.repaired, len(result.hits))  # fmt: skip
         self.crawler.stats.inc_value(f"{STATS}/search/results", len(result.hits))
         self.run.tally(source, "entries", len(result.hits))
         yield from self.page_requests(
