@@ -224,8 +224,12 @@ class CrawlRun:
         try:
             if self.started:
                 self._check_fetched(reason)
+                # A run that fetched nothing ran to its end but is not one to count
+                # from: the next run's search and sitemap window starts at the last
+                # finished run, and would skip what this one could not read.
+                status = self.crawler.stats.get_value(STOP_REASON) if reason == "finished" else None
                 self.store.record_source_runs(self.run_id, self.yields)
-                self.store.finish_run(self.run_id, reason, self.crawler.stats.get_stats())
+                self.store.finish_run(self.run_id, status or reason, self.crawler.stats.get_stats())
                 self._count_new_words()
                 self._summarise()
         except (sqlite3.Error, OSError) as exc:

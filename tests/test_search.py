@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -159,3 +160,33 @@ async def test_a_search_answer_that_is_not_valid_json_gives_its_results_and_says
     stats = json.loads(run["stats"])
     assert stats["seedcrawl/search/repaired"] == 1 and "seedcrawl/search/notice" not in stats
     assert "News search answered with invalid JSON" in (tmp_path / "log").read_text()
+
+
+@ensureDeferred
+async def test_a_run_that_fetched_nothing_does_not_move_the_next_searchs_window(tmp_path: Path) -> None:
+    """A crawl run by hand while the machine was offline ran to its end,
+    fetching nothing, and was recorded as finished: the next night searched
+    only from it on, so what was published since the last good run before
+    it was never asked for."""
+    storage = tmp_path / "storage"
+    gdelt = ["-s", 'DOWNLOAD_SLOTS={"gdelt": {"concurrency": 1, "delay": 0}}']
+    with MockServer({}) as server:
+        _served(server, (SEARCH / "gdelt_artlist.json").read_text().replace("{BASE}", server.base).encode())
+        sources = sources_for(tmp_path, [server.base + "/seed"], "[search]\ngdelt = true\n")
+        endpoint = f"SEEDCRAWL_GDELT_URL={server.base}/api/v2/doc/doc"
+        assert await crawl(sources, storage, tmp_path / "log1", "-s", endpoint, *gdelt) == 0
+        # Offline: every host refused (127.0.0.9 is not on the allow-list), the search too.
+        offline = sources.with_name("offline.toml")
+        offline.write_text('[seeds]\nurls = ["http://127.0.0.9:9/seed"]\n[search]\ngdelt = true\n')
+        assert await crawl(offline, storage, tmp_path / "log2", "-s", "SEEDCRAWL_GDELT_URL=http://127.0.0.9:9/doc",
+                           *gdelt) == 1  # fmt: skip
+        assert await crawl(sources, storage, tmp_path / "log3", "-s", endpoint, *gdelt) == 0
+    db = sqlite_utils.Database(storage / "corpus.db")
+    runs = list(db.query("select id, started, status from runs order by id"))
+    assert [run["status"] for run in runs] == ["finished", "nothing_fetched", "finished"]
+    searches = [path for _, path, _ in server.log if path.startswith("/api/")]
+    asked = [parse_qs(urlsplit(path).query)["startdatetime"][0] for path in searches]
+    first_start = datetime.fromisoformat(runs[0]["started"]).astimezone(UTC).strftime("%Y%m%d%H%M%S")
+    assert asked[-1] == first_start  # the third run searches from the first, the last that fetched anything
+    status = CliRunner(env={"COLUMNS": "120"}).invoke(cli, ["status", "--storage", str(storage)])
+    assert re.search(r"\n 2 .* manual +nothing fetched +0 ", status.output), status.output

@@ -154,10 +154,11 @@ def status(sources: Path | None, storage: Path, limit: int) -> None:
     table.add_column("run")
     table.add_column("started", no_wrap=True)
     for column in ("took", "trigger", "status", "pages", "new", "dups", "errors"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # a narrow terminal folds "nothing fetched", never cuts it
     for run in runs:
         started = (run["started"] or "")[:16].replace("T", " ")
-        state = run["status"] + (f" (exit {run['exit_status']})" if run["exit_status"] else "")
+        # Scrapy's close reasons and seedcrawl's stop reasons are words: storage_error, nothing_fetched.
+        state = run["status"].replace("_", " ") + (f" (exit {run['exit_status']})" if run["exit_status"] else "")
         # A crawl writes its counts every progress interval; one that never counted shows 0.
         counts = (str(run[k] or 0) for k in ("pages", "new", "duplicates", "errors"))
         table.add_row(
