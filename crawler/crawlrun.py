@@ -39,6 +39,7 @@ from .run import STOP_REASON, stop_crawl
 from .seedfile import read_seed, stray_note
 from .store import Document, Store, StoreError
 from .summary import failed_sources, nothing_fetched, summary_lines
+from .windows import keep_windows, moved, read_windows
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -60,6 +61,7 @@ class CrawlRun:
     boilerplate: SiteBoilerplate  # each site's boilerplate lines, learned as pages are stored
     run_id: int
     last_success: datetime | None  # the start of the last finished run, read as this one opens
+    windows: dict[str, datetime]  # each search's and site's window start (crawler/windows.py), read then too
 
     def __init__(self, crawler: Crawler, config: RunConfig) -> None:
         self.crawler = crawler
@@ -71,6 +73,7 @@ class CrawlRun:
         self.yields: dict[str, dict[str, Any]] = {}
         self.new_words: list[str] = []  # the queue's, counted at the end (crawler/new_words.py)
         self.lookups_spared_before = 0  # the resolver's count at the start (it outlives a crawl in tests)
+        self.answered: set[str] = set()  # searches and sites that answered in this run (crawler/windows.py)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRun:
@@ -138,6 +141,7 @@ class CrawlRun:
         last = self.store.last_success()
         # New sitemap entries and search results are those since the last finished run.
         self.last_success = datetime.fromisoformat(last) if last else None
+        self.windows = read_windows(self.store)
         self._record_cpu("at_start")
         logger.info(
             "Run %d: %d seed page(s), %d feed(s), budget %d pages, depth %d, storage %s",
@@ -230,6 +234,8 @@ class CrawlRun:
                 status = self.crawler.stats.get_value(STOP_REASON) if reason == "finished" else None
                 self.store.record_source_runs(self.run_id, self.yields)
                 self.store.finish_run(self.run_id, status or reason, self.crawler.stats.get_stats())
+                if (status or reason) == "finished":
+                    self._move_windows()
                 self._count_new_words()
                 self._summarise()
         except (sqlite3.Error, OSError) as exc:
@@ -238,6 +244,13 @@ class CrawlRun:
             logger.error("Could not record the end of run %s: %s", self.run_id, message)
         finally:
             self.store.close()
+
+    def _move_windows(self) -> None:
+        """The searches and sites that answered start their next window at
+        this run (crawler/windows.py); the others keep theirs."""
+        asked = [source for source, tally in self.yields.items() if tally.get("kind") in ("search", "site")]
+        started = datetime.fromisoformat(self.store.run(self.run_id)["started"])
+        keep_windows(self.store, moved(self.windows, [*asked, *self.answered], self.answered, started))
 
     def _check_fetched(self, reason: str) -> None:
         """A run that ran to its end without a single response is a failure

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -190,3 +191,41 @@ async def test_a_run_that_fetched_nothing_does_not_move_the_next_searchs_window(
     assert asked[-1] == first_start  # the third run searches from the first, the last that fetched anything
     status = CliRunner(env={"COLUMNS": "120"}).invoke(cli, ["status", "--storage", str(storage)])
     assert re.search(r"\n 2 .* manual +nothing fetched +0 ", status.output), status.output
+
+
+@ensureDeferred
+async def test_a_query_gdelt_did_not_answer_is_asked_again_from_where_it_last_was(tmp_path: Path) -> None:
+    """A rate-limit notice lost the window: the next night's query started
+    at the night it failed. Each query now starts where it last answered
+    (a page it listed that failed to download does not count against it)."""
+    storage = tmp_path / "storage"
+    gdelt = ["-s", 'DOWNLOAD_SLOTS={"gdelt": {"concurrency": 1, "delay": 0}}']
+    limited = [False]
+    with MockServer({}) as server:
+        flaky = '{"url": "{BASE}/story/flaky", "title": "Huawei flaky", "seendate": "20201116T000000Z"},'
+        listed = (SEARCH / "gdelt_artlist.json").read_text().replace('"articles": [', '"articles": [' + flaky, 1)
+        answer = listed.replace("{BASE}", server.base).encode()
+        notice = (SEARCH / "gdelt_rate_limited.txt").read_bytes()
+
+        def search(handler, count):
+            derived = parse_qs(urlsplit(handler.path).query)["query"][0].startswith("(")
+            return 200, {"Content-Type": "application/json"}, notice if limited[0] and derived else answer
+
+        _served(server, answer)
+        server.routes["/api/v2/doc/doc"] = search
+        server.routes["/story/flaky"] = (500, {}, b"try again later")  # an error each night
+        sources = sources_for(tmp_path, [server.base + "/seed"], '[search]\ngdelt = true\nqueries = ["5G ban"]\n')
+        endpoint = f"SEEDCRAWL_GDELT_URL={server.base}/api/v2/doc/doc"
+        for night, rate_limited in enumerate((False, True, False)):
+            limited[0] = rate_limited
+            time.sleep(1.1)  # runs are dated to the second
+            assert await crawl(sources, storage, tmp_path / f"log{night}", "-s", endpoint, *gdelt) == 0
+    db = sqlite_utils.Database(storage / "corpus.db")
+    starts = [datetime.fromisoformat(run["started"]).astimezone(UTC).strftime("%Y%m%d%H%M%S")
+              for run in db.query("select started, status from runs order by id")]  # fmt: skip
+    asked = [parse_qs(urlsplit(path).query) for _, path, _ in server.log if path.startswith("/api/")]
+    third = {query["query"][0]: query["startdatetime"][0] for query in asked[4:]}
+    derived = next(query for query in third if query.startswith("("))
+    assert third == {derived: starts[0], "5G ban": starts[1]}  # the derived query from the first night
+    pinned = list(db.query("select run_id, errors from source_runs where source = 'search: 5G ban' order by run_id"))
+    assert pinned[1] == {"run_id": 2, "errors": 1}  # the flaky page, counted to it on the second night: it answered

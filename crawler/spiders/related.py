@@ -408,10 +408,10 @@ class RelatedSpider(scrapy.Spider):
             return []
         queries = [*derive_queries(self.run.model, sources.exclude, sources.languages), *sources.queries]
         end = datetime.now(UTC)
-        start = self.since(sources.first_days)
         endpoint = self.crawler.settings.get("SEEDCRAWL_GDELT_URL")
         requests = []
         for query in dict.fromkeys(queries):
+            start = self.since(sources.first_days, f"search: {query}")
             self.crawler.stats.inc_value(f"{STATS}/search/queries")
             self.run.add_source(f"search: {query}", "search")
             requests.append(scrapy.Request(
@@ -437,6 +437,7 @@ class RelatedSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"{STATS}/search/repaired", result.repaired)
             logger.warning("News search answered with invalid JSON (%s): %d stray backslash(es) left out, %d "
                            "result(s) read", source, result.repaired, len(result.hits))  # fmt: skip
+        self.run.answered.add(source)
         self.crawler.stats.inc_value(f"{STATS}/search/results", len(result.hits))
         self.run.tally(source, "entries", len(result.hits))
         yield from self.page_requests(
@@ -495,7 +496,8 @@ class RelatedSpider(scrapy.Spider):
             logger.warning("Sitemap %s skipped: %s", response.url, exc)
             return
         stats.inc_value(f"{STATS}/sitemap/parsed")
-        since = self.since(self.run.sources.site_first_days)
+        since = self.since(self.run.sources.site_first_days, meta["source"])
+        self.run.answered.add(meta["source"])
         if sitemap.is_index:
             # A sitemap without a lastmod may hold new pages; one dated before the last run does not.
             children = [e for e in sitemap.entries if e.date is None or e.date > since]
@@ -514,10 +516,12 @@ class RelatedSpider(scrapy.Spider):
             for entry in fresh
         )  # fmt: skip
 
-    def since(self, first_days: int) -> datetime:
-        """The start of the window new entries must fall in: the last finished
-        run's start, or ``first_days`` ago on the first run."""
-        last = self.run.last_success
+    def since(self, first_days: int, source: str) -> datetime:
+        """The start of the window new entries of ``source`` must fall in: the
+        last finished run in which it answered (crawler/windows.py), the last
+        finished run's start for a source never asked before, or
+        ``first_days`` ago on the first run."""
+        last = self.run.windows.get(source) or self.run.last_success
         return last if last is not None else datetime.now(UTC) - timedelta(days=first_days)
 
     def parse_feed(self, response: Response) -> Any:

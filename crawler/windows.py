@@ -1,0 +1,55 @@
+"""From when each news search and site is read: the last run it answered.
+
+A news search asks for what was published since a time, and a site's
+sitemaps are read for entries newer than one. That time was the last
+finished run's start for every source alike, so a night GDELT answered a
+query with its rate-limit notice, or a site's sitemap failed, moved the
+window past what that source never gave. Each source keeps its own: the
+start of the last finished run in which it answered, or, while it has
+not, of the run that first asked it. A source never asked before starts
+at the last finished run, as every source did. The windows are a small
+JSON object in the store's kept counts, written when a run finishes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .store import Store
+
+KEPT = "source_windows"
+# A window older than this is forgotten: its source (a query the model no
+# longer derives, a site taken out) starts again at the last finished run.
+FORGOTTEN_AFTER = timedelta(days=365)
+
+
+def read_windows(store: Store) -> dict[str, datetime]:
+    """Each source's window start, as the last finished run kept them; none
+    if they cannot be read (every source then starts at the last finished run)."""
+    body = store.kept_counts(KEPT)
+    try:
+        found = json.loads(body) if body else {}
+        return {str(source): datetime.fromisoformat(start) for source, start in found.items()}
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
+def moved(
+    windows: dict[str, datetime], asked: Iterable[str], answered: set[str], started: datetime
+) -> dict[str, datetime]:
+    """The windows after a finished run that started at ``started``: a
+    source it asked that answered starts there next time; one that did not
+    keeps its start, or, asked for the first time, gets this run's."""
+    kept = {source: start for source, start in windows.items() if started - start <= FORGOTTEN_AFTER}
+    for source in asked:
+        if source in answered or source not in kept:
+            kept[source] = started
+    return kept
+
+
+def keep_windows(store: Store, windows: dict[str, datetime]) -> None:
+    store.keep_counts(KEPT, json.dumps({source: start.isoformat() for source, start in sorted(windows.items())}))
