@@ -20,7 +20,7 @@ import resource
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -73,7 +73,9 @@ class CrawlRun:
         self.yields: dict[str, dict[str, Any]] = {}
         self.new_words: list[str] = []  # the queue's, counted at the end (crawler/new_words.py)
         self.lookups_spared_before = 0  # the resolver's count at the start (it outlives a crawl in tests)
-        self.answered: set[str] = set()  # searches and sites that answered in this run (crawler/windows.py)
+        # Searches and sites: where this run asked each from, and which answered (crawler/windows.py).
+        self.asked_from: dict[str, datetime] = {}
+        self.answered: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRun:
@@ -139,7 +141,8 @@ class CrawlRun:
         if stray := stray_note(self.sources.seeds_dir):
             logger.warning(stray)
         last = self.store.last_success()
-        # New sitemap entries and search results are those since the last finished run.
+        # New sitemap entries and search results are those since the last finished run (each
+        # search's and site's own, in windows: see window_start).
         self.last_success = datetime.fromisoformat(last) if last else None
         self.windows = read_windows(self.store)
         self._record_cpu("at_start")
@@ -245,12 +248,22 @@ class CrawlRun:
         finally:
             self.store.close()
 
+    def window_start(self, source: str, first_days: int) -> datetime:
+        """Where ``source`` is asked from in this run (crawler/windows.py):
+        the start of the last run it answered, the last finished run's for
+        a source never asked before, ``first_days`` back on the first run."""
+        start = self.windows.get(source) or self.last_success or datetime.now(UTC) - timedelta(days=first_days)
+        return self.asked_from.setdefault(source, start)
+
     def _move_windows(self) -> None:
         """The searches and sites that answered start their next window at
-        this run (crawler/windows.py); the others keep theirs."""
-        asked = [source for source, tally in self.yields.items() if tally.get("kind") in ("search", "site")]
+        this run; the others where they started this time (a site whose
+        robots.txt or sitemap failed was never asked: where it would have been)."""
+        for source, tally in self.yields.items():
+            if tally.get("kind") == "site":
+                self.window_start(source, self.sources.site_first_days)
         started = datetime.fromisoformat(self.store.run(self.run_id)["started"])
-        keep_windows(self.store, moved(self.windows, [*asked, *self.answered], self.answered, started))
+        keep_windows(self.store, moved(self.windows, self.asked_from, self.answered, started))
 
     def _check_fetched(self, reason: str) -> None:
         """A run that ran to its end without a single response is a failure

@@ -4,17 +4,17 @@ A news search asks for what was published since a time, and a site's
 sitemaps are read for entries newer than one. That time was the last
 finished run's start for every source alike, so a night GDELT answered a
 query with its rate-limit notice, or a site's sitemap failed, moved the
-window past what that source never gave. Each source keeps its own: the
-start of the last finished run in which it answered, or, while it has
-not, of the run that first asked it. A source never asked before starts
-at the last finished run, as every source did. The windows are a small
-JSON object in the store's kept counts, written when a run finishes.
+window past what that source never gave. Each source keeps its own: a
+source that answered is asked from this run's start next time; one that
+did not, from where it was asked from this time (the start of the last
+run it answered, or, never asked before, the last finished run's start,
+or ``first_days`` back on the first run). The windows are a small JSON
+object in the store's kept counts, written when a run finishes.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -39,15 +39,15 @@ def read_windows(store: Store) -> dict[str, datetime]:
 
 
 def moved(
-    windows: dict[str, datetime], asked: Iterable[str], answered: set[str], started: datetime
+    windows: dict[str, datetime], asked_from: dict[str, datetime], answered: set[str], started: datetime
 ) -> dict[str, datetime]:
-    """The windows after a finished run that started at ``started``: a
-    source it asked that answered starts there next time; one that did not
-    keeps its start, or, asked for the first time, gets this run's."""
+    """The windows after a finished run that started at ``started`` and
+    asked each source of ``asked_from`` from its start there: one that
+    answered starts at this run next time, one that did not where it
+    started this time; a source this run did not ask keeps its window."""
     kept = {source: start for source, start in windows.items() if started - start <= FORGOTTEN_AFTER}
-    for source in asked:
-        if source in answered or source not in kept:
-            kept[source] = started
+    for source, start in asked_from.items():
+        kept[source] = started if source in answered else start
     return kept
 
 

@@ -21,7 +21,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
@@ -517,12 +517,9 @@ class RelatedSpider(scrapy.Spider):
         )  # fmt: skip
 
     def since(self, first_days: int, source: str) -> datetime:
-        """The start of the window new entries of ``source`` must fall in: the
-        last finished run in which it answered (crawler/windows.py), the last
-        finished run's start for a source never asked before, or
-        ``first_days`` ago on the first run."""
-        last = self.run.windows.get(source) or self.run.last_success
-        return last if last is not None else datetime.now(UTC) - timedelta(days=first_days)
+        """The start of the window new entries of ``source`` must fall in
+        (CrawlRun.window_start)."""
+        return self.run.window_start(source, first_days)
 
     def parse_feed(self, response: Response) -> Any:
         stats = self.crawler.stats
