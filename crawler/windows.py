@@ -15,7 +15,7 @@ object in the store's kept counts, written when a run finishes.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,9 +33,11 @@ def read_windows(store: Store) -> dict[str, datetime]:
     body = store.kept_counts(KEPT)
     try:
         found = json.loads(body) if body else {}
-        return {str(source): datetime.fromisoformat(start) for source, start in found.items()}
+        starts = {str(source): datetime.fromisoformat(start) for source, start in found.items()}
     except (ValueError, TypeError, AttributeError):
         return {}
+    # Compared with the dates of feeds and sitemaps, which are in UTC: a start without its zone is in UTC too.
+    return {source: start if start.tzinfo else start.replace(tzinfo=UTC) for source, start in starts.items()}
 
 
 def moved(

@@ -340,8 +340,8 @@ async def test_a_dead_host_linked_three_times_is_looked_up_once_and_its_pages_re
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An old seed's links lead to hosts that are gone: their robots.txt,
-    each page and each retry looked the name up again (six lookups for one
-    page), each waiting up to DNS_TIMEOUT where the name server is slow."""
+    each page and each retry looked the name up again (24 lookups for these
+    three links), each waiting up to DNS_TIMEOUT where the name server is slow."""
     from .inprocess import crawl
     from .mockserver import MockServer, seed_page, sources_for
 

@@ -34,6 +34,8 @@ def test_the_windows_are_kept_in_the_store_and_unreadable_ones_are_none(tmp_path
         for body in ("not json", "[]", '{"search: a": 3}', '{"search: a": "yesterday"}'):
             store.keep_counts(KEPT, body)
             assert read_windows(store) == {}  # every source then starts at the last finished run
+        store.keep_counts(KEPT, '{"search: a": "2026-11-20T02:30:00"}')  # no zone: compared with UTC dates
+        assert read_windows(store) == {"search: a": NIGHT[0]}
     finally:
         store.close()
 
