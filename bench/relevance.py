@@ -685,7 +685,9 @@ def new_words_as_concerns(seeds: list[str], items: list[dict], folds: int = 5) -
         scores = list(base)
         for fold in range(folds):
             model = TopicModel.fit(seeds, THRESHOLD)
-            added = {stem(word.lower(), "en"): share * statistics.median(strongest) for word in found[fold][:count]}
+            weight = share * statistics.median(strongest)
+            # A name of two words (Hong Kong) is counted by its last, as the queue's line takes it off.
+            added = {stem(word.split()[-1].lower(), "en"): weight for word in found[fold][:count]}
             model.concepts = {**model.concepts, **added}
             for k, it in enumerate(items):
                 if it["group"] != "seeds" and fold_of[it["group"]] == fold:
