@@ -449,6 +449,14 @@ def short_offtopic_report(seeds: list[str], items: list[dict], cuts: dict[str, f
 MISSES_LOOKED_AT = 5
 
 
+def group_folds(items: list[dict], folds: int) -> dict[str, int]:
+    """Each group's fold (the seeds' aside), the same in every comparison
+    that folds the groups: the review simulation and the variants beside it."""
+    groups = sorted({it["group"] for it in items if it["group"] != "seeds"})
+    random.Random(7).shuffle(groups)
+    return {group: k % folds for k, group in enumerate(groups)}
+
+
 def review_simulation(seeds: list[str], items: list[dict], rounds: int = 5, folds: int = 5) -> None:
     """Start from the seeds; each round a reviewer labels the 10 candidates the
     queue shows first (their dev label), the model refits: best first, weakest
@@ -457,9 +465,7 @@ def review_simulation(seeds: list[str], items: list[dict], rounds: int = 5, fold
     few pages judged off topic, the on-topic ones requeued and accepted. Items are split
     into folds by group; each fold is judged by a model whose reviewer only
     saw the other folds' articles (long texts: the queue holds pages)."""
-    groups = sorted({it["group"] for it in items if it["group"] != "seeds"})
-    random.Random(7).shuffle(groups)
-    fold_of = {group: k % folds for k, group in enumerate(groups)}
+    fold_of = group_folds(items, folds)
     pool_all = [it for it in items if it["group"] != "seeds"]
     print(f"\nReview simulation (threshold {THRESHOLD:.2f}; held-out P / R / F1, short-variant recall, "
           "vendor news judged relevant):")  # fmt: skip
@@ -665,9 +671,7 @@ def new_words_as_concerns(seeds: list[str], items: list[dict], folds: int = 5) -
     words. Folds as the review simulation's; thresholds chosen in the
     training groups; the two constants are the variant's own, each setting
     printed (none is chosen here)."""
-    groups = sorted({it["group"] for it in items if it["group"] != "seeds"})
-    random.Random(7).shuffle(groups)
-    fold_of = {group: k % folds for k, group in enumerate(groups)}
+    fold_of = group_folds(items, folds)
     models = models_of(seeds, items)
     base = [model.judge(it["text"]).score for model, it in zip(models, items, strict=True)]
     known = {key for text in seeds for key in terms(text)}
@@ -705,10 +709,7 @@ def background_comparison(seeds: list[str], items: list[dict], folds: int = 5) -
     Folds as the review simulation's (the seeds' items: every other text
     as background); thresholds chosen in the training groups; each setting
     printed, none chosen here."""
-    groups = sorted({it["group"] for it in items if it["group"] != "seeds"})
-    random.Random(7).shuffle(groups)
-    fold_of = {group: k % folds for k, group in enumerate(groups)}
-    fold_of["seeds"] = -1
+    fold_of = {**group_folds(items, folds), "seeds": -1}
     language_at_large, weighed = relevance._frequency, relevance.specific_words
     print("\nThe seeds against the crawl's background text (not shipped; held-out as above):")
     print("| background share | precision | recall | F1 | recall, articles | recall, short items | vendor | AUC |")

@@ -234,10 +234,10 @@ class CrawlRun:
                 # A run that fetched nothing ran to its end but is not one to count
                 # from: the next run's search and sitemap window starts at the last
                 # finished run, and would skip what this one could not read.
-                status = self.crawler.stats.get_value(STOP_REASON) if reason == "finished" else None
+                status = (self.crawler.stats.get_value(STOP_REASON) if reason == "finished" else None) or reason
                 self.store.record_source_runs(self.run_id, self.yields)
-                self.store.finish_run(self.run_id, status or reason, self.crawler.stats.get_stats())
-                if (status or reason) == "finished":
+                self.store.finish_run(self.run_id, status, self.crawler.stats.get_stats())
+                if status == "finished":
                     self._move_windows()
                 self._count_new_words()
                 self._summarise()

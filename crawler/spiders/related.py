@@ -411,7 +411,7 @@ class RelatedSpider(scrapy.Spider):
         endpoint = self.crawler.settings.get("SEEDCRAWL_GDELT_URL")
         requests = []
         for query in dict.fromkeys(queries):
-            start = self.since(sources.first_days, f"search: {query}")
+            start = self.run.window_start(f"search: {query}", sources.first_days)
             self.crawler.stats.inc_value(f"{STATS}/search/queries")
             self.run.add_source(f"search: {query}", "search")
             requests.append(scrapy.Request(
@@ -496,7 +496,7 @@ class RelatedSpider(scrapy.Spider):
             logger.warning("Sitemap %s skipped: %s", response.url, exc)
             return
         stats.inc_value(f"{STATS}/sitemap/parsed")
-        since = self.since(self.run.sources.site_first_days, meta["source"])
+        since = self.run.window_start(meta["source"], self.run.sources.site_first_days)
         self.run.answered.add(meta["source"])
         if sitemap.is_index:
             # A sitemap without a lastmod may hold new pages; one dated before the last run does not.
@@ -515,11 +515,6 @@ class RelatedSpider(scrapy.Spider):
                  source=meta["source"], date_hint=entry.date.isoformat() if entry.date else None, anchor=entry.title)
             for entry in fresh
         )  # fmt: skip
-
-    def since(self, first_days: int, source: str) -> datetime:
-        """The start of the window new entries of ``source`` must fall in
-        (CrawlRun.window_start)."""
-        return self.run.window_start(source, first_days)
 
     def parse_feed(self, response: Response) -> Any:
         stats = self.crawler.stats
