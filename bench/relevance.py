@@ -1,7 +1,7 @@
 """Relevance quality, measured honestly: grouped cross-validation on real labelled news.
 
 Usage: .venv/bin/python bench/relevance.py [--shared ../shared/data] [--quick] [--embeddings] [--new-words]
-       [--contextual] [--background]
+       [--contextual] [--background] [--word-neighbours]
 
 Data (../shared/data, real text only, English):
 - on topic: the five seeds and the hand-labelled relevant UK Huawei-ban
@@ -49,7 +49,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -741,6 +741,81 @@ def background_comparison(seeds: list[str], items: list[dict], folds: int = 5) -
         print(table_row(f"{share}", held_out_predictions(scores, items)[0], items, scores))
 
 
+def word_neighbours_comparison(seeds: list[str], items: list[dict]) -> None:
+    """Two variants not shipped, for whoever takes issue 13 further: word
+    vectors (wordllama 0.4's, in its wheel) to let a word the seeds never use
+    count by its meaning (*ban* near *restrictions*, *barred*, *block*,
+    *exclude*, each used by one seed). ``neighbours``: a word the texts use
+    that the seeds do not weighs as much as its nearest seed concern word
+    times their cosine, where that is at least tau. ``shared meaning``: a
+    seed concern word's share of seeds counts the seeds that use it or a word
+    within tau of it (the share is squared in its weight). The name facet's
+    standing (``uses_names``) is the plain model's. Same folds; thresholds
+    chosen in the training groups; every tau printed, none chosen here."""
+    try:
+        import numpy
+        import wordllama
+    except ImportError:
+        print("\nWord neighbours: not measured (pip install 'wordllama==0.4.*' to compare)")
+        return
+    embedder = wordllama.WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+    forms: dict[str, Counter[str]] = {}
+    for it in items:
+        for word in WORD.findall(it["text"].lower()):
+            forms.setdefault(stem(word, "en"), Counter())[word] += 1
+    surface = {key: words.most_common(1)[0][0] for key, words in forms.items()}
+    vocabulary = [key for key in surface if word_frequency(surface[key], "en") <= FUNCTION_WORD_FREQUENCY]
+    vectors = embedder.embed([surface[key] for key in vocabulary], norm=True)
+    weighed = relevance.specific_words
+
+    def concern_words(counted: Any, weights: dict[str, float]) -> list[str]:
+        capitals = counted.capitalised_share("en")
+        return [k for k in weights if capitals.get(k, 0.0) < relevance.NAME_CAPITALISED_SHARE]
+
+    def neighbours(counted: Any, language: str, tau: float, texts: list[str]) -> Any:
+        weights, shown = weighed(counted, language)
+        sources = concern_words(counted, weights)
+        near = vectors @ embedder.embed([shown[k] for k in sources], norm=True).T
+        best = (numpy.where(near >= tau, near, 0.0) * numpy.array([weights[k] for k in sources])).max(axis=1)
+        added = {k: float(x) for k, x in zip(vocabulary, best, strict=True) if x > 0 and k not in weights}
+        return {**added, **weights}, {**{k: surface[k] for k in added}, **shown}
+
+    def shared_meaning(counted: Any, language: str, tau: float, texts: list[str]) -> Any:
+        weights, shown = weighed(counted, language)
+        sources = concern_words(counted, weights)
+        seen = embedder.embed([shown[k] for k in sources], norm=True)
+        used = numpy.zeros(len(sources))
+        for text in texts:
+            common = functools.partial(word_frequency, language="en")
+            words = sorted({w for w in WORD.findall(text.lower()) if common(w) <= FUNCTION_WORD_FREQUENCY})
+            used += ((seen @ embedder.embed(words, norm=True).T) >= tau).any(axis=1)
+        for k, count in zip(sources, used, strict=True):
+            share = counted.used_by[k] / counted.texts
+            weights[k] *= (max(share, count / len(texts)) / share) ** 2
+        return weights, shown
+
+    def models(variant: Callable[..., Any], tau: float) -> list[TopicModel]:
+        fitted = {}
+        for held in (None, *range(len(seeds))):
+            texts = [t for i, t in enumerate(seeds) if i != held]
+            relevance.specific_words = functools.partial(variant, tau=tau, texts=texts)
+            try:
+                model = TopicModel.fit(texts, THRESHOLD)
+            finally:
+                relevance.specific_words = weighed
+            model.uses_names = TopicModel.fit(texts, THRESHOLD).uses_names
+            fitted[held] = model
+        return [fitted[it.get("seed")] for it in items]
+
+    print("\nWord neighbours (wordllama 0.4 word vectors; not shipped; held-out as above):")
+    print("| variant, tau | precision | recall | F1 | recall, articles | recall, short items | vendor | AUC |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, variant in (("neighbours", neighbours), ("shared meaning", shared_meaning)):
+        for tau in (0.3, 0.4, 0.5, 0.6):
+            scores = [m.judge(it["text"]).score for m, it in zip(models(variant, tau), items, strict=True)]
+            print(table_row(f"{name}, {tau}", held_out_predictions(scores, items)[0], items, scores))
+
+
 def speed_and_memory(seeds: list[str], items: list[dict]) -> None:
     texts = [it["text"] for it in items]
     model = TopicModel.fit(seeds, THRESHOLD)
@@ -821,6 +896,7 @@ def main() -> int:
     parser.add_argument("--new-words", action="store_true", help="also measure the queue's new words as concern words")
     parser.add_argument("--contextual", action="store_true", help="also measure all-MiniLM-L6-v2 (if installed)")
     parser.add_argument("--background", action="store_true", help="also measure the seeds against the crawl's texts")
+    parser.add_argument("--word-neighbours", action="store_true", help="also measure wordllama word vectors")
     args = parser.parse_args()
     seeds, items = evaluation_set(args.shared)
     cross_validation_report(seeds, items)
@@ -834,6 +910,8 @@ def main() -> int:
         contextual_comparison(seeds, items)
     if args.background:
         background_comparison(seeds, items)
+    if args.word_neighbours:
+        word_neighbours_comparison(seeds, items)
     if not args.quick:
         review_simulation(seeds, items)
         model = TopicModel.fit(seeds, THRESHOLD)
