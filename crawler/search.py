@@ -98,6 +98,23 @@ def gdelt_url(endpoint: str, query: str, start: datetime, end: datetime, max_rec
     return f"{endpoint}?{urlencode(params)}"
 
 
+def rest_of_window(
+    hits: Sequence[SearchHit], max_records: int, start: datetime, end: datetime
+) -> tuple[bool, datetime | None]:
+    """(whether [start, end] is all answered, where a request for the rest ends).
+
+    GDELT answers at most ``max_records`` results, newest first: a full
+    answer says there may be more, older ones, up to the oldest result seen
+    (asked for inclusive of it: a result seen at that very time comes again,
+    and is fetched once). A full answer whose results are all dated ``end``
+    or undated cannot be paged: (False, None).
+    """
+    oldest = min((datetime.fromisoformat(hit.seen) for hit in hits if hit.seen), default=None)
+    if len(hits) < max_records or (oldest is not None and oldest <= start):
+        return True, None
+    return False, oldest if oldest is not None and oldest < end else None
+
+
 def parse_gdelt(body: bytes) -> SearchResult:
     """The articles of an ArtList answer, or the notice GDELT sent instead."""
     text = body.decode("utf-8", "replace").strip()

@@ -218,6 +218,14 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "queries": Key(_is_text_list, "a list of search queries", [], "queries run as given, besides the derived one"),
         "exclude": Key(_is_text_list, "a list of words", [], "words kept out of the derived queries"),
         "max_records": Key(_is_positive_int, "a positive integer", 75, "results asked for per query", most=250),
+        "max_requests": Key(
+            _is_positive_int,
+            "a positive integer",
+            4,
+            "requests per query and run at most: while GDELT's answer is full (max_records results, newest "
+            "first), the rest of the window is asked for, older results next",
+            most=20,
+        ),
         "first_days": Key(
             _is_positive_int,
             "a positive integer (days)",
@@ -310,6 +318,7 @@ class Sources:
     queries: list[str]
     exclude: list[str]
     max_records: int
+    max_requests: int
     first_days: int
     archive_offtopic: bool
     notify_command: str

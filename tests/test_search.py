@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,7 +16,7 @@ from pytest_twisted import ensureDeferred
 
 from crawler.cli import cli
 from crawler.relevance import TopicModel
-from crawler.search import derive_queries, gdelt_url, parse_gdelt
+from crawler.search import SearchHit, derive_queries, gdelt_url, parse_gdelt, rest_of_window
 
 from .conftest import DATA, SEEDS
 from .inprocess import crawl
@@ -230,3 +230,133 @@ async def test_a_query_gdelt_did_not_answer_is_asked_again_from_where_it_last_wa
     assert third == {derived: starts[0], "5G ban": starts[1]}  # the derived query from the first night
     pinned = list(db.query("select run_id, errors from source_runs where source = 'search: 5G ban' order by run_id"))
     assert pinned[1] == {"run_id": 2, "errors": 1}  # the flaky page, counted to it on the second night: it answered
+
+
+def test_a_full_answer_asks_for_the_rest_of_the_window_up_to_its_oldest_result() -> None:
+    start, end = datetime(2026, 11, 27, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
+
+    def hits(*seen: str | None) -> list[SearchHit]:
+        return [SearchHit(f"http://127.0.0.1/{k}", "", s, "") for k, s in enumerate(seen)]
+
+    day = "2026-11-{}T10:00:00+00:00".format
+    assert rest_of_window(hits(day(29), day(28)), 3, start, end) == (True, None)  # not full: that was all
+    assert rest_of_window(hits(day(29), day(28), day(28)), 3, start, end) == (
+        False,
+        datetime(2026, 11, 28, 10, tzinfo=UTC),
+    )
+    assert rest_of_window(hits(day(29), day(28), "2026-11-26T23:00:00+00:00"), 3, start, end) == (True, None)
+    at_end = end.isoformat()
+    assert rest_of_window(hits(at_end, at_end, None), 3, start, end) == (False, None)  # cannot be paged
+    assert rest_of_window(hits(None, None, None), 3, start, end) == (False, None)
+
+
+def _gdelt_archive(stories: int, hours_apart: float = 1.0) -> list[tuple[datetime, int]]:
+    """When GDELT saw each story, newest first: the first an hour ago."""
+    now = datetime.now(UTC)
+    return [(now - timedelta(hours=hours_apart * (k + 1)), k) for k in range(stories)]
+
+
+def _gdelt(base: str, archive: list[tuple[datetime, int]], refused: set[int] | None = None) -> object:
+    """A GDELT stand-in for the pinned query "5G ban": what it saw within the
+    request's start and end, newest first, at most maxrecords (the derived
+    query: nothing); the requests numbered in ``refused`` get the rate-limit notice."""
+    notice = (SEARCH / "gdelt_rate_limited.txt").read_bytes()
+    asked = [0]
+
+    def answer(handler, count):
+        params = parse_qs(urlsplit(handler.path).query)
+        if params["query"][0] != "5G ban":
+            return 200, {}, b""
+        asked[0] += 1
+        if refused and asked[0] in refused:
+            return 200, {"Content-Type": "text/plain"}, notice
+        start, end = (datetime.strptime(params[key][0], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+                      for key in ("startdatetime", "enddatetime"))  # fmt: skip
+        listed = [(seen, k) for seen, k in archive if start <= seen.replace(microsecond=0) <= end]
+        articles = [{"url": f"{base}/story/{k}", "title": f"Huawei network security review {k}",
+                     "seendate": seen.strftime("%Y%m%dT%H%M%SZ")}
+                    for seen, k in listed[: int(params["maxrecords"][0])]]  # fmt: skip
+        return 200, {"Content-Type": "application/json"}, json.dumps({"articles": articles}).encode()
+
+    return answer
+
+
+def _pinned_requests(server: MockServer) -> list[dict[str, list[str]]]:
+    asked = [parse_qs(urlsplit(path).query) for _, path, _ in server.log if path.startswith("/api/")]
+    return [query for query in asked if query["query"] == ["5G ban"]]
+
+
+async def _search_crawl(server: MockServer, sources: Path, storage: Path, log: Path) -> int:
+    return await crawl(sources, storage, log, "-s", f"SEEDCRAWL_GDELT_URL={server.base}/api/v2/doc/doc",
+                       "-s", 'DOWNLOAD_SLOTS={"gdelt": {"concurrency": 1, "delay": 0}}')  # fmt: skip
+
+
+PAGED = '[search]\ngdelt = true\nqueries = ["5G ban"]\nmax_records = 3\n'
+
+
+@ensureDeferred
+async def test_a_full_answer_is_followed_by_the_rest_of_the_window(tmp_path: Path) -> None:
+    """GDELT answers at most max_records results, newest first: seven
+    stories in the window, three a request, gave the three newest and lost
+    the other four. The rest of the window is asked for, older each time."""
+    storage = tmp_path / "storage"
+    with MockServer({}) as server:
+        _served(server, b"")
+        server.routes["/api/v2/doc/doc"] = _gdelt(server.base, _gdelt_archive(7))
+        for k in range(7):
+            server.routes[f"/story/{k}"] = (200, {}, article_page(k))
+        sources = sources_for(tmp_path, [server.base + "/seed"], PAGED)
+        assert await _search_crawl(server, sources, storage, tmp_path / "log") == 0
+    requests = _pinned_requests(server)
+    ends = [query["enddatetime"][0] for query in requests]
+    assert len(requests) == 4 and ends == sorted(ends, reverse=True) and len(set(ends)) == 4  # older each time
+    assert len({query["startdatetime"][0] for query in requests}) == 1  # the same window
+    fetched = [path for _, path, _ in server.log if path.startswith("/story/")]
+    assert sorted(fetched) == [f"/story/{k}" for k in range(7)]  # every story, each once
+    db = sqlite_utils.Database(storage / "corpus.db")
+    [stats] = [json.loads(run["stats"]) for run in db.query("select stats from runs")]
+    assert stats["seedcrawl/search/more"] == 3 and "seedcrawl/search/left_unasked" not in stats
+    [row] = db.query("select entries from source_runs where source = 'search: 5G ban'")
+    assert row["entries"] == 10  # 3 + 3 + 3 + 1 listed, the stories at each page's edge twice, fetched once
+
+
+@ensureDeferred
+async def test_what_the_request_limit_leaves_unasked_is_counted_and_said(tmp_path: Path) -> None:
+    storage = tmp_path / "storage"
+    with MockServer({}) as server:
+        _served(server, b"")
+        server.routes["/api/v2/doc/doc"] = _gdelt(server.base, _gdelt_archive(7))
+        sources = sources_for(tmp_path, [server.base + "/seed"], PAGED + "max_requests = 2\n")
+        assert await _search_crawl(server, sources, storage, tmp_path / "log") == 0
+    assert len(_pinned_requests(server)) == 2
+    fetched = {path for _, path, _ in server.log if path.startswith("/story/")}
+    assert fetched == {f"/story/{k}" for k in range(5)}
+    [stats] = [json.loads(run["stats"]) for run in sqlite_utils.Database(storage / "corpus.db").query(
+        "select stats from runs")]  # fmt: skip
+    assert stats["seedcrawl/search/left_unasked"] == 1
+    log = (tmp_path / "log").read_text()
+    assert re.search(
+        r"News search \(search: 5G ban\) gave 3 results, the most it gives, 2 time\(s\): what it saw "
+        r"from \S+ to \S+ was not asked for \(raise search.max_records or search.max_requests\)",
+        log,
+    )
+
+
+@ensureDeferred
+async def test_a_query_whose_rest_was_refused_is_asked_again_from_the_same_start(tmp_path: Path) -> None:
+    """The first answer was full, the request for the rest got GDELT's
+    rate-limit notice: the window is not all asked for, so the query is
+    not answered, and the next night asks from the same start again."""
+    storage = tmp_path / "storage"
+    with MockServer({}) as server:
+        _served(server, b"")
+        server.routes["/api/v2/doc/doc"] = _gdelt(server.base, _gdelt_archive(5), refused={2})
+        sources = sources_for(tmp_path, [server.base + "/seed"], PAGED)
+        assert await _search_crawl(server, sources, storage, tmp_path / "log1") == 0
+        time.sleep(1.1)  # runs are dated to the second
+        assert await _search_crawl(server, sources, storage, tmp_path / "log2") == 0
+    requests = _pinned_requests(server)
+    assert len(requests) == 5  # the first night's two, the second night's three (stories 0-2, 2-4, 4)
+    assert requests[2]["startdatetime"] == requests[0]["startdatetime"]
+    fetched = {path for _, path, _ in server.log if path.startswith("/story/")}
+    assert fetched == {f"/story/{k}" for k in range(5)}

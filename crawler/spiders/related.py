@@ -45,7 +45,7 @@ from ..items import PageItem
 from ..linklearn import SiteLearner
 from ..outcomes import classify
 from ..run import stop_crawl
-from ..search import derive_queries, gdelt_url, parse_gdelt
+from ..search import SearchHit, derive_queries, gdelt_url, parse_gdelt, rest_of_window
 from ..sitemaps import SitemapTooLarge, newer_than, read_sitemap
 from ..store import FrontierLink
 from ..summary import PAGES_SPENT
@@ -402,25 +402,54 @@ class RelatedSpider(scrapy.Spider):
 
     def search_requests(self) -> list[scrapy.Request]:
         """This run's news searches (search.gdelt): the derived query and the
-        pinned ones, over the time since the last finished run."""
+        pinned ones, each over its own window (crawler/windows.py) up to now."""
         sources = self.run.sources
         if not sources.gdelt:
             return []
         queries = [*derive_queries(self.run.model, sources.exclude, sources.languages), *sources.queries]
         end = datetime.now(UTC)
-        endpoint = self.crawler.settings.get("SEEDCRAWL_GDELT_URL")
         requests = []
         for query in dict.fromkeys(queries):
-            start = self.run.window_start(f"search: {query}", sources.first_days)
+            self.run.window_start(f"search: {query}", sources.first_days)
             self.crawler.stats.inc_value(f"{STATS}/search/queries")
             self.run.add_source(f"search: {query}", "search")
-            requests.append(scrapy.Request(
-                gdelt_url(endpoint, query, start, end, sources.max_records), callback=self.parse_search,
-                errback=self.on_error, priority=800, dont_filter=True,
-                meta={"seedcrawl": {"via": "search", "on": None, "kind": "search", "source": f"search: {query}"},
-                      "download_slot": "gdelt"},
-            ))  # fmt: skip
+            requests.append(self.search_request(query, end, 1))
         return requests
+
+    def search_request(self, query: str, end: datetime, page: int) -> scrapy.Request:
+        """A request for what GDELT lists for ``query`` from the query's
+        window start to ``end``; ``page``: the query's how-manyth this run."""
+        source = f"search: {query}"
+        endpoint, start = self.crawler.settings.get("SEEDCRAWL_GDELT_URL"), self.run.asked_from[source]
+        url = gdelt_url(endpoint, query, start, end, self.run.sources.max_records)
+        return scrapy.Request(
+            url, callback=self.parse_search, errback=self.on_error, priority=800, dont_filter=True,
+            meta={"seedcrawl": {"via": "search", "on": None, "kind": "search", "source": source, "query": query,
+                                "end": end.isoformat(), "page": page},
+                  "download_slot": "gdelt"},
+        )  # fmt: skip
+
+    def rest_of_search(self, response: Response, hits: list[SearchHit]) -> scrapy.Request | None:
+        """The request for the rest of a query's window when GDELT's answer
+        was full (search.max_requests a query at most); the query counts as
+        answered once its window is all asked for. Where it cannot be (the
+        request limit, results all dated alike) what was left is counted
+        and said, and the window moves on as it does for an answered query."""
+        meta = response.meta["seedcrawl"]
+        source, query, page, end = meta["source"], meta["query"], meta["page"], datetime.fromisoformat(meta["end"])
+        sources = self.run.sources
+        complete, rest_end = rest_of_window(hits, sources.max_records, self.run.asked_from[source], end)
+        if rest_end is not None and page < sources.max_requests:
+            self.crawler.stats.inc_value(f"{STATS}/search/more")
+            return self.search_request(query, rest_end, page + 1)
+        if not complete:
+            self.crawler.stats.inc_value(f"{STATS}/search/left_unasked")
+            logger.warning("News search (%s) gave %d results, the most it gives, %d time(s): what it saw from %s to "
+                           "%s was not asked for (raise search.max_records or search.max_requests)", source,
+                           len(hits), page, self.run.asked_from[source].isoformat(timespec="minutes"),
+                           (rest_end or end).isoformat(timespec="minutes"))  # fmt: skip
+        self.run.answered.add(source)
+        return None
 
     def parse_search(self, response: Response) -> Any:
         """Search results: each article is a candidate page, its seendate a date hint."""
@@ -437,9 +466,11 @@ class RelatedSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"{STATS}/search/repaired", result.repaired)
             logger.warning("News search answered with invalid JSON (%s): %d stray backslash(es) left out, %d "
                            "result(s) read", source, result.repaired, len(result.hits))  # fmt: skip
-        self.run.answered.add(source)
         self.crawler.stats.inc_value(f"{STATS}/search/results", len(result.hits))
         self.run.tally(source, "entries", len(result.hits))
+        rest = self.rest_of_search(response, result.hits)
+        if rest is not None:
+            yield rest
         yield from self.page_requests(
             Link(
                 url,
