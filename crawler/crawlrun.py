@@ -76,6 +76,8 @@ class CrawlRun:
         # Searches and sites: where this run asked each from, and which answered (crawler/windows.py).
         self.asked_from: dict[str, datetime] = {}
         self.answered: set[str] = set()
+        # Sources one of whose requests failed (a site's second sitemap, an index's child): not answered this run.
+        self.failed: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRun:
@@ -263,7 +265,7 @@ class CrawlRun:
             if tally.get("kind") == "site":
                 self.window_start(source, self.sources.site_first_days)
         started = datetime.fromisoformat(self.store.run(self.run_id)["started"])
-        keep_windows(self.store, moved(self.windows, self.asked_from, self.answered, started))
+        keep_windows(self.store, moved(self.windows, self.asked_from, self.answered - self.failed, started))
 
     def _check_fetched(self, reason: str) -> None:
         """A run that ran to its end without a single response is a failure

@@ -14,6 +14,8 @@ from pytest_twisted import ensureDeferred
 
 from crawler.cli import cli
 from crawler.sitemaps import SitemapTooLarge, newer_than, read_sitemap
+from crawler.store import Store
+from crawler.windows import read_windows
 
 from .conftest import DATA
 from .inprocess import crawl
@@ -74,3 +76,46 @@ async def test_only_new_entries_of_a_sites_news_sitemap_are_fetched(tmp_path: Pa
     result = CliRunner().invoke(cli, ["sources", "--storage", str(tmp_path / "storage"), "--json"])
     site = {row["source"]: row for row in map(json.loads, result.output.splitlines())}[base + "/"]
     assert site["kind"] == "site" and site["entries"] == 2 and site["fetched"] == 2
+
+
+@ensureDeferred
+async def test_a_site_whose_sitemap_failed_is_read_again_from_where_it_was(tmp_path: Path) -> None:
+    """One of a site's two sitemaps failed (503) on the first night, the other
+    was read: the site counted as read, and the next night took only what its
+    sitemaps dated after the first night's start, so the story the failed
+    sitemap listed an hour before was never fetched. A sitemap that is gone
+    (404) lists nothing to read later: it does not hold the window."""
+    hour_ago = (NOW - timedelta(hours=1)).isoformat()
+    failing = [True]
+
+    def urlset(story: int) -> bytes:
+        return (f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url>'
+                f"<loc>{base}/story/{story}</loc><lastmod>{hour_ago}</lastmod></url></urlset>").encode()  # fmt: skip
+
+    def flaky(handler, count):
+        return (503, {}, b"busy") if failing[0] else (200, {"Content-Type": "application/xml"}, urlset(1))
+
+    with MockServer({}) as server:
+        base = server.base
+        robots = f"Sitemap: {base}/a.xml\nSitemap: {base}/b.xml\nSitemap: {base}/gone.xml\n".encode()
+        server.routes.update({
+            "/robots.txt": (200, {"Content-Type": "text/plain"}, robots),
+            "/a.xml": (200, {"Content-Type": "application/xml"}, urlset(0)),
+            "/b.xml": flaky,
+            "/seed": (200, {}, seed_page([])),
+            "/story/0": (200, {}, article_page(0)),
+            "/story/1": (200, {}, article_page(1)),
+        })  # fmt: skip
+        sources = sources_for(tmp_path, [base + "/seed"], f'[sites]\nurls = ["{base}/"]\n')
+        assert await crawl(sources, tmp_path / "storage", tmp_path / "log1") == 0
+        failing[0] = False
+        assert await crawl(sources, tmp_path / "storage", tmp_path / "log2") == 0
+    fetched = [path for _, path, _ in server.log]
+    assert fetched.count("/story/0") == 1 and fetched.count("/story/1") == 1
+    assert fetched.count("/gone.xml") == 2
+    store = Store(tmp_path / "storage")
+    try:
+        started = [datetime.fromisoformat(run["started"]) for run in store.db.query("select started from runs")]
+        assert read_windows(store) == {base + "/": started[1]}  # read whole on the second night
+    finally:
+        store.close()

@@ -79,6 +79,9 @@ SEARCH_PRIOR, FEED_PRIOR, SITEMAP_PRIOR = 0.6, 0.5, 0.3
 # Sitemap indexes nest; a site's sitemaps are read this deep and this many per index at most.
 MAX_SITEMAP_DEPTH = 2
 MAX_SITEMAPS = 50
+# A sitemap answered with these is gone for good: it holds nothing to read
+# later, so it does not keep its site's window (crawler/windows.py) open.
+GONE = (404, 410)
 
 
 class Link(NamedTuple):
@@ -774,6 +777,9 @@ class RelatedSpider(scrapy.Spider):
             with self.run.storage():
                 self.run.store.record_feed(request.url, last_status=outcome.http_status, bozo=outcome.detail)
             return
+        if meta.get("kind") == "sitemap" and outcome.is_error and outcome.http_status not in GONE:
+            # What this sitemap lists is still to be read: the site's window stays (a gone one lists nothing).
+            self.run.failed.add(meta.get("source"))
         self.record_failure(request, outcome.name, outcome.detail, outcome.http_status)
 
     def record_failure(
