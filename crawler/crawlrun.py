@@ -250,11 +250,16 @@ class CrawlRun:
         finally:
             self.store.close()
 
-    def window_start(self, source: str, first_days: int) -> datetime:
+    def window_start(self, source: str, first_days: int, reach: timedelta | None = None) -> datetime:
         """Where ``source`` is asked from in this run (crawler/windows.py):
         the start of the last run it answered, the last finished run's for
-        a source never asked before, ``first_days`` back on the first run."""
+        a source never asked before, ``first_days`` back on the first run;
+        no further back than ``reach``, as far as the source can answer."""
         start = self.windows.get(source) or self.last_success or datetime.now(UTC) - timedelta(days=first_days)
+        if reach is not None and start < datetime.now(UTC) - reach:
+            logger.info("%s: asked from %d days back, as far as it reaches (its window began %s)", source,
+                        reach.days, start.isoformat(timespec="minutes"))  # fmt: skip
+            start = datetime.now(UTC) - reach
         return self.asked_from.setdefault(source, start)
 
     def _move_windows(self) -> None:

@@ -22,12 +22,16 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from .relevance import TopicModel
 
 GDELT_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
+# How far back GDELT searches: "any time range within the last 3 months"
+# (GDELT's blog, "GDELT DOC 2.0 API Debuts!"). A window kept through a longer
+# pause is asked from here, not from where GDELT would refuse or answer nothing.
+GDELT_REACH = timedelta(days=90)
 # GDELT refuses words shorter than this in a query.
 MIN_WORD = 3
 # GDELT's language names for the codes sources.toml uses.

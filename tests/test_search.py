@@ -17,6 +17,8 @@ from pytest_twisted import ensureDeferred
 from crawler.cli import cli
 from crawler.relevance import TopicModel
 from crawler.search import SearchHit, derive_queries, gdelt_url, parse_gdelt, rest_of_window
+from crawler.store import Store
+from crawler.windows import keep_windows
 
 from .conftest import DATA, SEEDS
 from .inprocess import crawl
@@ -360,3 +362,25 @@ async def test_a_query_whose_rest_was_refused_is_asked_again_from_the_same_start
     assert requests[2]["startdatetime"] == requests[0]["startdatetime"]
     fetched = {path for _, path, _ in server.log if path.startswith("/story/")}
     assert fetched == {f"/story/{k}" for k in range(5)}
+
+
+@ensureDeferred
+async def test_a_window_kept_through_a_long_pause_is_asked_only_as_far_back_as_gdelt_searches(tmp_path: Path) -> None:
+    """GDELT searches the last three months: a query last answered half a
+    year ago (the crawl paused, or the query refused since) is asked from
+    three months back, where GDELT would refuse or answer nothing."""
+    storage = tmp_path / "storage"
+    store = Store(storage)
+    try:
+        keep_windows(store, {"search: 5G ban": datetime.now(UTC) - timedelta(days=200)})
+    finally:
+        store.close()
+    with MockServer({}) as server:
+        _served(server, b"")
+        server.routes["/api/v2/doc/doc"] = _gdelt(server.base, _gdelt_archive(1))
+        sources = sources_for(tmp_path, [server.base + "/seed"], PAGED)
+        assert await _search_crawl(server, sources, storage, tmp_path / "log") == 0
+    [request] = _pinned_requests(server)
+    asked = datetime.strptime(request["startdatetime"][0], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    assert timedelta(days=89, hours=23) < datetime.now(UTC) - asked < timedelta(days=90, minutes=5)
+    assert "search: 5G ban: asked from 90 days back, as far as it reaches" in (tmp_path / "log").read_text()

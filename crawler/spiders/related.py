@@ -45,7 +45,7 @@ from ..items import PageItem
 from ..linklearn import SiteLearner
 from ..outcomes import classify
 from ..run import stop_crawl
-from ..search import SearchHit, derive_queries, gdelt_url, parse_gdelt, rest_of_window
+from ..search import GDELT_REACH, SearchHit, derive_queries, gdelt_url, parse_gdelt, rest_of_window
 from ..sitemaps import SitemapTooLarge, newer_than, read_sitemap
 from ..store import FrontierLink
 from ..summary import PAGES_SPENT
@@ -413,7 +413,7 @@ class RelatedSpider(scrapy.Spider):
         end = datetime.now(UTC)
         requests = []
         for query in dict.fromkeys(queries):
-            self.run.window_start(f"search: {query}", sources.first_days)
+            self.run.window_start(f"search: {query}", sources.first_days, GDELT_REACH)
             self.crawler.stats.inc_value(f"{STATS}/search/queries")
             self.run.add_source(f"search: {query}", "search")
             requests.append(self.search_request(query, end, 1))
