@@ -91,6 +91,16 @@ def newer_than(entries: list[SitemapEntry], since: datetime) -> list[SitemapEntr
     return [entry for entry in entries if entry.date is not None and entry.date > since]
 
 
+def children_to_read(entries: list[SitemapEntry], since: datetime, limit: int) -> tuple[list[SitemapEntry], int]:
+    """The sitemaps of an index to read, and how many more it has that might
+    hold new pages: those dated after ``since``, newest first, then the
+    undated (which may hold new pages too) in the index's order; at most
+    ``limit``, so that an index of a thousand sitemaps gives its newest."""
+    dated = sorted(((e.date, k) for k, e in enumerate(entries) if e.date is not None and e.date > since), reverse=True)
+    candidates = [entries[k] for _, k in dated] + [entry for entry in entries if entry.date is None]
+    return candidates[:limit], max(0, len(candidates) - limit)
+
+
 def _date(value: str | None) -> datetime | None:
     """W3C datetime (2020-07-14, 2020-07-14T12:00:00+01:00, ...Z) as aware UTC."""
     if not value:

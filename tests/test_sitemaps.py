@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pytest_twisted import ensureDeferred
 
 from crawler.cli import cli
-from crawler.sitemaps import SitemapTooLarge, newer_than, read_sitemap
+from crawler.sitemaps import SitemapEntry, SitemapTooLarge, children_to_read, newer_than, read_sitemap
 from crawler.store import Store
 from crawler.windows import read_windows
 
@@ -119,3 +119,41 @@ async def test_a_site_whose_sitemap_failed_is_read_again_from_where_it_was(tmp_p
         assert read_windows(store) == {base + "/": started[1]}  # read whole on the second night
     finally:
         store.close()
+
+
+def test_an_index_gives_its_newest_sitemaps_first_then_the_undated() -> None:
+    def entry(name: str, hours_ago: int | None) -> SitemapEntry:
+        date = None if hours_ago is None else NOW - timedelta(hours=hours_ago)
+        return SitemapEntry(f"http://127.0.0.1/{name}.xml", "", date)
+
+    entries = [entry("old", 100), entry("undated", None), entry("older", 5), entry("newer", 1), entry("newest", 0)]
+    chosen, left = children_to_read(entries, NOW - timedelta(hours=10), limit=3)
+    assert [e.url.rsplit("/", 1)[1] for e in chosen] == ["newest.xml", "newer.xml", "older.xml"] and left == 1
+    chosen, left = children_to_read(entries, NOW - timedelta(hours=10), limit=10)
+    assert [e.url.rsplit("/", 1)[1] for e in chosen][-1] == "undated.xml" and left == 0  # the old one is not read
+
+
+@ensureDeferred
+async def test_an_index_of_more_sitemaps_than_are_read_gives_its_newest_and_says_so(tmp_path: Path) -> None:
+    """An index listing its sitemaps oldest first, more of them than a run
+    reads (50): the first 50 in its order were read, the newest left, and
+    nothing said so."""
+    with MockServer({}) as server:
+        base = server.base
+        dated = [(k, (NOW - timedelta(minutes=k)).isoformat()) for k in reversed(range(55))]
+        listed = "".join(f"<sitemap><loc>{base}/sitemap-{k}.xml</loc><lastmod>{date}</lastmod></sitemap>"
+                         for k, date in dated)  # fmt: skip
+        index = f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{listed}'
+        server.routes.update({
+            "/robots.txt": (200, {"Content-Type": "text/plain"}, f"Sitemap: {base}/index.xml\n".encode()),
+            "/index.xml": (200, {"Content-Type": "application/xml"}, (index + "</sitemapindex>").encode()),
+            "/seed": (200, {}, seed_page([])),
+        })  # fmt: skip
+        sources = sources_for(tmp_path, [base + "/seed"], f'[sites]\nurls = ["{base}/"]\n')
+        assert await crawl(sources, tmp_path / "storage", tmp_path / "log") == 0
+    read = {path for _, path, _ in server.log if path.startswith("/sitemap-")}
+    assert read == {f"/sitemap-{k}.xml" for k in range(50)}  # the newest 50 (sitemap-0 is the newest)
+    log = (tmp_path / "log").read_text()
+    assert "lists 55 sitemaps that may hold new pages: 50 read, the newest first, 5 left" in log
+    [run] = sqlite_utils.Database(tmp_path / "storage" / "corpus.db").query("select stats from runs")
+    assert json.loads(run["stats"])["seedcrawl/sitemap/children_left"] == 5

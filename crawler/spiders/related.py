@@ -46,7 +46,7 @@ from ..linklearn import SiteLearner
 from ..outcomes import classify
 from ..run import stop_crawl
 from ..search import GDELT_REACH, SearchHit, derive_queries, gdelt_url, parse_gdelt, rest_of_window
-from ..sitemaps import SitemapTooLarge, newer_than, read_sitemap
+from ..sitemaps import SitemapTooLarge, children_to_read, newer_than, read_sitemap
 from ..store import FrontierLink
 from ..summary import PAGES_SPENT
 from ..traps import TrapDetector
@@ -534,11 +534,15 @@ class RelatedSpider(scrapy.Spider):
         self.run.answered.add(meta["source"])
         if sitemap.is_index:
             # A sitemap without a lastmod may hold new pages; one dated before the last run does not.
-            children = [e for e in sitemap.entries if e.date is None or e.date > since]
+            children, left = children_to_read(sitemap.entries, since, MAX_SITEMAPS)
             if meta["depth"] >= MAX_SITEMAP_DEPTH:
                 stats.inc_value(f"{STATS}/sitemap/too_deep")
                 return
-            for entry in children[:MAX_SITEMAPS]:
+            if left:
+                stats.inc_value(f"{STATS}/sitemap/children_left", left)
+                logger.warning("Sitemap index %s lists %d sitemaps that may hold new pages: %d read, the newest first, "
+                               "%d left", response.url, len(children) + left, len(children), left)  # fmt: skip
+            for entry in children:
                 yield self.sitemap_request(entry.url, meta["source"], meta["site"], meta["depth"] + 1)
             return
         fresh = newer_than(sitemap.entries, since)
