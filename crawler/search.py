@@ -108,15 +108,18 @@ def rest_of_window(
     """(whether [start, end] is all answered, where a request for the rest ends).
 
     GDELT answers at most ``max_records`` results, newest first: a full
-    answer says there may be more, older ones, up to the oldest result seen
-    (asked for inclusive of it: a result seen at that very time comes again,
-    and is fetched once). A full answer whose results are all dated ``end``
-    or undated cannot be paged: (False, None).
+    answer says there may be more, older ones, up to the oldest result seen.
+    The next request ends a second after it, so that the results seen at
+    that very time are asked for again whether GDELT's end is inclusive or
+    not (one given twice is fetched once). A full answer whose results are
+    all dated within a second of ``end``, or undated, cannot be paged:
+    (False, None).
     """
     oldest = min((datetime.fromisoformat(hit.seen) for hit in hits if hit.seen), default=None)
     if len(hits) < max_records or (oldest is not None and oldest <= start):
         return True, None
-    return False, oldest if oldest is not None and oldest < end else None
+    rest_end = oldest + timedelta(seconds=1) if oldest is not None else None
+    return False, rest_end if rest_end is not None and rest_end < end else None
 
 
 def parse_gdelt(body: bytes) -> SearchResult:

@@ -242,10 +242,8 @@ def test_a_full_answer_asks_for_the_rest_of_the_window_up_to_its_oldest_result()
 
     day = "2026-11-{}T10:00:00+00:00".format
     assert rest_of_window(hits(day(29), day(28)), 3, start, end) == (True, None)  # not full: that was all
-    assert rest_of_window(hits(day(29), day(28), day(28)), 3, start, end) == (
-        False,
-        datetime(2026, 11, 28, 10, tzinfo=UTC),
-    )
+    rest = rest_of_window(hits(day(29), day(28), day(28)), 3, start, end)
+    assert rest == (False, datetime(2026, 11, 28, 10, 0, 1, tzinfo=UTC))  # those seen at 10:00 asked for again
     assert rest_of_window(hits(day(29), day(28), "2026-11-26T23:00:00+00:00"), 3, start, end) == (True, None)
     at_end = end.isoformat()
     assert rest_of_window(hits(at_end, at_end, None), 3, start, end) == (False, None)  # cannot be paged
