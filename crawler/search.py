@@ -54,6 +54,7 @@ class SearchResult:
     hits: list[SearchHit]
     notice: str | None  # the service's plain-text answer instead of JSON (rate limit, bad query)
     repaired: int = 0  # stray backslashes taken out of an answer that was not valid JSON (see ``_lenient_json``)
+    listed: int = 0  # the articles GDELT listed, those without a URL too: is the answer full?
 
 
 def _surface(model: TopicModel, stem: str) -> str:
@@ -103,7 +104,7 @@ def gdelt_url(endpoint: str, query: str, start: datetime, end: datetime, max_rec
 
 
 def rest_of_window(
-    hits: Sequence[SearchHit], max_records: int, start: datetime, end: datetime
+    result: SearchResult, max_records: int, start: datetime, end: datetime
 ) -> tuple[bool, datetime | None]:
     """(whether [start, end] is all answered, where a request for the rest ends).
 
@@ -115,8 +116,8 @@ def rest_of_window(
     all dated within a second of ``end``, or undated, cannot be paged:
     (False, None).
     """
-    oldest = min((datetime.fromisoformat(hit.seen) for hit in hits if hit.seen), default=None)
-    if len(hits) < max_records or (oldest is not None and oldest <= start):
+    oldest = min((datetime.fromisoformat(hit.seen) for hit in result.hits if hit.seen), default=None)
+    if result.listed < max_records or (oldest is not None and oldest <= start):
         return True, None
     rest_end = oldest + timedelta(seconds=1) if oldest is not None else None
     return False, rest_end if rest_end is not None and rest_end < end else None
@@ -133,8 +134,10 @@ def parse_gdelt(body: bytes) -> SearchResult:
         return SearchResult([], " ".join(text.split())[:300])
     if not isinstance(data, dict):
         return SearchResult([], "not a GDELT ArtList answer")
+    articles = data.get("articles")
+    articles = articles if isinstance(articles, list) else []
     hits = []
-    for article in data.get("articles") or []:
+    for article in articles:
         if not isinstance(article, dict) or not isinstance(article.get("url"), str):
             continue
         hits.append(
@@ -145,7 +148,7 @@ def parse_gdelt(body: bytes) -> SearchResult:
                 str(article.get("domain") or ""),
             )  # fmt: skip
         )
-    return SearchResult(hits, None, repaired)
+    return SearchResult(hits, None, repaired, len(articles))
 
 
 # A backslash and what it escapes, where JSON allows it (the group), or a

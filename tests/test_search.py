@@ -16,7 +16,7 @@ from pytest_twisted import ensureDeferred
 
 from crawler.cli import cli
 from crawler.relevance import TopicModel
-from crawler.search import SearchHit, derive_queries, gdelt_url, parse_gdelt, rest_of_window
+from crawler.search import SearchHit, SearchResult, derive_queries, gdelt_url, parse_gdelt, rest_of_window
 from crawler.store import Store
 from crawler.windows import keep_windows
 
@@ -237,17 +237,25 @@ async def test_a_query_gdelt_did_not_answer_is_asked_again_from_where_it_last_wa
 def test_a_full_answer_asks_for_the_rest_of_the_window_up_to_its_oldest_result() -> None:
     start, end = datetime(2026, 11, 27, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
 
-    def hits(*seen: str | None) -> list[SearchHit]:
-        return [SearchHit(f"http://127.0.0.1/{k}", "", s, "") for k, s in enumerate(seen)]
+    def answered(*seen: str | None) -> SearchResult:
+        return SearchResult(
+            [SearchHit(f"http://127.0.0.1/{k}", "", s, "") for k, s in enumerate(seen)], None, 0, len(seen)
+        )
 
     day = "2026-11-{}T10:00:00+00:00".format
-    assert rest_of_window(hits(day(29), day(28)), 3, start, end) == (True, None)  # not full: that was all
-    rest = rest_of_window(hits(day(29), day(28), day(28)), 3, start, end)
+    assert rest_of_window(answered(day(29), day(28)), 3, start, end) == (True, None)  # not full: that was all
+    rest = rest_of_window(answered(day(29), day(28), day(28)), 3, start, end)
     assert rest == (False, datetime(2026, 11, 28, 10, 0, 1, tzinfo=UTC))  # those seen at 10:00 asked for again
-    assert rest_of_window(hits(day(29), day(28), "2026-11-26T23:00:00+00:00"), 3, start, end) == (True, None)
+    assert rest_of_window(answered(day(29), day(28), "2026-11-26T23:00:00+00:00"), 3, start, end) == (True, None)
     at_end = end.isoformat()
-    assert rest_of_window(hits(at_end, at_end, None), 3, start, end) == (False, None)  # cannot be paged
-    assert rest_of_window(hits(None, None, None), 3, start, end) == (False, None)
+    assert rest_of_window(answered(at_end, at_end, None), 3, start, end) == (False, None)  # cannot be paged
+    assert rest_of_window(answered(None, None, None), 3, start, end) == (False, None)
+    # An entry without a URL is left out of the hits, but GDELT listed it: the answer is full.
+    answer = json.dumps({"articles": [{"url": "http://127.0.0.1/0", "seendate": "20261129T100000Z"}, {"title": "?"}]})
+    assert rest_of_window(parse_gdelt(answer.encode()), 2, start, end) == (
+        False,
+        datetime(2026, 11, 29, 10, 0, 1, tzinfo=UTC),
+    )
 
 
 def _gdelt_archive(stories: int, hours_apart: float = 1.0) -> list[tuple[datetime, int]]:

@@ -45,7 +45,7 @@ from ..items import PageItem
 from ..linklearn import SiteLearner
 from ..outcomes import classify
 from ..run import stop_crawl
-from ..search import GDELT_REACH, SearchHit, derive_queries, gdelt_url, parse_gdelt, rest_of_window
+from ..search import GDELT_REACH, SearchResult, derive_queries, gdelt_url, parse_gdelt, rest_of_window
 from ..sitemaps import SitemapTooLarge, children_to_read, newer_than, read_sitemap
 from ..store import FrontierLink
 from ..summary import PAGES_SPENT
@@ -432,7 +432,7 @@ class RelatedSpider(scrapy.Spider):
                   "download_slot": "gdelt"},
         )  # fmt: skip
 
-    def rest_of_search(self, response: Response, hits: list[SearchHit]) -> scrapy.Request | None:
+    def rest_of_search(self, response: Response, result: SearchResult) -> scrapy.Request | None:
         """The request for the rest of a query's window when GDELT's answer
         was full (search.max_requests a query at most); the query counts as
         answered once its window is all asked for. Where it cannot be (the
@@ -441,7 +441,7 @@ class RelatedSpider(scrapy.Spider):
         meta = response.meta["seedcrawl"]
         source, query, page, end = meta["source"], meta["query"], meta["page"], datetime.fromisoformat(meta["end"])
         sources = self.run.sources
-        complete, rest_end = rest_of_window(hits, sources.max_records, self.run.asked_from[source], end)
+        complete, rest_end = rest_of_window(result, sources.max_records, self.run.asked_from[source], end)
         if rest_end is not None and page < sources.max_requests:
             self.crawler.stats.inc_value(f"{STATS}/search/more")
             return self.search_request(query, rest_end, page + 1)
@@ -449,7 +449,7 @@ class RelatedSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"{STATS}/search/left_unasked")
             logger.warning("News search (%s) gave %d results, the most it gives, %d time(s): what it saw from %s to "
                            "%s was not asked for (raise search.max_records or search.max_requests)", source,
-                           len(hits), page, self.run.asked_from[source].isoformat(timespec="minutes"),
+                           result.listed, page, self.run.asked_from[source].isoformat(timespec="minutes"),
                            (rest_end or end).isoformat(timespec="minutes"))  # fmt: skip
         self.run.answered.add(source)
         return None
@@ -471,7 +471,7 @@ class RelatedSpider(scrapy.Spider):
                            "result(s) read", source, result.repaired, len(result.hits))  # fmt: skip
         self.crawler.stats.inc_value(f"{STATS}/search/results", len(result.hits))
         self.run.tally(source, "entries", len(result.hits))
-        rest = self.rest_of_search(response, result.hits)
+        rest = self.rest_of_search(response, result)
         if rest is not None:
             yield rest
         yield from self.page_requests(
