@@ -157,3 +157,26 @@ async def test_an_index_of_more_sitemaps_than_are_read_gives_its_newest_and_says
     assert "lists 55 sitemaps that may hold new pages: 50 read, the newest first, 5 left" in log
     [run] = sqlite_utils.Database(tmp_path / "storage" / "corpus.db").query("select stats from runs")
     assert json.loads(run["stats"])["seedcrawl/sitemap/children_left"] == 5
+
+
+@ensureDeferred
+async def test_an_index_nested_deeper_than_is_read_is_said(tmp_path: Path) -> None:
+    with MockServer({}) as server:
+        base = server.base
+
+        def index(child: str) -> tuple[int, dict[str, str], bytes]:
+            body = (f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                    f"<sitemap><loc>{base}/{child}</loc></sitemap></sitemapindex>")  # fmt: skip
+            return 200, {"Content-Type": "application/xml"}, body.encode()
+
+        server.routes.update({
+            "/robots.txt": (200, {"Content-Type": "text/plain"}, f"Sitemap: {base}/i0.xml\n".encode()),
+            "/i0.xml": index("i1.xml"), "/i1.xml": index("i2.xml"), "/i2.xml": index("s.xml"),
+            "/seed": (200, {}, seed_page([])),
+        })  # fmt: skip
+        sources = sources_for(tmp_path, [base + "/seed"], f'[sites]\nurls = ["{base}/"]\n')
+        assert await crawl(sources, tmp_path / "storage", tmp_path / "log") == 0
+    read = [path for _, path, _ in server.log if path.endswith(".xml")]
+    assert read == ["/i0.xml", "/i1.xml", "/i2.xml"]  # not /s.xml
+    log = (tmp_path / "log").read_text()
+    assert f"Sitemap index {base}/i2.xml is an index within 2 others: the 1 sitemap(s) it lists are not read" in log

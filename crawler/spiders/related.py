@@ -537,6 +537,9 @@ class RelatedSpider(scrapy.Spider):
             children, left = children_to_read(sitemap.entries, since, MAX_SITEMAPS)
             if meta["depth"] >= MAX_SITEMAP_DEPTH:
                 stats.inc_value(f"{STATS}/sitemap/too_deep")
+                logger.warning("Sitemap index %s is an index within %d others: the %d sitemap(s) it lists are not "
+                               "read (indexes are read %d deep)", response.url, meta["depth"], len(children) + left,
+                               MAX_SITEMAP_DEPTH)  # fmt: skip
                 return
             if left:
                 stats.inc_value(f"{STATS}/sitemap/children_left", left)
