@@ -344,8 +344,8 @@ async def test_what_the_request_limit_leaves_unasked_is_counted_and_said(tmp_pat
     assert stats["seedcrawl/search/left_unasked"] == 1
     log = (tmp_path / "log").read_text()
     assert re.search(
-        r"News search \(search: 5G ban\) gave 3 results, the most it gives, 2 time\(s\): what it saw "
-        r"from \S+ to \S+ was not asked for \(raise search.max_records or search.max_requests\)",
+        r"News search \(search: 5G ban\) was answered in full \(search.max_records, 3\) 2 time\(s\), the most a run "
+        r"asks \(search.max_requests\): what GDELT saw from \S+ to \S+ was not asked for",
         log,
     )
 

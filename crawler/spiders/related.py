@@ -447,9 +447,9 @@ class RelatedSpider(scrapy.Spider):
             return self.search_request(query, rest_end, page + 1)
         if not complete:
             self.crawler.stats.inc_value(f"{STATS}/search/left_unasked")
-            logger.warning("News search (%s) gave %d results, the most it gives, %d time(s): what it saw from %s to "
-                           "%s was not asked for (raise search.max_records or search.max_requests)", source,
-                           result.listed, page, self.run.asked_from[source].isoformat(timespec="minutes"),
+            logger.warning("News search (%s) was answered in full (search.max_records, %d) %d time(s), the most a "
+                           "run asks (search.max_requests): what GDELT saw from %s to %s was not asked for", source,
+                           sources.max_records, page, self.run.asked_from[source].isoformat(timespec="minutes"),
                            (rest_end or end).isoformat(timespec="minutes"))  # fmt: skip
         self.run.answered.add(source)
         return None
