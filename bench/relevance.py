@@ -744,8 +744,8 @@ def background_comparison(seeds: list[str], items: list[dict], folds: int = 5) -
 def word_neighbours_comparison(seeds: list[str], items: list[dict]) -> None:
     """Two variants not shipped, for whoever takes issue 13 further: word
     vectors (wordllama 0.4's, in its wheel) to let a word the seeds never use
-    count by its meaning (*ban* near *restrictions*, *barred*, *block*,
-    *exclude*, each used by one seed). ``neighbours``: a word the texts use
+    count by its meaning (*ban* near *restrictions*, *restricts*, *block*,
+    *barred*, each used by one seed). ``neighbours``: a word the texts use
     that the seeds do not weighs as much as its nearest seed concern word
     times their cosine, where that is at least tau. ``shared meaning``: a
     seed concern word's share of seeds counts the seeds that use it or a word
@@ -767,6 +767,13 @@ def word_neighbours_comparison(seeds: list[str], items: list[dict]) -> None:
     vocabulary = [key for key in surface if word_frequency(surface[key], "en") <= FUNCTION_WORD_FREQUENCY]
     vectors = embedder.embed([surface[key] for key in vocabulary], norm=True)
     weighed = relevance.specific_words
+    common = functools.partial(word_frequency, language="en")
+
+    @functools.cache
+    def seed_vectors(text: str) -> Any:
+        """The vectors of a seed's words (not function words): the same for every fold and tau."""
+        words = sorted({w for w in WORD.findall(text.lower()) if common(w) <= FUNCTION_WORD_FREQUENCY})
+        return embedder.embed(words, norm=True)
 
     def concern_words(counted: Any, weights: dict[str, float]) -> list[str]:
         capitals = counted.capitalised_share("en")
@@ -786,9 +793,7 @@ def word_neighbours_comparison(seeds: list[str], items: list[dict]) -> None:
         seen = embedder.embed([shown[k] for k in sources], norm=True)
         used = numpy.zeros(len(sources))
         for text in texts:
-            common = functools.partial(word_frequency, language="en")
-            words = sorted({w for w in WORD.findall(text.lower()) if common(w) <= FUNCTION_WORD_FREQUENCY})
-            used += ((seen @ embedder.embed(words, norm=True).T) >= tau).any(axis=1)
+            used += ((seen @ seed_vectors(text).T) >= tau).any(axis=1)
         for k, count in zip(sources, used, strict=True):
             share = counted.used_by[k] / counted.texts
             weights[k] *= (max(share, count / len(texts)) / share) ** 2

@@ -254,13 +254,18 @@ class CrawlRun:
         """Where ``source`` is asked from in this run (crawler/windows.py):
         the start of the last run it answered, the last finished run's for
         a source never asked before, ``first_days`` back on the first run;
-        no further back than ``reach``, as far as the source can answer."""
-        start = self.windows.get(source) or self.last_success or datetime.now(UTC) - timedelta(days=first_days)
-        if reach is not None and start < datetime.now(UTC) - reach:
+        no further back than ``reach``, as far as the source can answer.
+        Decided once a run: a site's every sitemap is read from the same start."""
+        if source in self.asked_from:
+            return self.asked_from[source]
+        now = datetime.now(UTC)
+        start = self.windows.get(source) or self.last_success or now - timedelta(days=first_days)
+        if reach is not None and start < now - reach:
             logger.info("%s: asked from %d days back, as far as it reaches (its window began %s)", source,
                         reach.days, start.isoformat(timespec="minutes"))  # fmt: skip
-            start = datetime.now(UTC) - reach
-        return self.asked_from.setdefault(source, start)
+            start = now - reach
+        self.asked_from[source] = start
+        return start
 
     def _move_windows(self) -> None:
         """The searches and sites that answered start their next window at

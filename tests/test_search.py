@@ -72,6 +72,16 @@ def _served(server: MockServer, answer: bytes) -> None:
     })  # fmt: skip
 
 
+async def _search_crawl(endpoint: str, sources: Path, storage: Path, log: Path) -> int:
+    """A crawl whose news search asks ``endpoint``, GDELT's requests not held 5 s apart."""
+    return await crawl(sources, storage, log, "-s", f"SEEDCRAWL_GDELT_URL={endpoint}",
+                       "-s", 'DOWNLOAD_SLOTS={"gdelt": {"concurrency": 1, "delay": 0}}')  # fmt: skip
+
+
+def _gdelt_at(server: MockServer) -> str:
+    return f"{server.base}/api/v2/doc/doc"
+
+
 def _other_story() -> bytes:
     """An article page unlike article_page(0), so neither is a copy of the other."""
     words = " ".join(
@@ -86,10 +96,7 @@ async def test_search_results_are_fetched_with_their_date_and_counted_to_their_q
         _served(server, (SEARCH / "gdelt_artlist.json").read_text().replace("{BASE}", server.base).encode())
         search = '[search]\ngdelt = true\nqueries = ["\\"5G ban\\" huawei"]\n'
         sources = sources_for(tmp_path, [server.base + "/seed"], search)
-        code = await crawl(sources, tmp_path / "storage", tmp_path / "log", "-s",
-                           f"SEEDCRAWL_GDELT_URL={server.base}/api/v2/doc/doc", "-s",
-                           'DOWNLOAD_SLOTS={"gdelt": {"concurrency": 1, "delay": 0}}')  # fmt: skip
-        assert code == 0
+        assert await _search_crawl(_gdelt_at(server), sources, tmp_path / "storage", tmp_path / "log") == 0
     asked = [parse_qs(urlsplit(path).query)["query"][0] for _, path, _ in server.log if path.startswith("/api/")]
     derived = next(query for query in asked if query != '"5G ban" huawei')
     assert len(asked) == 2 and derived.startswith("(huawei OR zte")
@@ -155,8 +162,7 @@ async def test_a_search_answer_that_is_not_valid_json_gives_its_results_and_says
     with MockServer({}) as server:
         _served(server, _unescaped_answer(server.base))
         sources = sources_for(tmp_path, [server.base + "/seed"], "[search]\ngdelt = true\n")
-        assert await crawl(sources, tmp_path / "storage", tmp_path / "log", "-s",
-                           f"SEEDCRAWL_GDELT_URL={server.base}/api/v2/doc/doc") == 0  # fmt: skip
+        assert await _search_crawl(_gdelt_at(server), sources, tmp_path / "storage", tmp_path / "log") == 0
     fetched = [path for _, path, _ in server.log]
     assert fetched.count("/story/0") == 1 and fetched.count("/story/1") == 1
     db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
@@ -173,18 +179,15 @@ async def test_a_run_that_fetched_nothing_does_not_move_the_next_searchs_window(
     only from it on, so what was published since the last good run before
     it was never asked for."""
     storage = tmp_path / "storage"
-    gdelt = ["-s", 'DOWNLOAD_SLOTS={"gdelt": {"concurrency": 1, "delay": 0}}']
     with MockServer({}) as server:
         _served(server, (SEARCH / "gdelt_artlist.json").read_text().replace("{BASE}", server.base).encode())
         sources = sources_for(tmp_path, [server.base + "/seed"], "[search]\ngdelt = true\n")
-        endpoint = f"SEEDCRAWL_GDELT_URL={server.base}/api/v2/doc/doc"
-        assert await crawl(sources, storage, tmp_path / "log1", "-s", endpoint, *gdelt) == 0
+        assert await _search_crawl(_gdelt_at(server), sources, storage, tmp_path / "log1") == 0
         # Offline: every host refused (127.0.0.9 is not on the allow-list), the search too.
         offline = sources.with_name("offline.toml")
         offline.write_text('[seeds]\nurls = ["http://127.0.0.9:9/seed"]\n[search]\ngdelt = true\n')
-        assert await crawl(offline, storage, tmp_path / "log2", "-s", "SEEDCRAWL_GDELT_URL=http://127.0.0.9:9/doc",
-                           *gdelt) == 1  # fmt: skip
-        assert await crawl(sources, storage, tmp_path / "log3", "-s", endpoint, *gdelt) == 0
+        assert await _search_crawl("http://127.0.0.9:9/doc", offline, storage, tmp_path / "log2") == 1
+        assert await _search_crawl(_gdelt_at(server), sources, storage, tmp_path / "log3") == 0
     db = sqlite_utils.Database(storage / "corpus.db")
     runs = list(db.query("select id, started, status from runs order by id"))
     assert [run["status"] for run in runs] == ["finished", "nothing_fetched", "finished"]
@@ -202,7 +205,6 @@ async def test_a_query_gdelt_did_not_answer_is_asked_again_from_where_it_last_wa
     at the night it failed. Each query now starts where it last answered
     (a page it listed that failed to download does not count against it)."""
     storage = tmp_path / "storage"
-    gdelt = ["-s", 'DOWNLOAD_SLOTS={"gdelt": {"concurrency": 1, "delay": 0}}']
     limited = [False]
     with MockServer({}) as server:
         flaky = '{"url": "{BASE}/story/flaky", "title": "Huawei flaky", "seendate": "20201116T000000Z"},'
@@ -218,11 +220,10 @@ async def test_a_query_gdelt_did_not_answer_is_asked_again_from_where_it_last_wa
         server.routes["/api/v2/doc/doc"] = search
         server.routes["/story/flaky"] = (500, {}, b"try again later")  # an error each night
         sources = sources_for(tmp_path, [server.base + "/seed"], '[search]\ngdelt = true\nqueries = ["5G ban"]\n')
-        endpoint = f"SEEDCRAWL_GDELT_URL={server.base}/api/v2/doc/doc"
         for night, rate_limited in enumerate((False, True, False)):
             limited[0] = rate_limited
             time.sleep(1.1)  # runs are dated to the second
-            assert await crawl(sources, storage, tmp_path / f"log{night}", "-s", endpoint, *gdelt) == 0
+            assert await _search_crawl(_gdelt_at(server), sources, storage, tmp_path / f"log{night}") == 0
     db = sqlite_utils.Database(storage / "corpus.db")
     starts = [datetime.fromisoformat(run["started"]).astimezone(UTC).strftime("%Y%m%d%H%M%S")
               for run in db.query("select started, status from runs order by id")]  # fmt: skip
@@ -294,11 +295,6 @@ def _pinned_requests(server: MockServer) -> list[dict[str, list[str]]]:
     return [query for query in asked if query["query"] == ["5G ban"]]
 
 
-async def _search_crawl(server: MockServer, sources: Path, storage: Path, log: Path) -> int:
-    return await crawl(sources, storage, log, "-s", f"SEEDCRAWL_GDELT_URL={server.base}/api/v2/doc/doc",
-                       "-s", 'DOWNLOAD_SLOTS={"gdelt": {"concurrency": 1, "delay": 0}}')  # fmt: skip
-
-
 PAGED = '[search]\ngdelt = true\nqueries = ["5G ban"]\nmax_records = 3\n'
 
 
@@ -314,7 +310,7 @@ async def test_a_full_answer_is_followed_by_the_rest_of_the_window(tmp_path: Pat
         for k in range(7):
             server.routes[f"/story/{k}"] = (200, {}, article_page(k))
         sources = sources_for(tmp_path, [server.base + "/seed"], PAGED)
-        assert await _search_crawl(server, sources, storage, tmp_path / "log") == 0
+        assert await _search_crawl(_gdelt_at(server), sources, storage, tmp_path / "log") == 0
     requests = _pinned_requests(server)
     ends = [query["enddatetime"][0] for query in requests]
     assert len(requests) == 4 and ends == sorted(ends, reverse=True) and len(set(ends)) == 4  # older each time
@@ -335,7 +331,7 @@ async def test_what_the_request_limit_leaves_unasked_is_counted_and_said(tmp_pat
         _served(server, b"")
         server.routes["/api/v2/doc/doc"] = _gdelt(server.base, _gdelt_archive(7))
         sources = sources_for(tmp_path, [server.base + "/seed"], PAGED + "max_requests = 2\n")
-        assert await _search_crawl(server, sources, storage, tmp_path / "log") == 0
+        assert await _search_crawl(_gdelt_at(server), sources, storage, tmp_path / "log") == 0
     assert len(_pinned_requests(server)) == 2
     fetched = {path for _, path, _ in server.log if path.startswith("/story/")}
     assert fetched == {f"/story/{k}" for k in range(5)}
@@ -360,9 +356,9 @@ async def test_a_query_whose_rest_was_refused_is_asked_again_from_the_same_start
         _served(server, b"")
         server.routes["/api/v2/doc/doc"] = _gdelt(server.base, _gdelt_archive(5), refused={2})
         sources = sources_for(tmp_path, [server.base + "/seed"], PAGED)
-        assert await _search_crawl(server, sources, storage, tmp_path / "log1") == 0
+        assert await _search_crawl(_gdelt_at(server), sources, storage, tmp_path / "log1") == 0
         time.sleep(1.1)  # runs are dated to the second
-        assert await _search_crawl(server, sources, storage, tmp_path / "log2") == 0
+        assert await _search_crawl(_gdelt_at(server), sources, storage, tmp_path / "log2") == 0
     requests = _pinned_requests(server)
     assert len(requests) == 5  # the first night's two, the second night's three (stories 0-2, 2-4, 4)
     assert requests[2]["startdatetime"] == requests[0]["startdatetime"]
@@ -385,7 +381,7 @@ async def test_a_window_kept_through_a_long_pause_is_asked_only_as_far_back_as_g
         _served(server, b"")
         server.routes["/api/v2/doc/doc"] = _gdelt(server.base, _gdelt_archive(1))
         sources = sources_for(tmp_path, [server.base + "/seed"], PAGED)
-        assert await _search_crawl(server, sources, storage, tmp_path / "log") == 0
+        assert await _search_crawl(_gdelt_at(server), sources, storage, tmp_path / "log") == 0
     [request] = _pinned_requests(server)
     asked = datetime.strptime(request["startdatetime"][0], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     assert timedelta(days=89, hours=23) < datetime.now(UTC) - asked < timedelta(days=90, minutes=5)
