@@ -128,12 +128,13 @@ class GuardedResolver(CachingThreadedResolver):
     its page, and for each retry, each lookup waiting up to DNS_TIMEOUT. A
     name that failed fails again at once for SEEDCRAWL_DNS_FAILURE_TTL
     seconds (RFC 2308's negative caching); ``lookups_spared`` counts them
-    (stats: seedcrawl/dns/lookups_spared).
+    (stats: seedcrawl/dns/lookups_spared). Its default is settings.py's
+    alone: a resolver built without the project's settings caches no failure.
     """
 
     def __init__(
         self, reactor: Any, cache_size: int, timeout: float, allowed: frozenset[str] = frozenset(),
-        failure_ttl: float = 300.0, clock: Callable[[], float] = time.monotonic,
+        failure_ttl: float = 0.0, clock: Callable[[], float] = time.monotonic,
     ) -> None:  # fmt: skip
         super().__init__(reactor, cache_size, timeout)
         self.allowed = allowed
@@ -150,7 +151,7 @@ class GuardedResolver(CachingThreadedResolver):
         cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
         return cls(
             reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), allowed_hosts(settings),
-            settings.getfloat("SEEDCRAWL_DNS_FAILURE_TTL", 300.0),
+            settings.getfloat("SEEDCRAWL_DNS_FAILURE_TTL"),
         )  # fmt: skip
 
     def getHostByName(self, name: str, timeout: Any = ()) -> Any:  # noqa: N802 - Twisted's name
