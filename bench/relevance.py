@@ -799,6 +799,11 @@ def word_neighbours_comparison(seeds: list[str], items: list[dict]) -> None:
             weights[k] *= (max(share, count / len(texts)) / share) ** 2
         return weights, shown
 
+    @functools.cache
+    def plain_uses_names(held: int | None) -> Any:
+        """The plain model's name standing for the seeds without ``held``: fitted once, not per variant and tau."""
+        return TopicModel.fit([t for i, t in enumerate(seeds) if i != held], THRESHOLD).uses_names
+
     def models(variant: Callable[..., Any], tau: float) -> list[TopicModel]:
         fitted = {}
         for held in (None, *range(len(seeds))):
@@ -808,7 +813,7 @@ def word_neighbours_comparison(seeds: list[str], items: list[dict]) -> None:
                 model = TopicModel.fit(texts, THRESHOLD)
             finally:
                 relevance.specific_words = weighed
-            model.uses_names = TopicModel.fit(texts, THRESHOLD).uses_names
+            model.uses_names = plain_uses_names(held)
             fitted[held] = model
         return [fitted[it.get("seed")] for it in items]
 
