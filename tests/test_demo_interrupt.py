@@ -15,9 +15,18 @@ from .conftest import wait_for
 from .test_faults import alive, children
 from .test_nightly import run_status
 
+# A shell without job control (a script, `pytest ... &`) starts a command it
+# puts in the background with SIGINT ignored, and children inherit that: the
+# demo would ignore the test's Ctrl-C. A terminal's foreground job has
+# SIGINT at its default; this sets it back, then becomes the demo (same pid).
+AS_A_TERMINAL_STARTS_IT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+)
+
 
 def start_demo(folder: Path) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "crawler.cli", "demo", "--folder", str(folder)]
+    command = [sys.executable, "-c", AS_A_TERMINAL_STARTS_IT,
+               sys.executable, "-m", "crawler.cli", "demo", "--folder", str(folder)]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)  # fmt: skip
 
