@@ -11,6 +11,9 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,12 +96,36 @@ def start_crawl(sources: Path, storage: Path, log_file: Path, *extra: str) -> su
 def run_crawl(sources: Path, storage: Path, log_file: Path, *extra: str, timeout: float = 300) -> int:
     """The crawl's exit status; interrupted (Ctrl-C, the timeout), the crawl
     is stopped before the interruption goes on, never left running."""
-    crawl = start_crawl(sources, storage, log_file, *extra)
+    crawl = None
     try:
+        with interrupt_deferred():
+            crawl = start_crawl(sources, storage, log_file, *extra)
         return crawl.wait(timeout)
     except BaseException:
-        stop_crawl(crawl)
+        if crawl is not None:
+            stop_crawl(crawl)
         raise
+
+
+@contextmanager
+def interrupt_deferred() -> Iterator[None]:
+    """A Ctrl-C that comes while the block runs takes effect when it ends.
+
+    Raised inside subprocess.Popen after the fork (Popen only tidies its
+    pipes), it left the crawl it had started running with no handle to stop
+    it, while the demo said the crawl had closed. The signal is raised again
+    after the block, under the handler there was before (ignored, if it was)."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+        if caught:
+            signal.raise_signal(signal.SIGINT)
 
 
 def stop_crawl(crawl: subprocess.Popen[bytes], grace: float = STOP_GRACE) -> None:

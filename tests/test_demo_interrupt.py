@@ -11,6 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from crawler.demo import run_crawl
+
 from .conftest import wait_for
 from .test_faults import alive, children
 from .test_nightly import run_status
@@ -69,3 +73,29 @@ def test_ctrl_c_during_the_crawl_closes_it_and_keeps_what_it_stored(tmp_path: Pa
     with sqlite3.connect(database) as db:
         [(status,)] = db.execute("select status from runs").fetchall()
     assert status == "shutdown"  # closed by Scrapy, its counts recorded
+
+
+def test_ctrl_c_as_popen_starts_the_crawl_still_stops_it(tmp_path: Path, monkeypatch) -> None:
+    """Ctrl-C after the fork, before subprocess.Popen returns: the crawl it
+    started is stopped, not left running without a handle."""
+    started: list[int] = []
+    real = subprocess.Popen._execute_child  # type: ignore[attr-defined]
+
+    def started_then_interrupted(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        started.append(self.pid)
+        os.kill(os.getpid(), signal.SIGINT)  # the terminal's Ctrl-C, while Popen is still inside
+
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", started_then_interrupted)
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]  # a crawl that would outlive the test
+    monkeypatch.setattr("crawler.demo.crawl_command", lambda *args: sleeper)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (see above)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_crawl(tmp_path / "sources.toml", tmp_path / "storage", tmp_path / "crawl.log")
+        assert started and not alive(started[0]), "the crawl outlived the Ctrl-C"
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        for pid in started:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
