@@ -92,6 +92,9 @@ class CrawlRunner:
         self.extra_args = extra_args
         self.child: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
+        # Held while the crawl's process starts: a stop that comes meanwhile
+        # either finds the child or is found by run(), never neither.
+        self.starting = threading.RLock()
 
     def command(self, run_id: int, log_file: Path) -> list[str]:
         return crawl_command(self.config.sources_path, self.config.storage, log_file, *self.extra_args, run_id=run_id)
@@ -116,7 +119,11 @@ class CrawlRunner:
         finally:
             store.close()
         logger.info("Crawl %d starting, log %s", run_id, log_file)
-        self.child = subprocess.Popen(self.command(run_id, log_file), env=crawl_environment(), start_new_session=True)  # noqa: S603
+        command = self.command(run_id, log_file)
+        with self.starting:
+            self.child = subprocess.Popen(command, env=crawl_environment(), start_new_session=True)  # noqa: S603
+            if self.stopping.is_set():  # asked to stop while this run was being prepared: stop() found no child
+                self.child.send_signal(signal.SIGTERM)
         code = self.child.wait()
         self.child = None
         store = Store(storage)
@@ -196,12 +203,13 @@ class CrawlRunner:
         Only the first call signals: Scrapy treats a second SIGTERM as a
         demand for an unclean shutdown.
         """
-        if self.stopping.is_set():
-            return
-        self.stopping.set()
-        child = self.child
+        with self.starting:
+            if self.stopping.is_set():
+                return
+            self.stopping.set()
+            child = self.child
         if child is None or child.poll() is not None:
-            return
+            return  # none running: a run() starting one sees ``stopping`` and stops it
         logger.info("Stopping the running crawl (pid %d), up to %.0f s", child.pid, timeout)
         child.send_signal(signal.SIGTERM)
         try:

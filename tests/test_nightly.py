@@ -177,6 +177,24 @@ def test_a_failing_crawl_is_recorded_with_its_exit_status(tmp_path: Path) -> Non
     assert CrawlRunner(config).run() == 2  # and the next run goes ahead as usual (and fails the same way)
 
 
+def test_a_stop_while_the_crawl_is_being_started_stops_the_crawl(tmp_path: Path, monkeypatch) -> None:
+    """SIGTERM to the scheduler just before its crawl's process exists: stop()
+    finds no child, so run() stops the one it starts (it ran to its end)."""
+    config = config_for(tmp_path)
+    runner = CrawlRunner(config)
+    runner.command = lambda run_id, log_file: [sys.executable, "-c", "import time; time.sleep(30)"]
+    real = subprocess.Popen
+
+    def stopped_first(*args, **kwargs):
+        runner.stop(5)  # the scheduler's stop-crawl thread, between run()'s checks and the child
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("crawler.nightly.subprocess.Popen", stopped_first)
+    assert runner.run() == -signal.SIGTERM
+    [run] = sqlite_utils.Database(config.storage / "corpus.db")["runs"].rows
+    assert run["status"] == "shutdown" and run["exit_status"] == -signal.SIGTERM
+
+
 def test_a_run_while_another_crawl_holds_the_lock_is_skipped_and_recorded(tmp_path: Path) -> None:
     config = config_for(tmp_path)
     holder = hold_lock(config.storage)
