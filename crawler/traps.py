@@ -15,7 +15,14 @@ MAX_URL_LENGTH = 2000
 MAX_PATH_SEGMENTS = 12
 MAX_SEGMENT_REPEATS = 3
 MAX_QUERY_VARIANTS = 20  # distinct query strings for one host+path in one run
-CALENDAR_PARAMS = {"date", "day", "month", "year", "week", "cal", "calendar", "from", "to", "start", "end"}
+# A calendar is a date a link can move forever: a parameter named for one
+# whose value is a date or a day's number (?month=7&year=2031, ?date=20310101).
+CALENDAR_PARAMS = {"date", "day", "month", "year", "week", "cal", "calendar"}
+# These are also paging and tracking words (?start=20, ?from=rss, WeChat's
+# ?from=timeline on a shared article): a calendar only when the value is a date.
+RANGE_PARAMS = {"from", "to", "start", "end"}
+_DATE = re.compile(r"(19|20)\d\d([-/.]?\d{1,2}){0,2}(T[\d:.]+(Z|[+-]\d\d:?\d\d)?)?", re.I)
+_DAY_NUMBER = re.compile(r"\d{1,2}")
 _CALENDAR_PATH = re.compile(r"/(calendar|events?|agenda|archive)/(\d{4})[/-](\d{1,2})([/-]\d{1,2})?/?$", re.I)
 
 
@@ -35,8 +42,7 @@ class TrapDetector:
             return "deep_path"
         if segments and max(segments.count(s) for s in segments) > MAX_SEGMENT_REPEATS:
             return "repeating_path"
-        params = {name.lower() for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
-        if params & CALENDAR_PARAMS or _CALENDAR_PATH.search(parts.path):
+        if _CALENDAR_PATH.search(parts.path) or _dated_query(parts.query):
             return "calendar"
         if parts.query:
             seen = self.variants[f"{parts.netloc}{parts.path}"]
@@ -44,3 +50,14 @@ class TrapDetector:
             if len(seen) > MAX_QUERY_VARIANTS:
                 return "query_variants"
         return None
+
+
+def _dated_query(query: str) -> bool:
+    """Whether a query names a day, month or year as a calendar does."""
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        name, value = name.lower(), value.strip()
+        if name in CALENDAR_PARAMS and (_DATE.fullmatch(value) or _DAY_NUMBER.fullmatch(value)):
+            return True
+        if name in RANGE_PARAMS and _DATE.fullmatch(value):
+            return True
+    return False
