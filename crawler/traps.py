@@ -32,8 +32,12 @@ class TrapDetector:
     def __init__(self) -> None:
         self.variants: dict[str, set[str]] = defaultdict(set)
 
-    def check(self, url: str) -> str | None:
-        """The trap a URL looks like ("long_url", "deep_path", ...), or None."""
+    def check(self, url: str, listed: bool = False) -> str | None:
+        """The trap a URL looks like ("long_url", "deep_path", ...), or None.
+        A ``listed`` URL (a feed's, sitemap's or search's entry) is held to
+        the shape rules only: a publisher's list is finite, so a dated query
+        or the 21st article of a site that addresses them as view?id=N in it
+        is an article, not a page of an endless calendar or facet."""
         if len(url) > MAX_URL_LENGTH:
             return "long_url"
         parts = urlsplit(url)
@@ -42,6 +46,8 @@ class TrapDetector:
             return "deep_path"
         if segments and max(segments.count(s) for s in segments) > MAX_SEGMENT_REPEATS:
             return "repeating_path"
+        if listed:
+            return None
         if _CALENDAR_PATH.search(parts.path) or _dated_query(parts.query):
             return "calendar"
         if parts.query:

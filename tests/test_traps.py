@@ -4,16 +4,19 @@ carries a tracking or paging word that calendars also use is."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 from pytest_twisted import ensureDeferred
 
-from crawler.traps import TrapDetector
+from crawler.traps import MAX_QUERY_VARIANTS, TrapDetector
 
 from .inprocess import crawl
 from .mockserver import MockServer, article_page, seed_page, sources_for
+
+URLSET = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 @pytest.mark.parametrize(
@@ -64,3 +67,42 @@ async def test_the_crawl_fetches_a_tagged_story_and_leaves_a_calendar(tmp_path: 
     db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
     stats = json.loads(next(db.query("select stats from runs"))["stats"])
     assert stats["seedcrawl/trap/calendar"] == 2
+
+
+@ensureDeferred
+async def test_a_sitemap_of_articles_addressed_by_query_is_read_whole(tmp_path: Path) -> None:
+    """A site that addresses its articles as view?id=N lists 25 of them in its
+    sitemap: a publisher's list is finite, not a trap, so all 25 are fetched.
+    Links found on pages are still held to 20 query variants of a path."""
+    hour_ago = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0).isoformat()
+
+    def view(handler, count):
+        return 200, {}, article_page(int(handler.path.rsplit("=", 1)[1]))
+
+    with MockServer({}) as server:
+        base = server.base
+        listed = "".join(f"<url><loc>{base}/view?id={n}</loc><lastmod>{hour_ago}</lastmod></url>" for n in range(25))
+        server.routes.update({
+            "/robots.txt": (200, {"Content-Type": "text/plain"}, f"Sitemap: {base}/sitemap.xml\n".encode()),
+            "/sitemap.xml": (200, {"Content-Type": "application/xml"},
+                             f'<?xml version="1.0"?><urlset xmlns="{URLSET}">{listed}</urlset>'.encode()),
+            "/view": view,
+            "/seed": (200, {}, seed_page([f"/list?page={n}" for n in range(25)])),
+            "/list": (200, {}, article_page(99)),
+        })  # fmt: skip
+        sources = sources_for(tmp_path, [base + "/seed"], f'[sites]\nurls = ["{base}/"]\n')
+        assert await crawl(sources, tmp_path / "storage", tmp_path / "log") == 0
+    fetched = {path for _, path, _ in server.log}
+    assert {f"/view?id={n}" for n in range(25)} <= fetched
+    assert len({p for p in fetched if p.startswith("/list?")}) == MAX_QUERY_VARIANTS
+    db = sqlite_utils.Database(tmp_path / "storage" / "corpus.db")
+    stats = json.loads(next(db.query("select stats from runs"))["stats"])
+    assert stats["seedcrawl/trap/query_variants"] == 25 - MAX_QUERY_VARIANTS
+
+
+def test_a_listed_entry_is_held_to_the_shape_rules_only() -> None:
+    traps = TrapDetector()
+    assert traps.check("https://news.example/diary?date=2031-01-01", listed=True) is None
+    assert [traps.check(f"https://news.example/view?id={n}", listed=True) for n in range(30)] == [None] * 30
+    assert traps.check("https://news.example/" + "a" * 2000, listed=True) == "long_url"
+    assert traps.check("https://news.example/" + "/".join("abcdefghijklm"), listed=True) == "deep_path"

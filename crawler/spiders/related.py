@@ -82,6 +82,9 @@ MAX_SITEMAPS = 50
 # A sitemap answered with these is gone for good: it holds nothing to read
 # later, so it does not keep its site's window (crawler/windows.py) open.
 GONE = (404, 410)
+# How a link was found when a publisher listed it (crawler/traps.py holds
+# these to the shape rules only).
+LISTINGS = frozenset({"feed", "sitemap", "search"})
 
 
 class Link(NamedTuple):
@@ -253,7 +256,7 @@ class RelatedSpider(scrapy.Spider):
                 stats.inc_value(f"{STATS}/reranked")
                 boosted[canonical] = link
                 continue
-            trap = None if link.seed else self.traps.check(canonical)
+            trap = None if link.seed else self.traps.check(canonical, listed=link.via in LISTINGS)
             if trap:
                 stats.inc_value(f"{STATS}/trap/{trap}")
                 continue
