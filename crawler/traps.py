@@ -52,9 +52,10 @@ class TrapDetector:
             return "calendar"
         if parts.query:
             seen = self.variants[f"{parts.netloc}{parts.path}"]
-            seen.add(parts.query)
-            if len(seen) > MAX_QUERY_VARIANTS:
-                return "query_variants"
+            if parts.query not in seen:
+                if len(seen) >= MAX_QUERY_VARIANTS:
+                    return "query_variants"  # not kept: a trap's millions of variants cost nothing
+                seen.add(parts.query)
         return None
 
 

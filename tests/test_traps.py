@@ -106,3 +106,15 @@ def test_a_listed_entry_is_held_to_the_shape_rules_only() -> None:
     assert [traps.check(f"https://news.example/view?id={n}", listed=True) for n in range(30)] == [None] * 30
     assert traps.check("https://news.example/" + "a" * 2000, listed=True) == "long_url"
     assert traps.check("https://news.example/" + "/".join("abcdefghijklm"), listed=True) == "deep_path"
+
+
+def test_a_path_of_endless_variants_is_cut_at_twenty_and_not_remembered_past_them() -> None:
+    """A facet or session trap offers a new query on every page: the crawl
+    follows 20 a path, refuses the rest, and keeps only those 20 (a long
+    crawl's memory does not grow with the trap), still following the 20 it
+    took when they are found again."""
+    traps = TrapDetector()
+    verdicts = [traps.check(f"https://shop.example/list?page={n}") for n in range(100_000)]
+    assert verdicts.count(None) == MAX_QUERY_VARIANTS and set(verdicts[MAX_QUERY_VARIANTS:]) == {"query_variants"}
+    assert sum(len(queries) for queries in traps.variants.values()) == MAX_QUERY_VARIANTS
+    assert traps.check("https://shop.example/list?page=3") is None
