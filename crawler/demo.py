@@ -115,15 +115,16 @@ def interrupt_deferred() -> Iterator[None]:
     pipes), it left the crawl it had started running with no handle to stop
     it, while the demo said the crawl had closed. The signal is raised again
     after the block, under the handler there was before (ignored, if it was)."""
-    if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
-        yield
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None or threading.current_thread() is not threading.main_thread():
+        yield  # a handler Python cannot put back, or a thread signals never reach
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+        signal.signal(signal.SIGINT, previous)
         if caught:
             signal.raise_signal(signal.SIGINT)
 

@@ -179,7 +179,7 @@ def test_a_failing_crawl_is_recorded_with_its_exit_status(tmp_path: Path) -> Non
 
 def test_a_stop_while_the_crawl_is_being_started_stops_the_crawl(tmp_path: Path, monkeypatch) -> None:
     """SIGTERM to the scheduler just before its crawl's process exists: stop()
-    finds no child, so run() stops the one it starts (it ran to its end)."""
+    finds no child, so run() stops the one it starts (it ran to its end before)."""
     config = config_for(tmp_path)
     runner = CrawlRunner(config)
     runner.command = lambda run_id, log_file: [sys.executable, "-c", "import time; time.sleep(30)"]
