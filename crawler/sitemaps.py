@@ -12,9 +12,11 @@ Pure functions, no network.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy.utils.gz import gunzip
@@ -55,6 +57,7 @@ class SitemapEntry:
 class ParsedSitemap:
     is_index: bool
     entries: list[SitemapEntry]  # pages (urlset) or sitemaps (index)
+    unreadable_dates: list[str] = field(default_factory=list)  # dates given that no reading understood
 
 
 def read_sitemap(body: bytes, max_size: int) -> ParsedSitemap:
@@ -68,14 +71,16 @@ def read_sitemap(body: bytes, max_size: int) -> ParsedSitemap:
         sitemap = NewsSitemap(body)
     except (StopIteration, SyntaxError, ValueError):
         return ParsedSitemap(False, [])  # empty or not XML at all
-    entries = [
-        SitemapEntry(
-            item["loc"], item.get("news_title", ""), _date(item.get("news_publication_date") or item.get("lastmod"))
-        )
-        for item in _safely(sitemap)
-        if item.get("loc")
-    ]
-    return ParsedSitemap(sitemap.type == "sitemapindex", entries)
+    entries, unreadable = [], []
+    for item in _safely(sitemap):
+        if not item.get("loc"):
+            continue
+        stated = [value for value in (item.get("news_publication_date"), item.get("lastmod")) if value]
+        when = next((d for d in map(_date, stated) if d is not None), None)
+        if stated and when is None:
+            unreadable.append(stated[0])
+        entries.append(SitemapEntry(item["loc"], item.get("news_title", ""), when))
+    return ParsedSitemap(sitemap.type == "sitemapindex", entries, unreadable)
 
 
 def _safely(sitemap: Sitemap) -> Iterator[dict[str, Any]]:
@@ -101,12 +106,43 @@ def children_to_read(entries: list[SitemapEntry], since: datetime, limit: int) -
     return candidates[:limit], max(0, len(candidates) - limit)
 
 
+# W3C datetime's shorter forms (1997, 1997-07) and the unpadded dates some
+# generators write (2017-1-3), which ISO readers refuse.
+_SHORT_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
 def _date(value: str | None) -> datetime | None:
-    """W3C datetime (2020-07-14, 2020-07-14T12:00:00+01:00, ...Z) as aware UTC."""
+    """A sitemap's date as aware UTC: W3C datetime (2020-07-14,
+    2020-07-14T12:00:00+01:00, ...Z), its year or month alone (taken as the
+    period's first day), an unpadded 2017-1-3, or an RFC 822 date as feeds
+    write them (Tue, 14 Jul 2020 12:00:00 GMT), which some sitemaps carry.
+    None for anything else."""
     if not value:
         return None
+    value = value.strip()
+    parsed: datetime | None
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
+        parsed = _short_date(value) or _rfc822_date(value)
+    if parsed is None:
         return None
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _short_date(value: str) -> datetime | None:
+    match = _SHORT_DATE.fullmatch(value)
+    if match is None:
+        return None
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    try:
+        return datetime(year, month, day, tzinfo=UTC)
+    except ValueError:  # month 13, 31 February
+        return None
+
+
+def _rfc822_date(value: str) -> datetime | None:
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from .inprocess import crawl
 from .mockserver import MockServer, article_page, seed_page, sources_for
 
 SITEMAPS = DATA / "sitemaps"
+URLSET = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
@@ -45,6 +47,59 @@ def test_indexes_limits_and_junk() -> None:
     with pytest.raises(SitemapTooLarge):
         read_sitemap(gzip.compress(b"<urlset>" + b" " * 200_000 + b"</urlset>"), max_size=100_000)
     assert read_sitemap(b"", 1000).entries == [] and read_sitemap(b"<html>not a sitemap", 1000).entries == []
+
+
+@pytest.mark.parametrize(
+    "stated, read",
+    [
+        ("2020-07-14T12:00:00+01:00", datetime(2020, 7, 14, 11, tzinfo=UTC)),
+        ("2017-1-3", datetime(2017, 1, 3, tzinfo=UTC)),  # unpadded, as some generators write it
+        ("2020-07", datetime(2020, 7, 1, tzinfo=UTC)),  # W3C's month alone: its first day
+        ("Tue, 14 Jul 2020 12:00:00 GMT", datetime(2020, 7, 14, 12, tzinfo=UTC)),  # a feed's date in a sitemap
+        ("yesterday", None),
+        ("2020-13-01", None),
+    ],
+)  # fmt: skip
+def test_a_sitemaps_dates_are_read_in_the_forms_sites_write(stated: str, read: datetime | None) -> None:
+    body = f'<urlset xmlns="{URLSET}"><url><loc>http://127.0.0.1:1/a</loc><lastmod>{stated}</lastmod></url></urlset>'
+    sitemap = read_sitemap(body.encode(), max_size=1_000_000)
+    assert sitemap.entries[0].date == read
+    assert sitemap.unreadable_dates == ([] if read else [stated])
+
+
+def test_a_readable_lastmod_dates_an_entry_whose_news_date_is_not() -> None:
+    body = (f'<urlset xmlns="{URLSET}" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url>'
+            "<loc>http://127.0.0.1:1/a</loc><lastmod>2020-07-14</lastmod>"
+            "<news:news><news:publication_date>soon</news:publication_date></news:news></url></urlset>")  # fmt: skip
+    sitemap = read_sitemap(body.encode(), max_size=1_000_000)
+    assert sitemap.entries[0].date == datetime(2020, 7, 14, tzinfo=UTC) and sitemap.unreadable_dates == []
+
+
+@ensureDeferred
+async def test_a_sitemap_dated_as_a_feed_is_fetched_and_one_it_cannot_read_is_said(tmp_path: Path) -> None:
+    """A sitemap dating its pages as RSS does (RFC 822) gave nothing: every
+    entry read as undated and was left out, without a word. Now its pages are
+    fetched; dates no reading understands are counted and said."""
+    stamp = format_datetime(NOW - timedelta(hours=1), usegmt=True)
+    with MockServer({}) as server:
+        base = server.base
+        listed = "".join(f"<url><loc>{base}/story/{n}</loc><lastmod>{when}</lastmod></url>"
+                         for n, when in ((0, stamp), (1, stamp), (2, "last Tuesday")))  # fmt: skip
+        server.routes.update({
+            "/robots.txt": (200, {"Content-Type": "text/plain"}, f"Sitemap: {base}/sitemap.xml\n".encode()),
+            "/sitemap.xml": (200, {"Content-Type": "application/xml"},
+                             f'<?xml version="1.0"?><urlset xmlns="{URLSET}">{listed}</urlset>'.encode()),
+            "/seed": (200, {}, seed_page([])),
+            **{f"/story/{n}": (200, {}, article_page(n)) for n in range(3)},
+        })  # fmt: skip
+        sources = sources_for(tmp_path, [base + "/seed"], f'[sites]\nurls = ["{base}/"]\n')
+        assert await crawl(sources, tmp_path / "storage", tmp_path / "log") == 0
+    fetched = {path for _, path, _ in server.log}
+    assert {"/story/0", "/story/1"} <= fetched and "/story/2" not in fetched
+    log = (tmp_path / "log").read_text()
+    assert f"Sitemap {base}/sitemap.xml: the dates of 1 entries could not be read (the first: 'last Tuesday')" in log
+    [run] = sqlite_utils.Database(tmp_path / "storage" / "corpus.db").query("select stats from runs")
+    assert json.loads(run["stats"])["seedcrawl/sitemap/unreadable_dates"] == 1
 
 
 @ensureDeferred

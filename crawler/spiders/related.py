@@ -533,6 +533,11 @@ class RelatedSpider(scrapy.Spider):
             logger.warning("Sitemap %s skipped: %s", response.url, exc)
             return
         stats.inc_value(f"{STATS}/sitemap/parsed")
+        if unreadable := sitemap.unreadable_dates:
+            stats.inc_value(f"{STATS}/sitemap/unreadable_dates", len(unreadable))
+            so = "those sitemaps are read" if sitemap.is_index else "those pages are not fetched"
+            logger.warning("Sitemap %s: the dates of %d entries could not be read (the first: %r); they count as "
+                           "undated, so %s", response.url, len(unreadable), unreadable[0][:80], so)  # fmt: skip
         since = self.run.window_start(meta["source"], self.run.sources.site_first_days)
         self.run.answered.add(meta["source"])
         if sitemap.is_index:
