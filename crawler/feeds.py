@@ -8,8 +8,10 @@ the bozo exception rather than dropping the feed in silence.
 
 from __future__ import annotations
 
+import calendar
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import feedparser
@@ -26,6 +28,7 @@ class FeedEntry:
     source_name: str | None = None
     source_url: str | None = None
     day: str | None = None  # the entry's date as YYYY-MM-DD (feedparser reads RFC 822 and ISO, in UTC)
+    published_at: datetime | None = None  # the same to the second, aware UTC
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
                 (source.get("title") or "").strip() or None,
                 (source.get("href") or "").strip() or None,
                 time.strftime("%Y-%m-%d", parsed_date) if parsed_date else None,
+                datetime.fromtimestamp(calendar.timegm(parsed_date), UTC) if parsed_date else None,
             )  # fmt: skip
         )
     bozo = None

@@ -22,7 +22,14 @@ from typing import Any
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
+from .feeds import parse_feed
+
 GZIP_MAGIC = b"\x1f\x8b"
+SITEMAP_ROOTS = frozenset({"urlset", "sitemapindex"})
+# The protocol takes a syndication feed as a sitemap too (RSS 2.0, Atom 0.3
+# or 1.0: sitemaps.org, "Other formats"), and some robots.txt name theirs;
+# Scrapy's parser finds no <url> in one.
+FEED_ROOTS = frozenset({"rss", "feed", "RDF"})
 
 
 class SitemapTooLarge(ValueError):
@@ -58,10 +65,12 @@ class ParsedSitemap:
     is_index: bool
     entries: list[SitemapEntry]  # pages (urlset) or sitemaps (index)
     unreadable_dates: list[str] = field(default_factory=list)  # dates given that no reading understood
+    root: str = "urlset"  # the document's root element: a sitemap's, a feed's, or another (html), "" if not XML
 
 
-def read_sitemap(body: bytes, max_size: int) -> ParsedSitemap:
-    """A sitemap or sitemap index, gzip or not; SitemapTooLarge past ``max_size``."""
+def read_sitemap(body: bytes, max_size: int, url: str = "") -> ParsedSitemap:
+    """A sitemap or sitemap index, gzip or not, or a feed given as a sitemap
+    (its links resolved against ``url``); SitemapTooLarge past ``max_size``."""
     if body[:2] == GZIP_MAGIC:
         try:
             body = gunzip(body, max_size=max_size)
@@ -70,7 +79,9 @@ def read_sitemap(body: bytes, max_size: int) -> ParsedSitemap:
     try:
         sitemap = NewsSitemap(body)
     except (StopIteration, SyntaxError, ValueError):
-        return ParsedSitemap(False, [])  # empty or not XML at all
+        return ParsedSitemap(False, [], root="")  # empty or not XML at all
+    if sitemap.type in FEED_ROOTS:
+        return _feed_as_sitemap(body, url, sitemap.type)
     entries, unreadable = [], []
     for item in _safely(sitemap):
         if not item.get("loc"):
@@ -80,7 +91,15 @@ def read_sitemap(body: bytes, max_size: int) -> ParsedSitemap:
         if stated and when is None:
             unreadable.append(stated[0])
         entries.append(SitemapEntry(item["loc"], item.get("news_title", ""), when))
-    return ParsedSitemap(sitemap.type == "sitemapindex", entries, unreadable)
+    return ParsedSitemap(sitemap.type == "sitemapindex", entries, unreadable, sitemap.type)
+
+
+def _feed_as_sitemap(body: bytes, url: str, root: str) -> ParsedSitemap:
+    """A feed's entries as a sitemap's pages, dated as feedparser reads them."""
+    feed = parse_feed(body, url)
+    entries = [SitemapEntry(entry.url, entry.title, entry.published_at) for entry in feed.entries]
+    unreadable = [entry.published for entry in feed.entries if entry.published and entry.published_at is None]
+    return ParsedSitemap(False, entries, unreadable, root)
 
 
 def _safely(sitemap: Sitemap) -> Iterator[dict[str, Any]]:

@@ -102,6 +102,52 @@ async def test_a_sitemap_dated_as_a_feed_is_fetched_and_one_it_cannot_read_is_sa
     assert json.loads(run["stats"])["seedcrawl/sitemap/unreadable_dates"] == 1
 
 
+def test_a_feed_given_as_a_sitemap_gives_its_entries_dated() -> None:
+    rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
+           "<item><title>A</title><link>/a</link><pubDate>Tue, 14 Jul 2020 12:00:00 +0100</pubDate></item>"
+           "<item><title>B</title><link>/b</link><pubDate>someday</pubDate></item></channel></rss>")  # fmt: skip
+    sitemap = read_sitemap(rss.encode(), 1_000_000, "http://127.0.0.1:1/feed.xml")
+    assert (sitemap.root, sitemap.is_index) == ("rss", False)
+    assert [(e.url, e.title, e.date) for e in sitemap.entries] == [
+        ("http://127.0.0.1:1/a", "A", datetime(2020, 7, 14, 11, tzinfo=UTC)), ("http://127.0.0.1:1/b", "B", None),
+    ]  # fmt: skip
+    assert sitemap.unreadable_dates == ["someday"]
+    atom = ('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>C</title>'
+            '<link href="http://127.0.0.1:1/c"/><updated>2020-07-14T12:00:00Z</updated></entry></feed>')  # fmt: skip
+    [entry] = read_sitemap(atom.encode(), 1_000_000, "http://127.0.0.1:1/atom.xml").entries
+    assert (entry.url, entry.date) == ("http://127.0.0.1:1/c", datetime(2020, 7, 14, 12, tzinfo=UTC))
+
+
+@ensureDeferred
+async def test_a_site_whose_robots_txt_names_its_feed_as_a_sitemap_is_read_through_it(tmp_path: Path) -> None:
+    """The sitemaps protocol takes a feed as a sitemap, and some robots.txt
+    name theirs: Scrapy's sitemap parser found no <url> in it, so the site
+    gave nothing. A sitemap URL that answers with a web page is said."""
+    new, old = format_datetime(NOW - timedelta(hours=1), usegmt=True), format_datetime(NOW - timedelta(days=9))
+    items = "".join(f"<item><title>Story {n}</title><link>{{base}}/story/{n}</link><pubDate>{when}</pubDate></item>"
+                    for n, when in ((0, new), (1, old)))  # fmt: skip
+    with MockServer({}) as server:
+        base = server.base
+        feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>{items}</channel></rss>'
+        server.routes.update({
+            "/robots.txt": (200, {"Content-Type": "text/plain"},
+                            f"Sitemap: {base}/feed.xml\nSitemap: {base}/sitemap-page\n".encode()),
+            "/feed.xml": (200, {"Content-Type": "application/rss+xml"}, feed.replace("{base}", base).encode()),
+            "/sitemap-page": (200, {}, b"<html><body><p>Our sitemap has moved.</p></body></html>"),
+            "/seed": (200, {}, seed_page([])),
+            **{f"/story/{n}": (200, {}, article_page(n)) for n in range(2)},
+        })  # fmt: skip
+        sources = sources_for(tmp_path, [base + "/seed"], f'[sites]\nurls = ["{base}/"]\n')
+        assert await crawl(sources, tmp_path / "storage", tmp_path / "log") == 0
+    fetched = {path for _, path, _ in server.log}
+    assert "/story/0" in fetched and "/story/1" not in fetched  # the new entry; not the one nine days old
+    log = (tmp_path / "log").read_text()
+    assert f"Sitemap {base}/sitemap-page is not a sitemap or a feed (its root element is <html>)" in log
+    [run] = sqlite_utils.Database(tmp_path / "storage" / "corpus.db").query("select stats from runs")
+    stats = json.loads(run["stats"])
+    assert stats["seedcrawl/sitemap/feed"] == 1 and stats["seedcrawl/sitemap/not_a_sitemap"] == 1
+
+
 @ensureDeferred
 async def test_only_new_entries_of_a_sites_news_sitemap_are_fetched(tmp_path: Path) -> None:
     with MockServer({}) as server:

@@ -46,7 +46,7 @@ from ..linklearn import SiteLearner
 from ..outcomes import classify
 from ..run import stop_crawl
 from ..search import GDELT_REACH, SearchResult, derive_queries, gdelt_url, parse_gdelt, rest_of_window
-from ..sitemaps import SitemapTooLarge, children_to_read, newer_than, read_sitemap
+from ..sitemaps import FEED_ROOTS, SITEMAP_ROOTS, SitemapTooLarge, children_to_read, newer_than, read_sitemap
 from ..store import FrontierLink
 from ..summary import PAGES_SPENT
 from ..traps import TrapDetector
@@ -526,13 +526,19 @@ class RelatedSpider(scrapy.Spider):
         with self.run.storage():
             self.run.archive_response(response)
         try:
-            sitemap = read_sitemap(response.body, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+            sitemap = read_sitemap(response.body, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"), response.url)
         except SitemapTooLarge as exc:
             stats.inc_value(f"{STATS}/sitemap/too_large")
             self.run.tally(meta["source"], "errors")
             logger.warning("Sitemap %s skipped: %s", response.url, exc)
             return
         stats.inc_value(f"{STATS}/sitemap/parsed")
+        if sitemap.root in FEED_ROOTS:
+            stats.inc_value(f"{STATS}/sitemap/feed")
+        elif sitemap.root not in SITEMAP_ROOTS:
+            stats.inc_value(f"{STATS}/sitemap/not_a_sitemap")
+            what = f"its root element is <{sitemap.root}>" if sitemap.root else "it is not XML"
+            logger.warning("Sitemap %s is not a sitemap or a feed (%s): nothing to read in it", response.url, what)
         if unreadable := sitemap.unreadable_dates:
             stats.inc_value(f"{STATS}/sitemap/unreadable_dates", len(unreadable))
             so = "those sitemaps are read" if sitemap.is_index else "those pages are not fetched"
