@@ -51,8 +51,10 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
         link = entry.get("link") or next((lnk.get("href") for lnk in entry.get("links", []) if lnk.get("href")), None)
         if not link:
             continue
-        published = entry.get("published") or entry.get("updated")
-        parsed_date = entry.get("published_parsed") or entry.get("updated_parsed")
+        # dict.get: the fields as the feed gave them, without feedparser's own
+        # updated <-> published mapping (deprecated, it warns on every miss).
+        published = dict.get(entry, "published") or dict.get(entry, "updated")
+        parsed_date = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
         source = entry.get("source") or {}
         entries.append(
             FeedEntry(
