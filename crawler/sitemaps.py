@@ -1,5 +1,6 @@
 """Sites read through their sitemaps: robots.txt ``Sitemap:`` lines, sitemap
-indexes, gzip sitemaps and news sitemaps, with Scrapy's own parser.
+indexes, gzip sitemaps and news sitemaps, with Scrapy's own parser, and the
+RSS or Atom feeds some sites name as sitemaps, with feedparser.
 
 ``scrapy.utils.sitemap.Sitemap`` (what SitemapSpider uses) yields each
 ``<url>``'s direct children; a news sitemap keeps its date and title one

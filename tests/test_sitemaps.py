@@ -122,7 +122,7 @@ def test_a_feed_given_as_a_sitemap_gives_its_entries_dated() -> None:
 async def test_a_site_whose_robots_txt_names_its_feed_as_a_sitemap_is_read_through_it(tmp_path: Path) -> None:
     """The sitemaps protocol takes a feed as a sitemap, and some robots.txt
     name theirs: Scrapy's sitemap parser found no <url> in it, so the site
-    gave nothing. A sitemap URL that answers with a web page is said."""
+    gave nothing. A sitemap URL that answers with a web page, or nothing, is said."""
     new, old = format_datetime(NOW - timedelta(hours=1), usegmt=True), format_datetime(NOW - timedelta(days=9))
     items = "".join(f"<item><title>Story {n}</title><link>{{base}}/story/{n}</link><pubDate>{when}</pubDate></item>"
                     for n, when in ((0, new), (1, old)))  # fmt: skip
@@ -131,7 +131,9 @@ async def test_a_site_whose_robots_txt_names_its_feed_as_a_sitemap_is_read_throu
         feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>{items}</channel></rss>'
         server.routes.update({
             "/robots.txt": (200, {"Content-Type": "text/plain"},
-                            f"Sitemap: {base}/feed.xml\nSitemap: {base}/sitemap-page\n".encode()),
+                            f"Sitemap: {base}/feed.xml\nSitemap: {base}/sitemap-page\nSitemap: {base}/empty.xml\n"
+                            .encode()),
+            "/empty.xml": (200, {"Content-Type": "application/xml"}, b""),
             "/feed.xml": (200, {"Content-Type": "application/rss+xml"}, feed.replace("{base}", base).encode()),
             "/sitemap-page": (200, {}, b"<html><body><p>Our sitemap has moved.</p></body></html>"),
             "/seed": (200, {}, seed_page([])),
@@ -143,9 +145,10 @@ async def test_a_site_whose_robots_txt_names_its_feed_as_a_sitemap_is_read_throu
     assert "/story/0" in fetched and "/story/1" not in fetched  # the new entry; not the one nine days old
     log = (tmp_path / "log").read_text()
     assert f"Sitemap {base}/sitemap-page is not a sitemap or a feed (its root element is <html>)" in log
+    assert f"Sitemap {base}/empty.xml is not a sitemap or a feed (it is empty)" in log
     [run] = sqlite_utils.Database(tmp_path / "storage" / "corpus.db").query("select stats from runs")
     stats = json.loads(run["stats"])
-    assert stats["seedcrawl/sitemap/feed"] == 1 and stats["seedcrawl/sitemap/not_a_sitemap"] == 1
+    assert stats["seedcrawl/sitemap/feed"] == 1 and stats["seedcrawl/sitemap/not_a_sitemap"] == 2
 
 
 @ensureDeferred

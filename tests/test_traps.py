@@ -1,5 +1,6 @@
-"""URL traps: an endless calendar is not followed; an article whose link
-carries a tracking or paging word that calendars also use is."""
+"""URL traps: an endless calendar or facet is not followed; an article whose
+link carries a tracking or paging word that calendars also use is, and what
+a feed, sitemap or search lists is held to the URL shape rules alone."""
 
 from __future__ import annotations
 

@@ -537,7 +537,8 @@ class RelatedSpider(scrapy.Spider):
             stats.inc_value(f"{STATS}/sitemap/feed")
         elif sitemap.root not in SITEMAP_ROOTS:
             stats.inc_value(f"{STATS}/sitemap/not_a_sitemap")
-            what = f"its root element is <{sitemap.root}>" if sitemap.root else "it is not XML"
+            what = (f"its root element is <{sitemap.root}>" if sitemap.root
+                    else "it is not XML" if response.body.strip() else "it is empty")  # fmt: skip
             logger.warning("Sitemap %s is not a sitemap or a feed (%s): nothing to read in it", response.url, what)
         if unreadable := sitemap.unreadable_dates:
             stats.inc_value(f"{STATS}/sitemap/unreadable_dates", len(unreadable))
