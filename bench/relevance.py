@@ -248,7 +248,12 @@ def cross_validation_report(seeds: list[str], items: list[dict]) -> None:
                     at_default, items, scores))  # fmt: skip
     print("targets: precision >= 0.90, recall >= 0.90, F1 >= keyword + 0.05, short recall >= 0.85, vendor <= 2 of 60")
     sampling_error(predicted, keyword, items)
-    short_offtopic_report(seeds, items, chosen)
+    # The short variant of every off-topic text, judged once for the two reports on it (by the
+    # off-topic items' own model: the seeds', as none of them is a seed).
+    negatives = [k for k, it in enumerate(items) if not it["label"]]
+    shorts = {k: short_of(items[k]) for k in negatives}
+    short_scores = {k: models[k].judge(text).score for k, text in shorts.items()}
+    short_offtopic_report(items, shorts, short_scores, chosen)
     errors = [k for k, it in enumerate(items) if predicted[k] != bool(it["label"])]
     within = sum(1 for k in errors if abs(scores[k] - THRESHOLD) <= BAND)
     in_band = sum(1 for s in scores if abs(s - THRESHOLD) <= BAND)
@@ -262,7 +267,7 @@ def cross_validation_report(seeds: list[str], items: list[dict]) -> None:
               f"names {names:.2f}, other words {concerns:.2f}")  # fmt: skip
     vocabulary_gap(seeds, [it for k, it in enumerate(items) if it["label"] and not predicted[k]], items)
     recall_price(scores, items)
-    short_cut_price(seeds, scores, items)
+    short_cut_price(scores, items, short_scores)
     near_misses_report(models, scores, items, chosen)
 
 
@@ -431,34 +436,34 @@ def recall_price(scores: list[float], items: list[dict], ranking: str = "the see
         print(table_row(f"{name} {target} at a cut of {cut:.2f}", [s >= cut for s in scores], items, scores))
 
 
-def short_cut_price(seeds: list[str], scores: list[float], items: list[dict], target: float = 0.85) -> None:
+def short_cut_price(scores: list[float], items: list[dict], short_scores: dict[int, float],
+                    target: float = 0.85) -> None:  # fmt: skip
     """Whether short texts alone could have a lower cut: the one that gives
     the short-recall target (chosen on these items: a bound), against the
-    same variant of every off-topic text it would let in."""
+    same variant of every off-topic text (``short_scores``, by index) it
+    would let in."""
     on = sorted((s for s, it in zip(scores, items, strict=True) if it["kind"] == "short"), reverse=True)
     cut = on[math.ceil(target * len(on)) - 1]
-    negatives = [it for it in items if not it["label"]]
-    model = TopicModel.fit(seeds, THRESHOLD)
-    let_in = [it for it in negatives if model.judge(short_of(it)).score >= cut]
+    let_in = [items[k] for k, score in short_scores.items() if score >= cut]
     vendor = sum(it["kind"] == "vendor" for it in let_in)
     print(f"A cut for short texts alone at {cut:.2f} (short recall {target}; chosen on these items, a bound) lets in "
-          f"{len(let_in)} of the {len(negatives)} off-topic texts' short variants ({vendor} of the 60 vendor posts'), "
-          f"against the {sum(1 for s in on if s >= cut)} on-topic ones it takes")  # fmt: skip
+          f"{len(let_in)} of the {len(short_scores)} off-topic texts' short variants ({vendor} of the 60 vendor "
+          f"posts'), against the {sum(1 for s in on if s >= cut)} on-topic ones it takes")  # fmt: skip
 
 
-def short_offtopic_report(seeds: list[str], items: list[dict], cuts: dict[str, float]) -> None:
+def short_offtopic_report(items: list[dict], shorts: dict[int, str], short_scores: dict[int, float],
+                          cuts: dict[str, float]) -> None:  # fmt: skip
     """The short variants above are all on topic, so a model that lifts short
-    texts would look free there: the same variant of every off-topic text,
-    judged at its group's held-out threshold, says what it costs."""
-    negatives = [it for it in items if not it["label"]]
-    shorts = [short_of(it) for it in negatives]
-    model = TopicModel.fit(seeds, THRESHOLD)
-    judged = [model.judge(text).score >= cuts[it["group"]] for text, it in zip(shorts, negatives, strict=True)]
-    keyword = [keyword_rule(text) for text in shorts]
-    vendor = [k for k, it in enumerate(negatives) if it["kind"] == "vendor"]
-    print(f"Short variants of the {len(negatives)} off-topic texts (title and first two sentences; not in the rows "
-          f"above): judged relevant by seedcrawl {sum(judged)} (vendor news {sum(judged[k] for k in vendor)} of 60), "
-          f"by the keyword rule {sum(keyword)} (vendor news {sum(keyword[k] for k in vendor)} of 60)")  # fmt: skip
+    texts would look free there: the same variant of every off-topic text
+    (``shorts``, by index, with ``short_scores``), judged at its group's
+    held-out threshold, says what it costs."""
+    judged = {k: score >= cuts[items[k]["group"]] for k, score in short_scores.items()}
+    keyword = {k: keyword_rule(text) for k, text in shorts.items()}
+    vendor = [k for k in shorts if items[k]["kind"] == "vendor"]
+    print(f"Short variants of the {len(shorts)} off-topic texts (title and first two sentences; not in the rows "
+          f"above): judged relevant by seedcrawl {sum(judged.values())} (vendor news "
+          f"{sum(judged[k] for k in vendor)} of 60), by the keyword rule {sum(keyword.values())} (vendor news "
+          f"{sum(keyword[k] for k in vendor)} of 60)")  # fmt: skip
 
 
 # Off-topic pages the simulated reviewer reads each round in `seedcrawl misses`.
