@@ -31,6 +31,8 @@ WITNESSES = ("json-ld", "htmldate", "url", "feed", "sitemap", "search")
 
 # The witnesses read from the page itself (re-read whenever the page is).
 PAGE_WITNESSES = ("json-ld", "htmldate", "url")
+# The others: the listings that named the page (a link's ``via`` when found through one).
+LISTINGS = tuple(name for name in WITNESSES if name not in PAGE_WITNESSES)
 
 MAX_DISAGREEMENT = timedelta(days=2)
 # htmldate's MIN_DATE: no news site published on the web before it. (htmldate

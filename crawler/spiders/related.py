@@ -37,7 +37,7 @@ from twisted.python.failure import Failure
 from ..aggregators import is_opaque
 from ..analysis import AnalysisFailed
 from ..crawlrun import CrawlRun
-from ..dates import WITNESSES
+from ..dates import LISTINGS
 from ..dedup import UrlError, canonical_url, unwrap_url
 from ..feeds import FeedEntry, bozo_kind, discover_feeds, parse_feed
 from ..guard import installed_resolver
@@ -82,9 +82,6 @@ MAX_SITEMAPS = 50
 # A sitemap answered with these is gone for good: it holds nothing to read
 # later, so it does not keep its site's window (crawler/windows.py) open.
 GONE = (404, 410)
-# How a link was found when a publisher listed it (crawler/traps.py holds
-# these to the shape rules only).
-LISTINGS = frozenset({"feed", "sitemap", "search"})
 
 
 class Link(NamedTuple):
@@ -242,7 +239,7 @@ class RelatedSpider(scrapy.Spider):
             except UrlError:
                 stats.inc_value(f"{STATS}/skipped/bad_url")
                 continue
-            if link.date_hint and link.via in WITNESSES:
+            if link.date_hint and link.via in LISTINGS:
                 listed.append((canonical, link.via, link.date_hint))
             if canonical in fresh:
                 stats.inc_value(f"{STATS}/skipped/seen_this_run")
