@@ -27,6 +27,11 @@ URLSET = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
+def urlset(listed: str) -> bytes:
+    """A sitemap of these ``<url>`` elements."""
+    return f'<?xml version="1.0"?><urlset xmlns="{URLSET}">{listed}</urlset>'.encode()
+
+
 def fixture(name: str, base: str = "http://127.0.0.1:1") -> bytes:
     text = (SITEMAPS / name).read_text(encoding="utf-8")
     week_ago = (NOW - timedelta(days=7)).isoformat()
@@ -88,7 +93,7 @@ async def test_a_sitemap_dated_as_a_feed_is_fetched_and_one_it_cannot_read_is_sa
         server.routes.update({
             "/robots.txt": (200, {"Content-Type": "text/plain"}, f"Sitemap: {base}/sitemap.xml\n".encode()),
             "/sitemap.xml": (200, {"Content-Type": "application/xml"},
-                             f'<?xml version="1.0"?><urlset xmlns="{URLSET}">{listed}</urlset>'.encode()),
+                             urlset(listed)),
             "/seed": (200, {}, seed_page([])),
             **{f"/story/{n}": (200, {}, article_page(n)) for n in range(3)},
         })  # fmt: skip
@@ -192,19 +197,18 @@ async def test_a_site_whose_sitemap_failed_is_read_again_from_where_it_was(tmp_p
     hour_ago = (NOW - timedelta(hours=1)).isoformat()
     failing = [True]
 
-    def urlset(story: int) -> bytes:
-        return (f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url>'
-                f"<loc>{base}/story/{story}</loc><lastmod>{hour_ago}</lastmod></url></urlset>").encode()  # fmt: skip
+    def listing(story: int) -> bytes:
+        return urlset(f"<url><loc>{base}/story/{story}</loc><lastmod>{hour_ago}</lastmod></url>")
 
     def flaky(handler, count):
-        return (503, {}, b"busy") if failing[0] else (200, {"Content-Type": "application/xml"}, urlset(1))
+        return (503, {}, b"busy") if failing[0] else (200, {"Content-Type": "application/xml"}, listing(1))
 
     with MockServer({}) as server:
         base = server.base
         robots = f"Sitemap: {base}/a.xml\nSitemap: {base}/b.xml\nSitemap: {base}/gone.xml\n".encode()
         server.routes.update({
             "/robots.txt": (200, {"Content-Type": "text/plain"}, robots),
-            "/a.xml": (200, {"Content-Type": "application/xml"}, urlset(0)),
+            "/a.xml": (200, {"Content-Type": "application/xml"}, listing(0)),
             "/b.xml": flaky,
             "/seed": (200, {}, seed_page([])),
             "/story/0": (200, {}, article_page(0)),
@@ -247,7 +251,7 @@ async def test_an_index_of_more_sitemaps_than_are_read_gives_its_newest_and_says
         dated = [(k, (NOW - timedelta(minutes=k)).isoformat()) for k in reversed(range(55))]
         listed = "".join(f"<sitemap><loc>{base}/sitemap-{k}.xml</loc><lastmod>{date}</lastmod></sitemap>"
                          for k, date in dated)  # fmt: skip
-        index = f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{listed}'
+        index = f'<?xml version="1.0"?><sitemapindex xmlns="{URLSET}">{listed}'
         server.routes.update({
             "/robots.txt": (200, {"Content-Type": "text/plain"}, f"Sitemap: {base}/index.xml\n".encode()),
             "/index.xml": (200, {"Content-Type": "application/xml"}, (index + "</sitemapindex>").encode()),
@@ -269,7 +273,7 @@ async def test_an_index_nested_deeper_than_is_read_is_said(tmp_path: Path) -> No
         base = server.base
 
         def index(child: str) -> tuple[int, dict[str, str], bytes]:
-            body = (f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            body = (f'<?xml version="1.0"?><sitemapindex xmlns="{URLSET}">'
                     f"<sitemap><loc>{base}/{child}</loc></sitemap></sitemapindex>")  # fmt: skip
             return 200, {"Content-Type": "application/xml"}, body.encode()
 

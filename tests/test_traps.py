@@ -16,8 +16,7 @@ from crawler.traps import MAX_QUERY_VARIANTS, TrapDetector
 
 from .inprocess import crawl
 from .mockserver import MockServer, article_page, seed_page, sources_for
-
-URLSET = "http://www.sitemaps.org/schemas/sitemap/0.9"
+from .test_sitemaps import urlset
 
 
 @pytest.mark.parametrize(
@@ -86,7 +85,7 @@ async def test_a_sitemap_of_articles_addressed_by_query_is_read_whole(tmp_path: 
         server.routes.update({
             "/robots.txt": (200, {"Content-Type": "text/plain"}, f"Sitemap: {base}/sitemap.xml\n".encode()),
             "/sitemap.xml": (200, {"Content-Type": "application/xml"},
-                             f'<?xml version="1.0"?><urlset xmlns="{URLSET}">{listed}</urlset>'.encode()),
+                             urlset(listed)),
             "/view": view,
             "/seed": (200, {}, seed_page([f"/list?page={n}" for n in range(25)])),
             "/list": (200, {}, article_page(99)),
